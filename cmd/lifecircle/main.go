@@ -1,0 +1,124 @@
+// Command lifecircle plans walkable access to everyday amenities: it audits
+// how many residents reach each amenity type on foot within the standard
+// distance, proposes new sites, and serves a map for planners.
+//
+// main only parses the verb and wires dependencies; each verb lives in its
+// own file (nearest.go, audit.go, ...).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Exit codes (DESIGN §4).
+const (
+	exitOK       = 0
+	exitRuntime  = 1
+	exitUsage    = 2
+	exitCheckBad = 3
+)
+
+// env carries what every verb needs; no globals.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+// A verb runs one sub-command. It returns an error; usageError and
+// checkError select exit codes 2 and 3.
+type verb struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// verbs is filled by each verb file's init function.
+var verbs = map[string]verb{}
+
+func register(name, summary string, run func(ctx context.Context, e *env, args []string) error) {
+	verbs[name] = verb{summary: summary, run: run}
+}
+
+// usageError marks bad flags or arguments (exit 2).
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// checkError marks an audit that ran but failed a --fail-below or rule check (exit 3).
+type checkError struct{ msg string }
+
+func (c checkError) Error() string { return c.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{
+		stdout: stdout,
+		stderr: stderr,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "lifecircle: unknown command %q (see lifecircle -h)\n", args[0])
+		return exitUsage
+	}
+	err := v.run(ctx, e, args[1:])
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	var ce checkError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "lifecircle %s: %v\n", args[0], err)
+		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "lifecircle %s: %v\n", args[0], err)
+		return exitCheckBad
+	case errors.Is(err, errHelp):
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "lifecircle %s: %v\n", args[0], err)
+		return exitRuntime
+	}
+}
+
+// errHelp is returned by a verb that printed its -h text.
+var errHelp = errors.New("help requested")
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "lifecircle — walkable access to everyday amenities (15分钟社区生活圈 / 15-minute city)")
+	fmt.Fprintln(w, "\nUsage: lifecircle <command> [flags]   (lifecircle <command> -h for details)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(verbs))
+	for n := range verbs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, verbs[n].summary)
+	}
+	fmt.Fprintln(w, "\nMap data © OpenStreetMap contributors (ODbL).")
+}
