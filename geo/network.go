@@ -1,0 +1,400 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// A Network is an undirected walk graph held in compact arrays. Nodes are
+// the junctions and dead ends of the input lines; chains of degree-2
+// vertices are compressed into one edge whose full geometry is kept, so
+// snapping still sees every bend. Every connected component is kept.
+//
+// A Network is immutable after Build and safe for concurrent readers.
+type Network struct {
+	nodes []orb.Point // lon/lat of each node
+
+	edgeA, edgeB []int32   // end nodes of each edge
+	edgeLen      []float64 // great-circle length in metres
+
+	geomStart []int32     // edge e's vertices are geom[geomStart[e]:geomStart[e+1]]
+	geom      []orb.Point // vertices of all edges, edge after edge
+	cum       []float64   // distance in metres from the edge's A end at each vertex
+	segEdge   []int32     // edge of the segment starting at geom[i] (-1 at an edge's last vertex)
+
+	adjStart []int32 // node n's incident edges are adjEdge[adjStart[n]:adjStart[n+1]]
+	adjEdge  []int32
+
+	tree   rtree.RTreeGN[float64, int32] // segments by start vertex index
+	bounds orb.Bound
+}
+
+// NumNodes returns the number of graph nodes (junctions and dead ends).
+func (n *Network) NumNodes() int { return len(n.nodes) }
+
+// NumEdges returns the number of compressed edges.
+func (n *Network) NumEdges() int { return len(n.edgeLen) }
+
+// NumSegments returns the number of straight segments over all edges.
+func (n *Network) NumSegments() int { return len(n.geom) - len(n.edgeLen) }
+
+// Bound returns the lon/lat bounding box of the network.
+func (n *Network) Bound() orb.Bound { return n.bounds }
+
+// TotalLength returns the summed length of all edges in metres.
+func (n *Network) TotalLength() float64 {
+	var s float64
+	for _, l := range n.edgeLen {
+		s += l
+	}
+	return s
+}
+
+// Node returns the lon/lat of node i.
+func (n *Network) Node(i int32) orb.Point { return n.nodes[i] }
+
+// Edge returns edge e's end nodes and its length in metres.
+func (n *Network) Edge(e int32) (a, b int32, length float64) {
+	return n.edgeA[e], n.edgeB[e], n.edgeLen[e]
+}
+
+// EdgeGeometry returns the polyline of edge e from its A end to its B end.
+// The slice aliases the network's storage and must not be modified.
+func (n *Network) EdgeGeometry(e int32) orb.LineString {
+	return orb.LineString(n.geom[n.geomStart[e]:n.geomStart[e+1]])
+}
+
+// Incident returns the edges that touch node i. The slice aliases the
+// network's storage and must not be modified.
+func (n *Network) Incident(i int32) []int32 {
+	return n.adjEdge[n.adjStart[i]:n.adjStart[i+1]]
+}
+
+// Components returns, for each node, the id of its connected component
+// (0-based, largest first) and the number of components.
+func (n *Network) Components() (comp []int32, count int) {
+	comp = make([]int32, len(n.nodes))
+	for i := range comp {
+		comp[i] = -1
+	}
+	var sizes []int
+	stack := make([]int32, 0, 64)
+	for s := range n.nodes {
+		if comp[s] >= 0 {
+			continue
+		}
+		id := int32(len(sizes))
+		size := 0
+		comp[s] = id
+		stack = append(stack[:0], int32(s))
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			size++
+			for _, e := range n.Incident(u) {
+				v := n.edgeA[e]
+				if v == u {
+					v = n.edgeB[e]
+				}
+				if comp[v] < 0 {
+					comp[v] = id
+					stack = append(stack, v)
+				}
+			}
+		}
+		sizes = append(sizes, size)
+	}
+	// Renumber largest first so component 0 is the main network.
+	order := make([]int32, len(sizes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sortByDesc(order, sizes)
+	rank := make([]int32, len(sizes))
+	for r, c := range order {
+		rank[c] = int32(r)
+	}
+	for i, c := range comp {
+		comp[i] = rank[c]
+	}
+	return comp, len(sizes)
+}
+
+func sortByDesc(order []int32, sizes []int) {
+	// insertion sort is fine for few components; use a simple merge for many
+	if len(order) < 64 {
+		for i := 1; i < len(order); i++ {
+			for j := i; j > 0 && sizes[order[j]] > sizes[order[j-1]]; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
+		return
+	}
+	mergeSortDesc(order, sizes, make([]int32, len(order)))
+}
+
+func mergeSortDesc(a []int32, sizes []int, tmp []int32) {
+	if len(a) < 2 {
+		return
+	}
+	m := len(a) / 2
+	mergeSortDesc(a[:m], sizes, tmp[:m])
+	mergeSortDesc(a[m:], sizes, tmp[m:])
+	copy(tmp, a)
+	i, j, k := 0, m, 0
+	for i < m && j < len(a) {
+		if sizes[tmp[j]] > sizes[tmp[i]] {
+			a[k] = tmp[j]
+			j++
+		} else {
+			a[k] = tmp[i]
+			i++
+		}
+		k++
+	}
+	for i < m {
+		a[k] = tmp[i]
+		i++
+		k++
+	}
+	for j < len(a) {
+		a[k] = tmp[j]
+		j++
+		k++
+	}
+}
+
+// A NetworkBuilder collects lines and builds a Network. Lines connect where
+// they share a vertex: the same node id (AddWay) or the same coordinate
+// (AddLine). Use one of the two kinds of keys per builder.
+type NetworkBuilder struct {
+	byID  map[int64]int32
+	byPt  map[orb.Point]int32
+	pts   []orb.Point
+	ea    []int32
+	eb    []int32
+	nways int
+}
+
+// NewNetworkBuilder returns an empty builder. sizeHint is the expected
+// number of vertices (0 if unknown).
+func NewNetworkBuilder(sizeHint int) *NetworkBuilder {
+	return &NetworkBuilder{
+		byID: make(map[int64]int32, sizeHint),
+		pts:  make([]orb.Point, 0, sizeHint),
+		ea:   make([]int32, 0, sizeHint),
+		eb:   make([]int32, 0, sizeHint),
+	}
+}
+
+// AddWay adds a polyline whose vertices are identified by ids (for OSM,
+// node ids); coords[i] is the lon/lat of ids[i]. Ways sharing an id connect.
+func (b *NetworkBuilder) AddWay(ids []int64, coords []orb.Point) error {
+	if len(ids) != len(coords) {
+		return fmt.Errorf("geo: way has %d ids but %d coordinates", len(ids), len(coords))
+	}
+	prev := int32(-1)
+	for i, id := range ids {
+		if !ValidLonLat(coords[i]) {
+			return fmt.Errorf("geo: vertex %d has invalid lon/lat %v", id, coords[i])
+		}
+		v, ok := b.byID[id]
+		if !ok {
+			v = int32(len(b.pts))
+			b.byID[id] = v
+			b.pts = append(b.pts, coords[i])
+		}
+		if prev >= 0 && prev != v {
+			b.ea = append(b.ea, prev)
+			b.eb = append(b.eb, v)
+		}
+		prev = v
+	}
+	b.nways++
+	return nil
+}
+
+// AddLine adds a polyline whose vertices connect to other lines by exact
+// coordinate equality (a network from GeoJSON lines).
+func (b *NetworkBuilder) AddLine(ls orb.LineString) error {
+	if b.byPt == nil {
+		b.byPt = make(map[orb.Point]int32)
+	}
+	prev := int32(-1)
+	for _, p := range ls {
+		if !ValidLonLat(p) {
+			return fmt.Errorf("geo: vertex has invalid lon/lat %v", p)
+		}
+		v, ok := b.byPt[p]
+		if !ok {
+			v = int32(len(b.pts))
+			b.byPt[p] = v
+			b.pts = append(b.pts, p)
+		}
+		if prev >= 0 && prev != v {
+			b.ea = append(b.ea, prev)
+			b.eb = append(b.eb, v)
+		}
+		prev = v
+	}
+	b.nways++
+	return nil
+}
+
+// Build compresses degree-2 chains, lays the graph out in CSR arrays and
+// indexes every segment for snapping. The builder must not be used after.
+func (b *NetworkBuilder) Build() (*Network, error) {
+	nv := len(b.pts)
+	ne := len(b.ea)
+	if ne == 0 {
+		return nil, fmt.Errorf("geo: the network has no edges (%d lines, %d vertices)", b.nways, nv)
+	}
+	b.byID, b.byPt = nil, nil
+
+	// Raw adjacency in CSR form: vertex → raw edges.
+	deg := make([]int32, nv+1)
+	for i := 0; i < ne; i++ {
+		deg[b.ea[i]]++
+		deg[b.eb[i]]++
+	}
+	rawStart := make([]int32, nv+1)
+	for v := 0; v < nv; v++ {
+		rawStart[v+1] = rawStart[v] + deg[v]
+	}
+	rawAdj := make([]int32, 2*ne)
+	fill := make([]int32, nv)
+	copy(fill, rawStart[:nv])
+	for i := 0; i < ne; i++ {
+		a, bb := b.ea[i], b.eb[i]
+		rawAdj[fill[a]] = int32(i)
+		fill[a]++
+		rawAdj[fill[bb]] = int32(i)
+		fill[bb]++
+	}
+	fill = nil
+
+	// Vertices kept as graph nodes: every vertex whose degree is not 2.
+	nodeOf := make([]int32, nv)
+	for v := range nodeOf {
+		nodeOf[v] = -1
+	}
+	net := &Network{bounds: orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}}
+	keep := func(v int32) int32 {
+		if nodeOf[v] < 0 {
+			nodeOf[v] = int32(len(net.nodes))
+			net.nodes = append(net.nodes, b.pts[v])
+		}
+		return nodeOf[v]
+	}
+	for v := 0; v < nv; v++ {
+		if d := deg[v]; d != 2 && d != 0 {
+			keep(int32(v))
+		}
+	}
+
+	visited := make([]bool, ne)
+	net.geom = make([]orb.Point, 0, ne+ne/4)
+	net.cum = make([]float64, 0, ne+ne/4)
+	other := func(e, v int32) int32 {
+		if b.ea[e] == v {
+			return b.eb[e]
+		}
+		return b.ea[e]
+	}
+	walk := func(start int32, e int32) {
+		a := nodeOf[start]
+		net.geomStart = append(net.geomStart, int32(len(net.geom)))
+		net.geom = append(net.geom, b.pts[start])
+		net.cum = append(net.cum, 0)
+		length := 0.0
+		cur := start
+		for {
+			visited[e] = true
+			nxt := other(e, cur)
+			length += Haversine(b.pts[cur], b.pts[nxt])
+			net.geom = append(net.geom, b.pts[nxt])
+			net.cum = append(net.cum, length)
+			cur = nxt
+			if nodeOf[cur] >= 0 {
+				break
+			}
+			// A degree-2 vertex: continue on its other raw edge.
+			adj := rawAdj[rawStart[cur]:rawStart[cur+1]]
+			if adj[0] == e {
+				e = adj[1]
+			} else {
+				e = adj[0]
+			}
+			if visited[e] {
+				keep(cur) // cannot happen for a consistent chain; end the edge safely
+				break
+			}
+		}
+		net.edgeA = append(net.edgeA, a)
+		net.edgeB = append(net.edgeB, nodeOf[cur])
+		net.edgeLen = append(net.edgeLen, length)
+	}
+	for v := 0; v < nv; v++ {
+		if nodeOf[v] < 0 {
+			continue
+		}
+		for _, e := range rawAdj[rawStart[v]:rawStart[v+1]] {
+			if !visited[e] {
+				walk(int32(v), e)
+			}
+		}
+	}
+	// What is left are rings made only of degree-2 vertices: anchor each
+	// at one vertex.
+	for e := 0; e < ne; e++ {
+		if !visited[e] {
+			v := b.ea[e]
+			keep(v)
+			walk(v, int32(e))
+		}
+	}
+	net.geomStart = append(net.geomStart, int32(len(net.geom)))
+	b.pts, b.ea, b.eb = nil, nil, nil
+
+	// Node → incident edges.
+	nn := len(net.nodes)
+	net.adjStart = make([]int32, nn+1)
+	for e := range net.edgeA {
+		net.adjStart[net.edgeA[e]+1]++
+		net.adjStart[net.edgeB[e]+1]++
+	}
+	for i := 0; i < nn; i++ {
+		net.adjStart[i+1] += net.adjStart[i]
+	}
+	net.adjEdge = make([]int32, net.adjStart[nn])
+	pos := make([]int32, nn)
+	copy(pos, net.adjStart[:nn])
+	for e := range net.edgeA {
+		a, bb := net.edgeA[e], net.edgeB[e]
+		net.adjEdge[pos[a]] = int32(e)
+		pos[a]++
+		net.adjEdge[pos[bb]] = int32(e)
+		pos[bb]++
+	}
+
+	// Segment index.
+	net.segEdge = make([]int32, len(net.geom))
+	for e := 0; e < len(net.edgeLen); e++ {
+		s, t := net.geomStart[e], net.geomStart[e+1]
+		for i := s; i < t-1; i++ {
+			net.segEdge[i] = int32(e)
+			p, q := net.geom[i], net.geom[i+1]
+			min := [2]float64{math.Min(p[0], q[0]), math.Min(p[1], q[1])}
+			max := [2]float64{math.Max(p[0], q[0]), math.Max(p[1], q[1])}
+			net.tree.Insert(min, max, i)
+		}
+		net.segEdge[t-1] = -1
+	}
+	for _, p := range net.geom {
+		net.bounds = net.bounds.Extend(p)
+	}
+	return net, nil
+}

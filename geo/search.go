@@ -1,0 +1,234 @@
+package geo
+
+import (
+	"math"
+)
+
+// A Source starts a search: a snapped position (a facility, a candidate
+// site) and a label the search reports back for the points it reaches
+// first (for example the facility's index).
+type Source struct {
+	Pos   Position
+	Label int32
+}
+
+// A Searcher runs bounded multi-source Dijkstra searches on one Network
+// and answers walking-distance queries for snapped positions. It reuses
+// its arrays between runs and resets only what the last run touched, so
+// many small bounded searches (one per candidate site) stay cheap. A
+// Searcher is not safe for concurrent use; make one per goroutine.
+type Searcher struct {
+	net     *Network
+	dist    []float64 // +Inf where not reached
+	label   []int32
+	touched []int32
+	heap    nodeHeap
+	maxDist float64
+
+	// Sources sitting on an edge reach points on the same edge directly.
+	edgeSrc map[int32][]edgeSource
+}
+
+type edgeSource struct {
+	offset, access float64
+	label          int32
+}
+
+// NewSearcher returns a Searcher for n.
+func (n *Network) NewSearcher() *Searcher {
+	s := &Searcher{
+		net:     n,
+		dist:    make([]float64, len(n.nodes)),
+		label:   make([]int32, len(n.nodes)),
+		edgeSrc: map[int32][]edgeSource{},
+	}
+	for i := range s.dist {
+		s.dist[i] = math.Inf(1)
+		s.label[i] = -1
+	}
+	return s
+}
+
+// Run searches from all sources at once up to maxDist metres of walking
+// (access leg included; use math.Inf(1) for no bound). Afterwards At gives
+// each position's distance to its nearest source. A source's access leg
+// counts toward the distance.
+func (s *Searcher) Run(sources []Source, maxDist float64) {
+	for _, v := range s.touched {
+		s.dist[v] = math.Inf(1)
+		s.label[v] = -1
+	}
+	s.touched = s.touched[:0]
+	clear(s.edgeSrc)
+	s.heap = s.heap[:0]
+	s.maxDist = maxDist
+	net := s.net
+
+	relax := func(v int32, d float64, l int32) {
+		if d > maxDist {
+			return
+		}
+		old := s.dist[v]
+		if d < old || (d == old && l < s.label[v]) {
+			if math.IsInf(old, 1) {
+				s.touched = append(s.touched, v)
+			}
+			s.dist[v] = d
+			s.label[v] = l
+			s.heap.push(heapItem{d, v})
+		}
+	}
+	for _, src := range sources {
+		e := src.Pos.Edge
+		if e < 0 || int(e) >= len(net.edgeLen) {
+			continue
+		}
+		s.edgeSrc[e] = append(s.edgeSrc[e], edgeSource{src.Pos.Offset, src.Pos.Access, src.Label})
+		relax(net.edgeA[e], src.Pos.Access+src.Pos.Offset, src.Label)
+		relax(net.edgeB[e], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
+	}
+	for len(s.heap) > 0 {
+		it := s.heap.pop()
+		u := it.node
+		if it.dist > s.dist[u] {
+			continue // stale entry
+		}
+		du, lu := s.dist[u], s.label[u]
+		for _, e := range net.adjEdge[net.adjStart[u]:net.adjStart[u+1]] {
+			v := net.edgeA[e]
+			if v == u {
+				v = net.edgeB[e]
+			}
+			relax(v, du+net.edgeLen[e], lu)
+		}
+	}
+}
+
+// At returns the walking distance in metres from the nearest source of
+// the last Run to position p (p's access leg included) and that source's
+// label. ok is false when no source is within the run's bound.
+func (s *Searcher) At(p Position) (dist float64, label int32, ok bool) {
+	net := s.net
+	e := p.Edge
+	if e < 0 || int(e) >= len(net.edgeLen) {
+		return 0, -1, false
+	}
+	best := math.Inf(1)
+	bl := int32(-1)
+	try := func(d float64, l int32) {
+		if d < best || (d == best && l < bl) {
+			best, bl = d, l
+		}
+	}
+	a, b := net.edgeA[e], net.edgeB[e]
+	if d := s.dist[a]; !math.IsInf(d, 1) {
+		try(d+p.Offset, s.label[a])
+	}
+	if d := s.dist[b]; !math.IsInf(d, 1) {
+		try(d+net.edgeLen[e]-p.Offset, s.label[b])
+	}
+	for _, src := range s.edgeSrc[e] {
+		try(src.access+math.Abs(src.offset-p.Offset), src.label)
+	}
+	best += p.Access
+	if math.IsInf(best, 1) || best > s.maxDist {
+		return 0, -1, false
+	}
+	return best, bl, true
+}
+
+// NodeDist returns the distance of node i from the nearest source of the
+// last run (+Inf when not reached) and that source's label.
+func (s *Searcher) NodeDist(i int32) (float64, int32) { return s.dist[i], s.label[i] }
+
+// Reached returns the nodes the last run reached, in no particular order.
+// The slice is reused by the next Run.
+func (s *Searcher) Reached() []int32 { return s.touched }
+
+// ReachedEdges calls fn once for every edge that can hold a position
+// within the last run's bound: edges touching a reached node and edges
+// holding a source. mark must have one entry per edge, all false; it is
+// restored to all false before ReachedEdges returns.
+func (s *Searcher) ReachedEdges(mark []bool, fn func(e int32)) {
+	net := s.net
+	var seen []int32
+	visit := func(e int32) {
+		if !mark[e] {
+			mark[e] = true
+			seen = append(seen, e)
+			fn(e)
+		}
+	}
+	for _, u := range s.touched {
+		for _, e := range net.adjEdge[net.adjStart[u]:net.adjStart[u+1]] {
+			visit(e)
+		}
+	}
+	for e := range s.edgeSrc {
+		visit(e)
+	}
+	for _, e := range seen {
+		mark[e] = false
+	}
+}
+
+// heapItem is a node waiting in the Dijkstra queue with its tentative
+// distance.
+type heapItem struct {
+	dist float64
+	node int32
+}
+
+// nodeHeap is a 4-ary min-heap with lazy deletion; 4-ary heaps do fewer
+// cache misses than binary heaps on large graphs.
+type nodeHeap []heapItem
+
+func (h *nodeHeap) push(it heapItem) {
+	a := append(*h, it)
+	i := len(a) - 1
+	for i > 0 {
+		p := (i - 1) / 4
+		if a[p].dist <= it.dist {
+			break
+		}
+		a[i] = a[p]
+		i = p
+	}
+	a[i] = it
+	*h = a
+}
+
+func (h *nodeHeap) pop() heapItem {
+	a := *h
+	top := a[0]
+	last := a[len(a)-1]
+	a = a[:len(a)-1]
+	n := len(a)
+	if n > 0 {
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			m := c
+			end := c + 4
+			if end > n {
+				end = n
+			}
+			for j := c + 1; j < end; j++ {
+				if a[j].dist < a[m].dist {
+					m = j
+				}
+			}
+			if a[m].dist >= last.dist {
+				break
+			}
+			a[i] = a[m]
+			i = m
+		}
+		a[i] = last
+	}
+	*h = a
+	return top
+}
