@@ -1,0 +1,50 @@
+// Package shareddata locates the real OpenStreetMap extracts and reference
+// answers in ../shared/data (beside the repository) for tests. It is used
+// by tests only.
+package shareddata
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the shared data directory: $LIFECIRCLE_SHARED_DATA, else
+// ../shared/data next to the repository root. A missing directory fails
+// the test (real data is part of the test suite), unless
+// LIFECIRCLE_ALLOW_SKIP=1, when the test is skipped.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("LIFECIRCLE_SHARED_DATA"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			p := filepath.Join(d, "..", "shared", "data")
+			if _, err := os.Stat(p); err != nil {
+				if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
+					tb.Skipf("shared data not found at %s", p)
+				}
+				tb.Fatalf("shared data not found at %s: tests need ../shared/data beside the repository (or set LIFECIRCLE_SHARED_DATA)", p)
+			}
+			return p
+		}
+		if filepath.Dir(d) == d {
+			tb.Fatal("repository root (go.mod) not found")
+		}
+	}
+}
+
+// Path joins elem onto Dir and fails the test when the file is missing.
+func Path(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	p := filepath.Join(append([]string{Dir(tb)}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("shared data file missing: %v", err)
+	}
+	return p
+}
