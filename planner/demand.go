@@ -1,0 +1,609 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// Demand sources, in order of preference (DESIGN §2 "Demand"). The report
+// names the one used.
+const (
+	DemandPopulationLayer = "population layer"
+	DemandBuildings       = "residential buildings"
+	DemandNetworkSample   = "network sample"
+)
+
+// DefaultFloorAreaPerPerson is the residential floor area in m² per
+// resident used to turn building floor area into residents.
+const DefaultFloorAreaPerPerson = 40.0
+
+// DefaultDemandSampleStep is the spacing in metres of network sample
+// points when neither a population layer nor buildings are available.
+const DefaultDemandSampleStep = 50.0
+
+// Demand is where residents live: points with a population each.
+type Demand struct {
+	Source string      // DemandPopulationLayer, DemandBuildings or DemandNetworkSample
+	Points []orb.Point // lon/lat
+	Pop    []float64   // residents per point (> 0)
+	IDs    []string    // id per point (building/feature id or generated), same length
+}
+
+// Total returns the number of residents over all points.
+func (d *Demand) Total() float64 {
+	var s float64
+	for _, p := range d.Pop {
+		s += p
+	}
+	return s
+}
+
+// Rescale multiplies every population so that the total equals total (a
+// known census figure, > 0). It fails when the demand holds no residents.
+func (d *Demand) Rescale(total float64) error {
+	if !(total > 0) || math.IsInf(total, 0) {
+		return fmt.Errorf("demand: %w: total population %v must be a positive number — check --total-population", ErrInvalid, total)
+	}
+	cur := d.Total()
+	if !(cur > 0) {
+		return fmt.Errorf("demand: %w: the %s estimate holds no residents, so it cannot be rescaled to %v", ErrInvalid, d.Source, total)
+	}
+	f := total / cur
+	for i := range d.Pop {
+		d.Pop[i] *= f
+	}
+	return nil
+}
+
+// A Building is a building footprint with its OSM tags.
+type Building struct {
+	ID       string
+	Geometry orb.Geometry // Polygon or MultiPolygon, lon/lat
+	Tags     map[string]string
+}
+
+// BuildingOptions tune the estimate of residents from buildings.
+type BuildingOptions struct {
+	// FloorAreaPerPerson is the floor area in m² per resident; 0 means
+	// DefaultFloorAreaPerPerson.
+	FloorAreaPerPerson float64
+	// ResidentialAreas are landuse=residential polygons (lon/lat): any
+	// building whose centroid lies inside one counts as residential.
+	ResidentialAreas []orb.Geometry
+	// DefaultLevels gives the number of levels per building value for
+	// buildings without a usable building:levels; entries override the
+	// built-in defaults, missing values use them. Built in: house,
+	// detached, semidetached_house, bungalow and terrace 2; residential 4;
+	// apartments and dormitory 5; "yes" 3, which also applies to any other
+	// building counted because it stands in residential landuse.
+	DefaultLevels map[string]float64
+}
+
+// residentialBuildingTypes are the building values that are residential
+// wherever they stand.
+var residentialBuildingTypes = []string{"residential", "apartments", "house", "detached", "terrace",
+	"semidetached_house", "dormitory", "bungalow"}
+
+// defaultBuildingLevels are the levels assumed per building value when
+// building:levels is missing or unreadable. "yes" applies to any other
+// building counted because it stands inside residential landuse.
+var defaultBuildingLevels = map[string]float64{
+	"house": 2, "detached": 2, "semidetached_house": 2, "bungalow": 2, "terrace": 2,
+	"apartments": 5, "residential": 4, "dormitory": 5, "yes": 3,
+}
+
+// BuildingStats describe a building-based estimate.
+type BuildingStats struct {
+	Buildings   int     // buildings given
+	Residential int     // residential buildings with a footprint (points made)
+	WithLevels  int     // of those, how many had a usable building:levels
+	FloorArea   float64 // residential floor area in m²
+}
+
+// DemandFromBuildings estimates residents from building footprints: each
+// residential building (building = residential, apartments, house,
+// detached, terrace, semidetached_house, dormitory or bungalow, or any
+// building whose centroid lies inside o.ResidentialAreas) becomes one point
+// at its footprint centroid with footprint area (m², holes subtracted) ×
+// levels ÷ floor area per person residents. Buildings without area (nodes,
+// lines, degenerate rings) are skipped. With no residential building the
+// demand is empty: the caller falls back to a network sample.
+func DemandFromBuildings(bs []Building, o BuildingOptions) (*Demand, BuildingStats, error) {
+	rb, st, err := prepareBuildings(bs, o)
+	if err != nil {
+		return nil, st, err
+	}
+	fa := o.FloorAreaPerPerson
+	if fa == 0 {
+		fa = DefaultFloorAreaPerPerson
+	}
+	d := &Demand{Source: DemandBuildings,
+		Points: make([]orb.Point, len(rb)), Pop: make([]float64, len(rb)), IDs: make([]string, len(rb))}
+	for i, b := range rb {
+		d.Points[i], d.Pop[i], d.IDs[i] = b.pt, b.floor/fa, b.id
+	}
+	return d, st, nil
+}
+
+// resBuilding is a residential building reduced to what demand needs.
+type resBuilding struct {
+	id    string
+	pt    orb.Point // footprint centroid, lon/lat
+	floor float64   // floor area, m²
+}
+
+// prepareBuildings keeps the residential buildings with a footprint.
+func prepareBuildings(bs []Building, o BuildingOptions) ([]resBuilding, BuildingStats, error) {
+	st := BuildingStats{Buildings: len(bs)}
+	if fa := o.FloorAreaPerPerson; fa < 0 || math.IsNaN(fa) || math.IsInf(fa, 0) {
+		return nil, st, fmt.Errorf("buildings: %w: floor area per person %v m² must be positive", ErrInvalid, fa)
+	}
+	for k, v := range o.DefaultLevels {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, st, fmt.Errorf("buildings: %w: default levels for building=%s is %v; it must be positive", ErrInvalid, k, v)
+		}
+	}
+	areas := newPolyIndex(len(o.ResidentialAreas))
+	for i, g := range o.ResidentialAreas {
+		areas.add(int32(i), g)
+	}
+	type result struct {
+		b         resBuilding
+		ok        bool
+		hasLevels bool
+		err       error
+	}
+	res := make([]result, len(bs))
+	parallelRange(len(bs), func(lo, hi int) {
+		var q polyQuery
+		for i := lo; i < hi; i++ {
+			b := &bs[i]
+			kind := strings.TrimSpace(b.Tags["building"])
+			if kind == "no" {
+				continue
+			}
+			if kind == "" {
+				kind = "yes"
+			}
+			typed := slices.Contains(residentialBuildingTypes, kind)
+			if !typed && len(areas.parts) == 0 {
+				continue
+			}
+			c, area, err := footprint(b.Geometry)
+			if err != nil {
+				res[i].err = fmt.Errorf("buildings: %w: building %d (%s): %v — are the coordinates projected? Reproject to WGS84",
+					ErrInvalid, i, buildingName(b.ID), err)
+				continue
+			}
+			if !(area > 0) {
+				continue
+			}
+			if !typed {
+				q.collect(&areas, c)
+				if len(q.hits) == 0 {
+					continue
+				}
+			}
+			levels, ok := parseLevels(b.Tags["building:levels"])
+			if !ok {
+				levels = defaultLevels(kind, o.DefaultLevels)
+			}
+			id := b.ID
+			if id == "" {
+				id = "b" + strconv.Itoa(i)
+			}
+			res[i] = result{b: resBuilding{id: id, pt: c, floor: area * levels}, ok: true, hasLevels: ok}
+		}
+	})
+	out := make([]resBuilding, 0, len(bs))
+	for i := range res {
+		r := &res[i]
+		if r.err != nil {
+			return nil, st, r.err
+		}
+		if !r.ok {
+			continue
+		}
+		out = append(out, r.b)
+		st.Residential++
+		st.FloorArea += r.b.floor
+		if r.hasLevels {
+			st.WithLevels++
+		}
+	}
+	return out, st, nil
+}
+
+func buildingName(id string) string {
+	if id == "" {
+		return "no id"
+	}
+	return strconv.Quote(id)
+}
+
+// defaultLevels returns the levels assumed for building=kind.
+func defaultLevels(kind string, override map[string]float64) float64 {
+	if v, ok := override[kind]; ok {
+		return v
+	}
+	if v, ok := defaultBuildingLevels[kind]; ok {
+		return v
+	}
+	if v, ok := override["yes"]; ok {
+		return v
+	}
+	return defaultBuildingLevels["yes"]
+}
+
+// maxLevels bounds building:levels; larger values are tagging errors.
+const maxLevels = 200
+
+// parseLevels reads building:levels leniently: "5", "5.5", "3,5" (decimal
+// comma), "3;4" (several values: the largest). ok is false when no value
+// in 0 < levels ≤ 200 can be read.
+func parseLevels(s string) (levels float64, ok bool) {
+	for part := range strings.SplitSeq(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, ".") {
+			part = strings.Replace(part, ",", ".", 1)
+		}
+		v, err := strconv.ParseFloat(part, 64)
+		if err != nil || !(v > 0 && v <= maxLevels) {
+			continue
+		}
+		if v > levels {
+			levels, ok = v, true
+		}
+	}
+	return levels, ok
+}
+
+// footprint returns the area-weighted centroid (lon/lat) and the area in m²
+// (holes subtracted) of a Polygon or MultiPolygon, measured on an
+// equal-area projection centred on the geometry. Other geometries have no
+// area. err reports coordinates that are not lon/lat.
+func footprint(g orb.Geometry) (centroid orb.Point, area float64, err error) {
+	var polys []orb.Polygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		polys = []orb.Polygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	default:
+		return centroid, 0, nil
+	}
+	var ref orb.Point
+	found := false
+	for _, p := range polys {
+		for _, r := range p {
+			for _, q := range r {
+				if !geo.ValidLonLat(q) {
+					return centroid, 0, fmt.Errorf("invalid lon/lat %v", q)
+				}
+				if !found {
+					ref, found = q, true
+				}
+			}
+		}
+	}
+	if !found {
+		return centroid, 0, nil
+	}
+	pr := newLAEA(ref)
+	var sa, sx, sy float64
+	for _, p := range polys {
+		for ri, r := range p {
+			a, cx, cy := ringMoments(pr, r)
+			// Outer rings add, holes subtract, whatever their winding.
+			if (ri == 0) != (a >= 0) {
+				a, cx, cy = -a, -cx, -cy
+			}
+			sa += a
+			sx += cx
+			sy += cy
+		}
+	}
+	if !(sa > 0) {
+		return centroid, 0, nil
+	}
+	return pr.inverse(sx/sa, sy/sa), sa, nil
+}
+
+// ringMoments returns the signed area (positive counter-clockwise) and the
+// first moments ∫x dA, ∫y dA of ring r on projection pr, in metres.
+func ringMoments(pr laea, r orb.Ring) (a, mx, my float64) {
+	if len(r) < 3 {
+		return 0, 0, 0
+	}
+	// Project relative to the first vertex to keep the products small.
+	x0, y0, _ := pr.forward(r[0])
+	px, py := 0.0, 0.0
+	for i := 1; i <= len(r); i++ {
+		var x, y float64
+		if i < len(r) {
+			x, y, _ = pr.forward(r[i])
+			x, y = x-x0, y-y0
+		}
+		c := px*y - x*py
+		a += c
+		mx += (px + x) * c
+		my += (py + y) * c
+		px, py = x, y
+	}
+	a /= 2
+	mx /= 6
+	my /= 6
+	return a, mx + x0*a, my + y0*a
+}
+
+// A PopFeature is one feature of a population layer: a point or multipoint
+// where Population residents live, or a polygon whose residents are spread
+// inside it.
+type PopFeature struct {
+	ID         string
+	Geometry   orb.Geometry
+	Population float64
+}
+
+// DemandFromPopulation turns a population layer into demand. Point features
+// are used as they are; a MultiPoint splits its population evenly over its
+// points. A Polygon or MultiPolygon spreads its population over the
+// residential buildings whose centroid lies inside it, in proportion to
+// floor area (area × levels); with none, evenly over the network sample
+// points (every DefaultDemandSampleStep metres, net may be nil) inside it;
+// with none either, it puts everything at a point inside the polygon.
+// Features with zero population are dropped; a negative, NaN or infinite
+// population, or a geometry that is neither points nor polygons, is an
+// error naming the feature. Point ids are the feature id, with "/" and the
+// building id, sample id or point number when a feature is split.
+func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network) (*Demand, error) {
+	d := &Demand{Source: DemandPopulationLayer}
+	add := func(p orb.Point, pop float64, id string) {
+		d.Points = append(d.Points, p)
+		d.Pop = append(d.Pop, pop)
+		d.IDs = append(d.IDs, id)
+	}
+	var (
+		bldReady bool
+		bld      []resBuilding
+		bldTree  rtree.RTreeG[int32]
+		smpReady bool
+		smp      *Demand
+		smpTree  rtree.RTreeG[int32]
+		inside   []int32
+	)
+	for i, f := range fs {
+		name := featureName(i, f.ID)
+		switch {
+		case math.IsNaN(f.Population) || math.IsInf(f.Population, 0):
+			return nil, fmt.Errorf("population: %w: feature %d (%s): population %v is not a number", ErrInvalid, i, name, f.Population)
+		case f.Population < 0:
+			return nil, fmt.Errorf("population: %w: feature %d (%s): population %v is negative — populations must be ≥ 0", ErrInvalid, i, name, f.Population)
+		case f.Population == 0:
+			continue
+		}
+		id := f.ID
+		if id == "" {
+			id = "p" + strconv.Itoa(i)
+		}
+		badCoord := func(q orb.Point) error {
+			return fmt.Errorf("population: %w: feature %d (%s): invalid lon/lat %v — are the coordinates projected? Reproject to WGS84",
+				ErrInvalid, i, name, q)
+		}
+		switch g := f.Geometry.(type) {
+		case orb.Point:
+			if !geo.ValidLonLat(g) {
+				return nil, badCoord(g)
+			}
+			add(g, f.Population, id)
+			continue
+		case orb.MultiPoint:
+			if len(g) == 0 {
+				return nil, fmt.Errorf("population: %w: feature %d (%s) is an empty MultiPoint", ErrInvalid, i, name)
+			}
+			for k, q := range g {
+				if !geo.ValidLonLat(q) {
+					return nil, badCoord(q)
+				}
+				add(q, f.Population/float64(len(g)), id+"/"+strconv.Itoa(k))
+			}
+			continue
+		case orb.Polygon, orb.MultiPolygon:
+		case nil:
+			return nil, fmt.Errorf("population: %w: feature %d (%s) has no geometry — population features must be points or polygons", ErrInvalid, i, name)
+		default:
+			return nil, fmt.Errorf("population: %w: feature %d (%s) is a %s — population features must be points or polygons",
+				ErrInvalid, i, name, g.GeoJSONType())
+		}
+
+		c, area, err := footprint(f.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("population: %w: feature %d (%s): %v — are the coordinates projected? Reproject to WGS84", ErrInvalid, i, name, err)
+		}
+		var shape polyIndex
+		shape.add(0, f.Geometry)
+		bound := f.Geometry.Bound()
+
+		if !bldReady {
+			bldReady = true
+			bld, _, err = prepareBuildings(buildings, o)
+			if err != nil {
+				return nil, err
+			}
+			for k, b := range bld {
+				bldTree.Insert(b.pt, b.pt, int32(k))
+			}
+		}
+		inside = pointsInside(&bldTree, &shape, bound, func(k int32) orb.Point { return bld[k].pt }, inside[:0])
+		var floor float64
+		for _, k := range inside {
+			floor += bld[k].floor
+		}
+		if floor > 0 {
+			for _, k := range inside {
+				add(bld[k].pt, f.Population*bld[k].floor/floor, id+"/"+bld[k].id)
+			}
+			continue
+		}
+
+		if !smpReady {
+			smpReady = true
+			smp = DemandFromNetwork(net, DefaultDemandSampleStep)
+			for k, p := range smp.Points {
+				smpTree.Insert(p, p, int32(k))
+			}
+		}
+		inside = pointsInside(&smpTree, &shape, bound, func(k int32) orb.Point { return smp.Points[k] }, inside[:0])
+		if len(inside) > 0 {
+			for _, k := range inside {
+				add(smp.Points[k], f.Population/float64(len(inside)), id+"/"+smp.IDs[k])
+			}
+			continue
+		}
+
+		if area > 0 {
+			c = interiorPoint(f.Geometry, c)
+		} else {
+			// A degenerate polygon: any of its vertices will do.
+			c = orb.Point(bound.Center())
+		}
+		add(c, f.Population, id)
+	}
+	return d, nil
+}
+
+func featureName(i int, id string) string {
+	if id == "" {
+		return fmt.Sprintf("no id, #%d", i)
+	}
+	return strconv.Quote(id)
+}
+
+// pointsInside appends to out, in index order, the indexed points inside
+// (or on) the shape.
+func pointsInside(tree *rtree.RTreeG[int32], shape *polyIndex, b orb.Bound, at func(int32) orb.Point, out []int32) []int32 {
+	var q polyQuery
+	tree.Search(b.Min, b.Max, func(_, _ [2]float64, k int32) bool {
+		q.collect(shape, at(k))
+		if len(q.hits) > 0 {
+			out = append(out, k)
+		}
+		return true
+	})
+	slices.Sort(out)
+	return out
+}
+
+// interiorPoint returns a point inside the polygon g: its centroid c when
+// that lies inside, else the middle of the widest stretch of the largest
+// part along the horizontal line through c (or through the part's middle).
+func interiorPoint(g orb.Geometry, c orb.Point) orb.Point {
+	var polys []orb.Polygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		polys = []orb.Polygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	}
+	for _, p := range polys {
+		if polygonLocate(p, c) == 2 {
+			return c
+		}
+	}
+	var best orb.Polygon
+	bestArea := -1.0
+	for _, p := range polys {
+		if _, a, _ := footprint(p); a > bestArea {
+			best, bestArea = p, a
+		}
+	}
+	if len(best) == 0 {
+		return c
+	}
+	b := best[0].Bound()
+	for _, y := range []float64{c[1], (b.Min[1] + b.Max[1]) / 2} {
+		if y <= b.Min[1] || y >= b.Max[1] {
+			continue
+		}
+		var xs []float64
+		for _, r := range best {
+			for i := range r {
+				a, e := r[i], r[(i+1)%len(r)]
+				if (a[1] <= y) != (e[1] <= y) {
+					xs = append(xs, a[0]+(y-a[1])*(e[0]-a[0])/(e[1]-a[1]))
+				}
+			}
+		}
+		slices.Sort(xs)
+		w, mid := 0.0, 0.0
+		for k := 0; k+1 < len(xs); k += 2 {
+			if xs[k+1]-xs[k] > w {
+				w, mid = xs[k+1]-xs[k], (xs[k]+xs[k+1])/2
+			}
+		}
+		if w > 0 {
+			return orb.Point{mid, y}
+		}
+	}
+	return c
+}
+
+// DemandFromNetwork samples the walk network as stand-in residents, weight
+// 1 each: one point at every node (junction or dead end), then along each
+// edge in order evenly spaced interior points no more than step metres
+// apart (step ≤ 0 means DefaultDemandSampleStep). A straight 1 km edge thus
+// gives 21 points 50 m apart, both ends included. The result is
+// deterministic; ids are "s0", "s1", … in point order. A nil network gives
+// empty demand.
+func DemandFromNetwork(net *geo.Network, step float64) *Demand {
+	d := &Demand{Source: DemandNetworkSample}
+	if net == nil {
+		return d
+	}
+	if !(step > 0) || math.IsInf(step, 0) {
+		step = DefaultDemandSampleStep
+	}
+	for i := 0; i < net.NumNodes(); i++ {
+		d.Points = append(d.Points, net.Node(int32(i)))
+	}
+	for e := 0; e < net.NumEdges(); e++ {
+		ls := net.EdgeGeometry(int32(e))
+		seg := make([]float64, len(ls))
+		for k := 1; k < len(ls); k++ {
+			seg[k] = seg[k-1] + geo.Haversine(ls[k-1], ls[k])
+		}
+		length := seg[len(seg)-1]
+		// Tolerate rounding so that exactly 1000 m gives 20 intervals.
+		n := int(math.Ceil(length/step - 1e-9))
+		k := 1
+		for j := 1; j < n; j++ {
+			at := length * float64(j) / float64(n)
+			for k < len(ls)-1 && seg[k] < at {
+				k++
+			}
+			a, b := ls[k-1], ls[k]
+			t := 0.0
+			if l := seg[k] - seg[k-1]; l > 0 {
+				t = (at - seg[k-1]) / l
+			}
+			d.Points = append(d.Points, orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])})
+		}
+	}
+	d.Pop = make([]float64, len(d.Points))
+	d.IDs = make([]string, len(d.Points))
+	for i := range d.Points {
+		d.Pop[i] = 1
+		d.IDs[i] = "s" + strconv.Itoa(i)
+	}
+	return d
+}
