@@ -1,0 +1,414 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/paulmach/orb"
+)
+
+// A Facility is one amenity of one type (DESIGN §2). Its geometry may be
+// a point, a line or a polygon (reached along the line or boundary).
+type Facility struct {
+	ID       string
+	Type     string // amenity type id of the profile
+	Name     string // zh or local name, may be empty
+	Source   string // "osm" or the file it came from
+	Geometry orb.Geometry
+}
+
+// DefaultAuditMaxDistance is the default bound in metres of each type's
+// search: distances beyond it (an hour's walk) count as unreachable.
+const DefaultAuditMaxDistance = 5000.0
+
+// AuditInput is everything an audit needs, already read and built.
+type AuditInput struct {
+	Profile    *Profile
+	Net        *geo.Network
+	Facilities []Facility
+	Demand     *Demand
+	Units      []Unit
+	Assign     []int32 // unit index of each demand point, -1 outside every unit
+	MaxSnap    float64 // metres; 0 = geo.DefaultMaxSnap
+	// MaxDistance bounds every search, metres; 0 = DefaultAuditMaxDistance.
+	MaxDistance float64
+}
+
+// TypeSummary is the district-wide result for one amenity type.
+type TypeSummary struct {
+	ID                  string  `json:"id"`
+	Names               Names   `json:"names"`
+	Tier                int     `json:"tier_min"`
+	Threshold           float64 `json:"threshold_m"`
+	Facilities          int     `json:"facilities"`
+	FacilitiesUnsnapped int     `json:"facilities_unsnapped"`
+	Population          float64 `json:"population"`
+	Covered             float64 `json:"population_covered"`
+	Coverage            float64 `json:"coverage"`
+	Gap                 float64 `json:"population_gap"`
+	GapUnits            int     `json:"gap_units"`
+	Unreachable         float64 `json:"population_unreachable"`
+	DistMean            float64 `json:"dist_mean_m"` // NaN when nothing reachable
+	DistP90             float64 `json:"dist_p90_m"`
+}
+
+// UnitResult holds one unit's figures; slices are indexed like the
+// profile's types.
+type UnitResult struct {
+	Population  float64
+	Points      int
+	Covered     []float64
+	Unreachable []float64
+	DistMean    []float64 // NaN when no resident of the unit reaches the type
+	DistP90     []float64
+	// Completeness is the population-weighted mean share of the profile's
+	// types (by weight) a resident has within reach (0..1).
+	Completeness float64
+	// FullyServed is the share of the population covered for every type.
+	FullyServed float64
+}
+
+// AuditResult is the outcome of Audit.
+type AuditResult struct {
+	Types []TypeSummary
+	// Dist[t][i] is demand point i's walking distance in metres to the
+	// nearest facility of type t; NaN when unreachable.
+	Dist [][]float64
+	// Nearest[t][i] is the index in Facilities of that facility, -1 if none.
+	Nearest [][]int32
+	// Snapped[i] is false for demand points beyond MaxSnap of any street.
+	Snapped []bool
+
+	Units []UnitResult
+
+	Population     float64 // all residents
+	Outside        float64 // residents outside every unit
+	OutsidePoints  int
+	UnsnappedPop   float64 // residents farther than MaxSnap from any street
+	UnsnappedPts   int
+	Completeness   float64
+	FullyServed    float64 // population share covered for every type
+	FullyServedPop float64
+	Warnings       []string
+	Timings        map[string]time.Duration
+}
+
+// Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
+// one bounded multi-source search per type, run in parallel.
+func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
+	if in.Profile == nil || len(in.Profile.Types) == 0 {
+		return nil, fmt.Errorf("audit: %w: the profile has no amenity types", ErrInvalid)
+	}
+	if in.Net == nil || in.Demand == nil {
+		return nil, fmt.Errorf("audit: %w: a walk network and demand are required", ErrInvalid)
+	}
+	d := in.Demand
+	np := len(d.Points)
+	if len(d.Pop) != np {
+		return nil, fmt.Errorf("audit: %w: %d demand points but %d populations", ErrInvalid, np, len(d.Pop))
+	}
+	if in.Assign != nil && len(in.Assign) != np {
+		return nil, fmt.Errorf("audit: %w: %d demand points but %d unit assignments", ErrInvalid, np, len(in.Assign))
+	}
+	maxSnap := in.MaxSnap
+	if maxSnap <= 0 {
+		maxSnap = geo.DefaultMaxSnap
+	}
+	bound := in.MaxDistance
+	if bound <= 0 {
+		bound = DefaultAuditMaxDistance
+	}
+	types := in.Profile.Types
+	res := &AuditResult{Timings: map[string]time.Duration{}}
+
+	t0 := time.Now()
+	pos, snapped := SnapAll(in.Net, d.Points, maxSnap)
+	res.Snapped = snapped
+	res.Timings["snap_demand"] = time.Since(t0)
+
+	// Facilities by type.
+	byType := make([][]int, len(types))
+	typeIdx := map[string]int{}
+	for i, t := range types {
+		typeIdx[t.ID] = i
+	}
+	for i, f := range in.Facilities {
+		ti, ok := typeIdx[f.Type]
+		if !ok {
+			return nil, fmt.Errorf("audit: %w: facility %s has type %q, which profile %q does not define", ErrInvalid, f.ID, f.Type, in.Profile.ID)
+		}
+		byType[ti] = append(byType[ti], i)
+	}
+
+	res.Dist = make([][]float64, len(types))
+	res.Nearest = make([][]int32, len(types))
+	res.Types = make([]TypeSummary, len(types))
+	t0 = time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, len(types))
+	sem := make(chan struct{}, 2)
+	for ti := range types {
+		wg.Add(1)
+		go func(ti int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := ctx.Err(); err != nil {
+				errs[ti] = err
+				return
+			}
+			t := &types[ti]
+			geoms := make([]orb.Geometry, len(byType[ti]))
+			for k, fi := range byType[ti] {
+				geoms[k] = in.Facilities[fi].Geometry
+			}
+			srcs, unsnapped := SnapFacilities(in.Net, geoms, maxSnap)
+			s := in.Net.NewSearcher()
+			s.Run(srcs, bound)
+			dist := make([]float64, np)
+			near := make([]int32, np)
+			for i := range dist {
+				dist[i] = math.NaN()
+				near[i] = -1
+			}
+			if len(srcs) > 0 {
+				parallelRange(np, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						if !snapped[i] {
+							continue
+						}
+						if dd, l, ok := s.At(pos[i]); ok {
+							dist[i] = dd
+							near[i] = int32(byType[ti][l])
+						}
+					}
+				})
+			}
+			res.Dist[ti], res.Nearest[ti] = dist, near
+			res.Types[ti] = TypeSummary{ID: t.ID, Names: t.Names, Tier: t.Tier, Threshold: t.Threshold,
+				Facilities: len(byType[ti]), FacilitiesUnsnapped: len(unsnapped)}
+		}(ti)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Timings["search"] = time.Since(t0)
+
+	t0 = time.Now()
+	aggregate(in, res)
+	res.Timings["aggregate"] = time.Since(t0)
+	for _, ts := range res.Types {
+		if ts.Facilities == 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("no %s (%s) facilities found: coverage is 0 %%", ts.ID, ts.Names.En))
+		} else if ts.FacilitiesUnsnapped > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d %s facilities are farther than %.0f m from any walkable street and reach no one",
+				ts.FacilitiesUnsnapped, ts.Facilities, ts.ID, maxSnap))
+		}
+	}
+	if res.UnsnappedPts > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) are farther than %.0f m from any walkable street: counted as not covered",
+			res.UnsnappedPts, res.UnsnappedPop, maxSnap))
+	}
+	if res.OutsidePoints > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) lie outside every unit: counted in the totals, not in any unit",
+			res.OutsidePoints, res.Outside))
+	}
+	return res, nil
+}
+
+// aggregate fills unit and district figures from the per-point distances.
+func aggregate(in AuditInput, res *AuditResult) {
+	d := in.Demand
+	types := in.Profile.Types
+	nt := len(types)
+	var wsum float64
+	for _, t := range types {
+		wsum += typeWeight(t)
+	}
+	units := make([]UnitResult, len(in.Units))
+	for u := range units {
+		units[u] = UnitResult{
+			Covered: make([]float64, nt), Unreachable: make([]float64, nt),
+			DistMean: make([]float64, nt), DistP90: make([]float64, nt),
+		}
+	}
+	// Points grouped by unit (CSR), -1 → outside.
+	members := groupByUnit(in.Assign, len(units), len(d.Points))
+
+	covered := func(ti, i int) bool {
+		x := res.Dist[ti][i]
+		return !math.IsNaN(x) && x <= types[ti].Threshold
+	}
+	for i, p := range d.Pop {
+		res.Population += p
+		if !res.Snapped[i] {
+			res.UnsnappedPop += p
+			res.UnsnappedPts++
+		}
+		full := true
+		var comp float64
+		for ti := range types {
+			c := covered(ti, i)
+			if c {
+				comp += typeWeight(types[ti])
+			} else {
+				full = false
+			}
+		}
+		if wsum > 0 {
+			comp /= wsum
+		}
+		res.Completeness += p * comp
+		if full {
+			res.FullyServedPop += p
+		}
+		u := int32(-1)
+		if in.Assign != nil {
+			u = in.Assign[i]
+		}
+		if u < 0 {
+			res.Outside += p
+			res.OutsidePoints++
+			continue
+		}
+		ur := &units[u]
+		ur.Population += p
+		ur.Points++
+		ur.Completeness += p * comp
+		if full {
+			ur.FullyServed += p
+		}
+		for ti := range types {
+			if math.IsNaN(res.Dist[ti][i]) {
+				ur.Unreachable[ti] += p
+			} else if covered(ti, i) {
+				ur.Covered[ti] += p
+			}
+		}
+	}
+	if res.Population > 0 {
+		res.Completeness /= res.Population
+		res.FullyServed = res.FullyServedPop / res.Population
+	}
+	// Distance statistics per unit and type, and district-wide.
+	for u := range units {
+		ur := &units[u]
+		if ur.Population > 0 {
+			ur.Completeness /= ur.Population
+			ur.FullyServed /= ur.Population
+		}
+		pts := members.of(u)
+		for ti := range types {
+			ur.DistMean[ti], ur.DistP90[ti] = distStats(res.Dist[ti], d.Pop, pts)
+		}
+	}
+	all := make([]int32, len(d.Points))
+	for i := range all {
+		all[i] = int32(i)
+	}
+	for ti := range types {
+		ts := &res.Types[ti]
+		ts.Population = res.Population
+		for i, p := range d.Pop {
+			if math.IsNaN(res.Dist[ti][i]) {
+				ts.Unreachable += p
+			} else if covered(ti, i) {
+				ts.Covered += p
+			}
+		}
+		ts.Gap = ts.Population - ts.Covered
+		if ts.Population > 0 {
+			ts.Coverage = ts.Covered / ts.Population
+		}
+		for u := range units {
+			if units[u].Population-units[u].Covered[ti] > 0 {
+				ts.GapUnits++
+			}
+		}
+		ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], d.Pop, all)
+	}
+	res.Units = units
+}
+
+func typeWeight(t AmenityType) float64 {
+	if t.Weight > 0 {
+		return t.Weight
+	}
+	if t.Weight < 0 {
+		return 0
+	}
+	return 1
+}
+
+// distStats returns the population-weighted mean and 90th percentile of
+// the reachable distances of the points idx (NaN, NaN when none reach).
+func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
+	type dp struct{ d, p float64 }
+	v := make([]dp, 0, len(idx))
+	var sum, w float64
+	for _, i := range idx {
+		x := dist[i]
+		if math.IsNaN(x) || pop[i] <= 0 {
+			continue
+		}
+		v = append(v, dp{x, pop[i]})
+		sum += x * pop[i]
+		w += pop[i]
+	}
+	if w == 0 {
+		return math.NaN(), math.NaN()
+	}
+	sort.Slice(v, func(a, b int) bool { return v[a].d < v[b].d })
+	target := 0.9 * w
+	var acc float64
+	p90 = v[len(v)-1].d
+	for _, x := range v {
+		acc += x.p
+		if acc >= target-1e-9*w {
+			p90 = x.d
+			break
+		}
+	}
+	return sum / w, p90
+}
+
+// unitMembers lists the demand points of each unit in CSR form.
+type unitMembers struct {
+	start []int32
+	pts   []int32
+}
+
+func (m unitMembers) of(u int) []int32 { return m.pts[m.start[u]:m.start[u+1]] }
+
+func groupByUnit(assign []int32, nunits, npts int) unitMembers {
+	m := unitMembers{start: make([]int32, nunits+1)}
+	if assign == nil {
+		return m
+	}
+	for _, u := range assign {
+		if u >= 0 {
+			m.start[u+1]++
+		}
+	}
+	for u := 0; u < nunits; u++ {
+		m.start[u+1] += m.start[u]
+	}
+	m.pts = make([]int32, m.start[nunits])
+	fill := make([]int32, nunits)
+	copy(fill, m.start[:nunits])
+	for i, u := range assign {
+		if u >= 0 {
+			m.pts[fill[u]] = int32(i)
+			fill[u]++
+		}
+	}
+	return m
+}
