@@ -63,7 +63,8 @@ type CoverResult struct {
 	// Objective is the newly covered weight.
 	Objective float64
 	// UpperBound is a valid upper bound on the optimum for this K (Lagrangian
-	// relaxation, never below Objective).
+	// relaxation, never below Objective; rounded down when all weights are
+	// integers). Bounding stops once the gap is below 0.01%.
 	UpperBound float64
 	// Gap is (UpperBound-Objective)/UpperBound, 0 when UpperBound is 0.
 	Gap float64
@@ -1137,9 +1138,12 @@ func SolveMaxCover(p *CoverProblem, o CoverOptions) (*CoverResult, error) {
 
 // SolveSetCover finds few candidate sites whose newly covered weight reaches
 // target (a share in (0, 1]) of the coverable weight: lazy greedy until the
-// target is reached, removal of redundant sites, then repeated attempts to
-// reach it with one site fewer by swap local search. LowerBound comes from
-// the Lagrangian bound of maximal covering: no K below it reaches the target.
+// target is reached, removal of redundant sites, moves that add one site to
+// make two others redundant, exact search in small separate clusters (full
+// cover only), then repeated attempts to reach the target with one site
+// fewer by the maximal-covering search. LowerBound is the largest of a
+// counting bound, the Lagrangian set-covering bound (full cover) and the
+// maximal-covering bounds proving that fewer sites fall short.
 // o.K > 0 caps the number of sites; the result then may fall short of Target.
 func SolveSetCover(p *CoverProblem, target float64, o CoverOptions) (*SetCoverResult, error) {
 	start := time.Now()
@@ -1262,7 +1266,7 @@ func SolveSetCover(p *CoverProblem, target float64, o CoverOptions) (*SetCoverRe
 // dropRedundant removes, smallest loss first, sites whose removal keeps the
 // covered weight at or above need.
 func (s *coverState) dropRedundant(need float64) {
-	s.recount()
+	s.refreshLoss()
 	for len(s.sol) > 0 {
 		p := -1
 		for q, l := range s.loss {
@@ -1274,7 +1278,7 @@ func (s *coverState) dropRedundant(need float64) {
 			return
 		}
 		s.removeAt(p)
-		s.recount()
+		s.refreshLoss()
 	}
 }
 

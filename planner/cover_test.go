@@ -644,6 +644,9 @@ func TestSolveCoverReference(t *testing.T) {
 			for _, inst := range names {
 				ri := ref.Instances[inst]
 				t.Run(inst, func(t *testing.T) {
+					if testing.Short() && inst == "hard_R500" {
+						t.Skip("hard instances take seconds; run without -short")
+					}
 					candFile := "candidates.geojson"
 					if inst == "hard_R500" {
 						candFile = "candidates_hard.geojson"
@@ -728,8 +731,9 @@ func TestSolveCoverReference(t *testing.T) {
 // coverSynthetic makes nCand sets of about setSize items each on a square
 // grid of nItem points: each candidate covers the points within a radius of
 // its centre, as walking-distance coverage does. Centres cluster around 20
-// town centres, so that candidates compete for the same residents.
-func coverSynthetic(nCand, nItem, setSize int, seed uint64) *CoverProblem {
+// town centres (standard deviation spread × the set radius), so that
+// candidates compete for the same residents.
+func coverSynthetic(nCand, nItem, setSize int, spread float64, seed uint64) *CoverProblem {
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	side := int(math.Sqrt(float64(nItem)))
 	nItem = side * side
@@ -745,8 +749,8 @@ func coverSynthetic(nCand, nItem, setSize int, seed uint64) *CoverProblem {
 	}
 	for j := range p.Sets {
 		town := towns[r.IntN(len(towns))]
-		cx := min(side-1, max(0, int(town[0]+r.NormFloat64()*4*rad)))
-		cy := min(side-1, max(0, int(town[1]+r.NormFloat64()*4*rad)))
+		cx := min(side-1, max(0, int(town[0]+r.NormFloat64()*spread*rad)))
+		cy := min(side-1, max(0, int(town[1]+r.NormFloat64()*spread*rad)))
 		for y := max(0, cy-ir); y <= min(side-1, cy+ir); y++ {
 			for x := max(0, cx-ir); x <= min(side-1, cx+ir); x++ {
 				dx, dy := float64(x-cx), float64(y-cy)
@@ -760,19 +764,24 @@ func coverSynthetic(nCand, nItem, setSize int, seed uint64) *CoverProblem {
 }
 
 func BenchmarkSolveMaxCover(b *testing.B) {
-	b.Run("synthetic_10k_x_1M_K50", func(b *testing.B) {
-		p := coverSynthetic(10000, 1000000, 300, 1)
-		b.ResetTimer()
-		var res *CoverResult
-		for b.Loop() {
-			var err error
-			res, err = SolveMaxCover(p, CoverOptions{K: 50, TimeLimit: 60 * time.Second})
-			if err != nil {
-				b.Fatal(err)
+	for _, tc := range []struct {
+		name   string
+		spread float64
+	}{{"synthetic_10k_x_1M_K50", 4}, {"synthetic_dense_10k_x_1M_K50", 1.5}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := coverSynthetic(10000, 1000000, 300, tc.spread, 1)
+			b.ResetTimer()
+			var res *CoverResult
+			for b.Loop() {
+				var err error
+				res, err = SolveMaxCover(p, CoverOptions{K: 50, TimeLimit: 10 * time.Second})
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		coverReport(b, res)
-	})
+			coverReport(b, res)
+		})
+	}
 	b.Run("monaco_hard_R500_K10", func(b *testing.B) {
 		data := coverDataDir(b)
 		dir := filepath.Join(data, "reference", "monaco_2012")
@@ -783,7 +792,7 @@ func BenchmarkSolveMaxCover(b *testing.B) {
 		var res *CoverResult
 		for b.Loop() {
 			var err error
-			res, err = SolveMaxCover(rp.p, CoverOptions{K: 10, TimeLimit: 60 * time.Second})
+			res, err = SolveMaxCover(rp.p, CoverOptions{K: 10, TimeLimit: 10 * time.Second})
 			if err != nil {
 				b.Fatal(err)
 			}
