@@ -27,9 +27,12 @@ type Network struct {
 
 	adjStart []int32 // node n's incident edges are adjEdge[adjStart[n]:adjStart[n+1]]
 	adjEdge  []int32
+	adjNode  []int32   // the node at the other end of adjEdge[k]
+	adjLen   []float64 // the length of adjEdge[k], metres (copied for cache locality in searches)
 
-	tree   rtree.RTreeGN[float64, int32] // segments by start vertex index
-	bounds orb.Bound
+	tree      rtree.RTreeGN[float64, int32] // segments by start vertex index
+	treeReady chan struct{}                 // closed once tree is built
+	bounds    orb.Bound
 }
 
 // NumNodes returns the number of graph nodes (junctions and dead ends).
@@ -370,31 +373,44 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 		net.adjStart[i+1] += net.adjStart[i]
 	}
 	net.adjEdge = make([]int32, net.adjStart[nn])
+	net.adjNode = make([]int32, net.adjStart[nn])
+	net.adjLen = make([]float64, net.adjStart[nn])
 	pos := make([]int32, nn)
 	copy(pos, net.adjStart[:nn])
 	for e := range net.edgeA {
 		a, bb := net.edgeA[e], net.edgeB[e]
-		net.adjEdge[pos[a]] = int32(e)
+		l := net.edgeLen[e]
+		net.adjEdge[pos[a]], net.adjNode[pos[a]], net.adjLen[pos[a]] = int32(e), bb, l
 		pos[a]++
-		net.adjEdge[pos[bb]] = int32(e)
+		net.adjEdge[pos[bb]], net.adjNode[pos[bb]], net.adjLen[pos[bb]] = int32(e), a, l
 		pos[bb]++
 	}
 
-	// Segment index.
+	// Segment → edge map, then the R-tree, built in the background: the
+	// caller usually reads its point layers meanwhile, and Snap waits for it.
 	net.segEdge = make([]int32, len(net.geom))
 	for e := 0; e < len(net.edgeLen); e++ {
 		s, t := net.geomStart[e], net.geomStart[e+1]
 		for i := s; i < t-1; i++ {
 			net.segEdge[i] = int32(e)
-			p, q := net.geom[i], net.geom[i+1]
-			min := [2]float64{math.Min(p[0], q[0]), math.Min(p[1], q[1])}
-			max := [2]float64{math.Max(p[0], q[0]), math.Max(p[1], q[1])}
-			net.tree.Insert(min, max, i)
 		}
 		net.segEdge[t-1] = -1
 	}
 	for _, p := range net.geom {
 		net.bounds = net.bounds.Extend(p)
 	}
+	net.treeReady = make(chan struct{})
+	go func() {
+		defer close(net.treeReady)
+		for i, e := range net.segEdge {
+			if e < 0 {
+				continue
+			}
+			p, q := net.geom[i], net.geom[i+1]
+			min := [2]float64{math.Min(p[0], q[0]), math.Min(p[1], q[1])}
+			max := [2]float64{math.Max(p[0], q[0]), math.Max(p[1], q[1])}
+			net.tree.Insert(min, max, int32(i))
+		}
+	}()
 	return net, nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 )
 
+var inf = math.Inf(1)
+
 // A Source starts a search: a snapped position (a facility, a candidate
 // site) and a label the search reports back for the points it reaches
 // first (for example the facility's index).
@@ -19,14 +21,20 @@ type Source struct {
 // Searcher is not safe for concurrent use; make one per goroutine.
 type Searcher struct {
 	net     *Network
-	dist    []float64 // +Inf where not reached
-	label   []int32
+	reach   []reachState // per node; dist is +Inf where not reached
 	touched []int32
 	heap    nodeHeap
 	maxDist float64
 
 	// Sources sitting on an edge reach points on the same edge directly.
 	edgeSrc map[int32][]edgeSource
+}
+
+// reachState keeps a node's distance and label side by side: one cache
+// line per visit instead of two.
+type reachState struct {
+	dist  float64
+	label int32
 }
 
 type edgeSource struct {
@@ -38,13 +46,11 @@ type edgeSource struct {
 func (n *Network) NewSearcher() *Searcher {
 	s := &Searcher{
 		net:     n,
-		dist:    make([]float64, len(n.nodes)),
-		label:   make([]int32, len(n.nodes)),
+		reach:   make([]reachState, len(n.nodes)),
 		edgeSrc: map[int32][]edgeSource{},
 	}
-	for i := range s.dist {
-		s.dist[i] = math.Inf(1)
-		s.label[i] = -1
+	for i := range s.reach {
+		s.reach[i] = reachState{inf, -1}
 	}
 	return s
 }
@@ -55,8 +61,7 @@ func (n *Network) NewSearcher() *Searcher {
 // counts toward the distance.
 func (s *Searcher) Run(sources []Source, maxDist float64) {
 	for _, v := range s.touched {
-		s.dist[v] = math.Inf(1)
-		s.label[v] = -1
+		s.reach[v] = reachState{inf, -1}
 	}
 	s.touched = s.touched[:0]
 	clear(s.edgeSrc)
@@ -68,13 +73,12 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 		if d > maxDist {
 			return
 		}
-		old := s.dist[v]
-		if d < old || (d == old && l < s.label[v]) {
-			if math.IsInf(old, 1) {
+		r := &s.reach[v]
+		if d < r.dist || (d == r.dist && l < r.label) {
+			if r.dist == inf {
 				s.touched = append(s.touched, v)
 			}
-			s.dist[v] = d
-			s.label[v] = l
+			*r = reachState{d, l}
 			s.heap.push(heapItem{d, v})
 		}
 	}
@@ -87,19 +91,30 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 		relax(net.edgeA[e], src.Pos.Access+src.Pos.Offset, src.Label)
 		relax(net.edgeB[e], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
 	}
+	reach := s.reach
+	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
 	for len(s.heap) > 0 {
 		it := s.heap.pop()
 		u := it.node
-		if it.dist > s.dist[u] {
+		du := it.dist
+		if du > reach[u].dist {
 			continue // stale entry
 		}
-		du, lu := s.dist[u], s.label[u]
-		for _, e := range net.adjEdge[net.adjStart[u]:net.adjStart[u+1]] {
-			v := net.edgeA[e]
-			if v == u {
-				v = net.edgeB[e]
+		lu := reach[u].label
+		for k := adjStart[u]; k < adjStart[u+1]; k++ {
+			v := adjNode[k]
+			d := du + adjLen[k]
+			if d > maxDist {
+				continue
 			}
-			relax(v, du+net.edgeLen[e], lu)
+			r := &reach[v]
+			if d < r.dist || (d == r.dist && lu < r.label) {
+				if r.dist == inf {
+					s.touched = append(s.touched, v)
+				}
+				*r = reachState{d, lu}
+				s.heap.push(heapItem{d, v})
+			}
 		}
 	}
 }
@@ -121,11 +136,11 @@ func (s *Searcher) At(p Position) (dist float64, label int32, ok bool) {
 		}
 	}
 	a, b := net.edgeA[e], net.edgeB[e]
-	if d := s.dist[a]; !math.IsInf(d, 1) {
-		try(d+p.Offset, s.label[a])
+	if r := s.reach[a]; r.dist != inf {
+		try(r.dist+p.Offset, r.label)
 	}
-	if d := s.dist[b]; !math.IsInf(d, 1) {
-		try(d+net.edgeLen[e]-p.Offset, s.label[b])
+	if r := s.reach[b]; r.dist != inf {
+		try(r.dist+net.edgeLen[e]-p.Offset, r.label)
 	}
 	for _, src := range s.edgeSrc[e] {
 		try(src.access+math.Abs(src.offset-p.Offset), src.label)
@@ -139,7 +154,7 @@ func (s *Searcher) At(p Position) (dist float64, label int32, ok bool) {
 
 // NodeDist returns the distance of node i from the nearest source of the
 // last run (+Inf when not reached) and that source's label.
-func (s *Searcher) NodeDist(i int32) (float64, int32) { return s.dist[i], s.label[i] }
+func (s *Searcher) NodeDist(i int32) (float64, int32) { return s.reach[i].dist, s.reach[i].label }
 
 // Reached returns the nodes the last run reached, in no particular order.
 // The slice is reused by the next Run.

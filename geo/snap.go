@@ -29,6 +29,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	if !ValidLonLat(p) || !(maxSnap >= 0) {
 		return Position{}, false
 	}
+	<-n.treeReady
 	coslat := math.Cos(p[1] * rad)
 	if coslat < 1e-6 {
 		coslat = 1e-6

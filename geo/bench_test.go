@@ -1,0 +1,107 @@
+package geo
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// lattice builds a jittered n×n street grid with ~80 m blocks around
+// Beijing, the shape of the generated benchmark cities.
+func lattice(tb testing.TB, n int) *Network {
+	tb.Helper()
+	rng := rand.New(rand.NewSource(1))
+	const step = 80.0
+	lat0 := 39.9
+	kx := metresPerDegree * math.Cos(lat0*rad)
+	pt := func(i, j int) orb.Point {
+		x := float64(i)*step + (rng.Float64()-0.5)*20
+		y := float64(j)*step + (rng.Float64()-0.5)*20
+		return orb.Point{116.4 + x/kx, lat0 + y/metresPerDegree}
+	}
+	pts := make([]orb.Point, n*n)
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			pts[j*n+i] = pt(i, j)
+		}
+	}
+	b := NewNetworkBuilder(n * n)
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			id := int64(j*n + i)
+			if i+1 < n {
+				b.AddWay([]int64{id, id + 1}, []orb.Point{pts[id], pts[id+1]})
+			}
+			if j+1 < n {
+				b.AddWay([]int64{id, id + int64(n)}, []orb.Point{pts[id], pts[id+int64(n)]})
+			}
+		}
+	}
+	net, err := b.Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return net
+}
+
+func randomPositions(tb testing.TB, net *Network, k int, seed int64) []Source {
+	rng := rand.New(rand.NewSource(seed))
+	bd := net.Bound()
+	var out []Source
+	for len(out) < k {
+		p := orb.Point{bd.Min[0] + rng.Float64()*(bd.Max[0]-bd.Min[0]), bd.Min[1] + rng.Float64()*(bd.Max[1]-bd.Min[1])}
+		if pos, ok := net.Snap(p, DefaultMaxSnap); ok {
+			out = append(out, Source{pos, int32(len(out))})
+		}
+	}
+	return out
+}
+
+// BenchmarkSearch1M is one unbounded multi-source search from 2,000
+// facilities over a 1,000,000-node street lattice.
+func BenchmarkSearch1M(b *testing.B) {
+	net := lattice(b, 1000)
+	srcs := randomPositions(b, net, 2000, 1)
+	s := net.NewSearcher()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Run(srcs, math.Inf(1))
+	}
+	b.ReportMetric(float64(net.NumNodes()), "nodes")
+}
+
+// BenchmarkBoundedSearch is one 500 m search from a single candidate, the
+// unit of work of coverage sets.
+func BenchmarkBoundedSearch(b *testing.B) {
+	net := lattice(b, 300)
+	srcs := randomPositions(b, net, 1000, 2)
+	s := net.NewSearcher()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Run(srcs[i%len(srcs):i%len(srcs)+1], 500)
+	}
+}
+
+// BenchmarkSnap snaps random points on a 1,000,000-node lattice.
+func BenchmarkSnap(b *testing.B) {
+	net := lattice(b, 1000)
+	rng := rand.New(rand.NewSource(3))
+	bd := net.Bound()
+	pts := make([]orb.Point, 4096)
+	for i := range pts {
+		pts[i] = orb.Point{bd.Min[0] + rng.Float64()*(bd.Max[0]-bd.Min[0]), bd.Min[1] + rng.Float64()*(bd.Max[1]-bd.Min[1])}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		net.Snap(pts[i%len(pts)], DefaultMaxSnap)
+	}
+}
+
+// BenchmarkBuild1M compresses, lays out and indexes a 1,000,000-node lattice.
+func BenchmarkBuild1M(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		lattice(b, 1000)
+	}
+}
