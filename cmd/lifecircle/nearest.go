@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+func init() {
+	register("nearest", "walking distance from each point to its nearest facility", runNearest)
+}
+
+// networkFlags are the inputs that make a walk network, shared by verbs.
+type networkFlags struct {
+	osm     string
+	network string
+	maxSnap float64
+}
+
+func (n *networkFlags) load(ctx context.Context, p *progress) (*geo.Network, data.NetworkInfo, error) {
+	var (
+		net  *geo.Network
+		info data.NetworkInfo
+		err  error
+	)
+	switch {
+	case n.osm != "" && n.network != "":
+		return nil, info, usagef("give either --osm or --network, not both")
+	case n.osm != "":
+		p.Step("read OSM walk network")
+		net, info, err = data.ReadWalkNetwork(ctx, n.osm, p.OSM("read OSM walk network"))
+	case n.network != "":
+		p.Step("read GeoJSON network")
+		net, info, err = data.ReadLineNetwork(n.network)
+	default:
+		return nil, info, usagef("a walk network is needed: --osm FILE.osm.pbf or --network LINES.geojson")
+	}
+	if err != nil {
+		return nil, info, err
+	}
+	p.Done("%d nodes, %d edges, %.1f km, %d component(s)", info.Nodes, info.Edges, info.LengthKm, info.Components)
+	return net, info, nil
+}
+
+func runNearest(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("nearest", "--osm FILE | --network FILE --facilities FILE --points FILE [flags]",
+		`Computes, for every point, the walking distance over the street network to the
+nearest facility and which facility that is. Points and facilities join the
+network at the nearest point of the nearest walkable edge (the straight access
+leg counts as walking). Line and polygon facilities are reached anywhere along
+their line or boundary.
+
+Output (stdout or --out): CSV "id,distance_m,facility_id" in input order, or
+GeoJSON points with those properties. distance_m and facility_id are empty when
+the point cannot reach any facility (another network component, farther than
+--max-snap from a street, or beyond --max-distance).
+
+Example:
+  lifecircle nearest --osm city.osm.pbf --facilities clinics.geojson --points homes.csv --out nearest.csv`, e.stderr)
+	var nf networkFlags
+	var facilities, points, coords, format, out string
+	var maxDist float64
+	var quiet bool
+	fs.StringVar(&nf.osm, "osm", "", "OpenStreetMap extract (.osm.pbf, .osm, .osm.gz, .osm.bz2) for the walk network")
+	fs.StringVar(&nf.network, "network", "", "walk network as GeoJSON LineStrings (lines that share a vertex connect)")
+	fs.Float64Var(&nf.maxSnap, "max-snap", geo.DefaultMaxSnap, "largest straight access leg to the network, metres")
+	fs.StringVar(&facilities, "facilities", "", "facilities: GeoJSON (points, lines, polygons) or CSV with lon,lat")
+	fs.StringVar(&points, "points", "", "points to measure from: GeoJSON points or CSV with lon,lat (and id)")
+	fs.Float64Var(&maxDist, "max-distance", 0, "stop searching beyond this walking distance, metres (0 = no limit)")
+	fs.StringVar(&coords, "coords", "wgs84", "coordinate system of CSV/GeoJSON inputs: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
+	fs.StringVar(&format, "format", "", "output format: csv or geojson (default: from --out's extension, else csv)")
+	fs.StringVar(&out, "out", "", "output file (default: stdout); written atomically")
+	fs.BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if facilities == "" || points == "" {
+		return usagef("--facilities and --points are required (see lifecircle nearest -h)")
+	}
+	cs, err := data.ParseCoordSystem(coords)
+	if err != nil {
+		return usagef("--coords: %v", err)
+	}
+	if format == "" {
+		format = "csv"
+		if out != "" && (hasExt(out, ".geojson") || hasExt(out, ".json")) {
+			format = "geojson"
+		}
+	}
+	if format != "csv" && format != "geojson" {
+		return usagef("--format must be csv or geojson, not %q", format)
+	}
+	if !(nf.maxSnap >= 0) || math.IsInf(nf.maxSnap, 0) {
+		return usagef("--max-snap must be a distance in metres ≥ 0")
+	}
+	if !(maxDist >= 0) {
+		return usagef("--max-distance must be ≥ 0 metres (0 = no limit)")
+	}
+	bound := math.Inf(1)
+	if maxDist > 0 {
+		bound = maxDist
+	}
+
+	p := newProgress(e.stderr, quiet)
+	net, _, err := nf.load(ctx, p)
+	if err != nil {
+		return err
+	}
+
+	p.Step("read facilities")
+	fl, err := data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	if err != nil {
+		return err
+	}
+	p.Done("%d facilities", len(fl.Features))
+	p.Step("read points")
+	pl, err := data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
+	if err != nil {
+		return err
+	}
+	p.Done("%d points", len(pl.Features))
+
+	p.Step("snap")
+	geoms := make([]orb.Geometry, len(fl.Features))
+	for i, f := range fl.Features {
+		geoms[i] = f.Geometry
+	}
+	srcs, unsnapped := planner.SnapFacilities(net, geoms, nf.maxSnap)
+	pts := make([]orb.Point, len(pl.Features))
+	for i, f := range pl.Features {
+		pt, isPt := f.Geometry.(orb.Point)
+		if !isPt {
+			return fmt.Errorf("%s: %s is a %s; --points needs one Point per feature", points, featureName(f), f.Geometry.GeoJSONType())
+		}
+		pts[i] = pt
+	}
+	pos, ok := planner.SnapAll(net, pts, nf.maxSnap)
+	far := 0
+	for _, o := range ok {
+		if !o {
+			far++
+		}
+	}
+	p.Done("%d facility access points, %d points beyond --max-snap %.0f m", len(srcs), far, nf.maxSnap)
+	if len(unsnapped) > 0 {
+		p.Warn("%d of %d facilities are farther than --max-snap %.0f m from any walkable street and are not reachable (first: %s)",
+			len(unsnapped), len(fl.Features), nf.maxSnap, featureName(fl.Features[unsnapped[0]]))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	p.Step("search")
+	s := net.NewSearcher()
+	s.Run(srcs, bound)
+	p.Done("%d nodes reached", len(s.Reached()))
+
+	p.Step("write")
+	reached := 0
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		var gw *data.GeoJSONWriter
+		if format == "csv" {
+			bw.WriteString("id,distance_m,facility_id\n")
+		} else {
+			gw = data.NewGeoJSONWriter(bw)
+		}
+		buf := make([]byte, 0, 64)
+		for i, f := range pl.Features {
+			var d float64
+			var l int32
+			got := false
+			if ok[i] {
+				d, l, got = s.At(pos[i])
+			}
+			fid := ""
+			if got {
+				reached++
+				fid = fl.Features[l].ID
+			}
+			if gw != nil {
+				props := data.Props{{Key: "id", Value: f.ID}, {Key: "distance_m", Value: nil}, {Key: "facility_id", Value: nil}}
+				if got {
+					props[1].Value = round1(d)
+					props[2].Value = fid
+				}
+				if err := gw.Write(f.ID, f.Geometry, props); err != nil {
+					return err
+				}
+				continue
+			}
+			buf = appendCSVField(buf[:0], f.ID)
+			buf = append(buf, ',')
+			if got {
+				buf = strconv.AppendFloat(buf, round1(d), 'f', 1, 64)
+				buf = append(buf, ',')
+				buf = appendCSVField(buf, fid)
+			} else {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '\n')
+			bw.Write(buf)
+		}
+		if gw != nil {
+			if err := gw.Close(); err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	}
+	if out == "" {
+		err = write(e.stdout)
+	} else {
+		err = data.WriteFileAtomic(out, write)
+	}
+	if err != nil {
+		return err
+	}
+	p.Done("%d of %d points reach a facility", reached, len(pl.Features))
+	return nil
+}
+
+// round1 rounds metres to the reported precision of 0.1 m.
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+func featureName(f data.Feature) string {
+	if n, ok := f.Properties["name"].(string); ok && n != "" {
+		return fmt.Sprintf("feature %d (%q)", f.Index, n)
+	}
+	if f.ID != "" {
+		return fmt.Sprintf("feature %d (id %s)", f.Index, f.ID)
+	}
+	return fmt.Sprintf("feature %d", f.Index)
+}
+
+// appendCSVField appends s quoted as CSV needs.
+func appendCSVField(b []byte, s string) []byte {
+	need := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\n', '\r':
+			need = true
+		}
+	}
+	if !need {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+func hasExt(path, ext string) bool {
+	return len(path) >= len(ext) && strings.EqualFold(path[len(path)-len(ext):], ext)
+}

@@ -1,0 +1,240 @@
+package data
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// Attribution is the credit every output that carries OSM data shows.
+const Attribution = "Map data © OpenStreetMap contributors (ODbL)"
+
+// AuditMeta describes an audit run for summary.json.
+type AuditMeta struct {
+	Version   string
+	Inputs    map[string]any
+	Network   NetworkInfo
+	UnitsFile string  // "" for grid cells
+	CellSize  float64 // metres, for grid cells
+	GridID    string  // anchor description, for grid cells
+	Timings   map[string]time.Duration
+}
+
+// UnitsFileName is the name of the per-unit layer: cells.geojson for the
+// grid, units.geojson for imported units.
+func UnitsFileName(meta AuditMeta) string {
+	if meta.UnitsFile != "" {
+		return "units.geojson"
+	}
+	return "cells.geojson"
+}
+
+// WriteAudit writes every audit output into dir atomically: the folder
+// holds either the previous complete set or the new one.
+func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
+	return WriteDirAtomic(dir, func(tmp string) error {
+		steps := []struct {
+			name string
+			fn   func(io.Writer) error
+		}{
+			{UnitsFileName(meta), func(w io.Writer) error { return writeUnits(w, in, res) }},
+			{"facilities.geojson", func(w io.Writer) error { return writeFacilities(w, in) }},
+			{"demand.geojson", func(w io.Writer) error { return writeDemand(w, in, res) }},
+			{"summary.json", func(w io.Writer) error { return writeSummaryJSON(w, in, res, meta) }},
+			{"summary.csv", func(w io.Writer) error { return writeSummaryCSV(w, res) }},
+		}
+		for _, s := range steps {
+			if err := WriteFileAtomic(filepath.Join(tmp, s.name), s.fn); err != nil {
+				return fmt.Errorf("write %s: %w", s.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// num returns x for JSON, or nil for NaN/Inf, rounded to 0.1 (metres) or
+// 1e-4 (shares) as asked.
+func num(x float64, decimals int) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	p := math.Pow(10, float64(decimals))
+	return math.Round(x*p) / p
+}
+
+func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
+	g := NewGeoJSONWriter(w)
+	types := in.Profile.Types
+	for u, unit := range in.Units {
+		r := res.Units[u]
+		props := Props{
+			{"unit_id", unit.ID},
+		}
+		if unit.Name != "" {
+			props = append(props, Prop{"name", unit.Name})
+		}
+		if unit.Parent != "" {
+			props = append(props, Prop{"parent", unit.Parent})
+		}
+		if unit.Level != "" {
+			props = append(props, Prop{"level", unit.Level})
+		}
+		props = append(props, Prop{"population", num(r.Population, 1)})
+		for ti, t := range types {
+			cov := 0.0
+			if r.Population > 0 {
+				cov = r.Covered[ti] / r.Population
+			}
+			props = append(props,
+				Prop{"covered_" + t.ID, num(r.Covered[ti], 1)},
+				Prop{"coverage_" + t.ID, num(cov, 4)},
+				Prop{"gap_" + t.ID, num(r.Population-r.Covered[ti], 1)},
+				Prop{"unreachable_" + t.ID, num(r.Unreachable[ti], 1)},
+				Prop{"dist_" + t.ID + "_mean", num(r.DistMean[ti], 1)},
+				Prop{"dist_" + t.ID + "_p90", num(r.DistP90[ti], 1)},
+			)
+		}
+		props = append(props, Prop{"completeness", num(r.Completeness, 4)}, Prop{"fully_served", num(r.FullyServed, 4)})
+		if err := g.Write(unit.ID, unit.Geometry, props); err != nil {
+			return err
+		}
+	}
+	return g.Close()
+}
+
+func writeFacilities(w io.Writer, in planner.AuditInput) error {
+	g := NewGeoJSONWriter(w)
+	for _, f := range in.Facilities {
+		t, _ := in.Profile.Type(f.Type)
+		props := Props{{"id", f.ID}, {"type", f.Type}}
+		if t != nil {
+			props = append(props, Prop{"type_zh", t.Names.Zh}, Prop{"type_en", t.Names.En})
+		}
+		props = append(props, Prop{"name", f.Name}, Prop{"source", f.Source})
+		if err := g.Write(nil, f.Geometry, props); err != nil {
+			return err
+		}
+	}
+	return g.Close()
+}
+
+func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
+	g := NewGeoJSONWriter(w)
+	d := in.Demand
+	types := in.Profile.Types
+	props := make(Props, 0, 4+2*len(types))
+	for i, p := range d.Points {
+		props = props[:0]
+		props = append(props, Prop{"id", d.IDs[i]}, Prop{"population", num(d.Pop[i], 2)})
+		if in.Assign != nil && in.Assign[i] >= 0 {
+			props = append(props, Prop{"unit_id", in.Units[in.Assign[i]].ID})
+		} else {
+			props = append(props, Prop{"unit_id", nil})
+		}
+		for ti, t := range types {
+			props = append(props, Prop{"dist_" + t.ID, num(res.Dist[ti][i], 1)})
+		}
+		if err := g.Write(nil, p, props); err != nil {
+			return err
+		}
+	}
+	return g.Close()
+}
+
+func writeSummaryJSON(w io.Writer, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
+	types := make([]map[string]any, len(res.Types))
+	for i, t := range res.Types {
+		types[i] = map[string]any{
+			"id": t.ID, "name_zh": t.Names.Zh, "name_en": t.Names.En, "tier_min": t.Tier,
+			"threshold_m": t.Threshold, "facilities": t.Facilities, "facilities_unsnapped": t.FacilitiesUnsnapped,
+			"population": num(t.Population, 1), "population_covered": num(t.Covered, 1),
+			"coverage": num(t.Coverage, 4), "population_gap": num(t.Gap, 1), "gap_units": t.GapUnits,
+			"population_unreachable": num(t.Unreachable, 1),
+			"dist_mean_m":            num(t.DistMean, 1), "dist_p90_m": num(t.DistP90, 1),
+			"source": typeSource(in.Profile, t.ID),
+		}
+	}
+	units := map[string]any{"count": len(in.Units)}
+	if meta.UnitsFile != "" {
+		units["kind"] = "imported"
+		units["file"] = meta.UnitsFile
+	} else {
+		units["kind"] = "grid cells"
+		units["cell_m"] = meta.CellSize
+		units["grid"] = meta.GridID
+	}
+	timings := map[string]float64{}
+	for k, v := range meta.Timings {
+		timings[k] = math.Round(v.Seconds()*1000) / 1000
+	}
+	for k, v := range res.Timings {
+		timings[k] = math.Round(v.Seconds()*1000) / 1000
+	}
+	s := map[string]any{
+		"lifecircle":    meta.Version,
+		"created":       time.Now().UTC().Format(time.RFC3339),
+		"profile":       map[string]any{"id": in.Profile.ID, "name_zh": in.Profile.Names.Zh, "name_en": in.Profile.Names.En},
+		"demand_source": in.Demand.Source,
+		"inputs":        meta.Inputs,
+		"network":       meta.Network,
+		"units":         units,
+		"totals": map[string]any{
+			"population":              num(res.Population, 1),
+			"demand_points":           len(in.Demand.Points),
+			"population_outside":      num(res.Outside, 1),
+			"demand_points_outside":   res.OutsidePoints,
+			"population_unsnapped":    num(res.UnsnappedPop, 1),
+			"completeness":            num(res.Completeness, 4),
+			"fully_served":            num(res.FullyServed, 4),
+			"population_fully_served": num(res.FullyServedPop, 1),
+		},
+		"types":       types,
+		"warnings":    res.Warnings,
+		"timings_s":   timings,
+		"attribution": Attribution,
+	}
+	if s["warnings"] == nil {
+		s["warnings"] = []string{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+func typeSource(p *planner.Profile, id string) string {
+	if t, ok := p.Type(id); ok {
+		return t.Source
+	}
+	return ""
+}
+
+func writeSummaryCSV(w io.Writer, res *planner.AuditResult) error {
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	cw.Write([]string{"type", "name_zh", "name_en", "threshold_m", "facilities", "population", "covered", "coverage", "gap", "gap_units", "unreachable", "dist_mean_m", "dist_p90_m"})
+	f := func(x float64, d int) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'f', d, 64)
+	}
+	for _, t := range res.Types {
+		cw.Write([]string{t.ID, t.Names.Zh, t.Names.En, f(t.Threshold, 0), strconv.Itoa(t.Facilities),
+			f(t.Population, 1), f(t.Covered, 1), f(t.Coverage, 4), f(t.Gap, 1), strconv.Itoa(t.GapUnits),
+			f(t.Unreachable, 1), f(t.DistMean, 1), f(t.DistP90, 1)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,112 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data/osm"
+	"github.com/lifecircle/lifecircle/geo"
+)
+
+// NetworkInfo describes how a walk network was built, for summaries.
+type NetworkInfo struct {
+	Source       string  `json:"source"`
+	Ways         int     `json:"ways"`
+	Nodes        int     `json:"nodes"`
+	Edges        int     `json:"edges"`
+	Segments     int     `json:"segments"`
+	LengthKm     float64 `json:"length_km"`
+	Components   int     `json:"components"`
+	MissingNodes int     `json:"missing_nodes,omitempty"`
+	SplitWays    int     `json:"split_ways,omitempty"`
+}
+
+// IsOSMPath reports whether path names an OpenStreetMap file by its
+// extension (.osm.pbf, .pbf, .osm, .osm.gz, .osm.bz2, .xml).
+func IsOSMPath(path string) bool {
+	p := strings.ToLower(path)
+	for _, ext := range []string{".pbf", ".osm", ".osm.gz", ".osm.bz2", ".osm.xml", ".xml"} {
+		if strings.HasSuffix(p, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// WalkNetwork builds the walk network from the walkable ways of an OSM
+// extract (geo.Walkable), keeping every component.
+func WalkNetwork(path string, x *osm.Extract) (*geo.Network, NetworkInfo, error) {
+	info := NetworkInfo{Source: filepath.Base(path), MissingNodes: x.MissingNodes, SplitWays: x.SplitWays}
+	n := 0
+	for i := range x.Ways {
+		n += len(x.Ways[i].NodeIDs)
+	}
+	b := geo.NewNetworkBuilder(n)
+	for i := range x.Ways {
+		w := &x.Ways[i]
+		if !geo.Walkable(tagGetter(w.Tags)) {
+			continue
+		}
+		if err := b.AddWay(w.NodeIDs, w.Coords); err != nil {
+			return nil, info, fmt.Errorf("%s: way %d: %w", path, w.ID, err)
+		}
+		info.Ways++
+	}
+	if info.Ways == 0 {
+		return nil, info, fmt.Errorf("%s: no walkable ways (highway=*) found — is this the right extract? It needs the streets of the study area", path)
+	}
+	net, err := b.Build()
+	if err != nil {
+		return nil, info, fmt.Errorf("%s: %w", path, err)
+	}
+	fillInfo(&info, net)
+	return net, info, nil
+}
+
+// ReadWalkNetwork reads an OSM file and builds its walk network.
+func ReadWalkNetwork(ctx context.Context, path string, progress func(pass string, done, total int64)) (*geo.Network, NetworkInfo, error) {
+	x, err := osm.Read(ctx, path, osm.Filter{Way: geo.Walkable}, progress)
+	if err != nil {
+		return nil, NetworkInfo{}, err
+	}
+	return WalkNetwork(path, x)
+}
+
+// ReadLineNetwork builds a walk network from a GeoJSON file of
+// LineString/MultiLineString features; lines that share a vertex
+// coordinate connect.
+func ReadLineNetwork(path string) (*geo.Network, NetworkInfo, error) {
+	info := NetworkInfo{Source: filepath.Base(path)}
+	lines, err := ReadLines(path)
+	if err != nil {
+		return nil, info, err
+	}
+	b := geo.NewNetworkBuilder(0)
+	for i, l := range lines {
+		if err := b.AddLine(l); err != nil {
+			return nil, info, fmt.Errorf("%s: line %d: %w", path, i, err)
+		}
+	}
+	info.Ways = len(lines)
+	net, err := b.Build()
+	if err != nil {
+		return nil, info, fmt.Errorf("%s: %w", path, err)
+	}
+	fillInfo(&info, net)
+	return net, info, nil
+}
+
+func fillInfo(info *NetworkInfo, net *geo.Network) {
+	info.Nodes = net.NumNodes()
+	info.Edges = net.NumEdges()
+	info.Segments = net.NumSegments()
+	info.LengthKm = net.TotalLength() / 1000
+	_, info.Components = net.Components()
+}
+
+// tagGetter adapts a tag map to the getter the filters take.
+func tagGetter(tags map[string]string) func(string) string {
+	return func(k string) string { return tags[k] }
+}

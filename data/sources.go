@@ -1,0 +1,286 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data/osm"
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// OSMInputs is what one OpenStreetMap extract gives an audit.
+type OSMInputs struct {
+	Net              *geo.Network
+	NetInfo          NetworkInfo
+	Facilities       []planner.Facility
+	Buildings        []planner.Building
+	ResidentialAreas []orb.Geometry
+}
+
+// OSMOptions says what to take from an extract besides the walk network.
+type OSMOptions struct {
+	Profile   *planner.Profile // amenity selectors; nil = no facilities
+	Buildings bool             // residential buildings and landuse=residential for demand
+}
+
+// ReadOSMInputs reads an extract once (in streaming passes) and returns
+// the walk network, the facilities the profile selects, and buildings.
+func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func(pass string, done, total int64)) (*OSMInputs, error) {
+	match := func(get func(string) string) bool { return o.Profile != nil && len(o.Profile.Match(get)) > 0 }
+	areaLike := func(get func(string) string) bool {
+		return o.Buildings && (get("building") != "" || get("landuse") == "residential")
+	}
+	f := osm.Filter{
+		Node: func(get func(string) string) bool { return match(get) },
+		Way: func(get func(string) string) bool {
+			return geo.Walkable(get) || match(get) || areaLike(get)
+		},
+		Relation: func(get func(string) string) bool {
+			t := get("type")
+			if t != "multipolygon" && t != "route" {
+				return false
+			}
+			return match(get) || (t == "multipolygon" && areaLike(get))
+		},
+	}
+	x, err := osm.Read(ctx, path, f, progress)
+	if err != nil {
+		return nil, err
+	}
+	net, info, err := WalkNetwork(path, x)
+	if err != nil {
+		return nil, err
+	}
+	in := &OSMInputs{Net: net, NetInfo: info}
+	src := "osm:" + filepath.Base(path)
+
+	addFacility := func(id string, tags map[string]string, g orb.Geometry) {
+		if o.Profile == nil || g == nil {
+			return
+		}
+		for _, t := range o.Profile.Match(tagGetter(tags)) {
+			in.Facilities = append(in.Facilities, planner.Facility{
+				ID: id, Type: t, Name: osmName(tags), Source: src, Geometry: g,
+			})
+		}
+	}
+	for _, n := range x.Nodes {
+		addFacility("n"+strconv.FormatInt(n.ID, 10), n.Tags, n.Point)
+	}
+	// Ways split at the extract's edge come in pieces with the same id:
+	// a facility keeps all its pieces.
+	pieces := map[int64][]int{}
+	var order []int64
+	for i := range x.Ways {
+		w := &x.Ways[i]
+		if _, seen := pieces[w.ID]; !seen {
+			order = append(order, w.ID)
+		}
+		pieces[w.ID] = append(pieces[w.ID], i)
+	}
+	for _, id := range order {
+		idx := pieces[id]
+		w := x.Ways[idx[0]]
+		tags := tagGetter(w.Tags)
+		isFac := match(tags)
+		isBuilding := o.Buildings && tags("building") != ""
+		isLanduse := o.Buildings && tags("landuse") == "residential"
+		if !isFac && !isBuilding && !isLanduse {
+			continue
+		}
+		var g orb.Geometry
+		if len(idx) == 1 {
+			if poly, ok := osm.WayPolygon(w); ok && !lineLike(w.Tags) {
+				g = poly
+			} else {
+				g = orb.LineString(w.Coords)
+			}
+		} else {
+			var ml orb.MultiLineString
+			for _, k := range idx {
+				ml = append(ml, orb.LineString(x.Ways[k].Coords))
+			}
+			g = ml
+		}
+		sid := "w" + strconv.FormatInt(id, 10)
+		if isFac {
+			addFacility(sid, w.Tags, g)
+		}
+		if poly, ok := g.(orb.Polygon); ok {
+			if isBuilding {
+				in.Buildings = append(in.Buildings, planner.Building{ID: sid, Geometry: poly, Tags: w.Tags})
+			}
+			if isLanduse {
+				in.ResidentialAreas = append(in.ResidentialAreas, poly)
+			}
+		}
+	}
+	for _, r := range x.Relations {
+		tags := tagGetter(r.Tags)
+		sid := "r" + strconv.FormatInt(r.ID, 10)
+		var g orb.Geometry
+		if r.Tags["type"] == "multipolygon" {
+			mp, err := x.Polygon(r)
+			if err != nil || len(mp) == 0 {
+				continue // broken multipolygons are common at extract edges
+			}
+			g = mp
+			if o.Buildings && tags("building") != "" {
+				in.Buildings = append(in.Buildings, planner.Building{ID: sid, Geometry: mp, Tags: r.Tags})
+			}
+			if o.Buildings && tags("landuse") == "residential" {
+				in.ResidentialAreas = append(in.ResidentialAreas, mp)
+			}
+		} else {
+			g = routeLines(x, r, pieces)
+		}
+		if match(tags) && g != nil {
+			addFacility(sid, r.Tags, g)
+		}
+	}
+	sort.SliceStable(in.Facilities, func(a, b int) bool { return in.Facilities[a].Type < in.Facilities[b].Type })
+	return in, nil
+}
+
+// routeLines returns the member ways of a route relation (a fitness
+// trail) as lines; nil when none of them is in the extract.
+func routeLines(x *osm.Extract, r osm.Relation, pieces map[int64][]int) orb.Geometry {
+	var ml orb.MultiLineString
+	for _, m := range r.Members {
+		if m.Type != "way" {
+			continue
+		}
+		for _, k := range pieces[m.Ref] {
+			ml = append(ml, orb.LineString(x.Ways[k].Coords))
+		}
+	}
+	if len(ml) == 0 {
+		return nil
+	}
+	return ml
+}
+
+// lineLike reports closed ways that are lines, not areas (a circular
+// fitness trail or running track is walked along, as a line).
+func lineLike(tags map[string]string) bool {
+	if tags["area"] == "yes" {
+		return false
+	}
+	if tags["highway"] != "" || tags["route"] != "" || tags["barrier"] != "" {
+		return true
+	}
+	return false
+}
+
+// osmName prefers the Chinese name, then the local name.
+func osmName(tags map[string]string) string {
+	for _, k := range []string{"name:zh", "name:zh-Hans", "name", "name:en", "operator", "brand"} {
+		if v := tags[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// ReadAmenityLayer reads a user's amenity layer (GeoJSON or CSV): each
+// feature names its amenity type in a `type` property or column, given as
+// the type id or its English or Chinese name.
+func ReadAmenityLayer(path string, prof *planner.Profile, cs CoordSystem) ([]planner.Facility, error) {
+	l, err := ReadLayer(path, ReadOptions{Coords: cs, Allow: AnyGeom})
+	if err != nil {
+		return nil, err
+	}
+	lookup := map[string]string{}
+	var ids []string
+	for _, t := range prof.Types {
+		ids = append(ids, t.ID)
+		for _, k := range []string{t.ID, t.Names.En, t.Names.Zh} {
+			if k != "" {
+				lookup[strings.ToLower(strings.TrimSpace(k))] = t.ID
+			}
+		}
+	}
+	out := make([]planner.Facility, 0, len(l.Features))
+	for _, f := range l.Features {
+		raw := propString(f.Properties, "type", "category", "amenity_type", "类型")
+		if raw == "" {
+			return nil, fmt.Errorf("%s: %s has no `type` property — add a `type` column naming one of: %s",
+				path, featureLabel(f), strings.Join(ids, ", "))
+		}
+		t, ok := lookup[strings.ToLower(strings.TrimSpace(raw))]
+		if !ok {
+			return nil, fmt.Errorf("%s: %s: unknown amenity type %q — profile %q has: %s (use one of these ids, or edit the profile)",
+				path, featureLabel(f), raw, prof.ID, strings.Join(ids, ", "))
+		}
+		out = append(out, planner.Facility{
+			ID: f.ID, Type: t, Name: propString(f.Properties, "name:zh", "name", "名称", "name:en"),
+			Source: filepath.Base(path), Geometry: f.Geometry,
+		})
+	}
+	return out, nil
+}
+
+// ReadPopulationLayer reads points or polygons with a `population`
+// property (DESIGN §2, demand source 1).
+func ReadPopulationLayer(path string, cs CoordSystem) ([]planner.PopFeature, error) {
+	l, err := ReadLayer(path, ReadOptions{Coords: cs, Allow: Points | Polygons})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]planner.PopFeature, 0, len(l.Features))
+	for _, f := range l.Features {
+		p, ok := propNumber(f.Properties, "population", "pop", "人口")
+		if !ok {
+			return nil, fmt.Errorf("%s: %s has no numeric `population` property — each feature needs the number of residents it stands for",
+				path, featureLabel(f))
+		}
+		out = append(out, planner.PopFeature{ID: f.ID, Geometry: f.Geometry, Population: p})
+	}
+	return out, nil
+}
+
+func featureLabel(f Feature) string {
+	if n := propString(f.Properties, "name"); n != "" {
+		return fmt.Sprintf("feature %d (%q)", f.Index, n)
+	}
+	if f.ID != "" {
+		return fmt.Sprintf("feature %d (id %s)", f.Index, f.ID)
+	}
+	return fmt.Sprintf("feature %d", f.Index)
+}
+
+func propString(props map[string]any, keys ...string) string {
+	for _, k := range keys {
+		switch v := props[k].(type) {
+		case string:
+			if v != "" {
+				return v
+			}
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return ""
+}
+
+func propNumber(props map[string]any, keys ...string) (float64, bool) {
+	for _, k := range keys {
+		switch v := props[k].(type) {
+		case float64:
+			return v, true
+		case int:
+			return float64(v), true
+		case string:
+			if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				return x, true
+			}
+		}
+	}
+	return 0, false
+}
