@@ -93,6 +93,7 @@ func BenchmarkSnap(b *testing.B) {
 	for i := range pts {
 		pts[i] = orb.Point{bd.Min[0] + rng.Float64()*(bd.Max[0]-bd.Min[0]), bd.Min[1] + rng.Float64()*(bd.Max[1]-bd.Min[1])}
 	}
+	net.Snap(pts[0], DefaultMaxSnap) // waits for the background index
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		net.Snap(pts[i%len(pts)], DefaultMaxSnap)

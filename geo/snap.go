@@ -66,7 +66,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	// Search a growing box: a segment whose bounding box misses the box
 	// of half-width r lies farther than r, so once the best hit is within
 	// r no larger search can beat it.
-	r := math.Min(32, maxSnap)
+	r := math.Min(40, maxSnap)
 	for {
 		dlat := r / ky
 		dlon := r / kx
@@ -74,7 +74,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 		if best <= r || r >= maxSnap {
 			break
 		}
-		r = math.Min(r*4, maxSnap)
+		r = math.Min(r*2, maxSnap)
 	}
 	if bestSeg < 0 {
 		return Position{}, false

@@ -3,8 +3,9 @@ package planner
 import (
 	"context"
 	"fmt"
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -366,7 +367,7 @@ func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
 	if w == 0 {
 		return math.NaN(), math.NaN()
 	}
-	sort.Slice(v, func(a, b int) bool { return v[a].d < v[b].d })
+	slices.SortFunc(v, func(a, b dp) int { return cmp.Compare(a.d, b.d) })
 	target := 0.9 * w
 	var acc float64
 	p90 = v[len(v)-1].d

@@ -367,7 +367,8 @@ type PopFeature struct {
 // error naming the feature. Point ids are the feature id, with "/" and the
 // building id, sample id or point number when a feature is split.
 func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network) (*Demand, error) {
-	d := &Demand{Source: DemandPopulationLayer}
+	d := &Demand{Source: DemandPopulationLayer,
+		Points: make([]orb.Point, 0, len(fs)), Pop: make([]float64, 0, len(fs)), IDs: make([]string, 0, len(fs))}
 	add := func(p orb.Point, pop float64, id string) {
 		d.Points = append(d.Points, p)
 		d.Pop = append(d.Pop, pop)
