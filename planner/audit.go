@@ -1,9 +1,9 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"cmp"
 	"math"
 	"slices"
 	"sync"
