@@ -281,7 +281,7 @@ func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeRes
 		fmt.Fprintf(w, "%4d  %-16s %11.6f %11.6f %14.0f  %.0f\n", s.Rank, truncate(s.ID, 16), s.Point[0], s.Point[1], s.Gain, s.Cumulative)
 	}
 	if res.Max != nil {
-		fmt.Fprintf(w, "covers %s residents; no choice of %d sites covers more than %s (gap ≤ %.2f %%)\n",
+		fmt.Fprintf(w, "covers %s residents; no choice of %d sites covers more than %s (gap ≤ %.2g %%)\n",
 			thousands(res.Objective), k, thousands(res.UpperBound), 100*res.Gap)
 	} else if res.Set != nil {
 		fmt.Fprintf(w, "%d sites cover %s of %s coverable residents (target %s); no fewer than %d sites can\n",
