@@ -309,3 +309,68 @@ func TestSamplePoints(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalMatchesFullRun opens and closes sources one at a time
+// and compares every node with a fresh search over the same sources.
+func TestIncrementalMatchesFullRun(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for trial := 0; trial < 20; trial++ {
+		var lines []orb.LineString
+		for i := 0; i < 60; i++ {
+			lines = append(lines, orb.LineString{
+				m(float64(rng.Intn(10))*100, float64(rng.Intn(10))*100),
+				m(float64(rng.Intn(10))*100+rng.Float64()*30, float64(rng.Intn(10))*100),
+			})
+		}
+		for i := 0; i < 10; i++ { // a grid so most of it is connected
+			lines = append(lines, orb.LineString{m(0, float64(i)*100), m(900, float64(i)*100)},
+				orb.LineString{m(float64(i)*100, 0), m(float64(i)*100, 900)})
+		}
+		n := build(t, lines...)
+		bound := math.Inf(1)
+		if trial%2 == 1 {
+			bound = 600
+		}
+		var active []Source
+		next := int32(0)
+		inc := n.NewSearcher()
+		inc.Run(nil, bound)
+		full := n.NewSearcher()
+		for step := 0; step < 15; step++ {
+			if len(active) > 0 && rng.Intn(3) == 0 {
+				k := rng.Intn(len(active))
+				l := active[k].Label
+				active = append(active[:k], active[k+1:]...)
+				inc.RemoveLabel(l)
+			} else {
+				pos, ok := n.Snap(m(rng.Float64()*900, rng.Float64()*900), 300)
+				if !ok {
+					continue
+				}
+				src := Source{pos, next}
+				next++
+				active = append(active, src)
+				inc.AddSources([]Source{src})
+			}
+			full.Run(active, bound)
+			for v := int32(0); v < int32(n.NumNodes()); v++ {
+				di, _ := inc.NodeDist(v)
+				df, _ := full.NodeDist(v)
+				if !(di == df || math.Abs(di-df) < 1e-9) {
+					t.Fatalf("trial %d step %d node %d: incremental %.6f, full %.6f", trial, step, v, di, df)
+				}
+			}
+			for k := 0; k < 30; k++ {
+				p, ok := n.Snap(m(rng.Float64()*900, rng.Float64()*900), 300)
+				if !ok {
+					continue
+				}
+				di, _, oki := inc.At(p)
+				df, _, okf := full.At(p)
+				if oki != okf || math.Abs(di-df) > 1e-9 {
+					t.Fatalf("trial %d step %d: At %v/%v vs %v/%v", trial, step, di, oki, df, okf)
+				}
+			}
+		}
+	}
+}

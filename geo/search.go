@@ -25,6 +25,8 @@ type Searcher struct {
 	touched []int32
 	heap    nodeHeap
 	maxDist float64
+	track   bool    // record changed nodes (incremental updates)
+	changed []int32 // nodes improved while tracking, may repeat
 
 	// Sources sitting on an edge reach points on the same edge directly.
 	edgeSrc map[int32][]edgeSource
@@ -67,30 +69,109 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 	clear(s.edgeSrc)
 	s.heap = s.heap[:0]
 	s.maxDist = maxDist
-	net := s.net
-
-	relax := func(v int32, d float64, l int32) {
-		if d > maxDist {
-			return
-		}
-		r := &s.reach[v]
-		if d < r.dist || (d == r.dist && l < r.label) {
-			if r.dist == inf {
-				s.touched = append(s.touched, v)
-			}
-			*r = reachState{d, l}
-			s.heap.push(heapItem{d, v})
-		}
-	}
 	for _, src := range sources {
-		e := src.Pos.Edge
-		if e < 0 || int(e) >= len(net.edgeLen) {
-			continue
-		}
-		s.edgeSrc[e] = append(s.edgeSrc[e], edgeSource{src.Pos.Offset, src.Pos.Access, src.Label})
-		relax(net.edgeA[e], src.Pos.Access+src.Pos.Offset, src.Label)
-		relax(net.edgeB[e], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
+		s.seed(src)
 	}
+	s.settle()
+}
+
+// AddSources adds sources to the last run (a facility opened) and updates
+// only the nodes they now reach first. It returns those nodes. The result
+// equals a new Run over all sources.
+func (s *Searcher) AddSources(sources []Source) []int32 {
+	s.track, s.changed = true, s.changed[:0]
+	for _, src := range sources {
+		s.seed(src)
+	}
+	s.settle()
+	s.track = false
+	return s.changed
+}
+
+// RemoveLabel removes every source labelled l (a facility closed) and
+// recomputes only the nodes it reached first, from their neighbours and
+// the remaining sources. It returns the nodes whose distance or label
+// changed. The result equals a new Run without those sources.
+func (s *Searcher) RemoveLabel(l int32) []int32 {
+	net := s.net
+	s.track, s.changed = true, s.changed[:0]
+	var region []int32
+	for _, v := range s.touched {
+		if s.reach[v].label == l && s.reach[v].dist != inf {
+			s.reach[v] = reachState{inf, -1}
+			region = append(region, v)
+		}
+	}
+	for e, list := range s.edgeSrc {
+		k := 0
+		for _, src := range list {
+			if src.label != l {
+				list[k] = src
+				k++
+			}
+		}
+		if k == 0 {
+			delete(s.edgeSrc, e)
+		} else {
+			s.edgeSrc[e] = list[:k]
+		}
+	}
+	s.changed = append(s.changed, region...)
+	// Nodes outside the region keep their distance (their shortest paths
+	// never crossed it); seed the region from them and from the remaining
+	// sources on its edges.
+	for _, u := range region {
+		for k := net.adjStart[u]; k < net.adjStart[u+1]; k++ {
+			v := net.adjNode[k]
+			if r := s.reach[v]; r.dist != inf {
+				s.relax(u, r.dist+net.adjLen[k], r.label)
+			}
+			for _, src := range s.edgeSrc[net.adjEdge[k]] {
+				e := net.adjEdge[k]
+				s.relax(net.edgeA[e], src.access+src.offset, src.label)
+				s.relax(net.edgeB[e], src.access+net.edgeLen[e]-src.offset, src.label)
+			}
+		}
+	}
+	s.settle()
+	s.track = false
+	return s.changed
+}
+
+// seed records a source and relaxes the two ends of its edge.
+func (s *Searcher) seed(src Source) {
+	net := s.net
+	e := src.Pos.Edge
+	if e < 0 || int(e) >= len(net.edgeLen) {
+		return
+	}
+	s.edgeSrc[e] = append(s.edgeSrc[e], edgeSource{src.Pos.Offset, src.Pos.Access, src.Label})
+	s.relax(net.edgeA[e], src.Pos.Access+src.Pos.Offset, src.Label)
+	s.relax(net.edgeB[e], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
+}
+
+// relax offers node v the distance d from the source labelled l.
+func (s *Searcher) relax(v int32, d float64, l int32) {
+	if d > s.maxDist {
+		return
+	}
+	r := &s.reach[v]
+	if d < r.dist || (d == r.dist && l < r.label) {
+		if r.dist == inf {
+			s.touched = append(s.touched, v)
+		}
+		*r = reachState{d, l}
+		s.heap.push(heapItem{d, v})
+		if s.track {
+			s.changed = append(s.changed, v)
+		}
+	}
+}
+
+// settle runs Dijkstra until the queue is empty.
+func (s *Searcher) settle() {
+	net := s.net
+	maxDist := s.maxDist
 	reach := s.reach
 	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
 	for len(s.heap) > 0 {
@@ -114,6 +195,9 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 				}
 				*r = reachState{d, lu}
 				s.heap.push(heapItem{d, v})
+				if s.track {
+					s.changed = append(s.changed, v)
+				}
 			}
 		}
 	}
