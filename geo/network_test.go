@@ -315,16 +315,22 @@ func TestSamplePoints(t *testing.T) {
 func TestIncrementalMatchesFullRun(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	for trial := 0; trial < 20; trial++ {
+		// A 10×10 street grid (shared vertices every 100 m) with random
+		// gaps and a few diagonal short cuts.
 		var lines []orb.LineString
-		for i := 0; i < 60; i++ {
-			lines = append(lines, orb.LineString{
-				m(float64(rng.Intn(10))*100, float64(rng.Intn(10))*100),
-				m(float64(rng.Intn(10))*100+rng.Float64()*30, float64(rng.Intn(10))*100),
-			})
+		for i := 0; i < 10; i++ {
+			for j := 0; j < 9; j++ {
+				if rng.Intn(6) > 0 {
+					lines = append(lines, orb.LineString{m(float64(j)*100, float64(i)*100), m(float64(j+1)*100, float64(i)*100)})
+				}
+				if rng.Intn(6) > 0 {
+					lines = append(lines, orb.LineString{m(float64(i)*100, float64(j)*100), m(float64(i)*100, float64(j+1)*100)})
+				}
+			}
 		}
-		for i := 0; i < 10; i++ { // a grid so most of it is connected
-			lines = append(lines, orb.LineString{m(0, float64(i)*100), m(900, float64(i)*100)},
-				orb.LineString{m(float64(i)*100, 0), m(float64(i)*100, 900)})
+		for i := 0; i < 8; i++ {
+			x, y := float64(rng.Intn(9))*100, float64(rng.Intn(9))*100
+			lines = append(lines, orb.LineString{m(x, y), m(x+50+rng.Float64()*10, y+30), m(x+100, y+100)})
 		}
 		n := build(t, lines...)
 		bound := math.Inf(1)
