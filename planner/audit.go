@@ -230,9 +230,10 @@ func aggregate(in AuditInput, res *AuditResult) {
 	d := in.Demand
 	types := in.Profile.Types
 	nt := len(types)
+	weights := completenessWeights(types)
 	var wsum float64
-	for _, t := range types {
-		wsum += typeWeight(t)
+	for _, w := range weights {
+		wsum += w
 	}
 	units := make([]UnitResult, len(in.Units))
 	for u := range units {
@@ -259,7 +260,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 		for ti := range types {
 			c := covered(ti, i)
 			if c {
-				comp += typeWeight(types[ti])
+				comp += weights[ti]
 			} else {
 				full = false
 			}
@@ -339,14 +340,25 @@ func aggregate(in AuditInput, res *AuditResult) {
 	res.Units = units
 }
 
-func typeWeight(t AmenityType) float64 {
-	if t.Weight > 0 {
-		return t.Weight
+// completenessWeights returns each type's weight in completeness: its
+// Weight, where 0 (or a negative or NaN value) leaves the type out, as the
+// profile format documents. A profile built in code with no weight set at
+// all (every Weight 0, which Validate rejects) counts every type once.
+func completenessWeights(types []AmenityType) []float64 {
+	w := make([]float64, len(types))
+	var sum float64
+	for i, t := range types {
+		if t.Weight > 0 && !math.IsInf(t.Weight, 1) {
+			w[i] = t.Weight
+			sum += t.Weight
+		}
 	}
-	if t.Weight < 0 {
-		return 0
+	if sum == 0 {
+		for i := range w {
+			w[i] = 1
+		}
 	}
-	return 1
+	return w
 }
 
 // distStats returns the population-weighted mean and 90th percentile of
