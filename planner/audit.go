@@ -102,19 +102,66 @@ type AuditResult struct {
 // Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
 // one bounded multi-source search per type, run in parallel.
 func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
+	res, _, err := audit(ctx, in, nil)
+	return res, err
+}
+
+// searchType runs one type's bounded search from its facilities (source
+// labels are indices into in.Facilities) and reads every demand point's
+// distance and nearest facility.
+func searchType(in AuditInput, facilities []int, pos []geo.Position, snapped []bool, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+	var srcs []geo.Source
+	geom := make([]orb.Geometry, 1)
+	for _, fi := range facilities {
+		geom[0] = in.Facilities[fi].Geometry
+		fs, un := SnapFacilities(in.Net, geom, maxSnap)
+		unsnapped += len(un)
+		for k := range fs {
+			fs[k].Label = int32(fi)
+		}
+		srcs = append(srcs, fs...)
+	}
+	s = in.Net.NewSearcher()
+	s.Run(srcs, bound)
+	np := len(pos)
+	dist = make([]float64, np)
+	near = make([]int32, np)
+	for i := range dist {
+		dist[i] = math.NaN()
+		near[i] = -1
+	}
+	if len(srcs) > 0 {
+		parallelRange(np, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if !snapped[i] {
+					continue
+				}
+				if dd, l, ok := s.At(pos[i]); ok {
+					dist[i] = dd
+					near[i] = l
+				}
+			}
+		})
+	}
+	return s, dist, near, unsnapped
+}
+
+// audit is Audit that can keep each type's searcher (keep[t], when keep
+// is not nil) for incremental what-if updates.
+func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResult, []geo.Position, error) {
 	if in.Profile == nil || len(in.Profile.Types) == 0 {
-		return nil, fmt.Errorf("audit: %w: the profile has no amenity types", ErrInvalid)
+		return nil, nil, fmt.Errorf("audit: %w: the profile has no amenity types", ErrInvalid)
 	}
 	if in.Net == nil || in.Demand == nil {
-		return nil, fmt.Errorf("audit: %w: a walk network and demand are required", ErrInvalid)
+		return nil, nil, fmt.Errorf("audit: %w: a walk network and demand are required", ErrInvalid)
 	}
 	d := in.Demand
 	np := len(d.Points)
 	if len(d.Pop) != np {
-		return nil, fmt.Errorf("audit: %w: %d demand points but %d populations", ErrInvalid, np, len(d.Pop))
+		return nil, nil, fmt.Errorf("audit: %w: %d demand points but %d populations", ErrInvalid, np, len(d.Pop))
 	}
 	if in.Assign != nil && len(in.Assign) != np {
-		return nil, fmt.Errorf("audit: %w: %d demand points but %d unit assignments", ErrInvalid, np, len(in.Assign))
+		return nil, nil, fmt.Errorf("audit: %w: %d demand points but %d unit assignments", ErrInvalid, np, len(in.Assign))
 	}
 	maxSnap := in.MaxSnap
 	if maxSnap <= 0 {
@@ -141,7 +188,7 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 	for i, f := range in.Facilities {
 		ti, ok := typeIdx[f.Type]
 		if !ok {
-			return nil, fmt.Errorf("audit: %w: facility %s has type %q, which profile %q does not define", ErrInvalid, f.ID, f.Type, in.Profile.ID)
+			return nil, nil, fmt.Errorf("audit: %w: facility %s has type %q, which profile %q does not define", ErrInvalid, f.ID, f.Type, in.Profile.ID)
 		}
 		byType[ti] = append(byType[ti], i)
 	}
@@ -164,41 +211,19 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 				return
 			}
 			t := &types[ti]
-			geoms := make([]orb.Geometry, len(byType[ti]))
-			for k, fi := range byType[ti] {
-				geoms[k] = in.Facilities[fi].Geometry
-			}
-			srcs, unsnapped := SnapFacilities(in.Net, geoms, maxSnap)
-			s := in.Net.NewSearcher()
-			s.Run(srcs, bound)
-			dist := make([]float64, np)
-			near := make([]int32, np)
-			for i := range dist {
-				dist[i] = math.NaN()
-				near[i] = -1
-			}
-			if len(srcs) > 0 {
-				parallelRange(np, func(lo, hi int) {
-					for i := lo; i < hi; i++ {
-						if !snapped[i] {
-							continue
-						}
-						if dd, l, ok := s.At(pos[i]); ok {
-							dist[i] = dd
-							near[i] = int32(byType[ti][l])
-						}
-					}
-				})
+			s, dist, near, unsnapped := searchType(in, byType[ti], pos, snapped, maxSnap, bound)
+			if keep != nil {
+				keep[ti] = s
 			}
 			res.Dist[ti], res.Nearest[ti] = dist, near
 			res.Types[ti] = TypeSummary{ID: t.ID, Names: t.Names, Tier: t.Tier, Threshold: t.Threshold,
-				Facilities: len(byType[ti]), FacilitiesUnsnapped: len(unsnapped)}
+				Facilities: len(byType[ti]), FacilitiesUnsnapped: unsnapped}
 		}(ti)
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	res.Timings["search"] = time.Since(t0)
@@ -222,7 +247,7 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) lie outside every unit: counted in the totals, not in any unit",
 			res.OutsidePoints, res.Outside))
 	}
-	return res, nil
+	return res, pos, nil
 }
 
 // aggregate fills unit and district figures from the per-point distances.

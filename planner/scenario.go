@@ -1,0 +1,472 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/paulmach/orb"
+)
+
+// An Edit is one what-if change to the facilities of a Scenario.
+type Edit struct {
+	Op       string       `json:"op"`                 // "add", "move" or "remove"
+	ID       string       `json:"id,omitempty"`       // facility to move or remove; set by add
+	Type     string       `json:"type,omitempty"`     // amenity type of an added facility
+	Name     string       `json:"name,omitempty"`     // name of an added facility
+	Geometry orb.Geometry `json:"-"`                  // where (add, move)
+	At       time.Time    `json:"at"`                 // when the edit was applied
+	Author   string       `json:"author,omitempty"`   // who made it (team mode)
+	Previous orb.Geometry `json:"-"`                  // before a move or remove, for undo
+	Index    int          `json:"-"`                  // facility index the edit touched
+}
+
+// A Change is what an edit did: the units whose figures changed and the
+// new district summary.
+type Change struct {
+	Edit         Edit
+	Units        []int // indices into the scenario's units
+	Types        []TypeSummary
+	Completeness float64
+	FullyServed  float64
+	Points       int // demand points whose distance changed
+	Elapsed      time.Duration
+}
+
+// A Scenario is a live audit that answers what-if edits (add, move or
+// remove a facility) incrementally: each edit runs a bounded search from
+// the changed facility only and updates the points, units and totals it
+// affects. It is safe for concurrent use.
+type Scenario struct {
+	mu      sync.Mutex
+	in      AuditInput
+	res     *AuditResult
+	search  []*geo.Searcher // per type, labels are facility indices
+	pos     []geo.Position
+	byEdge  edgePoints
+	members unitMembers
+	active  []bool // per facility
+	typeIdx map[string]int
+	weights []float64
+	wsum    float64
+	maxSnap float64
+	bound   float64
+	nextID  int
+
+	// Running sums for incremental district figures.
+	compSum  []float64 // per unit: Σ population × completeness
+	fullSum  []float64 // per unit: Σ population fully served
+	distSum  []float64 // per type: Σ population × distance over reachable points
+	distW    []float64 // per type: Σ population over reachable points
+	hist     [][]float64
+	edgeMark []bool
+	// pendingEdges are the edges whose points an edit must re-read.
+	pendingEdges []int32
+
+	history []Edit
+}
+
+// histStep is the resolution in metres of the distance histograms a
+// scenario keeps for district-wide percentiles.
+const histStep = 0.1
+
+// NewScenario runs the audit of in and keeps what incremental edits need.
+// The scenario owns in.Facilities from now on.
+func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
+	types := in.Profile.Types
+	keep := make([]*geo.Searcher, len(types))
+	res, pos, err := audit(ctx, in, keep)
+	if err != nil {
+		return nil, err
+	}
+	sc := &Scenario{in: in, res: res, search: keep, pos: pos, typeIdx: map[string]int{}}
+	sc.maxSnap, sc.bound = in.MaxSnap, in.MaxDistance
+	if sc.maxSnap <= 0 {
+		sc.maxSnap = geo.DefaultMaxSnap
+	}
+	if sc.bound <= 0 {
+		sc.bound = DefaultAuditMaxDistance
+	}
+	for i, t := range types {
+		sc.typeIdx[t.ID] = i
+	}
+	sc.weights = completenessWeights(types)
+	for _, w := range sc.weights {
+		sc.wsum += w
+	}
+	sc.active = make([]bool, len(in.Facilities))
+	for i := range sc.active {
+		sc.active[i] = true
+	}
+	sc.nextID = len(in.Facilities) + 1
+	sc.byEdge = groupByEdge(in.Net.NumEdges(), pos, res.Snapped)
+	sc.members = groupByUnit(in.Assign, len(in.Units), len(in.Demand.Points))
+	sc.edgeMark = make([]bool, in.Net.NumEdges())
+
+	// Running sums, recomputed from the per-point figures.
+	nt := len(types)
+	sc.compSum = make([]float64, len(in.Units))
+	sc.fullSum = make([]float64, len(in.Units))
+	sc.distSum = make([]float64, nt)
+	sc.distW = make([]float64, nt)
+	sc.hist = make([][]float64, nt)
+	nb := int(math.Ceil(sc.bound/histStep)) + 1
+	for t := range types {
+		sc.hist[t] = make([]float64, nb)
+	}
+	for i, p := range in.Demand.Pop {
+		comp, full := sc.pointComp(i)
+		if u := sc.unitOf(i); u >= 0 {
+			sc.compSum[u] += p * comp
+			if full {
+				sc.fullSum[u] += p
+			}
+		}
+		for t := range types {
+			if d := res.Dist[t][i]; !math.IsNaN(d) {
+				sc.distSum[t] += p * d
+				sc.distW[t] += p
+				sc.hist[t][sc.bin(d)] += p
+			}
+		}
+	}
+	return sc, nil
+}
+
+func (sc *Scenario) bin(d float64) int {
+	b := int(d / histStep)
+	if b >= len(sc.hist[0]) {
+		b = len(sc.hist[0]) - 1
+	}
+	return b
+}
+
+func (sc *Scenario) unitOf(i int) int32 {
+	if sc.in.Assign == nil {
+		return -1
+	}
+	return sc.in.Assign[i]
+}
+
+func (sc *Scenario) covered(t, i int) bool {
+	d := sc.res.Dist[t][i]
+	return !math.IsNaN(d) && d <= sc.in.Profile.Types[t].Threshold
+}
+
+// pointComp returns a point's completeness and whether it is fully served.
+func (sc *Scenario) pointComp(i int) (float64, bool) {
+	full := true
+	var c float64
+	for t := range sc.in.Profile.Types {
+		if sc.covered(t, i) {
+			c += sc.weights[t]
+		} else {
+			full = false
+		}
+	}
+	if sc.wsum > 0 {
+		c /= sc.wsum
+	}
+	return c, full
+}
+
+// View calls fn with the current inputs and figures under the scenario's
+// lock; fn must not keep references to them after it returns.
+func (sc *Scenario) View(fn func(in AuditInput, res *AuditResult, active []bool)) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	fn(sc.in, sc.res, sc.active)
+}
+
+// History returns the edits applied so far (oldest first).
+func (sc *Scenario) History() []Edit {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return append([]Edit(nil), sc.history...)
+}
+
+// Apply performs one edit and returns what changed.
+func (sc *Scenario) Apply(e Edit) (*Change, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	start := time.Now()
+	var t, fi int
+	switch e.Op {
+	case "add":
+		ti, ok := sc.typeIdx[e.Type]
+		if !ok {
+			return nil, fmt.Errorf("scenario: %w: unknown amenity type %q (profile %s has %v)", ErrInvalid, e.Type, sc.in.Profile.ID, sc.in.Profile.TypeIDs())
+		}
+		if err := checkGeometry(e.Geometry); err != nil {
+			return nil, err
+		}
+		if e.ID == "" {
+			e.ID = fmt.Sprintf("new-%d", sc.nextID)
+			sc.nextID++
+		}
+		if sc.find(e.ID) >= 0 {
+			return nil, fmt.Errorf("scenario: %w: a facility with id %q already exists", ErrInvalid, e.ID)
+		}
+		t = ti
+		fi = len(sc.in.Facilities)
+		sc.in.Facilities = append(sc.in.Facilities, Facility{ID: e.ID, Type: e.Type, Name: e.Name, Source: "scenario", Geometry: e.Geometry})
+		sc.active = append(sc.active, true)
+		if !sc.open(t, fi) {
+			sc.in.Facilities = sc.in.Facilities[:fi]
+			sc.active = sc.active[:fi]
+			return nil, fmt.Errorf("scenario: %w: the new facility is farther than %.0f m from any walkable street", ErrInvalid, sc.maxSnap)
+		}
+		sc.res.Types[t].Facilities++
+	case "move", "remove":
+		fi = sc.find(e.ID)
+		if fi < 0 {
+			return nil, fmt.Errorf("scenario: %w: no facility with id %q", ErrNotFound, e.ID)
+		}
+		f := &sc.in.Facilities[fi]
+		t = sc.typeIdx[f.Type]
+		if e.Op == "move" {
+			if err := checkGeometry(e.Geometry); err != nil {
+				return nil, err
+			}
+			if _, ok := sc.snap(e.Geometry, int32(fi)); !ok {
+				return nil, fmt.Errorf("scenario: %w: the new position is farther than %.0f m from any walkable street", ErrInvalid, sc.maxSnap)
+			}
+		}
+		e.Type = f.Type
+		e.Previous = f.Geometry
+		sc.close(t, fi)
+		if e.Op == "move" {
+			f.Geometry = e.Geometry
+			sc.open(t, fi)
+		} else {
+			sc.active[fi] = false
+			sc.res.Types[t].Facilities--
+		}
+	default:
+		return nil, fmt.Errorf("scenario: %w: unknown edit %q (use add, move or remove)", ErrInvalid, e.Op)
+	}
+	e.Index = fi
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	ch := sc.refresh(t)
+	ch.Edit = e
+	sc.history = append(sc.history, e)
+	ch.Elapsed = time.Since(start)
+	return ch, nil
+}
+
+// Undo reverts the last edit.
+func (sc *Scenario) Undo() (*Change, error) {
+	sc.mu.Lock()
+	if len(sc.history) == 0 {
+		sc.mu.Unlock()
+		return nil, fmt.Errorf("scenario: %w: nothing to undo", ErrInvalid)
+	}
+	e := sc.history[len(sc.history)-1]
+	sc.history = sc.history[:len(sc.history)-1]
+	start := time.Now()
+	fi := e.Index
+	t := sc.typeIdx[e.Type]
+	switch e.Op {
+	case "add":
+		sc.close(t, fi)
+		sc.active[fi] = false
+		sc.res.Types[t].Facilities--
+	case "move":
+		sc.close(t, fi)
+		sc.in.Facilities[fi].Geometry = e.Previous
+		sc.open(t, fi)
+	case "remove":
+		sc.active[fi] = true
+		sc.open(t, fi)
+		sc.res.Types[t].Facilities++
+	}
+	ch := sc.refresh(t)
+	ch.Edit = e
+	ch.Edit.Op = "undo " + e.Op
+	ch.Elapsed = time.Since(start)
+	sc.mu.Unlock()
+	return ch, nil
+}
+
+func (sc *Scenario) find(id string) int {
+	for i := range sc.in.Facilities {
+		if sc.active[i] && sc.in.Facilities[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func checkGeometry(g orb.Geometry) error {
+	if g == nil {
+		return fmt.Errorf("scenario: %w: the facility needs a geometry", ErrInvalid)
+	}
+	for _, p := range geo.SamplePoints(g, 1e9) {
+		if !geo.ValidLonLat(p) {
+			return fmt.Errorf("scenario: %w: coordinate %v is not a lon/lat in WGS84", ErrInvalid, p)
+		}
+	}
+	return nil
+}
+
+func (sc *Scenario) snap(g orb.Geometry, label int32) ([]geo.Source, bool) {
+	srcs, _ := SnapFacilities(sc.in.Net, []orb.Geometry{g}, sc.maxSnap)
+	for k := range srcs {
+		srcs[k].Label = label
+	}
+	return srcs, len(srcs) > 0
+}
+
+// open adds facility fi's sources to type t's search; pending records
+// the nodes and edges to re-read.
+func (sc *Scenario) open(t, fi int) bool {
+	srcs, ok := sc.snap(sc.in.Facilities[fi].Geometry, int32(fi))
+	if !ok {
+		return false
+	}
+	changed := sc.search[t].AddSources(srcs)
+	sc.markNodes(changed)
+	for _, s := range srcs {
+		sc.markEdge(s.Pos.Edge)
+	}
+	return true
+}
+
+// close removes facility fi from type t's search.
+func (sc *Scenario) close(t, fi int) {
+	sc.markNodes(sc.search[t].RemoveLabel(int32(fi)))
+	// Points on the facility's own edges were reached along the edge.
+	srcs, _ := sc.snap(sc.in.Facilities[fi].Geometry, int32(fi))
+	for _, s := range srcs {
+		sc.markEdge(s.Pos.Edge)
+	}
+}
+
+func (sc *Scenario) markEdge(e int32) {
+	if !sc.edgeMark[e] {
+		sc.edgeMark[e] = true
+		sc.pendingEdges = append(sc.pendingEdges, e)
+	}
+}
+
+func (sc *Scenario) markNodes(nodes []int32) {
+	for _, v := range nodes {
+		for _, e := range sc.in.Net.Incident(v) {
+			sc.markEdge(e)
+		}
+	}
+}
+
+// refresh re-reads the distance of every demand point on the pending
+// edges for type t and updates units and totals.
+func (sc *Scenario) refresh(t int) *Change {
+	res := sc.res
+	d := sc.in.Demand
+	thr := sc.in.Profile.Types[t].Threshold
+	dirty := map[int32]bool{}
+	ch := &Change{}
+	for _, e := range sc.pendingEdges {
+		sc.edgeMark[e] = false
+		for _, i := range sc.byEdge.of(int(e)) {
+			nd, nl, ok := sc.search[t].At(sc.pos[i])
+			if !ok {
+				nd, nl = math.NaN(), -1
+			}
+			od := res.Dist[t][i]
+			if od == nd || (math.IsNaN(od) && math.IsNaN(nd)) {
+				res.Nearest[t][i] = nl
+				continue
+			}
+			ch.Points++
+			p := d.Pop[i]
+			oldComp, oldFull := sc.pointComp(int(i))
+			oldCov := !math.IsNaN(od) && od <= thr
+			if !math.IsNaN(od) {
+				sc.distSum[t] -= p * od
+				sc.distW[t] -= p
+				sc.hist[t][sc.bin(od)] -= p
+			}
+			res.Dist[t][i], res.Nearest[t][i] = nd, nl
+			if !math.IsNaN(nd) {
+				sc.distSum[t] += p * nd
+				sc.distW[t] += p
+				sc.hist[t][sc.bin(nd)] += p
+			}
+			newComp, newFull := sc.pointComp(int(i))
+			newCov := !math.IsNaN(nd) && nd <= thr
+			ts := &res.Types[t]
+			ts.Covered += p * (b2f(newCov) - b2f(oldCov))
+			ts.Unreachable += p * (b2f(math.IsNaN(nd)) - b2f(math.IsNaN(od)))
+			res.Completeness += p * (newComp - oldComp) / nonZero(res.Population)
+			res.FullyServedPop += p * (b2f(newFull) - b2f(oldFull))
+			if u := sc.unitOf(int(i)); u >= 0 {
+				ur := &res.Units[u]
+				ur.Covered[t] += p * (b2f(newCov) - b2f(oldCov))
+				ur.Unreachable[t] += p * (b2f(math.IsNaN(nd)) - b2f(math.IsNaN(od)))
+				sc.compSum[u] += p * (newComp - oldComp)
+				sc.fullSum[u] += p * (b2f(newFull) - b2f(oldFull))
+				dirty[u] = true
+			}
+		}
+	}
+	sc.pendingEdges = sc.pendingEdges[:0]
+	for u := range dirty {
+		ur := &res.Units[u]
+		if ur.Population > 0 {
+			ur.Completeness = sc.compSum[u] / ur.Population
+			ur.FullyServed = sc.fullSum[u] / ur.Population
+		}
+		ur.DistMean[t], ur.DistP90[t] = distStats(res.Dist[t], d.Pop, sc.members.of(int(u)))
+		ch.Units = append(ch.Units, int(u))
+	}
+	slices.Sort(ch.Units)
+	ts := &res.Types[t]
+	ts.Gap = ts.Population - ts.Covered
+	if ts.Population > 0 {
+		ts.Coverage = ts.Covered / ts.Population
+	}
+	ts.GapUnits = 0
+	for u := range res.Units {
+		if res.Units[u].Population-res.Units[u].Covered[t] > 1e-9 {
+			ts.GapUnits++
+		}
+	}
+	ts.DistMean, ts.DistP90 = math.NaN(), math.NaN()
+	if sc.distW[t] > 0 {
+		ts.DistMean = sc.distSum[t] / sc.distW[t]
+		target, acc := 0.9*sc.distW[t], 0.0
+		for b, w := range sc.hist[t] {
+			acc += w
+			if acc >= target-1e-9*sc.distW[t] {
+				ts.DistP90 = (float64(b) + 0.5) * histStep
+				break
+			}
+		}
+	}
+	if res.Population > 0 {
+		res.FullyServed = res.FullyServedPop / res.Population
+	}
+	ch.Types = append([]TypeSummary(nil), res.Types...)
+	ch.Completeness, ch.FullyServed = res.Completeness, res.FullyServed
+	return ch
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nonZero(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return x
+}
