@@ -14,15 +14,15 @@ import (
 
 // An Edit is one what-if change to the facilities of a Scenario.
 type Edit struct {
-	Op       string       `json:"op"`                 // "add", "move" or "remove"
-	ID       string       `json:"id,omitempty"`       // facility to move or remove; set by add
-	Type     string       `json:"type,omitempty"`     // amenity type of an added facility
-	Name     string       `json:"name,omitempty"`     // name of an added facility
-	Geometry orb.Geometry `json:"-"`                  // where (add, move)
-	At       time.Time    `json:"at"`                 // when the edit was applied
-	Author   string       `json:"author,omitempty"`   // who made it (team mode)
-	Previous orb.Geometry `json:"-"`                  // before a move or remove, for undo
-	Index    int          `json:"-"`                  // facility index the edit touched
+	Op       string       `json:"op"`               // "add", "move" or "remove"
+	ID       string       `json:"id,omitempty"`     // facility to move or remove; set by add
+	Type     string       `json:"type,omitempty"`   // amenity type of an added facility
+	Name     string       `json:"name,omitempty"`   // name of an added facility
+	Geometry orb.Geometry `json:"-"`                // where (add, move)
+	At       time.Time    `json:"at"`               // when the edit was applied
+	Author   string       `json:"author,omitempty"` // who made it (team mode)
+	Previous orb.Geometry `json:"-"`                // before a move or remove, for undo
+	Index    int          `json:"-"`                // facility index the edit touched
 }
 
 // A Change is what an edit did: the units whose figures changed and the
