@@ -213,7 +213,7 @@ func ReadLines(path string) ([]orb.LineString, error) {
 func readInput(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: file not found (check the path): %w", path, fs.ErrNotExist)
+		return nil, notFoundError(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %w", err)
@@ -226,10 +226,18 @@ func readInput(path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %w", err)
 	}
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
-		return nil, fmt.Errorf("%s: file is empty", path)
+		return nil, fmt.Errorf("%s: file is empty — export the layer again (GeoJSON features, or CSV with a header row and lon,lat columns)", path)
 	}
 	return data, nil
 }
+
+// notFoundError is a missing input file; it matches fs.ErrNotExist
+// without repeating the cause in the message.
+type notFoundError string
+
+func (e notFoundError) Error() string { return string(e) + ": file not found — check the path" }
+
+func (e notFoundError) Is(target error) bool { return target == fs.ErrNotExist }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 

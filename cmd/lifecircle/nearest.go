@@ -122,6 +122,9 @@ Example:
 		return err
 	}
 	p.Done("%d facilities", len(fl.Features))
+	if len(fl.Features) == 0 {
+		p.Warn("%s has no features: no point can reach a facility", facilities)
+	}
 	p.Step("read points")
 	pl, err := data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
 	if err != nil {
@@ -139,7 +142,7 @@ Example:
 	for i, f := range pl.Features {
 		pt, isPt := f.Geometry.(orb.Point)
 		if !isPt {
-			return fmt.Errorf("%s: %s is a %s; --points needs one Point per feature", points, featureName(f), f.Geometry.GeoJSONType())
+			return fmt.Errorf("%s: %s is a %s; --points needs one Point per feature — split it into Point features", points, featureName(f), f.Geometry.GeoJSONType())
 		}
 		pts[i] = pt
 	}
@@ -237,7 +240,7 @@ func featureName(f data.Feature) string {
 		return fmt.Sprintf("feature %d (%q)", f.Index, n)
 	}
 	if f.ID != "" {
-		return fmt.Sprintf("feature %d (id %s)", f.Index, f.ID)
+		return fmt.Sprintf("feature %d (id %q)", f.Index, f.ID)
 	}
 	return fmt.Sprintf("feature %d", f.Index)
 }
