@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -289,11 +290,72 @@ func (st *study) assignUnits(p *progress) error {
 	return nil
 }
 
+// quantize rounds the demand points and the facilities' positions to 6
+// decimals (≈0.1 m), the precision of the GeoJSON outputs, so that every
+// distance in demand.geojson is what `lifecircle nearest` computes from the
+// points and facilities as written. Unrounded, a point within centimetres
+// of being equidistant from two streets can snap to the other street once
+// rounded, tens of metres away along the network.
+func (st *study) quantize() {
+	pts := st.in.Demand.Points
+	for i, p := range pts {
+		pts[i] = round6(p)
+	}
+	for i := range st.in.Facilities {
+		st.in.Facilities[i].Geometry = roundGeometry6(st.in.Facilities[i].Geometry)
+	}
+}
+
+func round6(p orb.Point) orb.Point {
+	return orb.Point{math.Round(p[0]*1e6) / 1e6, math.Round(p[1]*1e6) / 1e6}
+}
+
+// roundGeometry6 returns a copy of g with every position rounded to 6
+// decimals (a copy: OSM facilities may share coordinates with buildings).
+func roundGeometry6(g orb.Geometry) orb.Geometry {
+	if p, ok := g.(orb.Point); ok {
+		return round6(p)
+	}
+	g = orb.Clone(g)
+	line := func(ps []orb.Point) {
+		for i, p := range ps {
+			ps[i] = round6(p)
+		}
+	}
+	switch g := g.(type) {
+	case orb.MultiPoint:
+		line(g)
+	case orb.LineString:
+		line(g)
+	case orb.Ring:
+		line(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			line(l)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			line(r)
+		}
+	case orb.MultiPolygon:
+		for _, pg := range g {
+			for _, r := range pg {
+				line(r)
+			}
+		}
+	case orb.Collection:
+		for i, c := range g {
+			g[i] = roundGeometry6(c)
+		}
+	}
+	return g
+}
+
 // readUnits reads a polygon layer of analysis units.
 func readUnits(path string, cs data.CoordSystem) ([]planner.Unit, error) {
 	l, err := data.ReadLayer(path, data.ReadOptions{Coords: cs, Allow: data.Polygons})
 	if err != nil {
-		if strings.Contains(err.Error(), "allowed") || strings.Contains(err.Error(), "not allowed") {
+		if strings.Contains(err.Error(), "accepts only") {
 			return nil, fmt.Errorf("%w (--units needs polygons: grids, communities or subdistricts)", err)
 		}
 		return nil, err
@@ -364,6 +426,7 @@ Examples:
 	if err != nil {
 		return err
 	}
+	st.quantize()
 	if err := st.assignUnits(p); err != nil {
 		return err
 	}
@@ -426,8 +489,8 @@ func printAuditTable(w io.Writer, st *study, res *planner.AuditResult) {
 					miss = append(miss, fmt.Sprintf("%s %.0f%%", t.ID, 100*r.Covered[ti]/r.Population))
 				}
 			}
-			fmt.Fprintf(w, "  %-28s %8.0f residents, completeness %5.1f%%  %s\n",
-				truncate(st.in.Units[u].ID, 28), r.Population, 100*r.Completeness, strings.Join(miss, ", "))
+			fmt.Fprintf(w, "  %s %8.0f residents, completeness %5.1f%%  %s\n",
+				pad(truncate(st.in.Units[u].ID, 28), 28), r.Population, 100*r.Completeness, strings.Join(miss, ", "))
 		}
 	}
 }
