@@ -581,6 +581,12 @@ func (ps *parser) yamlError(err error, text []byte) {
 	msg := err.Error()
 	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// go-yaml numbers parser errors (unlike scanner errors) from 0
+		// (decode.go, parser.fail); its parser errors are the "did not
+		// find expected …" ones.
+		if strings.HasPrefix(m[2], "did not find expected") {
+			line++
+		}
 		if strings.Contains(m[2], "tab character") {
 			n := 0
 			for l := range strings.Lines(string(text)) {
