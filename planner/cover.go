@@ -1037,7 +1037,13 @@ func (c *coverInst) search(st *coverState, k int, stopAt float64, lg *lagrange, 
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(c.nCand), uint64(k)))
-	stats.swaps += st.perturbSearch(rng, k, tol, min(stats.ub-closeTol, stopAt), 10, clock.stop)
+	// Iterated local search, longer while the bound leaves a real gap
+	// (each round is cheap; the clock still bounds it).
+	maxStall := 10
+	if st.obj > 0 && (stats.ub-st.obj)/stats.ub > 1e-3 {
+		maxStall = 300
+	}
+	stats.swaps += st.perturbSearch(rng, k, tol, min(stats.ub-closeTol, stopAt), maxStall, clock.stop)
 	lap("perturb")
 	return st
 }
