@@ -1041,7 +1041,7 @@ func (c *coverInst) search(st *coverState, k int, stopAt float64, lg *lagrange, 
 	// (each round is cheap; the clock still bounds it).
 	maxStall := 10
 	if st.obj > 0 && (stats.ub-st.obj)/stats.ub > 1e-3 {
-		maxStall = 300
+		maxStall = 60
 	}
 	stats.swaps += st.perturbSearch(rng, k, tol, min(stats.ub-closeTol, stopAt), maxStall, clock.stop)
 	lap("perturb")

@@ -251,6 +251,9 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		}
 		res.Max = r
 		chosen = r.Chosen
+		for k, v := range r.Timings {
+			res.Timings["solve_"+k] = v
+		}
 		res.Objective, res.UpperBound, res.Gap, res.Coverable = r.Objective, r.UpperBound, r.Gap, r.Coverable
 	} else {
 		opt.K = 0
@@ -260,6 +263,9 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		}
 		res.Set = r
 		chosen = r.Chosen
+		for k, v := range r.Timings {
+			res.Timings["solve_"+k] = v
+		}
 		res.Objective, res.LowerBound, res.Coverable = r.Covered, r.LowerBound, r.Coverable
 	}
 	res.Timings["solve"] = time.Since(t0)
