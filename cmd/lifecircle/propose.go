@@ -282,7 +282,7 @@ func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeRes
 	}
 	if res.Max != nil {
 		fmt.Fprintf(w, "covers %s residents; no choice of %d sites covers more than %s (gap ≤ %.2g %%)\n",
-			thousands(res.Objective), k, thousands(res.UpperBound), 100*res.Gap)
+			thousands(math.Floor(res.Objective+1e-9)), k, thousands(math.Ceil(res.UpperBound-1e-9)), 100*res.Gap)
 	} else if res.Set != nil {
 		fmt.Fprintf(w, "%d sites cover %s of %s coverable residents (target %s); no fewer than %d sites can\n",
 			len(res.Sites), thousands(res.Objective), thousands(res.Coverable), thousands(res.Set.Target), res.LowerBound)
