@@ -411,11 +411,16 @@ Examples:
 	af.register(fs)
 	fs.StringVar(&af.p.Out, "out", "", "output folder (required; created, or replaced if it holds an earlier audit)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var dbf dbFlags // team mode: --db, --project (db.go)
+	dbf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
+	}
+	if dbf.enabled() {
+		return runAuditDB(ctx, e, &af, &dbf, *quiet)
 	}
 	if af.p.Out == "" {
 		return usagef("--out DIR is required (the folder for cells.geojson, summary.json, ...)")

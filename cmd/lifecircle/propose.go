@@ -62,13 +62,15 @@ Example:
 	fs.DurationVar(&timeLimit, "time-limit", 10*time.Second, "time budget for improving the solution and the bound")
 	fs.StringVar(&exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var dbf dbFlags // team mode: --db, --project (db.go)
+	dbf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
-	if af.p.Out == "" {
+	if af.p.Out == "" && !dbf.enabled() {
 		return usagef("--out DIR is required")
 	}
 	if (k > 0) == (target > 0) {
@@ -101,7 +103,12 @@ Example:
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
 	af.skipDemand = demandPath != ""
-	st, err := af.load(ctx, p)
+	db, err := openDB(ctx, &dbf, p)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.load(ctx, &af, p)
 	if err != nil {
 		return err
 	}
@@ -117,7 +124,7 @@ Example:
 		st.in.Demand = dem
 		p.Done("%d points, %.0f residents", len(dem.Points), dem.Total())
 	}
-	if err := st.assignUnits(p); err != nil {
+	if err := db.assignUnits(st, p); err != nil {
 		return err
 	}
 	in.Units, in.Assign = st.in.Units, st.in.Assign
@@ -219,7 +226,7 @@ Example:
 	if k == 0 {
 		meta.Mode = "set covering"
 	}
-	if err := data.WriteProposal(af.p.Out, in, res, meta); err != nil {
+	if err := db.writeProposal(ctx, af.p.Out, st.in.Profile, in, res, meta, nil, p); err != nil {
 		return err
 	}
 	printProposal(e.stdout, in, res, k)
