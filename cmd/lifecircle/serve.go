@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/web"
+)
+
+func init() {
+	register("serve", "map UI and HTTP API (OGC API – Features, what-if edits, proposals)", runServe)
+}
+
+// Server timeouts and the grace period for requests in flight at shutdown.
+const (
+	serveReadHeaderTimeout = 10 * time.Second
+	serveReadTimeout       = 30 * time.Second
+	serveWriteTimeout      = 120 * time.Second
+	serveIdleTimeout       = 60 * time.Second
+	serveShutdownGrace     = 10 * time.Second
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("serve", "[inputs as for audit] [--addr HOST:PORT] [--tiles URL] [--edit-token T] [--workspace DIR]",
+		`Serves a map of walkable coverage for planners, and the same figures to GIS tools:
+
+  /            the map page (works offline): gaps per cell, facilities, proposals,
+               what-if edits (add, move, remove, undo), dropped layers, export
+  /ogc         OGC API – Features: every layer for QGIS and GDAL
+               (ogrinfo OAPIF:http://127.0.0.1:8080/ogc)
+  /api         JSON: summary, units, propose, scenario edits, save, export
+
+Inputs are those of audit (or -c lifecircle.yaml); with no street network given it
+serves the bundled sample (central Helsinki), so a new user sees a map at once.
+
+Binds 127.0.0.1:8080 by default. On any other address, editing is refused unless
+started with --edit-token (or LIFECIRCLE_EDIT_TOKEN) and the request sends the token
+(Authorization: Bearer <token>). Saved scenarios go to --workspace/scenarios/.
+
+Examples:
+  lifecircle serve
+  lifecircle serve -c lifecircle.yaml
+  lifecircle serve --osm district.osm.pbf --amenities stations.csv --coords gcj02`, e.stderr)
+	var af auditFlags
+	af.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address host:port (loopback by default; port 0 picks a free port)")
+	tiles := fs.String("tiles", "", "online basemap URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the study area's streets only, no internet)")
+	token := fs.String("edit-token", "", "token that allows editing on a non-loopback --addr (default: $LIFECIRCLE_EDIT_TOKEN)")
+	workspace := fs.String("workspace", "", "folder for saved scenarios (default: the project file's folder, else ./lifecircle-workspace)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (request logs are still written)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := af.resolve(fs); err != nil {
+		return err
+	}
+	if _, err := web.TilesSource(*tiles); err != nil {
+		return usagef("--tiles: %v", err)
+	}
+	if *token == "" {
+		*token = os.Getenv("LIFECIRCLE_EDIT_TOKEN")
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return usagef("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)
+	}
+	ws := *workspace
+	if ws == "" {
+		if af.project != "" {
+			ws = filepath.Dir(af.project)
+		} else {
+			ws = "lifecircle-workspace"
+		}
+	}
+	if af.p.OSM == "" && af.p.Network == "" && !af.p.Sample {
+		af.p.Sample = true
+		fmt.Fprintln(e.stderr, "no street network given (--osm, --network or -c): serving the bundled sample, central Helsinki (© OpenStreetMap contributors)")
+	}
+
+	start := time.Now()
+	p := newProgress(e.stderr, *quiet)
+	st, err := af.load(ctx, p)
+	if err != nil {
+		return err
+	}
+	st.quantize()
+	if err := st.assignUnits(p); err != nil {
+		return err
+	}
+	if n := uniqueFacilityIDs(st.in.Facilities); n > 0 {
+		p.Warn("%d facilities shared an id with another one (an OSM object of two types, or two layers numbered alike): renamed id:type or id~N so that edits address each", n)
+	}
+	p.Step("walkable coverage")
+	sc, err := planner.NewScenario(ctx, st.in)
+	if err != nil {
+		return err
+	}
+	p.Done("%d types × %d residents' points, %d units", len(st.in.Profile.Types), len(st.in.Demand.Points), len(st.in.Units))
+	sc.View(func(_ planner.AuditInput, res *planner.AuditResult, _ []bool) {
+		for _, w := range res.Warnings {
+			p.Warn("%s", w)
+		}
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using the port? choose another with --addr)", *addr, err)
+	}
+	kind := "cells"
+	if st.units != "" {
+		kind = "units"
+	}
+	srv, err := web.New(sc, web.Config{
+		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
+		UnitsKind: kind, Coords: st.cs, Version: version,
+	}, e.log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		// Requests end with the server: a proposal in flight stops at shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	url := openURL(ln.Addr())
+	fmt.Fprintf(e.stderr, "ready in %.1fs — open %s in a browser (OGC API: %sogc). Ctrl-C stops. %s\n",
+		time.Since(start).Seconds(), url, url, "Map data © OpenStreetMap contributors (ODbL)")
+	if !isLoopback(ln.Addr()) {
+		if *token == "" {
+			fmt.Fprintf(e.stderr, "listening on a non-loopback address: the map is read-only (editing needs --edit-token)\n")
+		} else {
+			fmt.Fprintf(e.stderr, "listening on a non-loopback address: editing needs the edit token\n")
+		}
+	}
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(e.stderr, "shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// openURL is the address to give the user: a wildcard listen address is
+// opened through localhost.
+func openURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+func isLoopback(a net.Addr) bool {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.IsLoopback()
+	}
+	return false
+}
+
+// uniqueFacilityIDs makes facility ids unique, since what-if edits and the
+// OGC collections address a facility by its id: a clash (an OSM object
+// matching two types, or layers numbered alike) becomes "id:type", then
+// "id~2", "id~3"… It returns the number of ids changed.
+func uniqueFacilityIDs(fs []planner.Facility) int {
+	seen := make(map[string]bool, len(fs))
+	for _, f := range fs {
+		seen[f.ID] = true
+	}
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.ID]++
+	}
+	changed := 0
+	first := map[string]bool{}
+	for i := range fs {
+		id := fs[i].ID
+		if id != "" && count[id] == 1 {
+			continue
+		}
+		if id != "" && !first[id] {
+			first[id] = true // the first keeps its id
+			continue
+		}
+		cand := id + ":" + fs[i].Type
+		if id == "" {
+			cand = "f" + strconv.Itoa(i+1)
+		}
+		for n := 2; seen[cand]; n++ {
+			cand = id + "~" + strconv.Itoa(n)
+			if id == "" {
+				cand = "f" + strconv.Itoa(i+1) + "~" + strconv.Itoa(n)
+			}
+		}
+		seen[cand] = true
+		fs[i].ID = cand
+		changed++
+	}
+	return changed
+}

@@ -1,0 +1,14 @@
+// Package web is lifecircle's HTTP adapter: the map page (embedded static
+// files), the OGC API – Features (Part 1 Core, GeoJSON) under /ogc for GIS
+// tools such as QGIS and GDAL, and the JSON analysis API under /api
+// (summary, unit details, proposals, what-if scenario edits, dropped
+// layers, exports).
+//
+// A Server holds a planner.Scenario (the live audit) and its
+// configuration; handlers are its methods and r.Context() flows into every
+// long computation. Errors map to HTTP statuses in one table (errors.go)
+// and reach clients in one JSON shape; internal details stay in the log.
+//
+// web imports planner, geo and data (for GeoJSON encoding and layer
+// readers), chi and the standard library; it never imports cmd.
+package web

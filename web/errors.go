@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// Error kinds of this package, besides planner.ErrInvalid and
+// planner.ErrNotFound.
+var (
+	errForbidden   = errors.New("forbidden")
+	errTooLarge    = errors.New("request body too large")
+	errMethod      = errors.New("method not allowed")
+	errUnavailable = errors.New("unavailable")
+)
+
+// An apiError is an error whose message is meant for the client; kind is
+// one of the error kinds that errorTable maps to a status.
+type apiError struct {
+	kind error
+	msg  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+func (e *apiError) Unwrap() error { return e.kind }
+
+func badRequest(format string, a ...any) error {
+	return &apiError{planner.ErrInvalid, fmt.Sprintf(format, a...)}
+}
+
+func notFound(format string, a ...any) error {
+	return &apiError{planner.ErrNotFound, fmt.Sprintf(format, a...)}
+}
+
+func forbidden(format string, a ...any) error {
+	return &apiError{errForbidden, fmt.Sprintf(format, a...)}
+}
+
+// errorTable maps error kinds to HTTP statuses and the codes of the JSON
+// error shape, first match wins. An error matching no row is internal: the
+// client gets "internal error" and the log gets the error.
+var errorTable = []struct {
+	match  func(error) bool
+	status int
+	code   string
+	// message replaces the error text for the client when set.
+	message string
+}{
+	{isMaxBytes, http.StatusRequestEntityTooLarge, "too_large", ""},
+	{is(errTooLarge), http.StatusRequestEntityTooLarge, "too_large", ""},
+	{is(planner.ErrInvalid), http.StatusBadRequest, "bad_request", ""},
+	{is(planner.ErrNotFound), http.StatusNotFound, "not_found", ""},
+	{is(errForbidden), http.StatusForbidden, "forbidden", ""},
+	{is(errMethod), http.StatusMethodNotAllowed, "method_not_allowed", ""},
+	{is(errUnavailable), http.StatusServiceUnavailable, "unavailable", ""},
+	// The client went away or the server is shutting down.
+	{is(context.Canceled), http.StatusServiceUnavailable, "unavailable", "request cancelled"},
+	{is(context.DeadlineExceeded), http.StatusServiceUnavailable, "unavailable", "request timed out"},
+}
+
+func is(kind error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, kind) }
+}
+
+func isMaxBytes(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}
+
+// errorBody is the one JSON shape of every error response.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// fail writes err as a JSON error response with the status errorTable
+// gives it; unexpected errors are logged and reach the client as
+// "internal error".
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := http.StatusInternalServerError, "internal", "internal error"
+	matched := false
+	for _, row := range errorTable {
+		if row.match(err) {
+			status, code, msg = row.status, row.code, err.Error()
+			if row.message != "" {
+				msg = row.message
+			}
+			matched = true
+			break
+		}
+	}
+	if isMaxBytes(err) {
+		var mb *http.MaxBytesError
+		errors.As(err, &mb)
+		msg = fmt.Sprintf("request body larger than %d bytes", mb.Limit)
+	}
+	if !matched {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if status >= 500 {
+		s.log.Info("request not completed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, status, "application/json", body)
+}
+
+// writeJSON writes v as JSON with the given status and content type.
+// HTML characters are not escaped: names such as "A & B" stay readable.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := marshalJSON(v)
+	if err != nil {
+		// Only a bug (an unsupported type) gets here.
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+		status = http.StatusInternalServerError
+		contentType = "application/json"
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	var buf jsonBuffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.b, nil
+}
+
+type jsonBuffer struct{ b []byte }
+
+func (j *jsonBuffer) Write(p []byte) (int, error) {
+	j.b = append(j.b, p...)
+	return len(p), nil
+}
+
+// logger returns l, or a logger that discards everything when l is nil.
+func logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,419 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// scenarioRequest is the body of POST /api/scenario.
+type scenarioRequest struct {
+	Op   string   `json:"op"`             // add, move, remove or undo
+	ID   string   `json:"id,omitempty"`   // move, remove; optional for add
+	Type string   `json:"type,omitempty"` // add
+	Name string   `json:"name,omitempty"` // add
+	Lon  *float64 `json:"lon,omitempty"`  // add, move: WGS84
+	Lat  *float64 `json:"lat,omitempty"`
+}
+
+// editJSON describes an applied edit: the facility it touched, where that
+// facility is (or was, when it no longer exists: active false).
+type editJSON struct {
+	Op     string `json:"op"` // add, move, remove, or "undo add" etc.
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Lon    any    `json:"lon"`
+	Lat    any    `json:"lat"`
+	Active bool   `json:"active"`
+}
+
+type scenarioResponse struct {
+	Edit          editJSON     `json:"edit"`
+	Summary       summaryDoc   `json:"summary"`
+	ChangedUnits  []data.Props `json:"changed_units"`
+	PointsChanged int          `json:"points_changed"`
+	ElapsedMS     float64      `json:"elapsed_ms"`
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }
+
+// toEdit checks a scenario request and turns it into a planner edit; undo
+// returns ok false.
+func (req scenarioRequest) toEdit() (e planner.Edit, undo bool, err error) {
+	needPoint := func() (orb.Point, error) {
+		if req.Lon == nil || req.Lat == nil {
+			return orb.Point{}, badRequest("%s needs lon and lat (WGS84 degrees)", req.Op)
+		}
+		lon, lat := *req.Lon, *req.Lat
+		if !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) {
+			return orb.Point{}, badRequest("lon %v, lat %v is not a WGS84 position (lon -180..180, lat -90..90)", lon, lat)
+		}
+		return orb.Point{lon, lat}, nil
+	}
+	switch req.Op {
+	case "add":
+		if req.Type == "" {
+			return e, false, badRequest("add needs the amenity type (\"type\")")
+		}
+		p, err := needPoint()
+		if err != nil {
+			return e, false, err
+		}
+		return planner.Edit{Op: "add", ID: req.ID, Type: req.Type, Name: req.Name, Geometry: p}, false, nil
+	case "move":
+		if req.ID == "" {
+			return e, false, badRequest("move needs the facility id (\"id\")")
+		}
+		p, err := needPoint()
+		if err != nil {
+			return e, false, err
+		}
+		return planner.Edit{Op: "move", ID: req.ID, Geometry: p}, false, nil
+	case "remove":
+		if req.ID == "" {
+			return e, false, badRequest("remove needs the facility id (\"id\")")
+		}
+		return planner.Edit{Op: "remove", ID: req.ID}, false, nil
+	case "undo":
+		return e, true, nil
+	case "":
+		return e, false, badRequest("the edit needs an op: add, move, remove or undo")
+	}
+	return e, false, badRequest("unknown op %q: use add, move, remove or undo", shorten(req.Op, 30))
+}
+
+func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var req scenarioRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, undo, err := req.toEdit()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.editMu.Lock()
+	var ch *planner.Change
+	if undo {
+		ch, err = s.sc.Undo()
+	} else {
+		ch, err = s.sc.Apply(e)
+	}
+	if err != nil {
+		s.editMu.Unlock()
+		s.fail(w, r, err)
+		return
+	}
+	var out scenarioResponse
+	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
+		out.Edit = describeEdit(ch.Edit, in, active)
+		out.Summary = s.summary(in, res)
+		out.ChangedUnits = unitPropsList(in, res, ch.Units)
+	})
+	out.Summary.Edits = len(s.sc.History())
+	s.editMu.Unlock()
+	out.PointsChanged = ch.Points
+	out.ElapsedMS = ms(time.Since(start))
+	writeJSON(w, http.StatusOK, mimeJSON, out)
+}
+
+func describeEdit(e planner.Edit, in planner.AuditInput, active []bool) editJSON {
+	out := editJSON{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name}
+	if e.Index >= 0 && e.Index < len(in.Facilities) {
+		f := in.Facilities[e.Index]
+		p := representative(f.Geometry)
+		out.Lon, out.Lat = round(p[0], 6), round(p[1], 6)
+		out.Name = f.Name
+		out.Active = active[e.Index]
+	}
+	return out
+}
+
+// ----- save -----
+
+var scenarioName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+type saveRequest struct {
+	Name string `json:"name"`
+}
+
+type savedEdit struct {
+	Op       string          `json:"op"`
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	Name     string          `json:"name,omitempty"`
+	At       time.Time       `json:"at"`
+	Author   string          `json:"author,omitempty"`
+	Geometry json.RawMessage `json:"geometry,omitempty"`
+	Previous json.RawMessage `json:"previous,omitempty"`
+}
+
+func geometryJSON(g orb.Geometry) json.RawMessage {
+	if g == nil {
+		return nil
+	}
+	b, err := data.AppendGeometry(nil, g)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
+	var req saveRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !scenarioName.MatchString(req.Name) {
+		s.fail(w, r, badRequest("scenario name %q: use 1 to 64 letters, digits, - or _ (it becomes the file name)", shorten(req.Name, 80)))
+		return
+	}
+	dir := filepath.Join(s.cfg.Workspace, "scenarios")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+		return
+	}
+	// Take the history and the facilities together.
+	s.editMu.Lock()
+	history := s.sc.History()
+	var facs []planner.Facility
+	var sum summaryDoc
+	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
+		for i, f := range in.Facilities {
+			if active[i] {
+				facs = append(facs, f)
+			}
+		}
+		sum = s.summary(in, res)
+	})
+	s.editMu.Unlock()
+	sum.Edits = len(history)
+
+	geoName, jsonName := req.Name+".geojson", req.Name+".json"
+	err := data.WriteFileAtomic(filepath.Join(dir, geoName), func(w io.Writer) error {
+		g := data.NewGeoJSONWriter(w)
+		for _, f := range facs {
+			if err := g.Write(f.ID, f.Geometry, data.FacilityProps(s.profile, f)); err != nil {
+				return err
+			}
+		}
+		return g.Close()
+	})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+		return
+	}
+	edits := make([]savedEdit, len(history))
+	for i, e := range history {
+		edits[i] = savedEdit{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name, At: e.At, Author: e.Author,
+			Geometry: geometryJSON(e.Geometry), Previous: geometryJSON(e.Previous)}
+	}
+	doc := map[string]any{
+		"name":            req.Name,
+		"saved_at":        time.Now().UTC().Format(time.RFC3339),
+		"lifecircle":      s.cfg.Version,
+		"profile":         s.profile.ID,
+		"facilities_file": geoName,
+		"facilities":      len(facs),
+		"edits":           edits,
+		"summary":         sum,
+		"attribution":     data.Attribution,
+	}
+	err = data.WriteFileAtomic(filepath.Join(dir, jsonName), func(w io.Writer) error {
+		b, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+		return
+	}
+	s.log.Info("scenario saved", "name", req.Name, "dir", dir, "edits", len(history), "facilities", len(facs))
+	writeJSON(w, http.StatusOK, mimeJSON, map[string]any{
+		"saved": []string{"scenarios/" + jsonName, "scenarios/" + geoName},
+	})
+}
+
+// ----- dropped layers -----
+
+var layerExts = []string{".geojson", ".json", ".csv", ".txt", ".tsv"}
+
+// checkLayerName accepts a plain file name with a layer extension.
+func checkLayerName(name string) error {
+	if name == "" {
+		return badRequest("give the file name: /api/layer?name=FILE.geojson (or .csv)")
+	}
+	if len(name) > 128 || strings.ContainsAny(name, "/\\:\x00") || strings.HasPrefix(name, ".") || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
+		return badRequest("file name %q: give the plain name of the file, such as stations.csv", shorten(name, 80))
+	}
+	if !slices.Contains(layerExts, strings.ToLower(filepath.Ext(name))) {
+		return badRequest("file %q: drop a GeoJSON (.geojson) or CSV (.csv) file of facilities with a `type` column", shorten(name, 80))
+	}
+	return nil
+}
+
+type layerFacility struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Lon  any    `json:"lon"`
+	Lat  any    `json:"lat"`
+}
+
+type layerResponse struct {
+	Added         int             `json:"added"`
+	Facilities    []layerFacility `json:"facilities"`
+	Summary       summaryDoc      `json:"summary"`
+	ChangedUnits  []data.Props    `json:"changed_units"`
+	PointsChanged int             `json:"points_changed"`
+	ElapsedMS     float64         `json:"elapsed_ms"`
+}
+
+func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := r.URL.Query()
+	name := q.Get("name")
+	if err := checkLayerName(name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs := s.cfg.Coords
+	if c := q.Get("coords"); c != "" {
+		var err error
+		if cs, err = data.ParseCoordSystem(c); err != nil {
+			s.fail(w, r, badRequest("coords %q: use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)", shorten(c, 30)))
+			return
+		}
+	}
+	facs, err := s.readLayer(w, r, name, cs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(facs) == 0 {
+		s.fail(w, r, badRequest("%s has no features: nothing to add", name))
+		return
+	}
+
+	s.editMu.Lock()
+	defer s.editMu.Unlock()
+	taken := map[string]bool{}
+	s.sc.View(func(in planner.AuditInput, _ *planner.AuditResult, active []bool) {
+		for i, f := range in.Facilities {
+			if active[i] {
+				taken[f.ID] = true
+			}
+		}
+	})
+	stem := strings.TrimSuffix(name, filepath.Ext(name))
+	changed := map[int]bool{}
+	out := layerResponse{Facilities: []layerFacility{}}
+	applied := 0
+	rollback := func() {
+		for ; applied > 0; applied-- {
+			if _, err := s.sc.Undo(); err != nil {
+				s.log.Error("layer rollback failed", "file", name, "err", err)
+				return
+			}
+		}
+	}
+	for i, f := range facs {
+		// Ids are qualified by the file, so that layers numbered alike do
+		// not clash; dropping one file twice does.
+		id := stem + ":" + f.ID
+		if taken[id] {
+			rollback()
+			s.fail(w, r, badRequest("%s: feature %d (id %s): facility %s exists already — was this file dropped before? Nothing was added.", name, i, shorten(f.ID, 40), shorten(id, 80)))
+			return
+		}
+		ch, err := s.sc.Apply(planner.Edit{Op: "add", ID: id, Type: f.Type, Name: f.Name, Geometry: f.Geometry})
+		if err != nil {
+			rollback()
+			if errors.Is(err, planner.ErrInvalid) || errors.Is(err, planner.ErrNotFound) {
+				err = badRequest("%s: feature %d (id %s): %s. Nothing was added.", name, i, shorten(f.ID, 40), strings.TrimPrefix(err.Error(), "scenario: "))
+			}
+			s.fail(w, r, err)
+			return
+		}
+		applied++
+		taken[id] = true
+		for _, u := range ch.Units {
+			changed[u] = true
+		}
+		out.PointsChanged += ch.Points
+		p := representative(f.Geometry)
+		out.Facilities = append(out.Facilities, layerFacility{ID: id, Type: f.Type, Name: f.Name, Lon: round(p[0], 6), Lat: round(p[1], 6)})
+	}
+	us := make([]int, 0, len(changed))
+	for u := range changed {
+		us = append(us, u)
+	}
+	slices.Sort(us)
+	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, _ []bool) {
+		out.Summary = s.summary(in, res)
+		out.ChangedUnits = unitPropsList(in, res, us)
+	})
+	out.Summary.Edits = len(s.sc.History())
+	out.Added = applied
+	out.ElapsedMS = ms(time.Since(start))
+	s.log.Info("layer added", "file", name, "facilities", applied)
+	writeJSON(w, http.StatusOK, mimeJSON, out)
+}
+
+// readLayer stores the request body in a temp file named like the upload
+// and reads it as an amenity layer; reader errors come back as bad
+// requests that name the uploaded file, never the server's temp path.
+func (s *Server) readLayer(w http.ResponseWriter, r *http.Request, name string, cs data.CoordSystem) ([]planner.Facility, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxLayerBody)
+	dir, err := os.MkdirTemp("", "lifecircle-layer-")
+	if err != nil {
+		return nil, fmt.Errorf("layer upload: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("layer upload: %w", err)
+	}
+	n, err := io.Copy(f, r.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if isMaxBytes(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("layer upload: %w", err)
+	}
+	if n == 0 {
+		return nil, badRequest("%s is empty: send the file's content as the request body", name)
+	}
+	facs, err := data.ReadAmenityLayer(path, s.profile, cs)
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), path, name)
+		msg = strings.ReplaceAll(msg, dir+string(os.PathSeparator), "")
+		msg = strings.ReplaceAll(msg, dir, "")
+		return nil, badRequest("%s", msg)
+	}
+	return facs, nil
+}

@@ -1,0 +1,393 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// Request body limits.
+const (
+	maxJSONBody  = 1 << 20  // JSON requests, bytes
+	maxLayerBody = 20 << 20 // dropped amenity layers, bytes
+)
+
+// Config says what a Server serves and how.
+type Config struct {
+	// Addr is the address the server listens on (host:port). When its host
+	// is not a loopback address, editing endpoints need EditToken.
+	Addr string
+	// EditToken, when set, lets requests that carry it (Authorization:
+	// Bearer <token>, or X-Edit-Token) edit on a non-loopback address.
+	EditToken string
+	// Tiles is an optional online basemap URL template
+	// (https://host/{z}/{x}/{y}.png); empty means the page draws the study
+	// area's own streets only.
+	Tiles string
+	// Workspace is the folder where scenarios are saved (scenarios/).
+	Workspace string
+	// UnitsKind is "cells" for grid cells or "units" for imported units;
+	// it names the units collection.
+	UnitsKind string
+	// Coords is the datum of dropped CSV/GeoJSON layers unless the request
+	// says otherwise.
+	Coords data.CoordSystem
+	// Version is reported in saved scenarios.
+	Version string
+}
+
+// A Server answers the map page, the OGC API – Features and the analysis
+// API for one live scenario. It is safe for concurrent use.
+type Server struct {
+	sc       *planner.Scenario
+	profile  *planner.Profile
+	net      *geo.Network
+	log      *slog.Logger
+	cfg      Config
+	loopback bool
+	csp      string
+	static   fs.FS
+
+	bounds      orb.Bound // study area, lon/lat
+	unitIndex   map[string]int
+	unitsExtent orb.Bound
+	demandIdx   func() map[string]int // built on first use
+	demandExt   orb.Bound
+
+	// editMu serialises edits, layer uploads and saves, so that an edit and
+	// the summary reported with it belong together, and an upload is
+	// applied or rolled back as a whole.
+	editMu sync.Mutex
+	// proposeSem lets one proposal run at a time: each uses every core.
+	proposeSem chan struct{}
+
+	propMu   sync.RWMutex
+	proposal *proposal // latest, nil before the first
+}
+
+// New returns a server for the scenario sc. log receives request logs and
+// internal errors (nil discards them).
+func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
+	if sc == nil {
+		return nil, errors.New("web: no scenario")
+	}
+	switch cfg.UnitsKind {
+	case "":
+		cfg.UnitsKind = "cells"
+	case "cells", "units":
+	default:
+		return nil, fmt.Errorf("web: units kind %q: want cells or units", cfg.UnitsKind)
+	}
+	tilesSrc, err := TilesSource(cfg.Tiles)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1)}
+	s.loopback = isLoopbackAddr(cfg.Addr)
+	img := "'self' data:"
+	if tilesSrc != "" {
+		img += " " + tilesSrc
+	}
+	s.csp = "default-src 'self'; img-src " + img + "; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'"
+
+	var ids []string
+	sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
+		s.profile, s.net = in.Profile, in.Net
+		s.bounds = in.Net.Bound()
+		s.unitIndex = make(map[string]int, len(in.Units))
+		for u, unit := range in.Units {
+			s.unitIndex[unit.ID] = u
+			b := unit.Geometry.Bound()
+			if u == 0 {
+				s.unitsExtent = b
+			} else {
+				s.unitsExtent = s.unitsExtent.Union(b)
+			}
+		}
+		for i, p := range in.Demand.Points {
+			if i == 0 {
+				s.demandExt = orb.Bound{Min: p, Max: p}
+			}
+			s.demandExt = s.demandExt.Extend(p)
+		}
+		if len(in.Units) > 0 {
+			s.bounds = s.bounds.Union(s.unitsExtent)
+		}
+		if len(in.Demand.Points) > 0 {
+			s.bounds = s.bounds.Union(s.demandExt)
+		}
+		demandIDs := in.Demand.IDs
+		s.demandIdx = sync.OnceValue(func() map[string]int {
+			m := make(map[string]int, len(demandIDs))
+			for i := len(demandIDs) - 1; i >= 0; i-- {
+				m[demandIDs[i]] = i // the first of duplicates wins
+			}
+			return m
+		})
+	})
+	for _, t := range s.profile.Types {
+		ids = append(ids, t.ID)
+	}
+	for _, id := range ids {
+		if id == s.cfg.UnitsKind || id == "demand" || id == "proposals" || id == "streets" {
+			return nil, fmt.Errorf("web: amenity type id %q clashes with a collection of the same name — rename the type in the profile", id)
+		}
+	}
+	return s, nil
+}
+
+// TilesSource checks a basemap URL template and returns the
+// Content-Security-Policy source that allows its images ("" for no
+// template): the template's scheme and host, with a {s} subdomain
+// placeholder widened to *.
+func TilesSource(tmpl string) (string, error) {
+	if tmpl == "" {
+		return "", nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(tmpl, "{s}", "s"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("tiles URL %q: want http(s)://host/{z}/{x}/{y}.png", tmpl)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(tmpl, p) {
+			return "", fmt.Errorf("tiles URL %q has no %s placeholder: want http(s)://host/{z}/{x}/{y}.png", tmpl, p)
+		}
+	}
+	host := u.Host
+	if i := strings.Index(tmpl, "://"); i >= 0 && strings.HasPrefix(tmpl[i+3:], "{s}.") {
+		host = "*." + strings.TrimPrefix(host, "s.")
+	}
+	if strings.ContainsAny(host, "{}; '\"") {
+		return "", fmt.Errorf("tiles URL %q: the host may hold a {s}. subdomain placeholder only", tmpl)
+	}
+	return u.Scheme + "://" + host, nil
+}
+
+// isLoopbackAddr reports whether a listen address binds a loopback
+// interface only (127.0.0.0/8, ::1 or localhost).
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Handler returns the server's routes with logging, security headers and
+// panic recovery.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer, s.logRequests, s.securityHeaders, middleware.GetHead)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, notFound("no such page: %s", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &apiError{errMethod, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+	})
+
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+
+	r.Route("/ogc", func(r chi.Router) {
+		r.Get("/", s.handleLanding)
+		r.Get("/conformance", s.handleConformance)
+		r.Get("/collections", s.handleCollections)
+		r.Get("/collections/{id}", s.handleCollection)
+		r.Get("/collections/{id}/items", s.handleItems)
+		r.Get("/collections/{id}/items/{fid}", s.handleItem)
+	})
+
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/summary", s.handleSummary)
+		r.Get("/units/{unit_id}", s.handleUnit)
+		r.Post("/propose", s.handlePropose)
+		r.Get("/export/{collection}", s.handleExport)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireEdit)
+			r.Post("/scenario", s.handleScenario)
+			r.Post("/scenario/save", s.handleSave)
+			r.Post("/layer", s.handleLayer)
+		})
+	})
+
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { s.serveStatic(w, r, "index.html") })
+	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
+		s.serveStatic(w, r, strings.TrimPrefix(r.URL.Path, "/static/"))
+	})
+	// The page refers to its files relatively (app.js, vendor/...), so they
+	// are served at the root too.
+	r.Get("/*", func(w http.ResponseWriter, r *http.Request) {
+		s.serveStatic(w, r, strings.TrimPrefix(r.URL.Path, "/"))
+	})
+	return r
+}
+
+// serveStatic serves one embedded file; directories, invalid paths (..)
+// and missing files are 404.
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, name string) {
+	if name == "" || !fs.ValidPath(name) {
+		s.fail(w, r, notFound("no such file: %s", r.URL.Path))
+		return
+	}
+	f, err := s.static.Open(name)
+	if err != nil {
+		s.fail(w, r, notFound("no such file: %s", r.URL.Path))
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		s.fail(w, r, notFound("no such file: %s", r.URL.Path))
+		return
+	}
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		s.fail(w, r, fmt.Errorf("static %s: not seekable", name))
+		return
+	}
+	// The binary is the version: revalidate rather than cache stale files.
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, name, st.ModTime(), rs)
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", s.csp)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests logs method, path, status, duration and size of every request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status,
+			"duration", time.Since(start).Round(time.Microsecond), "bytes", ww.BytesWritten()}
+		if r.URL.RawQuery != "" {
+			attrs = append(attrs, "query", shorten(r.URL.RawQuery, 200))
+		}
+		s.log.Info("request", attrs...)
+	})
+}
+
+// recoverer turns a panic in a handler (a bug) into a logged 500.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.fail(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireEdit refuses editing requests that the server must not accept:
+// from another site (a page elsewhere posting to the planner's server),
+// to a loopback server under a foreign host name (DNS rebinding), or to a
+// non-loopback server without the edit token.
+func (s *Server) requireEdit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkEdit(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) checkEdit(r *http.Request) error {
+	// A valid token proves the request's intent: browsers never add it on
+	// their own, so neither another site nor a rebound host name can.
+	if s.cfg.EditToken != "" && s.validToken(r) {
+		return nil
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return forbidden("cross-site request refused: edit from the map page served by this server")
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return forbidden("cross-origin request refused: edit from the map page served by this server")
+		}
+	}
+	if s.loopback {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if !isLoopbackAddr(host) {
+			return forbidden("host %q refused: this server listens on loopback only; open it as http://127.0.0.1 or http://localhost (behind a proxy, start it with --edit-token and send the token)", shorten(host, 80))
+		}
+		return nil
+	}
+	if s.cfg.EditToken == "" {
+		return forbidden("editing is disabled: the server listens on a non-loopback address; restart it with --edit-token and send the token (Authorization: Bearer <token>)")
+	}
+	return forbidden("editing needs the edit token: send Authorization: Bearer <token> or X-Edit-Token")
+}
+
+// validToken reports whether the request carries the edit token
+// (Authorization: Bearer <token>, or X-Edit-Token), compared in constant
+// time.
+func (s *Server) validToken(r *http.Request) bool {
+	got := r.Header.Get("X-Edit-Token")
+	if a := r.Header.Get("Authorization"); got == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		got = strings.TrimSpace(a[7:])
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.EditToken)) == 1
+}
+
+// editEnabled reports whether the page may offer editing at all.
+func (s *Server) editEnabled() bool { return s.loopback || s.cfg.EditToken != "" }
+
+// baseURL is the scheme and host the client used, for absolute links.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
