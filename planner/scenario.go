@@ -134,7 +134,29 @@ func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 			}
 		}
 	}
+	for t := range types {
+		res.Types[t].DistMean, res.Types[t].DistP90 = sc.districtDist(t)
+	}
 	return sc, nil
+}
+
+// districtDist returns type t's district-wide mean distance and its 90th
+// percentile from the histogram (to histStep); a scenario reports the
+// percentile this way from the start, so edits and undos are consistent.
+func (sc *Scenario) districtDist(t int) (mean, p90 float64) {
+	if sc.distW[t] <= 0 {
+		return math.NaN(), math.NaN()
+	}
+	target, acc := 0.9*sc.distW[t], 0.0
+	p90 = math.NaN()
+	for b, w := range sc.hist[t] {
+		acc += w
+		if acc >= target-1e-9*sc.distW[t] {
+			p90 = (float64(b) + 0.5) * histStep
+			break
+		}
+	}
+	return sc.distSum[t] / sc.distW[t], p90
 }
 
 func (sc *Scenario) bin(d float64) int {
@@ -437,18 +459,7 @@ func (sc *Scenario) refresh(t int) *Change {
 			ts.GapUnits++
 		}
 	}
-	ts.DistMean, ts.DistP90 = math.NaN(), math.NaN()
-	if sc.distW[t] > 0 {
-		ts.DistMean = sc.distSum[t] / sc.distW[t]
-		target, acc := 0.9*sc.distW[t], 0.0
-		for b, w := range sc.hist[t] {
-			acc += w
-			if acc >= target-1e-9*sc.distW[t] {
-				ts.DistP90 = (float64(b) + 0.5) * histStep
-				break
-			}
-		}
-	}
+	ts.DistMean, ts.DistP90 = sc.districtDist(t)
 	if res.Population > 0 {
 		res.FullyServed = res.FullyServedPop / res.Population
 	}
