@@ -13,6 +13,7 @@ import (
 	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/sample"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/web"
 )
 
 // Team mode (DESIGN §4 "Storage"): projects in PostgreSQL/PostGIS.
@@ -384,6 +385,9 @@ func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p
 	st.in.Facilities = append([]planner.Facility(nil), proj.Facilities...)
 	st.in.MaxSnap, st.in.MaxDistance = pr.MaxSnap, pr.MaxDistance
 	st.admin = proj.Units
+	if len(proj.Units) > 0 {
+		st.units = orDefault(proj.UnitsSource, "units of project "+d.project)
+	}
 	inputs := map[string]any{"profile": prof.ID, "database": s.Target(), "project": d.project,
 		"imported": proj.Imported.UTC().Format(time.RFC3339)}
 	for k, v := range set.Sources {
@@ -698,4 +702,23 @@ func exportList(ctx context.Context, e *env, d *dbFlags, p *progress) error {
 		fmt.Fprintf(e.stdout, "%6d  %-8s %-20s %-10s %s\n", r.ID, r.Kind, r.Created.Local().Format("2006-01-02 15:04:05"), r.Version, strings.Join(r.Types, ","))
 	}
 	return nil
+}
+
+// scenarios returns the store for scenarios saved by serve: the project's
+// database, or nil (the workspace folder) without one.
+func (db *dbSession) scenarios() web.ScenarioStore {
+	if db == nil {
+		return nil
+	}
+	return dbScenarios{db}
+}
+
+type dbScenarios struct{ db *dbSession }
+
+func (d dbScenarios) SaveScenario(ctx context.Context, name, author string, edits []planner.Edit, facilities []planner.Facility) (string, error) {
+	id, err := d.db.store.SaveScenario(ctx, postgis.Scenario{Project: d.db.flags.project, Name: name, Author: author, Edits: edits, Facilities: facilities})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("scenario %d (%s) of project %s in %s", id, name, d.db.flags.project, d.db.store.Target()), nil
 }

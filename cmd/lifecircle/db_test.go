@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,21 +28,8 @@ import (
 )
 
 // The team-mode tests run against a real PostgreSQL with PostGIS
-// (LIFECIRCLE_TEST_DATABASE_URL, exported by scripts/test). The package
-// gets one fresh database, created on first use and dropped by TestMain.
-
-var (
-	dbOnce    sync.Once
-	dbURL     string
-	dbCreated []string
-	dbMu      sync.Mutex
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	dropTestDatabases()
-	os.Exit(code)
-}
+// (LIFECIRCLE_TEST_DATABASE_URL, exported by scripts/test). Each test gets
+// a fresh database, dropped when it ends.
 
 func testAdminURL() (string, error) {
 	if u := os.Getenv("LIFECIRCLE_TEST_DATABASE_URL"); u != "" {
@@ -71,9 +60,7 @@ func newTestDatabase(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		t.Fatal(err)
 	}
-	dbMu.Lock()
-	dbCreated = append(dbCreated, name)
-	dbMu.Unlock()
+	t.Cleanup(func() { dropTestDatabase(admin, name) })
 	u, _ := url.Parse(admin)
 	u.Path = "/" + name
 	c2, err := pgx.Connect(ctx, u.String())
@@ -87,32 +74,20 @@ func newTestDatabase(t testing.TB) string {
 	return u.String()
 }
 
-func dropTestDatabases() {
-	admin, err := testAdminURL()
-	if err != nil {
-		return
-	}
+func dropTestDatabase(admin, name string) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return
 	}
 	defer conn.Close(ctx)
-	dbMu.Lock()
-	defer dbMu.Unlock()
-	for _, db := range dbCreated {
-		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
-	}
+	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
-// testDB returns the package's shared test database.
+// testDB returns a fresh database for the test.
 func testDB(t testing.TB) string {
 	t.Helper()
-	dbOnce.Do(func() { dbURL = newTestDatabase(t) })
-	if dbURL == "" {
-		t.Fatal("no test database")
-	}
-	return dbURL
+	return newTestDatabase(t)
 }
 
 func mustCLI(t *testing.T, args ...string) string {
@@ -454,4 +429,144 @@ func TestDBImportKilled(t *testing.T) {
 	if err != nil || len(p.Buildings) <= len(before.Buildings) {
 		t.Errorf("after the re-import: %v buildings (%v)", len(p.Buildings), err)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *lockedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDBServe serves a stored project while it is re-imported, makes a
+// what-if edit and saves the scenario into the database.
+func TestDBServe(t *testing.T) {
+	db := testDB(t)
+	hel := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
+	mustCLI(t, "import", "--quiet", "--db", db, "--project", "served", "--osm", hel)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	ws := filepath.Join(t.TempDir(), "ws")
+	served := make(chan int, 1)
+	go func() {
+		served <- run(ctx, []string{"serve", "--quiet", "--db", db, "--project", "served", "--addr", "127.0.0.1:0", "--workspace", ws}, &stdout, &stderr)
+	}()
+	// A re-import of the same project while serve reads it.
+	imported := make(chan string, 1)
+	go func() {
+		_, errs, code := runCLI(t, "import", "--quiet", "--db", db, "--project", "served", "--osm", hel)
+		imported <- fmt.Sprintf("%d %s", code, errs)
+	}()
+	var base string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(20 * time.Millisecond) {
+		select {
+		case code := <-served:
+			t.Fatalf("serve exited with %d:\n%s", code, stderr.String())
+		default:
+		}
+		if i := strings.Index(stderr.String(), "open http://"); i >= 0 {
+			rest := stderr.String()[i+len("open "):]
+			base = strings.Fields(rest)[0]
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve did not start:\n%s", stderr.String())
+	}
+	if r := <-imported; !strings.HasPrefix(r, "0 ") {
+		t.Errorf("import while serving: %s", r)
+	}
+	get := func(path string) []byte {
+		resp, err := httpGet(base + strings.TrimPrefix(path, "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if sum := get("/api/summary"); !bytes.Contains(sum, []byte("clinic")) {
+		t.Errorf("summary: %s", sum)
+	}
+	if _, err := httpPost(base+"api/scenario", `{"op":"add","type":"clinic","name":"新站","lon":24.9384,"lat":60.1699}`); err != nil {
+		t.Fatal(err)
+	}
+	body, err := httpPost(base+"api/scenario/save", `{"name":"plan-a","author":"li"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "of project served") {
+		t.Errorf("save answered %s", body)
+	}
+	s, err := postgis.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list, err := s.ListScenarios(context.Background(), "served")
+	if err != nil || len(list) != 1 || list[0].Name != "plan-a" || list[0].Author != "li" || list[0].Edits != 1 {
+		t.Fatalf("stored scenarios: %+v %v", list, err)
+	}
+	sc, err := s.LoadScenario(context.Background(), "served", list[0].ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Edits[0].Op != "add" || sc.Edits[0].Type != "clinic" || sc.Edits[0].Geometry == nil {
+		t.Errorf("stored edit %+v", sc.Edits[0])
+	}
+	found := false
+	for _, f := range sc.Facilities {
+		found = found || f.Name == "新站"
+	}
+	if !found {
+		t.Errorf("the added clinic is not among the %d stored facilities", len(sc.Facilities))
+	}
+	if _, err := os.Stat(filepath.Join(ws, "scenarios")); err == nil {
+		t.Errorf("serve --db also wrote scenarios into the workspace folder")
+	}
+	cancel()
+	if code := <-served; code != 0 {
+		t.Errorf("serve exited with %d:\n%s", code, stderr.String())
+	}
+}
+
+func httpGet(u string) ([]byte, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return b, fmt.Errorf("GET %s: %s: %s", u, resp.Status, b)
+	}
+	return b, err
+}
+
+func httpPost(u, body string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return b, fmt.Errorf("POST %s: %s: %s", u, resp.Status, b)
+	}
+	return b, err
 }

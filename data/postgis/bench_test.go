@@ -109,7 +109,7 @@ func BenchmarkBBoxQuery10k(b *testing.B) {
 
 // TestItemsBBox checks the bbox query against a brute-force filter of the
 // imported buildings, with paging and counts.
-func TestItemsBBox(t *testing.T) {
+func TestDBItemsBBox(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	p := monaco(t)

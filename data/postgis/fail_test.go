@@ -120,7 +120,7 @@ func silentServer(t *testing.T) string {
 
 // TestOpenFailures: every way of pointing at the wrong place gives one
 // message naming what was tried (password redacted) and what to do.
-func TestOpenFailures(t *testing.T) {
+func TestDBOpenFailures(t *testing.T) {
 	ctx := context.Background()
 	good := testURL(t)
 	gu, _ := url.Parse(good)
@@ -182,7 +182,7 @@ func TestOpenFailures(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
+func TestDBRedact(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"postgres://u:pw@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
 		{"postgres://u@h/db?password=pw&sslmode=disable", "postgres://u@h/db?password=xxxxx&sslmode=disable"},
@@ -226,7 +226,7 @@ func TestMissingPostGIS(t *testing.T) {
 
 // TestNonSuperuser: once PostGIS exists, a plain role that owns its
 // database creates the schema, imports, audits and reads its project.
-func TestNonSuperuser(t *testing.T) {
+func TestDBNonSuperuser(t *testing.T) {
 	ctx := context.Background()
 	admin := adminConn(t)
 	role := randomName("lc_user_")
@@ -266,7 +266,7 @@ func TestNonSuperuser(t *testing.T) {
 
 // TestMigrations: a fresh database is migrated once even by concurrent
 // processes; re-opening changes nothing; a newer schema is refused.
-func TestMigrations(t *testing.T) {
+func TestDBMigrations(t *testing.T) {
 	ctx := context.Background()
 	u, db := createDatabase(t, true, "")
 	var wg sync.WaitGroup
@@ -322,7 +322,7 @@ func TestMigrations(t *testing.T) {
 // TestOGRReadsLayers: GDAL's PostgreSQL driver (what QGIS uses) lists the
 // tables and views with their geometry types in SRID 4326, and every
 // geometry column has a GiST index.
-func TestOGRReadsLayers(t *testing.T) {
+func TestDBOGRReadsLayers(t *testing.T) {
 	if _, err := exec.LookPath("ogrinfo"); err != nil {
 		t.Fatal("ogrinfo not found: install gdal-bin (scripts/test does)")
 	}

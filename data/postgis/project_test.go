@@ -177,7 +177,7 @@ func TestImportLayersAndUnits(t *testing.T) {
 	}
 }
 
-func TestProjectNames(t *testing.T) {
+func TestDBProjectNames(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -209,7 +209,7 @@ func TestProjectNames(t *testing.T) {
 	}
 }
 
-func TestJF(t *testing.T) {
+func TestDBJF(t *testing.T) {
 	for _, x := range []float64{0, 1.5, -3, math.NaN(), math.Inf(1)} {
 		b, err := jf(x).MarshalJSON()
 		if err != nil {

@@ -62,7 +62,7 @@ func sameFloats(a, b []float64) bool {
 
 // TestSaveAudit stores a real audit and reads every unit's figures back
 // exactly, with the run's files, and the views show it.
-func TestSaveAudit(t *testing.T) {
+func TestDBSaveAudit(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	p := helsinki(t)
@@ -144,7 +144,7 @@ func TestSaveAudit(t *testing.T) {
 // TestRunInvisibleUntilComplete pauses a run's transaction after its unit
 // results are copied: other sessions see neither the run nor its rows;
 // a run that fails there leaves nothing behind.
-func TestRunInvisibleUntilComplete(t *testing.T) {
+func TestDBRunInvisibleUntilComplete(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	p := helsinki(t)
@@ -211,7 +211,7 @@ func TestRunInvisibleUntilComplete(t *testing.T) {
 }
 
 // TestSaveProposal stores a real proposal with its files.
-func TestSaveProposal(t *testing.T) {
+func TestDBSaveProposal(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	p := helsinki(t)
@@ -272,7 +272,7 @@ func TestSaveProposal(t *testing.T) {
 	}
 }
 
-func TestScenarioRoundTrip(t *testing.T) {
+func TestDBScenarioRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	prof, _ := planner.LoadProfile("gb50180")
