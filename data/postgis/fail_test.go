@@ -147,7 +147,8 @@ func TestDBOpenFailures(t *testing.T) {
 		{"wrong database", withDB("lc_no_such_db"),
 			[]string{`database "lc_no_such_db" does not exist`, "createdb", "CREATE EXTENSION postgis"}},
 		{"unknown user", withUser("lc_no_such_role", "s3cret-pw"),
-			[]string{`refused user "lc_no_such_role"`, "check the user name"}},
+			// trust auth refuses the role; password auth asks for its password
+			[]string{`"lc_no_such_role"`, `refused user|password authentication failed`, "check the user"}},
 		{"wrong password", "postgres://planner:s3cret-pw@" + fakeAuthServer(t) + "/city?sslmode=disable",
 			[]string{"password authentication failed", "check the user and password", "xxxxx"}},
 		{"no answer", "postgres://planner:s3cret-pw@" + silentServer(t) + "/city?sslmode=disable&connect_timeout=1",
@@ -165,7 +166,11 @@ func TestDBOpenFailures(t *testing.T) {
 			}
 			msg := err.Error()
 			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
+				found := false
+				for _, alt := range strings.Split(w, "|") {
+					found = found || strings.Contains(msg, alt)
+				}
+				if !found {
 					t.Errorf("message lacks %q:\n%s", w, msg)
 				}
 			}
@@ -230,14 +235,14 @@ func TestDBNonSuperuser(t *testing.T) {
 	ctx := context.Background()
 	admin := adminConn(t)
 	role := randomName("lc_user_")
-	if _, err := admin.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"); err != nil {
+	if _, err := admin.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD 'plain-pw'"); err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize())
 	_, db := createDatabase(t, true, role)
 	defer admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
 	u, _ := url.Parse(withDatabase(testURL(t), db))
-	u.User = url.User(role)
+	u.User = url.UserPassword(role, "plain-pw")
 	s, err := Open(ctx, u.String())
 	if err != nil {
 		t.Fatal(err)
@@ -401,4 +406,22 @@ func TestDBOGRReadsLayers(t *testing.T) {
 	if tables != 0 {
 		t.Errorf("%d geometry columns not in SRID 4326", tables)
 	}
+}
+
+// FuzzRedact: any password in a database URL comes out as xxxxx, and no
+// input panics.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"secret", "p@ss:w/rd", "", "xxxxx", "ü漢字", "a b'c"} {
+		f.Add(s, "db.local")
+	}
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		_ = Redact(pw)
+		_ = Redact("host=" + host + " password=" + pw)
+		u := url.URL{Scheme: "postgres", User: url.UserPassword("planner", pw), Host: url.PathEscape(host), Path: "/city"}
+		got := Redact(u.String())
+		want := url.URL{Scheme: "postgres", User: url.UserPassword("planner", "xxxxx"), Host: url.PathEscape(host), Path: "/city"}
+		if _, err := url.Parse(u.String()); err == nil && got != want.String() {
+			t.Fatalf("Redact(%q) = %q, want %q", u.String(), got, want.String())
+		}
+	})
 }
