@@ -150,7 +150,8 @@ func describeEdit(e planner.Edit, in planner.AuditInput, active []bool) editJSON
 var scenarioName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 type saveRequest struct {
-	Name string `json:"name"`
+	Name   string `json:"name"`
+	Author string `json:"author,omitempty"` // who saves it (team mode)
 }
 
 type savedEdit struct {
@@ -185,11 +186,6 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("scenario name %q: use 1 to 64 letters, digits, - or _ (it becomes the file name)", shorten(req.Name, 80)))
 		return
 	}
-	dir := filepath.Join(s.cfg.Workspace, "scenarios")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
-		return
-	}
 	// Take the history and the facilities together.
 	s.editMu.Lock()
 	history := s.sc.History()
@@ -205,6 +201,22 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 	})
 	s.editMu.Unlock()
 	sum.Edits = len(history)
+
+	if s.cfg.Scenarios != nil {
+		where, err := s.cfg.Scenarios.SaveScenario(r.Context(), req.Name, req.Author, history, facs)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+			return
+		}
+		s.log.Info("scenario saved", "name", req.Name, "to", where, "edits", len(history), "facilities", len(facs))
+		writeJSON(w, http.StatusOK, mimeJSON, map[string]any{"saved": []string{where}})
+		return
+	}
+	dir := filepath.Join(s.cfg.Workspace, "scenarios")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+		return
+	}
 
 	geoName, jsonName := req.Name+".geojson", req.Name+".json"
 	err := data.WriteFileAtomic(filepath.Join(dir, geoName), func(w io.Writer) error {

@@ -51,6 +51,9 @@ type Config struct {
 	Coords data.CoordSystem
 	// Version is reported in saved scenarios.
 	Version string
+	// Scenarios, when set, stores saved scenarios instead of Workspace
+	// (team mode: the database).
+	Scenarios ScenarioStore
 }
 
 // A Server answers the map page, the OGC API – Features and the analysis

@@ -57,6 +57,8 @@ Examples:
 	token := fs.String("edit-token", "", "token that allows editing on a non-loopback --addr (default: $LIFECIRCLE_EDIT_TOKEN)")
 	workspace := fs.String("workspace", "", "folder for saved scenarios (default: the project file's folder, else ./lifecircle-workspace)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (request logs are still written)")
+	var dbf dbFlags // team mode: --db, --project (db.go)
+	dbf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,19 +82,24 @@ Examples:
 			ws = "lifecircle-workspace"
 		}
 	}
-	if af.p.OSM == "" && af.p.Network == "" && !af.p.Sample {
+	if af.p.OSM == "" && af.p.Network == "" && !af.p.Sample && !dbf.enabled() {
 		af.p.Sample = true
 		fmt.Fprintln(e.stderr, "no street network given (--osm, --network or -c): serving the bundled sample, central Helsinki (© OpenStreetMap contributors)")
 	}
 
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	st, err := af.load(ctx, p)
+	db, err := openDB(ctx, &dbf, p)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.load(ctx, &af, p)
 	if err != nil {
 		return err
 	}
 	st.quantize()
-	if err := st.assignUnits(p); err != nil {
+	if err := db.assignUnits(st, p); err != nil {
 		return err
 	}
 	if n := uniqueFacilityIDs(st.in.Facilities); n > 0 {
@@ -120,7 +127,7 @@ Examples:
 	}
 	srv, err := web.New(sc, web.Config{
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
-		UnitsKind: kind, Coords: st.cs, Version: version,
+		UnitsKind: kind, Coords: st.cs, Version: version, Scenarios: db.scenarios(),
 	}, e.log)
 	if err != nil {
 		ln.Close()
