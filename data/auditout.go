@@ -26,6 +26,11 @@ type AuditMeta struct {
 	CellSize  float64 // metres, for grid cells
 	GridID    string  // anchor description, for grid cells
 	Timings   map[string]time.Duration
+	// Title names the project in the report ("" = the inputs' names).
+	Title string
+	// Warnings are the input warnings (cut boundaries, overlapping
+	// units) shown with the audit's own in summary.json and the report.
+	Warnings []string
 }
 
 // UnitsFileName is the name of the per-unit layer: cells.geojson for the
@@ -51,6 +56,7 @@ func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, met
 			{"summary.json", func(w io.Writer) error { return writeSummaryJSON(w, in, res, meta) }},
 			{"summary.csv", func(w io.Writer) error { return writeSummaryCSV(w, res) }},
 		}
+		steps = append(steps, hierarchyFiles(in, res, meta)...)
 		for _, s := range steps {
 			if err := WriteFileAtomic(filepath.Join(tmp, s.name), s.fn); err != nil {
 				return fmt.Errorf("write %s: %w", s.name, err)
@@ -197,13 +203,14 @@ func writeSummaryJSON(w io.Writer, in planner.AuditInput, res *planner.AuditResu
 			"population_fully_served": num(res.FullyServedPop, 1),
 		},
 		"types":       types,
-		"warnings":    res.Warnings,
+		"warnings":    append(append([]string(nil), meta.Warnings...), res.Warnings...),
 		"timings_s":   timings,
 		"attribution": Attribution,
 	}
-	if s["warnings"] == nil {
+	if s["warnings"] == nil || len(s["warnings"].([]string)) == 0 {
 		s["warnings"] = []string{}
 	}
+	addHierarchySummary(s, in, res)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -38,6 +38,12 @@ type AuditInput struct {
 	MaxSnap    float64 // metres; 0 = geo.DefaultMaxSnap
 	// MaxDistance bounds every search, metres; 0 = DefaultAuditMaxDistance.
 	MaxDistance float64
+	// Hierarchy, when set, holds every level of units with its demand
+	// assignment (Units and Assign are then its finest level); the audit
+	// aggregates each level into AuditResult.Levels.
+	Hierarchy *Hierarchy
+	// Rules are checked after aggregation into AuditResult.Rules.
+	Rules []Rule
 }
 
 // TypeSummary is the district-wide result for one amenity type.
@@ -97,6 +103,12 @@ type AuditResult struct {
 	FullyServedPop float64
 	Warnings       []string
 	Timings        map[string]time.Duration
+
+	// Levels are the figures of every level of AuditInput.Hierarchy,
+	// coarsest first; Rules the outcome of AuditInput.Rules. A Scenario
+	// does not update them after edits.
+	Levels []LevelResult
+	Rules  []RuleCheck
 }
 
 // Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
@@ -162,6 +174,11 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	}
 	if in.Assign != nil && len(in.Assign) != np {
 		return nil, nil, fmt.Errorf("audit: %w: %d demand points but %d unit assignments", ErrInvalid, np, len(in.Assign))
+	}
+	if len(in.Rules) > 0 {
+		if err := ValidateRules(in.Rules, in.Profile, in.Hierarchy); err != nil {
+			return nil, nil, fmt.Errorf("audit: %w", err)
+		}
 	}
 	maxSnap := in.MaxSnap
 	if maxSnap <= 0 {
@@ -230,7 +247,19 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 
 	t0 = time.Now()
 	aggregate(in, res)
+	if in.Hierarchy != nil {
+		res.Levels = AggregateLevels(in, res, in.Hierarchy)
+	}
 	res.Timings["aggregate"] = time.Since(t0)
+	if len(in.Rules) > 0 {
+		t0 = time.Now()
+		checks, err := CheckRules(in.Rules, in, res, in.Hierarchy, res.Levels)
+		if err != nil {
+			return nil, nil, fmt.Errorf("audit: %w", err)
+		}
+		res.Rules = checks
+		res.Timings["rules"] = time.Since(t0)
+	}
 	for _, ts := range res.Types {
 		if ts.Facilities == 0 {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no %s (%s) facilities found: coverage is 0 %%", ts.ID, ts.Names.En))
@@ -243,7 +272,14 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) are farther than %.0f m from any walkable street: counted as not covered",
 			res.UnsnappedPts, res.UnsnappedPop, maxSnap))
 	}
-	if res.OutsidePoints > 0 {
+	if len(res.Levels) > 1 {
+		for _, l := range res.Levels {
+			if l.OutsidePoints > 0 {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("level %s: %d demand points (%.0f residents) lie outside its units: counted in the totals, not in any unit of that level",
+					l.Name, l.OutsidePoints, l.Outside))
+			}
+		}
+	} else if res.OutsidePoints > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) lie outside every unit: counted in the totals, not in any unit",
 			res.OutsidePoints, res.Outside))
 	}
@@ -254,22 +290,11 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 func aggregate(in AuditInput, res *AuditResult) {
 	d := in.Demand
 	types := in.Profile.Types
-	nt := len(types)
 	weights := completenessWeights(types)
 	var wsum float64
 	for _, w := range weights {
 		wsum += w
 	}
-	units := make([]UnitResult, len(in.Units))
-	for u := range units {
-		units[u] = UnitResult{
-			Covered: make([]float64, nt), Unreachable: make([]float64, nt),
-			DistMean: make([]float64, nt), DistP90: make([]float64, nt),
-		}
-	}
-	// Points grouped by unit (CSR), -1 → outside.
-	members := groupByUnit(in.Assign, len(units), len(d.Points))
-
 	covered := func(ti, i int) bool {
 		x := res.Dist[ti][i]
 		return !math.IsNaN(x) && x <= types[ti].Threshold
@@ -297,44 +322,17 @@ func aggregate(in AuditInput, res *AuditResult) {
 		if full {
 			res.FullyServedPop += p
 		}
-		u := int32(-1)
-		if in.Assign != nil {
-			u = in.Assign[i]
-		}
-		if u < 0 {
-			res.Outside += p
-			res.OutsidePoints++
-			continue
-		}
-		ur := &units[u]
-		ur.Population += p
-		ur.Points++
-		ur.Completeness += p * comp
-		if full {
-			ur.FullyServed += p
-		}
-		for ti := range types {
-			if math.IsNaN(res.Dist[ti][i]) {
-				ur.Unreachable[ti] += p
-			} else if covered(ti, i) {
-				ur.Covered[ti] += p
-			}
-		}
 	}
 	if res.Population > 0 {
 		res.Completeness /= res.Population
 		res.FullyServed = res.FullyServedPop / res.Population
 	}
-	// Distance statistics per unit and type, and district-wide.
-	for u := range units {
-		ur := &units[u]
-		if ur.Population > 0 {
-			ur.Completeness /= ur.Population
-			ur.FullyServed /= ur.Population
-		}
-		pts := members.of(u)
-		for ti := range types {
-			ur.DistMean[ti], ur.DistP90[ti] = distStats(res.Dist[ti], d.Pop, pts)
+	// Units, from their own points; distance statistics district-wide.
+	units := unitResults(types, res.Dist, d.Pop, in.Assign, len(in.Units))
+	for i := range d.Pop {
+		if in.Assign == nil || in.Assign[i] < 0 {
+			res.Outside += d.Pop[i]
+			res.OutsidePoints++
 		}
 	}
 	all := make([]int32, len(d.Points))

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -299,6 +300,9 @@ type Profile struct {
 	Names       Names         `json:"names"`
 	Description string        `json:"description,omitempty"`
 	Types       []AmenityType `json:"types"`
+	// Rules are provision rules checked by every audit with this profile
+	// (see Rule); optional.
+	Rules []Rule `json:"rules,omitempty"`
 }
 
 // Type returns the type with the given id.
@@ -414,9 +418,16 @@ func LoadProfile(nameOrPath string) (*Profile, error) {
 			return nil, fmt.Errorf("profile %q is neither a built-in (%s) nor an existing file: %w",
 				nameOrPath, strings.Join(builtinIDs, ", "), ErrNotFound)
 		}
+		if errors.Is(err, syscall.ENAMETOOLONG) {
+			return nil, fmt.Errorf("profile %s: file name too long (%d characters) — check the path", nameOrPath, len(nameOrPath))
+		}
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("profile %s: is a directory — give the path of a profile .yaml file (or a built-in id: %s)",
+			nameOrPath, strings.Join(builtinIDs, ", "))
+	}
 	text, err := io.ReadAll(io.LimitReader(f, maxProfileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("profile: read %s: %w", nameOrPath, err)
@@ -552,7 +563,7 @@ func (ps *parser) decode(text []byte) (root *yaml.Node, err error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			ps.add(0, "empty profile; it needs id, names and types (print an example with: lifecircle profiles %s)", DefaultProfile)
+			ps.add(0, "empty profile; add id, names and types (print an example with: lifecircle profiles %s)", DefaultProfile)
 		} else {
 			ps.yamlError(err, text)
 		}
@@ -566,7 +577,7 @@ func (ps *parser) decode(text []byte) (root *yaml.Node, err error) {
 		ps.yamlError(err, text)
 	}
 	if len(doc.Content) == 0 {
-		ps.add(doc.Line, "empty profile; it needs id, names and types")
+		ps.add(doc.Line, "empty profile; add id, names and types (print an example with: lifecircle profiles %s)", DefaultProfile)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -599,10 +610,11 @@ func (ps *parser) yamlError(err error, text []byte) {
 			}
 			m[2] += "; indent with spaces, not tabs"
 		}
-		ps.add(line, "YAML syntax: %s", m[2])
+		ps.add(line, "YAML syntax: %s — fix the YAML on that line", m[2])
 		return
 	}
-	ps.add(0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+	ps.add(0, "YAML syntax: %s — check that this is a profile (YAML text in UTF-8; print an example with: lifecircle profiles %s)",
+		strings.TrimPrefix(msg, "yaml: "), DefaultProfile)
 }
 
 // field is one key/value pair of a mapping.
@@ -656,7 +668,7 @@ func (ps *parser) fields(n *yaml.Node, ctx string, known ...string) []field {
 			if s := closest(k.Value, known); s != "" {
 				hint = fmt.Sprintf("did you mean %q? ", s)
 			}
-			ps.add(k.Line, "%sunknown field %q (%sknown fields: %s)", ctx, k.Value, hint, strings.Join(known, ", "))
+			ps.add(k.Line, "%sunknown field %q (%sknown fields: %s) — remove it or fix its spelling", ctx, k.Value, hint, strings.Join(known, ", "))
 			continue
 		}
 		out = append(out, field{key: k.Value, k: k, v: v})
@@ -753,13 +765,14 @@ func (ps *parser) names(n *yaml.Node, ctx string) Names {
 func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 	root = deref(root)
 	if root.Kind != yaml.MappingNode {
-		ps.add(root.Line, "a profile is a YAML mapping with id, names, description and types, not %s", kindName(root))
+		ps.add(root.Line, "a profile is a YAML mapping with id, names, description and types, not %s — check that this is a profile (print an example with: lifecircle profiles %s)", kindName(root), DefaultProfile)
 		return nil, nil
 	}
 	p := &Profile{}
 	ln := &profileLines{root: root.Line}
 	sawTypes := false
-	for _, f := range ps.fields(root, "", "id", "names", "description", "types") {
+	rulesLine := 0
+	for _, f := range ps.fields(root, "", "id", "names", "description", "types", "rules") {
 		switch f.key {
 		case "id":
 			p.ID = ps.str(f.v, "", "id")
@@ -780,7 +793,13 @@ func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 				p.Types = append(p.Types, t)
 				ln.types = append(ln.types, tl)
 			}
+		case "rules":
+			p.Rules = ps.rules(f.v)
+			rulesLine = f.v.Line
 		}
+	}
+	if sawTypes {
+		ps.checkRuleTypes(p, rulesLine)
 	}
 	if !sawTypes {
 		ps.add(root.Line, "no types: field; a profile lists its amenity types under types: (see lifecircle profiles %s)", DefaultProfile)
@@ -937,9 +956,9 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 			case !tl.hasThreshold:
 				ps.add(at(0), "%sthreshold is required: the walking distance in metres (e.g. 300)", ctx)
 			case !(t.Threshold > 0):
-				ps.add(at(tl.threshold), "%sthreshold must be > 0 metres, got %s", ctx, fmtNum(t.Threshold))
+				ps.add(at(tl.threshold), "%sthreshold must be > 0 metres, got %s — give the walking distance in metres, e.g. 300", ctx, fmtNum(t.Threshold))
 			case t.Threshold > MaxThreshold:
-				ps.add(at(tl.threshold), "%sthreshold must be at most %s metres, got %s — is it in metres?", ctx, fmtNum(MaxThreshold), fmtNum(t.Threshold))
+				ps.add(at(tl.threshold), "%sthreshold must be at most %s metres, got %s — is it in metres? Give the walking distance in metres", ctx, fmtNum(MaxThreshold), fmtNum(t.Threshold))
 			}
 		}
 		if tl.badWeight {
@@ -1033,6 +1052,9 @@ func (p *Profile) YAML() []byte {
 		types.Content = append(types.Content, m)
 	}
 	add(root, "types", types)
+	if len(p.Rules) > 0 {
+		add(root, "rules", rulesNode(p.Rules))
+	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: yamlHeader, Content: []*yaml.Node{root}}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)

@@ -35,6 +35,7 @@ type auditFlags struct {
 	project   string
 	p         data.Project
 	amenities stringList
+	units     stringList
 	set       map[string]bool
 	// skipDemand leaves demand to the caller (propose --demand).
 	skipDemand bool
@@ -46,7 +47,8 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.p.Network, "network", "", "walk network as GeoJSON LineStrings (instead of --osm)")
 	fs.Var(&a.amenities, "amenities", "amenity layer, GeoJSON or CSV with a `type` column (repeatable)")
 	fs.StringVar(&a.p.Population, "population", "", "population layer: points or polygons with a `population` property")
-	fs.StringVar(&a.p.Units, "units", "", "analysis units: GeoJSON polygons with id, name, optional parent (default: grid cells)")
+	fs.Var(&a.units, "units", "analysis units: GeoJSON polygons with id, name, optional parent and level (default: grid cells); repeat for several levels, [LEVEL=]FILE")
+	fs.StringVar(&a.p.UnitsOSM, "units-osm", "", "analysis units from the OSM extract's administrative boundaries: admin_level=8,10 (or admin_level=8:subdistrict,10:community)")
 	fs.StringVar(&a.p.Profile, "profile", "gb50180", "amenity profile: built-in id (gb50180, 15min) or a YAML file")
 	fs.Float64Var(&a.p.Cell, "cell", 250, "grid cell size in metres, when no --units")
 	fs.BoolVar(&a.p.Sample, "sample", false, "use the bundled sample (central Helsinki, OSM)")
@@ -62,6 +64,7 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 	a.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { a.set[f.Name] = true })
 	a.p.Amenities = a.amenities
+	a.p.Units = data.Paths(a.units)
 	if a.project == "" {
 		return nil
 	}
@@ -69,6 +72,12 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	a.applyProject(pf)
+	return nil
+}
+
+// applyProject merges a project's settings under the flags that were set.
+func (a *auditFlags) applyProject(pf *data.Project) {
 	merge := func(flagName string, dst *string, v string) {
 		if !a.set[flagName] && v != "" {
 			*dst = v
@@ -82,7 +91,22 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 	merge("osm", &a.p.OSM, pf.OSM)
 	merge("network", &a.p.Network, pf.Network)
 	merge("population", &a.p.Population, pf.Population)
-	merge("units", &a.p.Units, pf.Units)
+	if !a.set["units"] {
+		a.p.Units = pf.Units
+	}
+	merge("units-osm", &a.p.UnitsOSM, pf.UnitsOSM)
+	if a.p.Name == "" {
+		a.p.Name = pf.Name
+	}
+	a.p.Rules = append(a.p.Rules, pf.Rules...)
+	for t, v := range pf.FailBelow {
+		if _, given := a.p.FailBelow[t]; !given {
+			if a.p.FailBelow == nil {
+				a.p.FailBelow = map[string]float64{}
+			}
+			a.p.FailBelow[t] = v
+		}
+	}
 	merge("profile", &a.p.Profile, pf.Profile)
 	merge("coords", &a.p.Coords, pf.Coords)
 	merge("out", &a.p.Out, pf.Out)
@@ -97,7 +121,6 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 	if !a.set["sample"] && pf.Sample {
 		a.p.Sample = true
 	}
-	return nil
 }
 
 // study is an audit's inputs, read and built.
@@ -107,8 +130,13 @@ type study struct {
 	meta    data.AuditMeta
 	grid    *planner.Grid
 	cs      data.CoordSystem
-	units   string  // units file, "" for grid cells
+	units   string  // units description, "" for grid cells
 	cell    float64 // grid cell size, metres
+	// unitFiles are the unit layers ([LEVEL=]path), none for grid cells.
+	unitFiles []string
+	// admin are units from the OSM extract's boundaries (--units-osm).
+	admin     []planner.Unit
+	adminSpec string
 }
 
 // load reads every input an audit needs.
@@ -195,7 +223,37 @@ func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
 		p.Done("%d amenities from %d file(s)", n, len(pr.Amenities))
 	}
 
-	st.cs, st.units, st.cell = cs, pr.Units, pr.Cell
+	if pr.UnitsOSM != "" {
+		if pr.OSM == "" {
+			return nil, usagef("--units-osm takes boundaries from the OSM extract: give --osm (or --sample), or --units with your own polygons")
+		}
+		levels, err := data.ParseAdminLevels(pr.UnitsOSM)
+		if err != nil {
+			return nil, usagef("--units-osm %v", err)
+		}
+		p.Step("read administrative units")
+		admin, warns, err := data.ReadAdminUnits(ctx, pr.OSM, levels, p.OSM("read administrative units"))
+		for _, w := range warns {
+			p.Warn("%s", w)
+			st.meta.Warnings = append(st.meta.Warnings, w)
+		}
+		if err != nil {
+			return nil, err
+		}
+		st.admin, st.adminSpec = admin, pr.UnitsOSM
+		p.Done("%d units at admin_level %s", len(admin), strings.TrimPrefix(pr.UnitsOSM, "admin_level="))
+	}
+	rules, err := auditRules(prof, pr)
+	if err != nil {
+		return nil, err
+	}
+	st.in.Rules = rules
+	st.meta.Title = pr.Name
+	st.cs, st.unitFiles, st.cell = cs, pr.Units, pr.Cell
+	st.units = strings.Join(pr.Units, ", ")
+	if pr.UnitsOSM != "" {
+		st.units = strings.TrimPrefix(st.units+", OSM "+pr.UnitsOSM, ", ")
+	}
 	inputs["cell_m"] = pr.Cell
 	inputs["max_snap_m"] = pr.MaxSnap
 	inputs["max_distance_m"] = pr.MaxDistance
@@ -255,19 +313,9 @@ func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
 func (st *study) assignUnits(p *progress) error {
 	dem := st.in.Demand
 	t0 := time.Now()
-	if st.units != "" {
-		p.Step("read units")
-		units, err := readUnits(st.units, st.cs)
-		if err != nil {
+	if len(st.unitFiles) > 0 || len(st.admin) > 0 {
+		if err := st.buildHierarchy(p); err != nil {
 			return err
-		}
-		assign, overlaps := planner.AssignUnits(units, dem.Points)
-		st.in.Units, st.in.Assign = units, assign
-		st.meta.UnitsFile = st.units
-		st.meta.Inputs["units"] = st.units
-		p.Done("%d units", len(units))
-		if overlaps > 0 {
-			p.Warn("%s: %d demand points lie in more than one unit (overlapping polygons); each is counted in the first unit only — check the unit boundaries", st.units, overlaps)
 		}
 	} else {
 		var b orb.Bound
@@ -283,6 +331,7 @@ func (st *study) assignUnits(p *progress) error {
 		}
 		st.grid = &g
 		st.in.Units, st.in.Assign = planner.CellUnits(g, dem.Points, dem.Pop)
+		st.in.Hierarchy = planner.SingleLevel("cell", st.in.Units, st.in.Assign)
 		st.meta.CellSize = st.cell
 		st.meta.GridID = fmt.Sprintf("%.0f m cells, Lambert azimuthal equal-area centred on %.0f°, %.0f°", st.cell, g.Anchor[0], g.Anchor[1])
 	}
@@ -400,21 +449,45 @@ OSM extract (footprint × levels ÷ --floor-area), else from points every 50 m
 along the streets. Facilities come from the OSM extract (by the profile's tags)
 and from --amenities layers.
 
-Writes to --out DIR (atomically): cells.geojson (or units.geojson), facilities.geojson,
-demand.geojson, summary.json, summary.csv; prints a bilingual table.
+Units: --units FILE (repeatable, one file per level, or one file whose features
+carry a "level"; [LEVEL=]FILE names a file's level) or --units-osm admin_level=8,10
+(the extract's administrative boundaries). Levels are linked by "parent" ids or
+by containment, and every figure is given at every level (units_<level>.geojson).
+
+Provision rules (the profile's, the project file's rules:, and --fail-below) are
+checked after the audit: broken rules are listed (rules.csv, report.html) and the
+exit code is 3, after all outputs are written.
+
+Writes to --out DIR (atomically): cells.geojson (or units.geojson and
+units_<level>.geojson), facilities.geojson, demand.geojson, summary.json,
+summary.csv, rules.csv (with rules) and report.html; prints a bilingual table.
+
+--batch FILE runs many audits (a list of entries, each a name and a project file
+or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
 
 Examples:
   lifecircle audit --sample --out out
   lifecircle audit --osm district.osm.pbf --amenities stations.csv --coords gcj02 --out out
-  lifecircle audit -c lifecircle.yaml`, e.stderr)
+  lifecircle audit --osm monaco.osm.pbf --units-osm admin_level=8,10 --fail-below market=0.9 --out out
+  lifecircle audit -c lifecircle.yaml
+  lifecircle audit --batch batch.yaml --out runs`, e.stderr)
 	var af auditFlags
 	af.register(fs)
 	fs.StringVar(&af.p.Out, "out", "", "output folder (required; created, or replaced if it holds an earlier audit)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
+	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
+	failBelow := failBelowFlag{}
+	fs.Var(failBelow, "fail-below", "exit with code 3 when a type's district coverage is below SHARE: TYPE=SHARE (repeatable, e.g. market=0.9)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *batch != "" {
+		return runBatch(ctx, e, fs, *batch, af.p.Out, failBelow, *quiet)
+	}
+	if len(failBelow) > 0 {
+		af.p.FailBelow = failBelow
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
@@ -427,18 +500,31 @@ Examples:
 	}
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	st, err := af.load(ctx, p)
+	st, res, err := af.run(ctx, p)
 	if err != nil {
 		return err
 	}
+	printAuditTable(e.stdout, st, res)
+	printRules(e.stdout, res)
+	fmt.Fprintf(e.stderr, "done in %.1fs. %s\n", time.Since(start).Seconds(), data.Attribution)
+	return rulesError(res)
+}
+
+// run reads the inputs, audits them and writes every output to a.p.Out.
+func (a *auditFlags) run(ctx context.Context, p *progress) (*study, *planner.AuditResult, error) {
+	start := time.Now()
+	st, err := a.load(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
 	st.quantize()
 	if err := st.assignUnits(p); err != nil {
-		return err
+		return nil, nil, err
 	}
 	p.Step("walkable coverage")
 	res, err := planner.Audit(ctx, st.in)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	p.Done("%d types × %d residents' points", len(res.Types), len(st.in.Demand.Points))
 	for _, w := range res.Warnings {
@@ -446,13 +532,11 @@ Examples:
 	}
 	p.Step("write outputs")
 	st.meta.Timings["total_before_write"] = time.Since(start)
-	if err := data.WriteAudit(af.p.Out, st.in, res, st.meta); err != nil {
-		return err
+	if err := data.WriteAudit(a.p.Out, st.in, res, st.meta); err != nil {
+		return nil, nil, err
 	}
-	p.Done("%s", af.p.Out)
-	printAuditTable(e.stdout, st, res)
-	fmt.Fprintf(e.stderr, "done in %.1fs. %s\n", time.Since(start).Seconds(), data.Attribution)
-	return nil
+	p.Done("%s", a.p.Out)
+	return st, res, nil
 }
 
 // printAuditTable prints a bilingual coverage table and the worst units.

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// Batch entry statuses.
+const (
+	batchOK     = "ok"
+	batchBroken = "broken" // ran, but a rule or --fail-below check failed
+	batchFailed = "failed" // did not run to the end
+)
+
+// batchRow is one entry's outcome in batch_summary.csv/.json.
+type batchRow struct {
+	Name          string             `json:"name"`
+	Status        string             `json:"status"`
+	Error         string             `json:"error,omitempty"`
+	Out           string             `json:"out"`
+	Population    *float64           `json:"population"`
+	Completeness  *float64           `json:"completeness"`
+	FullyServed   *float64           `json:"fully_served"`
+	Coverage      map[string]float64 `json:"coverage"`
+	RulesChecked  int                `json:"rules_checked"`
+	RulesBroken   int                `json:"rules_broken"`
+	BrokenRules   []string           `json:"broken_rules"`
+	DemandSource  string             `json:"demand_source,omitempty"`
+	Profile       string             `json:"profile,omitempty"`
+	ElapsedSecond float64            `json:"elapsed_s"`
+}
+
+// runBatch runs every entry of a batch file into out/<name>/, one after
+// the other, going on past entries that fail, and writes
+// batch_summary.csv and batch_summary.json into out. It returns a runtime
+// error naming the failed entries (exit 1), else a checkError when an
+// entry broke a rule or threshold (exit 3).
+func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, failBelow failBelowFlag, quiet bool) error {
+	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true}
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		if !allowed[f.Name] {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below and --quiet)", strings.Join(bad, ", "))
+	}
+	fileOut, entries, err := data.ReadBatch(path)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = fileOut
+	}
+	if out == "" {
+		return usagef("--out DIR is required with --batch (or out: in the batch file): each entry is written to DIR/<name>/")
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return fmt.Errorf("batch output %s exists and is a file — choose a folder", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("batch: %w", err)
+	}
+
+	p := newProgress(e.stderr, quiet)
+	rows := make([]batchRow, 0, len(entries))
+	var typeOrder []string
+	seenType := map[string]bool{}
+	start := time.Now()
+	for i, en := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.Step(fmt.Sprintf("batch %d/%d %s", i+1, len(entries), en.Name))
+		p.Update(int64(i), int64(len(entries)))
+		t0 := time.Now()
+		row := batchRow{Name: en.Name, Out: filepath.Join(out, en.Name), Coverage: map[string]float64{}, BrokenRules: []string{}}
+		res, prof, err := runBatchEntry(ctx, en, row.Out, failBelow)
+		row.ElapsedSecond = math.Round(time.Since(t0).Seconds()*100) / 100
+		switch {
+		case err != nil:
+			row.Status, row.Error, row.Out = batchFailed, oneLine(err), ""
+		default:
+			row.Status = batchOK
+			row.Population, row.Completeness, row.FullyServed = ptr(res.Population), ptr(round4(res.Completeness)), ptr(round4(res.FullyServed))
+			for _, t := range res.Types {
+				row.Coverage[t.ID] = round4(t.Coverage)
+				if !seenType[t.ID] {
+					seenType[t.ID] = true
+					typeOrder = append(typeOrder, t.ID)
+				}
+			}
+			row.RulesChecked = len(res.Rules)
+			row.RulesBroken = planner.BrokenRules(res.Rules)
+			for _, c := range res.Rules {
+				if c.Broken() {
+					row.BrokenRules = append(row.BrokenRules, c.Text.En)
+				}
+			}
+			if row.RulesBroken > 0 {
+				row.Status = batchBroken
+			}
+			row.Profile = prof
+		}
+		rows = append(rows, row)
+		switch row.Status {
+		case batchFailed:
+			p.Done("FAILED: %s", row.Error)
+		case batchBroken:
+			p.Done("%.0f residents, completeness %.1f%%; %d of %d rules broken", *row.Population, 100**row.Completeness, row.RulesBroken, row.RulesChecked)
+		default:
+			p.Done("%.0f residents, completeness %.1f%%", *row.Population, 100**row.Completeness)
+		}
+	}
+	p.Update(int64(len(entries)), int64(len(entries)))
+
+	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.csv"), func(w io.Writer) error {
+		return writeBatchCSV(w, rows, typeOrder)
+	}); err != nil {
+		return fmt.Errorf("write batch_summary.csv: %w", err)
+	}
+	var nOK, nBroken, nFailed int
+	var failed []string
+	for _, r := range rows {
+		switch r.Status {
+		case batchOK:
+			nOK++
+		case batchBroken:
+			nBroken++
+		case batchFailed:
+			nFailed++
+			failed = append(failed, r.Name)
+		}
+	}
+	summary := map[string]any{
+		"batch": path, "created": time.Now().UTC().Format(time.RFC3339), "lifecircle": version,
+		"entries": rows, "ok": nOK, "broken": nBroken, "failed": nFailed,
+		"elapsed_s": math.Round(time.Since(start).Seconds()*100) / 100, "attribution": data.Attribution,
+	}
+	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(summary)
+	}); err != nil {
+		return fmt.Errorf("write batch_summary.json: %w", err)
+	}
+	printBatchTable(e.stdout, rows)
+	fmt.Fprintf(e.stderr, "batch done in %.1fs: %d ok, %d with broken rules, %d failed → %s. %s\n",
+		time.Since(start).Seconds(), nOK, nBroken, nFailed, filepath.Join(out, "batch_summary.csv"), data.Attribution)
+	if nFailed > 0 {
+		var why []string
+		for _, r := range rows {
+			if r.Status == batchFailed {
+				why = append(why, fmt.Sprintf("%s (%s)", r.Name, truncate(r.Error, 160)))
+			}
+		}
+		return fmt.Errorf("%d of %d batch entries failed: %s — the other entries completed; see batch_summary.csv",
+			nFailed, len(rows), strings.Join(why, "; "))
+	}
+	if nBroken > 0 {
+		var names []string
+		for _, r := range rows {
+			if r.Status == batchBroken {
+				names = append(names, r.Name)
+			}
+		}
+		return checkError{fmt.Sprintf("%d of %d batch entries broke a provision rule or --fail-below threshold: %s — see each entry's rules.csv",
+			nBroken, len(rows), strings.Join(names, ", "))}
+	}
+	return nil
+}
+
+// runBatchEntry audits one entry into dir with the audit's defaults under
+// the entry's project settings.
+func runBatchEntry(ctx context.Context, en data.BatchEntry, dir string, failBelow failBelowFlag) (res *planner.AuditResult, profile string, err error) {
+	if en.Err != nil {
+		return nil, "", en.Err
+	}
+	defer func() {
+		// A bug in one entry must not lose the others' results.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (please report): %v", r)
+		}
+	}()
+	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var af auditFlags
+	af.register(fs)
+	if err := fs.Parse(nil); err != nil {
+		return nil, "", err
+	}
+	af.set = map[string]bool{}
+	if len(failBelow) > 0 {
+		af.p.FailBelow = map[string]float64{}
+		for k, v := range failBelow {
+			af.p.FailBelow[k] = v
+		}
+	}
+	af.applyProject(en.Project)
+	af.p.Out = dir
+	st, res, err := af.run(ctx, newProgress(io.Discard, true))
+	if err != nil {
+		return nil, "", err
+	}
+	return res, st.in.Profile.ID, nil
+}
+
+func ptr(x float64) *float64 { return &x }
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// oneLine returns err's message on one line.
+func oneLine(err error) string {
+	var ue usageError
+	msg := err.Error()
+	if errors.As(err, &ue) {
+		msg = "bad settings: " + msg
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+func writeBatchCSV(w io.Writer, rows []batchRow, types []string) error {
+	cw := csv.NewWriter(w)
+	head := []string{"name", "status", "population", "completeness", "fully_served"}
+	for _, t := range types {
+		head = append(head, "coverage_"+t)
+	}
+	head = append(head, "rules_checked", "rules_broken", "broken_rules", "error", "out", "elapsed_s")
+	cw.Write(head)
+	f := func(x *float64, d int) string {
+		if x == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*x, 'f', d, 64)
+	}
+	for _, r := range rows {
+		rec := []string{r.Name, r.Status, f(r.Population, 1), f(r.Completeness, 4), f(r.FullyServed, 4)}
+		for _, t := range types {
+			if v, ok := r.Coverage[t]; ok {
+				rec = append(rec, strconv.FormatFloat(v, 'f', 4, 64))
+			} else {
+				rec = append(rec, "")
+			}
+		}
+		rules := ""
+		if r.Status != batchFailed {
+			rules = strconv.Itoa(r.RulesChecked)
+		}
+		broken := ""
+		if r.Status != batchFailed {
+			broken = strconv.Itoa(r.RulesBroken)
+		}
+		rec = append(rec, rules, broken, strings.Join(r.BrokenRules, "; "), r.Error, r.Out,
+			strconv.FormatFloat(r.ElapsedSecond, 'f', 2, 64))
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func printBatchTable(w io.Writer, rows []batchRow) {
+	fmt.Fprintf(w, "\n批量体检 / Batch audit: %d entries\n", len(rows))
+	fmt.Fprintf(w, "%s %s %12s %13s %8s  %s\n", pad("name", 24), pad("status", 8), "residents", "completeness", "broken", "error")
+	for _, r := range rows {
+		pop, comp, broken := "", "", ""
+		if r.Population != nil {
+			pop = strconv.FormatFloat(*r.Population, 'f', 0, 64)
+			comp = strconv.FormatFloat(100**r.Completeness, 'f', 1, 64) + "%"
+			broken = fmt.Sprintf("%d/%d", r.RulesBroken, r.RulesChecked)
+		}
+		fmt.Fprintf(w, "%s %s %12s %13s %8s  %s\n", pad(truncate(r.Name, 24), 24), pad(r.Status, 8), pop, comp, broken, truncate(r.Error, 100))
+	}
+}

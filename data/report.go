@@ -1,0 +1,783 @@
+package data
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// The report is one self-contained HTML file: CSS, JS and the maps (SVG
+// drawn here) are inline, nothing is loaded from anywhere, so it opens
+// offline from disk and prints to PDF with one section per A4 page.
+
+//go:embed report/report.html.tmpl
+var reportTemplateText string
+
+//go:embed report/report.css
+var reportCSS string
+
+//go:embed report/report.js
+var reportJS string
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"bi":  bi,
+	"pct": func(x float64) string { return pctText(x) },
+	"int": func(x float64) string { return groupThousands(x) },
+	"add": func(a, b int) int { return a + b },
+}).Parse(reportTemplateText))
+
+// Report layout limits: each section fits one printed page.
+const (
+	reportLevelRows = 26 // units per level table
+	reportRuleRows  = 12 // rules in the rules table
+	reportBreachRow = 20 // broken units listed
+	reportWorstRows = 5  // worst units on the first page
+	reportWarnings  = 6
+	reportMapWidth  = 1000.0
+	// reportStreetsMax bounds the street edges drawn under the maps.
+	reportStreetsMax = 40000
+)
+
+// ReportPages returns the number of printed A4 pages of the report of an
+// audit with the given number of unit levels: overview, type maps, one
+// page per level, rules, method.
+func ReportPages(levels int) int { return 4 + max(levels, 1) }
+
+// bi renders a bilingual text: the page shows one language or both.
+func bi(zh, en string) template.HTML {
+	if zh == "" {
+		zh = en
+	}
+	if en == "" {
+		en = zh
+	}
+	return template.HTML(`<span class="zh" lang="zh-CN">` + template.HTMLEscapeString(zh) +
+		`</span><span class="en" lang="en">` + template.HTMLEscapeString(en) + `</span>`)
+}
+
+func pctText(x float64) string {
+	if math.IsNaN(x) {
+		return "–"
+	}
+	v := 100 * x
+	if v > 99.95 && v < 100 {
+		return "99.9 %"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " %"
+}
+
+// groupThousands formats x rounded, with thin spaces between thousands.
+func groupThousands(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(math.Round(x), 'f', 0, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "−" + b.String()
+	}
+	return b.String()
+}
+
+// Colour classes of shares (ColorBrewer RdYlBu, colour-blind safe).
+var shareClasses = []struct {
+	lo    float64
+	color string
+	label string
+}{
+	{0, "#d7191c", "0–20 %"},
+	{0.2, "#fdae61", "20–40 %"},
+	{0.4, "#ffffbf", "40–60 %"},
+	{0.6, "#abd9e9", "60–80 %"},
+	{0.8, "#2c7bb6", "80–100 %"},
+}
+
+const noResidentsColor = "#e9e9e9"
+
+func shareColor(x float64, pop float64) string {
+	if !(pop > 0) || math.IsNaN(x) {
+		return noResidentsColor
+	}
+	c := shareClasses[0].color
+	for _, k := range shareClasses {
+		if x >= k.lo-1e-12 {
+			c = k.color
+		}
+	}
+	return c
+}
+
+type legendItem struct {
+	Color, Label string
+}
+
+type reportKPI struct {
+	Zh, En, Value, Note string
+	Bad                 bool
+}
+
+type reportBar struct {
+	ID, Zh, En    string
+	Threshold     float64
+	Tier          int
+	Share         float64
+	Width         string // CSS percentage
+	Color         string
+	Gap           float64
+	Facilities    int
+	Target        float64 // rule target share, 0 = none
+	TargetLeft    string
+	TargetMissing bool
+}
+
+type reportTypeMap struct {
+	ID, Zh, En string
+	Threshold  float64
+	Coverage   float64
+	Facilities int
+	SVG        template.HTML
+}
+
+type reportCell struct {
+	Text  string
+	Color string
+	Ink   string // text colour readable on Color
+	Count string
+}
+
+type reportUnitRow struct {
+	ID, Name, Parent string
+	Population       float64
+	Completeness     float64
+	BarWidth         string
+	BarColor         string
+	Cells            []reportCell
+	Missing          string
+}
+
+type reportLevel struct {
+	Index       int
+	Name        string
+	Units       int
+	Population  float64
+	Outside     float64
+	Completion  float64
+	FullyServed float64
+	Bars        []reportBar
+	Rows        []reportUnitRow
+	More        int
+	File        string
+}
+
+type reportRule struct {
+	Index         int
+	Zh, En        string
+	Level, Origin string
+	Note          string
+	Checked       int
+	Broken        int
+	OK            bool
+}
+
+type reportBreach struct {
+	Rule             int
+	Unit, Name       string
+	Population       float64
+	Required, Actual string
+	Shortfall        template.HTML
+}
+
+type reportTypeRow struct {
+	ID, Zh, En string
+	Tier       int
+	Threshold  float64
+	Weight     float64
+	Facilities int
+	Source     string
+}
+
+type reportKV struct {
+	Key, Value string
+}
+
+type reportData struct {
+	Title       string
+	Created     string
+	Version     string
+	ProfileID   string
+	ProfileZh   string
+	ProfileEn   string
+	DemandZh    string
+	DemandEn    string
+	UnitsZh     string
+	UnitsEn     string
+	KPIs        []reportKPI
+	MainMap     template.HTML
+	MainLevel   string
+	Legend      []legendItem
+	NoResColor  string
+	Bars        []reportBar
+	Worst       []reportUnitRow
+	TypeMaps    []reportTypeMap
+	MapColumns  int
+	TypeHeaders []reportTypeRow
+	Levels      []reportLevel
+	Rules       []reportRule
+	RulesMore   int
+	Breaches    []reportBreach
+	BreachMore  int
+	BrokenRules int
+	Types       []reportTypeRow
+	Inputs      []reportKV
+	Network     []reportKV
+	Timings     []reportKV
+	Warnings    []string
+	WarnMore    int
+	Attribution string
+	Pages       int
+	CSS         template.CSS
+	JS          template.JS
+}
+
+// WriteReport writes report.html: the audit on A4 pages for the annual
+// review — overview with the completeness map and coverage per type, one
+// coverage map per type, each level's units worst first, the provision
+// rules and the units that break them, and the method (demand source,
+// thresholds with their sources, inputs, timings). Bilingual (中文 /
+// English switch), self-contained, no external requests.
+func WriteReport(w io.Writer, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
+	d := buildReport(in, res, meta)
+	var b bytes.Buffer
+	if err := reportTemplate.Execute(&b, d); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) *reportData {
+	types := in.Profile.Types
+	d := &reportData{
+		Title:       meta.Title,
+		Created:     time.Now().Format("2006-01-02 15:04"),
+		Version:     meta.Version,
+		ProfileID:   in.Profile.ID,
+		ProfileZh:   in.Profile.Names.Zh,
+		ProfileEn:   in.Profile.Names.En,
+		Legend:      make([]legendItem, len(shareClasses)),
+		NoResColor:  noResidentsColor,
+		Attribution: Attribution,
+		CSS:         template.CSS(reportCSS),
+		JS:          template.JS(reportJS),
+	}
+	for i, c := range shareClasses {
+		d.Legend[i] = legendItem{c.color, c.label}
+	}
+	if d.Title == "" {
+		d.Title = reportTitleFromInputs(meta)
+	}
+	d.DemandZh, d.DemandEn = demandNames(in.Demand.Source)
+	if meta.UnitsFile != "" {
+		d.UnitsZh, d.UnitsEn = "导入单元："+meta.UnitsFile, "imported units: "+meta.UnitsFile
+	} else {
+		d.UnitsZh = fmt.Sprintf("%.0f 米网格（%s）", meta.CellSize, meta.GridID)
+		d.UnitsEn = fmt.Sprintf("%.0f m grid cells (%s)", meta.CellSize, meta.GridID)
+	}
+
+	// Rule targets per type (district-wide coverage rules) for the bars.
+	target := map[string]float64{}
+	for _, c := range res.Rules {
+		if c.Kind == planner.RuleCoverage && (c.Rule.Level == "" || c.Rule.Level == planner.DistrictLevel) {
+			target[c.Rule.Type] = math.Max(target[c.Rule.Type], c.Rule.MinCoverage)
+		}
+	}
+	nFac := 0
+	for _, t := range res.Types {
+		nFac += t.Facilities
+	}
+	d.BrokenRules = planner.BrokenRules(res.Rules)
+	d.KPIs = []reportKPI{
+		{Zh: "居民", En: "Residents", Value: groupThousands(res.Population), Note: fmt.Sprintf("%d", len(in.Demand.Points))},
+		{Zh: "完整度", En: "Completeness", Value: pctText(res.Completeness)},
+		{Zh: "全部可达", En: "Fully served", Value: pctText(res.FullyServed)},
+		{Zh: "设施", En: "Facilities", Value: strconv.Itoa(nFac)},
+		{Zh: "未达标规则", En: "Rules broken", Value: fmt.Sprintf("%d / %d", d.BrokenRules, len(res.Rules)), Bad: d.BrokenRules > 0},
+	}
+	for ti, t := range res.Types {
+		b := reportBar{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold, Tier: t.Tier,
+			Share: t.Coverage, Width: cssPct(t.Coverage), Color: shareColor(t.Coverage, 1), Gap: t.Gap, Facilities: t.Facilities}
+		if x, ok := target[t.ID]; ok {
+			b.Target, b.TargetLeft, b.TargetMissing = x, cssPct(x), t.Coverage < x-1e-9
+		}
+		d.Bars = append(d.Bars, b)
+		_ = ti
+	}
+
+	// Maps: the finest level, with coarser levels' outlines.
+	proj := newMapProjection(in)
+	var outlines [][]orb.Polygon
+	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 1 {
+		for _, l := range in.Hierarchy.Levels[:len(in.Hierarchy.Levels)-1] {
+			var ps []orb.Polygon
+			for _, u := range l.Units {
+				ps = append(ps, polygonsOf(u.Geometry)...)
+			}
+			outlines = append(outlines, ps)
+		}
+	}
+	streets := proj.streets(in, reportStreetsMax)
+	fill := make([]string, len(in.Units))
+	for u := range in.Units {
+		fill[u] = shareColor(res.Units[u].Completeness, res.Units[u].Population)
+	}
+	d.MainMap = proj.svg(in.Units, fill, outlines, streets, nil, "map-main")
+	d.MainLevel = planner.DefaultLevelName
+	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
+		d.MainLevel = in.Hierarchy.Finest().Name
+	}
+	facPts := planner.FacilityPoints(in.Facilities)
+	smallStreets := streets
+	if len(in.Units) > 4000 {
+		smallStreets = ""
+	}
+	for ti, t := range types {
+		for u := range in.Units {
+			r := res.Units[u]
+			cov := math.NaN()
+			if r.Population > 0 {
+				cov = r.Covered[ti] / r.Population
+			}
+			fill[u] = shareColor(cov, r.Population)
+		}
+		var pts []orb.Point
+		for fi, f := range in.Facilities {
+			if f.Type == t.ID {
+				pts = append(pts, facPts[fi])
+			}
+		}
+		d.TypeMaps = append(d.TypeMaps, reportTypeMap{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold,
+			Coverage: res.Types[ti].Coverage, Facilities: res.Types[ti].Facilities,
+			SVG: proj.svg(in.Units, fill, outlines, smallStreets, pts, "map-small")})
+	}
+	d.MapColumns = 2
+	if len(types) > 6 {
+		d.MapColumns = 3
+	}
+
+	// Worst units of the finest level on the first page.
+	for _, u := range planner.WorstUnits(res.Units, reportWorstRows) {
+		d.Worst = append(d.Worst, unitRow(in, in.Units[u], res.Units[u], nil, ""))
+	}
+
+	// Levels.
+	if in.Hierarchy != nil && len(res.Levels) == len(in.Hierarchy.Levels) {
+		for k, l := range res.Levels {
+			lv := &in.Hierarchy.Levels[k]
+			rl := reportLevel{Index: k + 1, Name: l.Name, Units: len(l.Units), Population: l.Population, Outside: l.Outside,
+				Completion: l.Completeness, FullyServed: l.FullyServed}
+			if len(res.Levels) > 1 {
+				rl.File = LevelFileName(l.Name)
+			} else {
+				rl.File = UnitsFileName(meta)
+			}
+			for ti, t := range types {
+				share := 0.0
+				if l.Population > 0 {
+					share = l.Types[ti].Covered / l.Population
+				}
+				rl.Bars = append(rl.Bars, reportBar{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold,
+					Share: share, Width: cssPct(share), Color: shareColor(share, l.Population), Gap: l.Population - l.Types[ti].Covered,
+					Facilities: l.Types[ti].GapUnits})
+			}
+			order := planner.WorstUnits(l.Units, len(l.Units))
+			// Units without residents after the others.
+			inOrder := map[int]bool{}
+			for _, u := range order {
+				inOrder[u] = true
+			}
+			for u := range l.Units {
+				if !inOrder[u] {
+					order = append(order, u)
+				}
+			}
+			if len(order) > reportLevelRows {
+				rl.More = len(order) - reportLevelRows
+				order = order[:reportLevelRows]
+			}
+			for _, u := range order {
+				parent := ""
+				if k > 0 && lv.Parent[u] >= 0 {
+					pu := in.Hierarchy.Levels[k-1].Units[lv.Parent[u]]
+					parent = pu.Name
+					if parent == "" {
+						parent = pu.ID
+					}
+				}
+				rl.Rows = append(rl.Rows, unitRow(in, lv.Units[u], l.Units[u], l.Facilities[u], parent))
+			}
+			d.Levels = append(d.Levels, rl)
+		}
+	} else {
+		// No hierarchy (an AuditInput built in code): the units as one level.
+		rl := reportLevel{Index: 1, Name: planner.DefaultLevelName, Units: len(in.Units), File: UnitsFileName(meta)}
+		for _, u := range planner.WorstUnits(res.Units, reportLevelRows) {
+			rl.Rows = append(rl.Rows, unitRow(in, in.Units[u], res.Units[u], nil, ""))
+		}
+		d.Levels = append(d.Levels, rl)
+	}
+	for _, t := range types {
+		d.TypeHeaders = append(d.TypeHeaders, reportTypeRow{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En})
+	}
+
+	// Rules.
+	for i, c := range res.Rules {
+		if i == reportRuleRows {
+			d.RulesMore = len(res.Rules) - reportRuleRows
+			break
+		}
+		level := c.Rule.Level
+		if level == "" {
+			level = planner.DistrictLevel
+		}
+		d.Rules = append(d.Rules, reportRule{Index: c.Index + 1, Zh: c.Text.Zh, En: c.Text.En, Level: level,
+			Origin: c.Rule.Origin, Note: c.Rule.Note, Checked: c.Checked, Broken: len(c.Breaches), OK: !c.Broken()})
+	}
+	total := 0
+	for _, c := range res.Rules {
+		for _, b := range c.Breaches {
+			total++
+			if len(d.Breaches) >= reportBreachRow {
+				continue
+			}
+			rb := reportBreach{Rule: c.Index + 1, Unit: b.UnitID, Name: b.UnitName, Population: b.Population}
+			if c.Kind == planner.RuleCoverage {
+				rb.Required, rb.Actual = pctText(b.Required), pctText(b.Actual)
+				rb.Shortfall = template.HTML(template.HTMLEscapeString(groupThousands(b.Residents))+" ") + bi("人", "residents")
+			} else {
+				rb.Required, rb.Actual = fmtCount(b.Required), fmtCount(b.Actual)
+				rb.Shortfall = template.HTML(fmtCount(b.Shortfall)+" ") + bi("处", "site(s)")
+			}
+			d.Breaches = append(d.Breaches, rb)
+		}
+	}
+	d.BreachMore = total - len(d.Breaches)
+
+	// Method.
+	for ti, t := range types {
+		d.Types = append(d.Types, reportTypeRow{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Tier: t.Tier,
+			Threshold: t.Threshold, Weight: t.Weight, Facilities: res.Types[ti].Facilities, Source: t.Source})
+	}
+	keys := make([]string, 0, len(meta.Inputs))
+	for k := range meta.Inputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fmt.Sprint(meta.Inputs[k])
+		if s, ok := meta.Inputs[k].([]string); ok {
+			v = strings.Join(s, ", ")
+		}
+		d.Inputs = append(d.Inputs, reportKV{k, v})
+	}
+	n := meta.Network
+	d.Network = []reportKV{
+		{"nodes", strconv.Itoa(n.Nodes)}, {"edges", strconv.Itoa(n.Edges)},
+		{"length_km", strconv.FormatFloat(n.LengthKm, 'f', 1, 64)}, {"components", strconv.Itoa(n.Components)},
+	}
+	timings := map[string]time.Duration{}
+	for k, v := range meta.Timings {
+		timings[k] = v
+	}
+	for k, v := range res.Timings {
+		timings[k] = v
+	}
+	tk := make([]string, 0, len(timings))
+	for k := range timings {
+		tk = append(tk, k)
+	}
+	sort.Strings(tk)
+	for _, k := range tk {
+		v := timings[k]
+		text := strconv.FormatFloat(v.Seconds(), 'f', 2, 64) + " s"
+		if v < time.Second {
+			text = strconv.FormatFloat(float64(v.Microseconds())/1000, 'f', 1, 64) + " ms"
+		}
+		d.Timings = append(d.Timings, reportKV{k, text})
+	}
+	warns := append(append([]string(nil), meta.Warnings...), res.Warnings...)
+	if len(warns) > reportWarnings {
+		d.WarnMore = len(warns) - reportWarnings
+		warns = warns[:reportWarnings]
+	}
+	for _, w := range warns {
+		d.Warnings = append(d.Warnings, truncateText(w, 240))
+	}
+	d.Pages = ReportPages(len(d.Levels))
+	return d
+}
+
+func truncateText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func fmtCount(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+func cssPct(x float64) string {
+	if math.IsNaN(x) {
+		x = 0
+	}
+	return strconv.FormatFloat(100*math.Max(0, math.Min(1, x)), 'f', 1, 64) + "%"
+}
+
+// unitRow is a table row of a unit; fac (facility counts per type) may be nil.
+func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []int, parent string) reportUnitRow {
+	row := reportUnitRow{ID: u.ID, Name: u.Name, Parent: parent, Population: r.Population, Completeness: r.Completeness,
+		BarWidth: cssPct(r.Completeness), BarColor: shareColor(r.Completeness, r.Population)}
+	var miss []string
+	for ti, t := range in.Profile.Types {
+		cell := reportCell{Text: "–", Color: noResidentsColor, Ink: "#1d2733"}
+		if r.Population > 0 {
+			cov := r.Covered[ti] / r.Population
+			cell.Text = strconv.FormatFloat(100*cov, 'f', 0, 64)
+			cell.Color = shareColor(cov, r.Population)
+			cell.Ink = inkOn(cell.Color)
+			if cov < 1-1e-9 {
+				miss = append(miss, t.ID)
+			}
+		}
+		if fac != nil {
+			cell.Count = strconv.Itoa(fac[ti])
+		}
+		row.Cells = append(row.Cells, cell)
+	}
+	row.Missing = strings.Join(miss, ", ")
+	return row
+}
+
+// inkOn returns a text colour readable on the fill colour c.
+func inkOn(c string) string {
+	if c == shareClasses[0].color || c == shareClasses[len(shareClasses)-1].color {
+		return "#ffffff"
+	}
+	return "#1d2733"
+}
+
+func demandNames(src string) (zh, en string) {
+	switch src {
+	case planner.DemandPopulationLayer:
+		return "人口图层", "population layer"
+	case planner.DemandBuildings:
+		return "住宅建筑估算（占地面积 × 层数 ÷ 人均建筑面积）", "residential buildings (footprint × levels ÷ floor area per person)"
+	case planner.DemandNetworkSample:
+		return "沿街道每 50 米取样（每点权重 1，非真实人口）", "network sample every 50 m along the streets (weight 1 each, not real residents)"
+	}
+	return src, src
+}
+
+func reportTitleFromInputs(meta AuditMeta) string {
+	for _, k := range []string{"osm", "network"} {
+		if v, ok := meta.Inputs[k].(string); ok && v != "" {
+			if strings.Contains(v, "bundled sample") {
+				return "Helsinki sample"
+			}
+			return strings.TrimSuffix(strings.TrimSuffix(filepath.Base(v), ".pbf"), ".osm")
+		}
+	}
+	return "lifecircle audit"
+}
+
+func polygonsOf(g orb.Geometry) []orb.Polygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return []orb.Polygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
+}
+
+// mapProjection is a local equirectangular projection of the study area
+// onto an SVG viewBox reportMapWidth wide: x east, y south.
+type mapProjection struct {
+	minLon, maxLat float64
+	kx, scale      float64
+	w, h           float64
+	ok             bool
+}
+
+func newMapProjection(in planner.AuditInput) mapProjection {
+	var b orb.Bound
+	first := true
+	ext := func(p orb.Point) {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+			return
+		}
+		if first {
+			b = orb.Bound{Min: p, Max: p}
+			first = false
+		} else {
+			b = b.Extend(p)
+		}
+	}
+	for _, u := range in.Units {
+		for _, p := range polygonsOf(u.Geometry) {
+			if len(p) > 0 {
+				ub := p[0].Bound()
+				ext(ub.Min)
+				ext(ub.Max)
+			}
+		}
+	}
+	if first {
+		for _, p := range in.Demand.Points {
+			ext(p)
+		}
+	}
+	if first {
+		return mapProjection{}
+	}
+	// Pad by 2 %.
+	dx, dy := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
+	pad := 0.02 * math.Max(dx, dy)
+	if pad == 0 {
+		pad = 0.001
+	}
+	b.Min[0] -= pad
+	b.Min[1] -= pad
+	b.Max[0] += pad
+	b.Max[1] += pad
+	lat0 := (b.Min[1] + b.Max[1]) / 2
+	kx := math.Cos(lat0 * math.Pi / 180)
+	scale := reportMapWidth / ((b.Max[0] - b.Min[0]) * kx)
+	h := (b.Max[1] - b.Min[1]) * scale
+	return mapProjection{minLon: b.Min[0], maxLat: b.Max[1], kx: kx, scale: scale, w: reportMapWidth, h: h, ok: true}
+}
+
+func (m mapProjection) xy(p orb.Point) (float64, float64) {
+	return (p[0] - m.minLon) * m.kx * m.scale, (m.maxLat - p[1]) * m.scale
+}
+
+// appendRing appends an SVG path of ring r, dropping vertices closer than
+// 0.4 units to the previous one.
+func (m mapProjection) appendRing(b []byte, r []orb.Point, closed bool) []byte {
+	px, py := math.Inf(1), math.Inf(1)
+	n := 0
+	for _, p := range r {
+		x, y := m.xy(p)
+		if math.Abs(x-px) < 0.4 && math.Abs(y-py) < 0.4 {
+			continue
+		}
+		if n == 0 {
+			b = append(b, 'M')
+		} else {
+			b = append(b, 'L')
+		}
+		b = strconv.AppendFloat(b, x, 'f', 1, 64)
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, y, 'f', 1, 64)
+		px, py = x, y
+		n++
+	}
+	if closed && n > 0 {
+		b = append(b, 'Z')
+	}
+	return b
+}
+
+// streets returns the SVG path data of the walk network, "" when it has
+// more than maxEdges edges.
+func (m mapProjection) streets(in planner.AuditInput, maxEdges int) string {
+	if !m.ok || in.Net == nil || in.Net.NumEdges() > maxEdges {
+		return ""
+	}
+	var b []byte
+	for e := 0; e < in.Net.NumEdges(); e++ {
+		b = m.appendRing(b, in.Net.EdgeGeometry(int32(e)), false)
+	}
+	return string(b)
+}
+
+// svg draws the units filled with fill[u], outlines of coarser levels,
+// the streets and points (facilities).
+func (m mapProjection) svg(units []planner.Unit, fill []string, outlines [][]orb.Polygon, streets string, pts []orb.Point, class string) template.HTML {
+	if !m.ok {
+		return template.HTML(`<p class="muted">` + string(bi("无可绘制的单元", "no units to draw")) + `</p>`)
+	}
+	var b bytes.Buffer
+	// Line widths and dots scale with the drawing, which is shown at
+	// about the same size whatever its aspect.
+	size := math.Max(m.w, m.h)
+	fmt.Fprintf(&b, `<svg class="map %s" viewBox="0 0 %.0f %.0f" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg" role="img">`, class, m.w, m.h)
+	// Units grouped by fill colour: one path per colour keeps the file small.
+	byColor := map[string][]byte{}
+	var colors []string
+	for u, unit := range units {
+		c := fill[u]
+		if _, ok := byColor[c]; !ok {
+			colors = append(colors, c)
+		}
+		buf := byColor[c]
+		for _, p := range polygonsOf(unit.Geometry) {
+			for _, r := range p {
+				buf = m.appendRing(buf, r, true)
+			}
+		}
+		byColor[c] = buf
+	}
+	sort.Strings(colors)
+	for _, c := range colors {
+		fmt.Fprintf(&b, `<path d="%s" fill="%s" fill-rule="evenodd" stroke="#ffffff" stroke-width="%.1f" stroke-linejoin="round"/>`, byColor[c], c, 0.0012*size)
+	}
+	if streets != "" {
+		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#4a4a4a" stroke-opacity="0.4" stroke-width="%.1f" stroke-linecap="round"/>`, streets, 0.0011*size)
+	}
+	for k, ps := range outlines {
+		var buf []byte
+		for _, p := range ps {
+			for _, r := range p {
+				buf = m.appendRing(buf, r, true)
+			}
+		}
+		width := 0.0022 * size * float64(1+len(outlines)-1-k)
+		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#1f2d3d" stroke-width="%.1f" stroke-linejoin="round"/>`, buf, width)
+	}
+	if len(pts) > 0 {
+		fmt.Fprintf(&b, `<g fill="#111111" stroke="#ffffff" stroke-width="%.1f">`, 0.003*size)
+		for _, p := range pts {
+			if math.IsNaN(p[0]) {
+				continue
+			}
+			x, y := m.xy(p)
+			if x < 0 || y < 0 || x > m.w || y > m.h {
+				continue
+			}
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="%.1f"/>`, x, y, 0.011*size)
+		}
+		b.WriteString(`</g>`)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

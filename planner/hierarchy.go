@@ -1,0 +1,631 @@
+package planner
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/paulmach/orb"
+)
+
+// DefaultLevelName names the level of units that carry no level.
+const DefaultLevelName = "units"
+
+// A Level is one level of the unit hierarchy (DESIGN §2 "Analysis units":
+// district → subdistrict → community → grid).
+type Level struct {
+	Name  string
+	Units []Unit
+	// Parent[u] is the index of unit u's parent in the next coarser level's
+	// Units, -1 when it has none (always -1 at the coarsest level).
+	Parent []int32
+	// Assign[i] is demand point i's unit at this level, -1 outside every
+	// unit of the level; set by Hierarchy.Locate's caller (AssignDemand).
+	Assign []int32
+}
+
+// A Hierarchy is the levels of analysis units, coarsest first. Demand
+// points are placed in the finest level's unit that contains them; a
+// coarser level's unit holds the points of its children (and the points
+// inside its own polygon that no finer unit holds), so every figure of a
+// parent is the sum (or, for shares and distances, the recomputation) of
+// its children's points.
+type Hierarchy struct {
+	Levels []Level
+}
+
+// SingleLevel returns a one-level hierarchy of units whose demand points
+// are already assigned (grid cells, or one unit layer).
+func SingleLevel(name string, units []Unit, assign []int32) *Hierarchy {
+	if name == "" {
+		name = DefaultLevelName
+	}
+	parent := make([]int32, len(units))
+	for i := range parent {
+		parent[i] = -1
+	}
+	return &Hierarchy{Levels: []Level{{Name: name, Units: units, Parent: parent, Assign: assign}}}
+}
+
+// Level returns the level named name.
+func (h *Hierarchy) Level(name string) (*Level, bool) {
+	if h == nil {
+		return nil, false
+	}
+	for i := range h.Levels {
+		if h.Levels[i].Name == name {
+			return &h.Levels[i], true
+		}
+	}
+	return nil, false
+}
+
+// LevelNames returns the level names, coarsest first.
+func (h *Hierarchy) LevelNames() []string {
+	if h == nil {
+		return nil
+	}
+	names := make([]string, len(h.Levels))
+	for i, l := range h.Levels {
+		names[i] = l.Name
+	}
+	return names
+}
+
+// Finest returns the finest level, or nil for an empty hierarchy.
+func (h *Hierarchy) Finest() *Level {
+	if h == nil || len(h.Levels) == 0 {
+		return nil
+	}
+	return &h.Levels[len(h.Levels)-1]
+}
+
+// BuildHierarchy groups units by their Level (DefaultLevelName when
+// empty), orders the levels coarsest first and links every unit to its
+// parent in the next coarser level: by its Parent id when set, else by the
+// coarser unit containing the unit's representative point.
+//
+// order, when not empty, lists every level name coarsest first; otherwise
+// levels are ordered by the median area of their units, largest first. A
+// unit id may repeat across levels but not within one. warnings lists
+// units whose parent id is unknown (linked by containment instead) and
+// units with no parent.
+func BuildHierarchy(units []Unit, order []string) (*Hierarchy, []string, error) {
+	if len(units) == 0 {
+		return nil, nil, fmt.Errorf("units: %w: no units", ErrInvalid)
+	}
+	byLevel := map[string][]Unit{}
+	var names []string
+	for _, u := range units {
+		n := u.Level
+		if n == "" {
+			n = DefaultLevelName
+		}
+		if _, ok := byLevel[n]; !ok {
+			names = append(names, n)
+		}
+		byLevel[n] = append(byLevel[n], u)
+	}
+	for _, n := range names {
+		seen := map[string]bool{}
+		for _, u := range byLevel[n] {
+			if seen[u.ID] {
+				return nil, nil, fmt.Errorf("units: %w: level %q has two units with id %q — unit ids must be unique within a level", ErrInvalid, n, u.ID)
+			}
+			seen[u.ID] = true
+		}
+	}
+	if len(order) > 0 {
+		if len(order) != len(names) {
+			return nil, nil, fmt.Errorf("units: %w: level order %s does not name every level (%s)", ErrInvalid,
+				strings.Join(order, ", "), strings.Join(names, ", "))
+		}
+		for _, n := range order {
+			if _, ok := byLevel[n]; !ok {
+				return nil, nil, fmt.Errorf("units: %w: level order names %q, but the units have levels %s", ErrInvalid, n, strings.Join(names, ", "))
+			}
+		}
+		names = order
+	} else {
+		area := map[string]float64{}
+		for _, n := range names {
+			area[n] = medianArea(byLevel[n])
+		}
+		sort.SliceStable(names, func(a, b int) bool { return area[names[a]] > area[names[b]] })
+	}
+	h := &Hierarchy{Levels: make([]Level, len(names))}
+	var warnings []string
+	for k, n := range names {
+		lv := Level{Name: n, Units: byLevel[n], Parent: make([]int32, len(byLevel[n]))}
+		for i := range lv.Parent {
+			lv.Parent[i] = -1
+		}
+		if k > 0 {
+			warnings = append(warnings, linkParents(&lv, &h.Levels[k-1])...)
+		}
+		h.Levels[k] = lv
+	}
+	return h, warnings, nil
+}
+
+// linkParents sets child.Parent from parent ids or containment.
+func linkParents(child, parent *Level) []string {
+	var warnings []string
+	ids := make(map[string]int32, len(parent.Units))
+	for i, u := range parent.Units {
+		ids[u.ID] = int32(i)
+	}
+	var need []int
+	var reps []orb.Point
+	unknown := 0
+	firstUnknown := ""
+	for i, u := range child.Units {
+		if u.Parent != "" {
+			if p, ok := ids[u.Parent]; ok {
+				child.Parent[i] = p
+				continue
+			}
+			unknown++
+			if firstUnknown == "" {
+				firstUnknown = fmt.Sprintf("unit %q names parent %q", u.ID, u.Parent)
+			}
+		}
+		rp, ok := RepresentativePoint(u.Geometry)
+		if !ok {
+			continue
+		}
+		need = append(need, i)
+		reps = append(reps, rp)
+	}
+	if unknown > 0 {
+		warnings = append(warnings, fmt.Sprintf("level %s: %d unit(s) name a parent that is not a unit of level %s (e.g. %s): linked by containment instead",
+			child.Name, unknown, parent.Name, firstUnknown))
+	}
+	if len(need) > 0 {
+		assign, _ := AssignUnits(parent.Units, reps)
+		for k, i := range need {
+			child.Parent[i] = assign[k]
+		}
+	}
+	orphans := 0
+	first := ""
+	for i, p := range child.Parent {
+		if p < 0 {
+			orphans++
+			if first == "" {
+				first = child.Units[i].ID
+			}
+		}
+	}
+	if orphans > 0 {
+		warnings = append(warnings, fmt.Sprintf("level %s: %d of %d unit(s) lie in no unit of level %s (e.g. %q): their residents count at level %s only where its polygons hold them",
+			child.Name, orphans, len(child.Units), parent.Name, first, parent.Name))
+	}
+	return warnings
+}
+
+// Locate returns, for every level, the unit holding each lon/lat point
+// (-1 for none): the finest unit whose polygon contains the point, and
+// its ancestors through the parent links. Where a chain breaks (a unit
+// with no parent) the coarser levels place the point by their own
+// polygons. overlaps counts, per level, points inside more than one unit.
+func (h *Hierarchy) Locate(pts []orb.Point) (assign [][]int32, overlaps []int) {
+	nl := len(h.Levels)
+	direct := make([][]int32, nl)
+	overlaps = make([]int, nl)
+	for k := range h.Levels {
+		direct[k], overlaps[k] = AssignUnits(h.Levels[k].Units, pts)
+	}
+	assign = make([][]int32, nl)
+	for k := range assign {
+		assign[k] = make([]int32, len(pts))
+	}
+	parallelRange(len(pts), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			u := int32(-1)
+			for k := nl - 1; k >= 0; k-- {
+				if u < 0 {
+					u = direct[k][i]
+				}
+				assign[k][i] = u
+				if u >= 0 {
+					u = h.Levels[k].Parent[u]
+				}
+			}
+		}
+	})
+	return assign, overlaps
+}
+
+// AssignDemand places the demand points at every level (Level.Assign) and
+// returns the per-level count of points inside more than one unit.
+func (h *Hierarchy) AssignDemand(pts []orb.Point) (overlaps []int) {
+	assign, overlaps := h.Locate(pts)
+	for k := range h.Levels {
+		h.Levels[k].Assign = assign[k]
+	}
+	return overlaps
+}
+
+// RepresentativePoint returns a lon/lat point that stands for g: a point
+// itself, the middle (by length) of a line, a point inside a polygon (its
+// centroid when that lies inside, else the middle of the widest interior
+// span through it) and of a multipolygon's largest part. ok is false for
+// an empty or unsupported geometry.
+func RepresentativePoint(g orb.Geometry) (orb.Point, bool) {
+	switch g := g.(type) {
+	case orb.Point:
+		return g, geo.ValidLonLat(g)
+	case orb.MultiPoint:
+		if len(g) == 0 {
+			return orb.Point{}, false
+		}
+		return g[0], true
+	case orb.LineString:
+		return lineMiddle(g)
+	case orb.MultiLineString:
+		best, bestLen := -1, -1.0
+		for i, l := range g {
+			if n := planarLength(l); n > bestLen {
+				best, bestLen = i, n
+			}
+		}
+		if best < 0 {
+			return orb.Point{}, false
+		}
+		return lineMiddle(g[best])
+	case orb.Polygon:
+		return polygonPoint(g)
+	case orb.MultiPolygon:
+		best, bestA := -1, -1.0
+		for i, p := range g {
+			if len(p) == 0 {
+				continue
+			}
+			if a := math.Abs(ringArea(p[0])); a > bestA {
+				best, bestA = i, a
+			}
+		}
+		if best < 0 {
+			return orb.Point{}, false
+		}
+		return polygonPoint(g[best])
+	case orb.Collection:
+		for _, c := range g {
+			if p, ok := RepresentativePoint(c); ok {
+				return p, true
+			}
+		}
+	}
+	return orb.Point{}, false
+}
+
+func planarLength(l orb.LineString) float64 {
+	var s float64
+	for i := 1; i < len(l); i++ {
+		s += math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
+	}
+	return s
+}
+
+func lineMiddle(l orb.LineString) (orb.Point, bool) {
+	if len(l) == 0 {
+		return orb.Point{}, false
+	}
+	half := planarLength(l) / 2
+	for i := 1; i < len(l); i++ {
+		d := math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
+		if d >= half && d > 0 {
+			t := half / d
+			return orb.Point{l[i-1][0] + t*(l[i][0]-l[i-1][0]), l[i-1][1] + t*(l[i][1]-l[i-1][1])}, true
+		}
+		half -= d
+	}
+	return l[len(l)-1], true
+}
+
+// ringArea is the signed planar area of r in lon/lat degrees².
+func ringArea(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return s / 2
+}
+
+// polygonPoint returns the polygon's area centroid when it lies strictly
+// inside, else the middle of the widest span of a horizontal line through
+// the centroid (or, failing that, through the bound's middle).
+func polygonPoint(p orb.Polygon) (orb.Point, bool) {
+	if len(p) == 0 || len(p[0]) < 4 {
+		return orb.Point{}, false
+	}
+	var cx, cy, a2 float64
+	r := p[0]
+	for i := 0; i+1 < len(r); i++ {
+		c := r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+		a2 += c
+		cx += (r[i][0] + r[i+1][0]) * c
+		cy += (r[i][1] + r[i+1][1]) * c
+	}
+	if a2 != 0 {
+		c := orb.Point{cx / (3 * a2), cy / (3 * a2)}
+		if polygonLocate(p, c) == 2 {
+			return c, true
+		}
+		if q, ok := widestSpan(p, c[1]); ok {
+			return q, true
+		}
+	}
+	b := r.Bound()
+	for _, f := range []float64{0.5, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875} {
+		if q, ok := widestSpan(p, b.Min[1]+f*(b.Max[1]-b.Min[1])); ok {
+			return q, true
+		}
+	}
+	return r[0], geo.ValidLonLat(r[0])
+}
+
+// widestSpan intersects the horizontal line at y with every ring of p and
+// returns the middle of the widest inside interval.
+func widestSpan(p orb.Polygon, y float64) (orb.Point, bool) {
+	var xs []float64
+	for _, r := range p {
+		for i := 0; i+1 < len(r); i++ {
+			a, b := r[i], r[i+1]
+			if (a[1] > y) == (b[1] > y) {
+				continue
+			}
+			t := (y - a[1]) / (b[1] - a[1])
+			xs = append(xs, a[0]+t*(b[0]-a[0]))
+		}
+	}
+	slices.Sort(xs)
+	best, bestW := -1, 0.0
+	for i := 0; i+1 < len(xs); i += 2 {
+		if w := xs[i+1] - xs[i]; w > bestW {
+			best, bestW = i, w
+		}
+	}
+	if best < 0 {
+		return orb.Point{}, false
+	}
+	q := orb.Point{(xs[best] + xs[best+1]) / 2, y}
+	return q, polygonLocate(p, q) == 2
+}
+
+// medianArea is the median planar area of the units' polygons, in
+// degrees² scaled by cos(latitude): enough to rank levels by unit size.
+func medianArea(units []Unit) float64 {
+	areas := make([]float64, 0, len(units))
+	for _, u := range units {
+		var a float64
+		var polys []orb.Polygon
+		switch g := u.Geometry.(type) {
+		case orb.Polygon:
+			polys = []orb.Polygon{g}
+		case orb.MultiPolygon:
+			polys = g
+		}
+		for _, p := range polys {
+			for ri, r := range p {
+				ra := math.Abs(ringArea(r)) * math.Cos(r.Bound().Center()[1]*degRad)
+				if ri == 0 {
+					a += ra
+				} else {
+					a -= ra
+				}
+			}
+		}
+		areas = append(areas, a)
+	}
+	if len(areas) == 0 {
+		return 0
+	}
+	slices.Sort(areas)
+	return areas[len(areas)/2]
+}
+
+// LevelTypeSummary is one type's figures over the units of one level.
+type LevelTypeSummary struct {
+	ID          string
+	Covered     float64 // residents covered inside the level's units
+	Unreachable float64
+	GapUnits    int // units with at least one uncovered resident
+	Facilities  int // facilities inside the level's units
+}
+
+// A LevelResult holds one level's unit figures (UnitResult, computed from
+// the demand points of each unit, as for the finest level) and its totals
+// over the units. Facilities[u][t] counts the facilities of type t whose
+// representative point lies in unit u.
+type LevelResult struct {
+	Name          string
+	Units         []UnitResult
+	Facilities    [][]int
+	Population    float64 // residents inside the level's units
+	Outside       float64 // residents outside every unit of the level
+	OutsidePoints int
+	Completeness  float64 // population-weighted, over the level's units
+	FullyServed   float64
+	Types         []LevelTypeSummary
+}
+
+// FacilityPoints returns the representative point of every facility
+// (RepresentativePoint), NaN for a geometry that has none.
+func FacilityPoints(fs []Facility) []orb.Point {
+	pts := make([]orb.Point, len(fs))
+	for i, f := range fs {
+		p, ok := RepresentativePoint(f.Geometry)
+		if !ok {
+			p = orb.Point{math.NaN(), math.NaN()}
+		}
+		pts[i] = p
+	}
+	return pts
+}
+
+// AggregateLevels computes every level's unit figures from the audit's
+// per-point distances, with each level's Assign (see AssignDemand). The
+// levels whose Assign is nil count every point as outside.
+func AggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy) []LevelResult {
+	if h == nil {
+		return nil
+	}
+	types := in.Profile.Types
+	typeIdx := make(map[string]int, len(types))
+	for i, t := range types {
+		typeIdx[t.ID] = i
+	}
+	facAssign, _ := h.Locate(FacilityPoints(in.Facilities))
+	out := make([]LevelResult, len(h.Levels))
+	for k := range h.Levels {
+		lv := &h.Levels[k]
+		assign := lv.Assign
+		if assign == nil {
+			assign = make([]int32, len(in.Demand.Points))
+			for i := range assign {
+				assign[i] = -1
+			}
+		}
+		lr := LevelResult{Name: lv.Name, Units: unitResults(types, res.Dist, in.Demand.Pop, assign, len(lv.Units))}
+		lr.Facilities = make([][]int, len(lv.Units))
+		for u := range lr.Facilities {
+			lr.Facilities[u] = make([]int, len(types))
+		}
+		lr.Types = make([]LevelTypeSummary, len(types))
+		for ti, t := range types {
+			lr.Types[ti].ID = t.ID
+		}
+		for fi, f := range in.Facilities {
+			ti, ok := typeIdx[f.Type]
+			if u := facAssign[k][fi]; ok && u >= 0 {
+				lr.Facilities[u][ti]++
+				lr.Types[ti].Facilities++
+			}
+		}
+		for i, u := range assign {
+			if u < 0 {
+				lr.Outside += in.Demand.Pop[i]
+				lr.OutsidePoints++
+			}
+		}
+		var comp, full float64
+		for _, ur := range lr.Units {
+			lr.Population += ur.Population
+			comp += ur.Completeness * ur.Population
+			full += ur.FullyServed * ur.Population
+			for ti := range types {
+				lr.Types[ti].Covered += ur.Covered[ti]
+				lr.Types[ti].Unreachable += ur.Unreachable[ti]
+				if ur.Population-ur.Covered[ti] > 0 {
+					lr.Types[ti].GapUnits++
+				}
+			}
+		}
+		if lr.Population > 0 {
+			lr.Completeness = comp / lr.Population
+			lr.FullyServed = full / lr.Population
+		}
+		out[k] = lr
+	}
+	return out
+}
+
+// unitResults aggregates the per-point distances into n units: assign[i]
+// is point i's unit, -1 for none. Distance statistics are computed from
+// each unit's points, never averaged from smaller units.
+func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []int32, n int) []UnitResult {
+	nt := len(types)
+	weights := completenessWeights(types)
+	var wsum float64
+	for _, w := range weights {
+		wsum += w
+	}
+	units := make([]UnitResult, n)
+	for u := range units {
+		units[u] = UnitResult{
+			Covered: make([]float64, nt), Unreachable: make([]float64, nt),
+			DistMean: make([]float64, nt), DistP90: make([]float64, nt),
+		}
+	}
+	if assign == nil {
+		for u := range units {
+			for ti := range types {
+				units[u].DistMean[ti], units[u].DistP90[ti] = math.NaN(), math.NaN()
+			}
+		}
+		return units
+	}
+	for i, p := range pop {
+		u := assign[i]
+		if u < 0 {
+			continue
+		}
+		ur := &units[u]
+		ur.Population += p
+		ur.Points++
+		full := true
+		var comp float64
+		for ti := range types {
+			x := dist[ti][i]
+			switch {
+			case math.IsNaN(x):
+				ur.Unreachable[ti] += p
+				full = false
+			case x <= types[ti].Threshold:
+				ur.Covered[ti] += p
+				comp += weights[ti]
+			default:
+				full = false
+			}
+		}
+		if wsum > 0 {
+			comp /= wsum
+		}
+		ur.Completeness += p * comp
+		if full {
+			ur.FullyServed += p
+		}
+	}
+	members := groupByUnit(assign, n, len(pop))
+	for u := range units {
+		ur := &units[u]
+		if ur.Population > 0 {
+			ur.Completeness /= ur.Population
+			ur.FullyServed /= ur.Population
+		}
+		pts := members.of(u)
+		for ti := range types {
+			ur.DistMean[ti], ur.DistP90[ti] = distStats(dist[ti], pop, pts)
+		}
+	}
+	return units
+}
+
+// WorstUnits returns the indices of up to n units with residents, ordered
+// by residents × missing completeness (largest first), then by index.
+func WorstUnits(units []UnitResult, n int) []int {
+	idx := make([]int, 0, len(units))
+	for u := range units {
+		if units[u].Population > 0 {
+			idx = append(idx, u)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ga := units[a].Population * (1 - units[a].Completeness)
+		gb := units[b].Population * (1 - units[b].Completeness)
+		if c := cmp.Compare(gb, ga); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	if len(idx) > n {
+		idx = idx[:n]
+	}
+	return idx
+}
