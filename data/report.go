@@ -332,51 +332,73 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		_ = ti
 	}
 
-	// Maps: the finest level, with coarser levels' outlines.
-	proj := newMapProjection(in)
+	// Maps: every level from the coarsest up, each unit filled by its own
+	// figure, so areas without finer units (a commune without quarters)
+	// still show; coarser levels' outlines on top.
+	type layer struct {
+		units []planner.Unit
+		res   []planner.UnitResult
+	}
+	var layers []layer
 	var outlines [][]orb.Polygon
-	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 1 {
-		for _, l := range in.Hierarchy.Levels[:len(in.Hierarchy.Levels)-1] {
-			var ps []orb.Polygon
-			for _, u := range l.Units {
-				ps = append(ps, polygonsOf(u.Geometry)...)
+	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 1 && len(res.Levels) == len(in.Hierarchy.Levels) {
+		for k, l := range in.Hierarchy.Levels {
+			layers = append(layers, layer{l.Units, res.Levels[k].Units})
+			if k < len(in.Hierarchy.Levels)-1 {
+				var ps []orb.Polygon
+				for _, u := range l.Units {
+					ps = append(ps, polygonsOf(u.Geometry)...)
+				}
+				outlines = append(outlines, ps)
 			}
-			outlines = append(outlines, ps)
 		}
+	} else {
+		layers = []layer{{in.Units, res.Units}}
 	}
+	var allUnits []planner.Unit
+	for _, l := range layers {
+		allUnits = append(allUnits, l.units...)
+	}
+	proj := newMapProjection(allUnits, in.Demand.Points)
 	streets := proj.streets(in, reportStreetsMax)
-	fill := make([]string, len(in.Units))
-	for u := range in.Units {
-		fill[u] = shareColor(res.Units[u].Completeness, res.Units[u].Population)
+	draw := func(value func(r planner.UnitResult) float64, pts []orb.Point, streets, class string) template.HTML {
+		var units []planner.Unit
+		var fill []string
+		for _, l := range layers {
+			for u := range l.units {
+				r := l.res[u]
+				units = append(units, l.units[u])
+				fill = append(fill, shareColor(value(r), r.Population))
+			}
+		}
+		return proj.svg(units, fill, outlines, streets, pts, class)
 	}
-	d.MainMap = proj.svg(in.Units, fill, outlines, streets, nil, "map-main")
+	d.MainMap = draw(func(r planner.UnitResult) float64 { return r.Completeness }, nil, streets, "map-main")
 	d.MainLevel = planner.DefaultLevelName
 	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
-		d.MainLevel = in.Hierarchy.Finest().Name
+		d.MainLevel = strings.Join(in.Hierarchy.LevelNames(), " ⊃ ")
 	}
 	facPts := planner.FacilityPoints(in.Facilities)
 	smallStreets := streets
-	if len(in.Units) > 4000 {
+	if len(allUnits) > 4000 {
 		smallStreets = ""
 	}
 	for ti, t := range types {
-		for u := range in.Units {
-			r := res.Units[u]
-			cov := math.NaN()
-			if r.Population > 0 {
-				cov = r.Covered[ti] / r.Population
-			}
-			fill[u] = shareColor(cov, r.Population)
-		}
 		var pts []orb.Point
 		for fi, f := range in.Facilities {
 			if f.Type == t.ID {
 				pts = append(pts, facPts[fi])
 			}
 		}
+		cov := func(r planner.UnitResult) float64 {
+			if r.Population > 0 {
+				return r.Covered[ti] / r.Population
+			}
+			return math.NaN()
+		}
 		d.TypeMaps = append(d.TypeMaps, reportTypeMap{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold,
 			Coverage: res.Types[ti].Coverage, Facilities: res.Types[ti].Facilities,
-			SVG: proj.svg(in.Units, fill, outlines, smallStreets, pts, "map-small")})
+			SVG: draw(cov, pts, smallStreets, "map-small")})
 	}
 	d.MapColumns = 2
 	if len(types) > 6 {
@@ -628,7 +650,7 @@ type mapProjection struct {
 	ok             bool
 }
 
-func newMapProjection(in planner.AuditInput) mapProjection {
+func newMapProjection(units []planner.Unit, demand []orb.Point) mapProjection {
 	var b orb.Bound
 	first := true
 	ext := func(p orb.Point) {
@@ -642,7 +664,7 @@ func newMapProjection(in planner.AuditInput) mapProjection {
 			b = b.Extend(p)
 		}
 	}
-	for _, u := range in.Units {
+	for _, u := range units {
 		for _, p := range polygonsOf(u.Geometry) {
 			if len(p) > 0 {
 				ub := p[0].Bound()
@@ -652,7 +674,7 @@ func newMapProjection(in planner.AuditInput) mapProjection {
 		}
 	}
 	if first {
-		for _, p := range in.Demand.Points {
+		for _, p := range demand {
 			ext(p)
 		}
 	}
