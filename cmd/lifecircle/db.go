@@ -349,6 +349,7 @@ func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p
 		return nil, nil, err
 	}
 	p.Step("read project " + d.project)
+	t0 := time.Now()
 	proj, err := s.LoadProject(ctx, d.project)
 	if err != nil {
 		return nil, nil, err
@@ -399,7 +400,8 @@ func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p
 	inputs["max_snap_m"] = pr.MaxSnap
 	inputs["max_distance_m"] = pr.MaxDistance
 	inputs["floor_area_m2"] = pr.FloorArea
-	st.meta = data.AuditMeta{Version: version, Timings: map[string]time.Duration{}, Inputs: inputs, Network: st.netInfo, Title: pr.Name}
+	st.meta = data.AuditMeta{Version: version, Timings: map[string]time.Duration{"read_database": time.Since(t0)},
+		Inputs: inputs, Network: st.netInfo, Title: pr.Name}
 	rules, err := auditRules(prof, pr)
 	if err != nil {
 		return nil, nil, err
@@ -412,7 +414,7 @@ func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p
 	}
 
 	// Demand, in order of preference (DESIGN §2), as the file-based load.
-	t0 := time.Now()
+	t0 = time.Now()
 	p.Step("estimate residents")
 	bopt := planner.BuildingOptions{FloorAreaPerPerson: pr.FloorArea, ResidentialAreas: proj.ResidentialAreas}
 	var dem *planner.Demand
