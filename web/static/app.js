@@ -1,0 +1,1209 @@
+// lifecircle map page: coverage audit, proposals and what-if editing.
+// Plain JavaScript, no build step. Every request goes to the server that
+// served this page (relative URLs); nothing is loaded from another host.
+// Coordinates from the API are lon/lat (GeoJSON); Leaflet wants lat/lon.
+(function () {
+  'use strict';
+
+  // ---------------------------------------------------------------- i18n
+  var DICT = {
+    zh: {
+      title: '生活圈设施覆盖',
+      busy: '正在加载…',
+      export: '导出',
+      switchLanguage: '切换语言',
+      summary: '概况',
+      population: '人口',
+      completeness: '完备度',
+      fullyServed: '全部设施可达',
+      demandSource: '需求来源',
+      coverageByType: '各类设施覆盖（步行）',
+      mapLayers: '地图图层',
+      colourBy: '着色依据',
+      cellsLayer: '网格 / 单元',
+      streetsLayer: '街道',
+      proposeTitle: '新设施选址',
+      type: '类型',
+      sites: '站点数',
+      propose: '选址',
+      clear: '清除',
+      whatIf: '情景模拟',
+      editMode: '编辑模式：拖动设施以移动',
+      addFacility: '添加设施',
+      addingFacility: '点击地图放置…',
+      undo: '撤销',
+      saveScenario: '保存情景',
+      editHint: '点击“添加设施”后在地图上点击放置；开启编辑模式后可拖动设施，或在弹窗中删除。',
+      addHint: '在地图上点击以添加“{type}”。按 Esc 退出。',
+      scenarioName: '情景名称',
+      save: '保存',
+      cancel: '取消',
+      worstUnits: '最需改善的单元',
+      dropHint: '将 GeoJSON 或 CSV 设施文件拖到地图上即可添加图层。',
+      dropHere: '松开以添加设施图层',
+      completenessLegend: '完备度',
+      fullyServedLegend: '全部设施可达的人口比例',
+      coverageLegend: '{type}覆盖率（{d} 米内）',
+      noResidents: '无居民',
+      facilities: '设施',
+      covered: '覆盖',
+      of: '/',
+      gap: '缺口',
+      meanDist: '平均距离',
+      p90: 'P90',
+      unreachable: '不可达',
+      unreachableCol: '不可达人口',
+      residents: '人',
+      unit: '单元',
+      cell: '网格',
+      proposedSite: '建议站点',
+      rank: '序号',
+      gain: '新增覆盖',
+      cumulative: '累计',
+      coverageAfter: '选址后覆盖率',
+      proposalClaim: '新增覆盖 {n} 人；任意 {k} 个站点最多覆盖 {u} 人（差距 ≤ {g}%）。',
+      proposalSetClaim: '{k} 个站点达到目标覆盖，新增覆盖 {n} 人；至少需要 {l} 个站点。',
+      coverageChange: '{type}覆盖率 {a} → {b}',
+      noSites: '没有可增加覆盖的候选站点。',
+      stoppedEarly: '搜索在时间上限处停止；上界仍然成立。',
+      name: '名称',
+      source: '来源',
+      id: '编号',
+      delete: '删除设施',
+      added: '已添加 {type}：覆盖人口 {delta}（{ms} 毫秒）',
+      moved: '已移动设施：覆盖人口 {delta}（{ms} 毫秒）',
+      removed: '已删除设施：覆盖人口 {delta}（{ms} 毫秒）',
+      undone: '已撤销：覆盖人口 {delta}（{ms} 毫秒）',
+      saved: '情景已保存：{files}',
+      layerAdded: '已从 {file} 添加 {n} 个设施。',
+      needName: '请输入情景名称。',
+      badFile: '只支持 GeoJSON（.geojson/.json）或 CSV（.csv）文件。',
+      loadFailed: '加载失败：{msg}',
+      networkError: '无法连接服务器。',
+      typeCol: '类型',
+      coverageCol: '覆盖率',
+      distance: '步行距离（平均 / P90）',
+      adopt: '提示：在“添加设施”模式下点击建议站点即可采纳。',
+      cellsCollection: '网格覆盖',
+      unitsCollection: '单元覆盖',
+      col_demand: '需求点',
+      col_proposals: '建议站点',
+      col_streets: '街道',
+      none: '–'
+    },
+    en: {
+      title: '15-minute life circle coverage',
+      busy: 'Loading…',
+      export: 'Export',
+      switchLanguage: 'Switch language',
+      summary: 'Summary',
+      population: 'Population',
+      completeness: 'Completeness',
+      fullyServed: 'Fully served',
+      demandSource: 'Demand source',
+      coverageByType: 'Walking coverage by type',
+      mapLayers: 'Map layers',
+      colourBy: 'Colour by',
+      cellsLayer: 'Cells / units',
+      streetsLayer: 'Streets',
+      proposeTitle: 'Propose new sites',
+      type: 'Type',
+      sites: 'Sites',
+      propose: 'Propose',
+      clear: 'Clear',
+      whatIf: 'What-if',
+      editMode: 'Edit mode: drag facilities to move',
+      addFacility: 'Add facility',
+      addingFacility: 'Click the map…',
+      undo: 'Undo',
+      saveScenario: 'Save scenario',
+      editHint: 'Press “Add facility”, then click the map. In edit mode drag a facility to move it, or delete it from its popup.',
+      addHint: 'Click the map to add a “{type}”. Esc to stop.',
+      scenarioName: 'Scenario name',
+      save: 'Save',
+      cancel: 'Cancel',
+      worstUnits: 'Units most in need',
+      dropHint: 'Drop a GeoJSON or CSV file of facilities onto the map to add a layer.',
+      dropHere: 'Drop to add a facility layer',
+      completenessLegend: 'Completeness',
+      fullyServedLegend: 'Share of residents fully served',
+      coverageLegend: '{type} coverage (within {d} m)',
+      noResidents: 'no residents',
+      facilities: 'facilities',
+      covered: 'covered',
+      of: 'of',
+      gap: 'gap',
+      meanDist: 'mean',
+      p90: 'p90',
+      unreachable: 'unreachable',
+      unreachableCol: 'Unreachable',
+      residents: 'residents',
+      unit: 'Unit',
+      cell: 'Cell',
+      proposedSite: 'Proposed site',
+      rank: '#',
+      gain: 'Gain',
+      cumulative: 'Cumulative',
+      coverageAfter: 'Coverage after',
+      proposalClaim: 'Covers {n} more residents; no choice of {k} sites covers more than {u} (gap ≤ {g} %).',
+      proposalSetClaim: '{k} sites reach the target and cover {n} more residents; no fewer than {l} sites can.',
+      coverageChange: '{type} coverage {a} → {b}',
+      noSites: 'No candidate site adds coverage.',
+      stoppedEarly: 'The search stopped at its time limit; the bound still holds.',
+      name: 'Name',
+      source: 'Source',
+      id: 'Id',
+      delete: 'Delete facility',
+      added: 'Added {type}: covered {delta} ({ms} ms)',
+      moved: 'Moved facility: covered {delta} ({ms} ms)',
+      removed: 'Removed facility: covered {delta} ({ms} ms)',
+      undone: 'Undone: covered {delta} ({ms} ms)',
+      saved: 'Scenario saved: {files}',
+      layerAdded: 'Added {n} facilities from {file}.',
+      needName: 'Please give the scenario a name.',
+      badFile: 'Only GeoJSON (.geojson/.json) or CSV (.csv) files can be added.',
+      loadFailed: 'Loading failed: {msg}',
+      networkError: 'Cannot reach the server.',
+      typeCol: 'Type',
+      coverageCol: 'Coverage',
+      distance: 'Walk (mean / p90)',
+      adopt: 'Tip: in “Add facility” mode, click a proposed site to adopt it.',
+      cellsCollection: 'cell coverage',
+      unitsCollection: 'unit coverage',
+      col_demand: 'demand points',
+      col_proposals: 'proposed sites',
+      col_streets: 'streets',
+      none: '–'
+    }
+  };
+
+  // Five classes of a share (0..1), worst first; colour-blind safe (ColorBrewer RdYlBu).
+  var BREAKS = [0.2, 0.4, 0.6, 0.8];
+  var CLASS_COLOURS = ['#d73027', '#fc8d59', '#fee090', '#91bfdb', '#4575b4'];
+  var EMPTY_COLOUR = '#c8ccd0';
+  var TYPE_COLOURS = ['#c2185b', '#6a3d9a', '#e65100', '#1b7837', '#00838f', '#5d4037', '#37474f', '#ad1457', '#827717'];
+  var OSM_ATTRIBUTION = '© OpenStreetMap contributors';
+  var PAGE = 10000;
+
+  var params = new URLSearchParams(location.search);
+  var state = {
+    lang: initialLang(),
+    token: params.get('token') || '',
+    summary: null,
+    types: [],
+    typeIndex: {},
+    colourBy: 'completeness',
+    unitsCollection: 'cells',
+    unitLayers: new Map(),
+    facLayers: {},
+    facVisible: {},
+    facCounts: {},
+    proposal: null,
+    proposalK: 0,
+    addMode: false,
+    editMode: false,
+    editEnabled: false,
+    popupUnit: null,
+    popupLatLng: null,
+    lastMessage: null,
+    addCount: 0
+  };
+  var pending = 0;
+  var map, mainRenderer, streetsRenderer, highlightRenderer, cellsLayer, streetsLayer, tileLayer, proposalLayer, highlightLayer, legend;
+
+  window.lifecircle = { ready: false };
+
+  function initialLang() {
+    var q = new URLSearchParams(location.search).get('lang');
+    if (q === 'zh' || q === 'en') return q;
+    try {
+      var s = window.localStorage.getItem('lifecircle.lang');
+      if (s === 'zh' || s === 'en') return s;
+    } catch (e) { /* storage may be disabled */ }
+    return (navigator.language || '').toLowerCase().indexOf('zh') === 0 ? 'zh' : 'en';
+  }
+
+  function t(key, vars) {
+    var s = DICT[state.lang][key];
+    if (s === undefined) s = DICT.en[key] || key;
+    if (vars) {
+      s = s.replace(/\{(\w+)\}/g, function (m, k) { return vars[k] === undefined ? m : vars[k]; });
+    }
+    return s;
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === undefined || v === null) return;
+        if (k === 'text') e.textContent = v;
+        else if (k === 'class') e.className = v;
+        else if (k === 'style') e.style.cssText = v; // CSSOM, allowed under a strict CSP
+        else if (k.indexOf('on') === 0) e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v);
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  // ---------------------------------------------------------------- formatting
+  function nf(digits) {
+    return new Intl.NumberFormat(state.lang === 'zh' ? 'zh-CN' : 'en-US',
+      { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  }
+  function fmtInt(x) { return isNum(x) ? nf(0).format(Math.round(x)) : t('none'); }
+  function fmtPct(x) { return isNum(x) ? nf(1).format(x * 100) + ' %' : t('none'); }
+  function fmtM(x) { return isNum(x) ? nf(0).format(x) + ' m' : t('none'); }
+  function fmtSigned(x) {
+    if (!isNum(x)) return t('none');
+    var r = Math.round(x);
+    return (r > 0 ? '+' : r < 0 ? '−' : '±') + nf(0).format(Math.abs(r));
+  }
+  function fmtGap(g) {
+    if (!isNum(g)) return t('none');
+    var p = g * 100;
+    return p === 0 ? '0' : String(Number(p.toPrecision(2)));
+  }
+  function isNum(x) { return typeof x === 'number' && isFinite(x); }
+
+  function typeName(ty, lang) {
+    if (!ty) return '';
+    lang = lang || state.lang;
+    var names = ty.names || {};
+    if (lang === 'zh') return ty.name_zh || names.zh || ty.name_en || names.en || ty.id;
+    return ty.name_en || names.en || ty.name_zh || names.zh || ty.id;
+  }
+  function bothNames(ty) {
+    var zh = typeName(ty, 'zh'), en = typeName(ty, 'en');
+    return zh === en ? zh : zh + ' / ' + en;
+  }
+  function typeColour(id) {
+    var i = state.typeIndex[id];
+    return TYPE_COLOURS[(i === undefined ? 0 : i) % TYPE_COLOURS.length];
+  }
+
+  // ---------------------------------------------------------------- requests
+  function setBusy(delta) {
+    pending += delta;
+    document.body.dataset.busy = pending > 0 ? '1' : '0';
+  }
+
+  // sameOrigin keeps a server-given link (e.g. rel=next) on this page's host.
+  function sameOrigin(href) {
+    var u = new URL(href, location.href);
+    return u.pathname + u.search;
+  }
+
+  function api(method, path, body, contentType) {
+    var headers = { 'Accept': 'application/json, application/geo+json' };
+    var opts = { method: method, headers: headers, credentials: 'same-origin' };
+    if (body !== undefined) {
+      if (contentType) {
+        headers['Content-Type'] = contentType;
+        opts.body = body;
+      } else {
+        headers['Content-Type'] = 'application/json';
+        opts.body = JSON.stringify(body);
+      }
+    }
+    if (state.token && method !== 'GET') headers['X-Edit-Token'] = state.token;
+    setBusy(1);
+    return fetch(path, opts).then(function (resp) {
+      return resp.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (!resp.ok) {
+          var msg = data && data.error && data.error.message ? data.error.message : resp.status + ' ' + resp.statusText;
+          var err = new Error(msg);
+          err.status = resp.status;
+          err.code = data && data.error && data.error.code;
+          throw err;
+        }
+        if (data === null) throw new Error(path + ': the server sent no JSON');
+        return data;
+      });
+    }, function () {
+      throw new Error(t('networkError'));
+    }).finally(function () { setBusy(-1); });
+  }
+
+  // fetchAll pages through an OGC API Features collection, handing each
+  // page's features to onPage as it arrives. After the first page it knows
+  // numberMatched and asks for the remaining pages a few at a time (by
+  // offset, on the first page's rel=next link); a server that gives no
+  // count is followed link by link.
+  function fetchAll(collection, onPage, bbox) {
+    var url = 'ogc/collections/' + encodeURIComponent(collection) + '/items?limit=' + PAGE +
+      (bbox ? '&bbox=' + bbox.join(',') : '');
+    var guard = 0;
+    function nextLink(fc) {
+      var next = (fc.links || []).filter(function (l) { return l.rel === 'next'; })[0];
+      return next ? sameOrigin(next.href) : null;
+    }
+    function follow(u) {
+      return api('GET', u).then(function (fc) {
+        var feats = fc.features || [];
+        onPage(feats);
+        var next = nextLink(fc);
+        if (next && feats.length > 0 && ++guard < 1000) return follow(next);
+        return null;
+      });
+    }
+    return api('GET', url).then(function (fc) {
+      var feats = fc.features || [];
+      onPage(feats);
+      var next = nextLink(fc);
+      if (!next || !feats.length) return null;
+      var total = fc.numberMatched, got = feats.length;
+      if (!isNum(total) || total <= got || total / got > 1000) return follow(next);
+      var base = new URL(next, location.href);
+      var urls = [];
+      for (var off = got; off < total; off += got) {
+        base.searchParams.set('offset', String(off));
+        base.searchParams.set('limit', String(got));
+        urls.push(base.pathname + base.search);
+      }
+      var i = 0;
+      function worker() {
+        if (i >= urls.length) return Promise.resolve();
+        var u = urls[i++];
+        return api('GET', u).then(function (page) {
+          onPage(page.features || []);
+          return worker();
+        });
+      }
+      return Promise.all([worker(), worker(), worker()]);
+    });
+  }
+
+  // ---------------------------------------------------------------- messages
+  function showMessage(text, ok) {
+    var box = $('message');
+    $('message-text').textContent = text;
+    box.classList.toggle('ok', !!ok);
+    box.hidden = false;
+    clearTimeout(showMessage.timer);
+    if (ok) showMessage.timer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+  function showError(err) {
+    showMessage(err && err.message ? err.message : String(err), false);
+  }
+
+  // ---------------------------------------------------------------- map
+  function initMap() {
+    map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true, minZoom: 3, maxZoom: 19, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90 });
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+    map.createPane('streets').style.zIndex = 250;
+    map.getPane('streets').style.pointerEvents = 'none';
+    map.createPane('highlight').style.zIndex = 450;
+    map.getPane('highlight').style.pointerEvents = 'none';
+    // One canvas for cells and facilities: stacked canvases would hide the
+    // lower one's clicks.
+    mainRenderer = L.canvas({ padding: 0.3, tolerance: 3 });
+    streetsRenderer = L.canvas({ pane: 'streets', padding: 0.3 });
+    highlightRenderer = L.svg({ pane: 'highlight' });
+    L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
+    legend = L.control({ position: 'bottomleft' });
+    legend.onAdd = function () {
+      var d = L.DomUtil.create('div', 'legend');
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    legend.addTo(map);
+    proposalLayer = L.layerGroup().addTo(map);
+    highlightLayer = L.layerGroup().addTo(map);
+    map.on('click', onMapClick);
+    map.on('zoomend', resizeFacilities);
+  }
+
+  function classOf(v) {
+    if (!isNum(v)) return -1;
+    for (var i = 0; i < BREAKS.length; i++) if (v < BREAKS[i] - 1e-9) return i;
+    return BREAKS.length;
+  }
+
+  function cellValue(p) {
+    if (!p || !(p.population > 0)) return NaN;
+    if (state.colourBy === 'completeness') return p.completeness;
+    if (state.colourBy === 'fully_served') return p.fully_served;
+    return p['coverage_' + state.colourBy];
+  }
+
+  function cellStyle(feature) {
+    var c = classOf(cellValue(feature.properties));
+    return {
+      renderer: mainRenderer,
+      stroke: true,
+      color: '#ffffff',
+      weight: 0.4,
+      opacity: 0.7,
+      fillColor: c < 0 ? EMPTY_COLOUR : CLASS_COLOURS[c],
+      fillOpacity: c < 0 ? 0.25 : 0.62
+    };
+  }
+
+  function unitId(f) {
+    var p = f.properties || {};
+    return String(p.unit_id !== undefined ? p.unit_id : f.id);
+  }
+
+  function recolourAll() {
+    if (!cellsLayer) return;
+    cellsLayer.eachLayer(function (l) { l.setStyle(cellStyle(l.feature)); });
+    renderLegend();
+  }
+
+  function renderLegend() {
+    var d = legend.getContainer();
+    if (!d) return;
+    d.textContent = '';
+    var title;
+    if (state.colourBy === 'completeness') title = t('completenessLegend');
+    else if (state.colourBy === 'fully_served') title = t('fullyServedLegend');
+    else {
+      var ty = state.types[state.typeIndex[state.colourBy]];
+      title = t('coverageLegend', { type: typeName(ty), d: ty ? nf(0).format(ty.threshold_m) : '?' });
+    }
+    d.appendChild(el('h3', { text: title }));
+    for (var i = CLASS_COLOURS.length - 1; i >= 0; i--) {
+      var lo = i === 0 ? 0 : BREAKS[i - 1] * 100, hi = i === BREAKS.length ? 100 : BREAKS[i] * 100;
+      d.appendChild(el('div', { class: 'item' }, [
+        el('span', { class: 'box', style: 'background:' + CLASS_COLOURS[i] + ';opacity:.85' }),
+        lo + '–' + hi + ' %'
+      ]));
+    }
+    d.appendChild(el('div', { class: 'item' }, [
+      el('span', { class: 'box', style: 'background:' + EMPTY_COLOUR + ';opacity:.5' }), t('noResidents')
+    ]));
+    var vis = state.types.filter(function (ty) { return state.facVisible[ty.id]; });
+    if (vis.length || proposalLayer.getLayers().length) d.appendChild(el('div', { class: 'sep' }));
+    vis.forEach(function (ty) {
+      d.appendChild(el('div', { class: 'item' }, [
+        el('span', { class: 'swatch', style: 'background:' + typeColour(ty.id) }), typeName(ty)
+      ]));
+    });
+    if (proposalLayer.getLayers().length) {
+      d.appendChild(el('div', { class: 'item' }, [
+        el('span', { class: 'swatch', style: 'background:#1b1b1b;border-color:#f2c94c' }), t('proposedSite')
+      ]));
+    }
+  }
+
+  // ---------------------------------------------------------------- layers
+  function loadStreets() {
+    if (state.summary.tiles) {
+      tileLayer = L.tileLayer(state.summary.tiles, { maxZoom: 19, attribution: attributionText() }).addTo(map);
+      $('toggle-streets').parentNode.hidden = true;
+      return Promise.resolve();
+    }
+    streetsLayer = L.layerGroup().addTo(map);
+    // One multi-polyline per page: the basemap needs no per-street object.
+    var style = { renderer: streetsRenderer, color: '#7b8189', weight: 0.8, opacity: 0.85, interactive: false, smoothFactor: 1.5 };
+    return fetchAll('streets', function (feats) {
+      var lines = [];
+      feats.forEach(function (f) {
+        var g = f.geometry;
+        if (!g) return;
+        if (g.type === 'LineString') lines.push(toLatLngs(g.coordinates));
+        else if (g.type === 'MultiLineString') g.coordinates.forEach(function (c) { lines.push(toLatLngs(c)); });
+      });
+      if (lines.length) L.polyline(lines, style).addTo(streetsLayer);
+    });
+  }
+
+  function toLatLngs(coords) {
+    var out = new Array(coords.length);
+    for (var i = 0; i < coords.length; i++) out[i] = [coords[i][1], coords[i][0]];
+    return out;
+  }
+
+  function loadCells() {
+    var fresh = L.geoJSON(null, { renderer: mainRenderer, style: cellStyle });
+    // One listener on the group, not one per cell.
+    fresh.on('click', function (e) {
+      var l = e.propagatedFrom || e.layer;
+      if (state.addMode || !l || !l.feature) return; // the map's click handler adds the facility
+      selectUnit(unitId(l.feature), e.latlng);
+    });
+    var index = new Map();
+    return fetchAll(state.unitsCollection, function (feats) {
+      fresh.addData({ type: 'FeatureCollection', features: feats });
+    }).then(function () {
+      mark('cells_fetched');
+      fresh.eachLayer(function (l) { index.set(unitId(l.feature), l); });
+      if (cellsLayer) map.removeLayer(cellsLayer);
+      cellsLayer = fresh;
+      state.unitLayers = index;
+      if ($('toggle-cells').checked) cellsLayer.addTo(map);
+      bringFacilitiesToFront();
+      mark('cells_drawn');
+    });
+  }
+
+  function selectUnit(id, latlng) {
+    var layer = state.unitLayers.get(id);
+    highlightLayer.clearLayers();
+    if (layer) {
+      L.polygon(layer.getLatLngs(), { pane: 'highlight', renderer: highlightRenderer, color: '#111', weight: 2.5, fill: false, interactive: false }).addTo(highlightLayer);
+      if (!latlng) latlng = layer.getBounds().getCenter();
+    }
+    state.popupUnit = id;
+    state.popupLatLng = latlng;
+    return api('GET', 'api/units/' + encodeURIComponent(id)).then(function (u) {
+      if (state.popupUnit !== id || !latlng) return;
+      L.popup({ maxWidth: 420, autoPan: true }).setLatLng(latlng).setContent(unitPopup(u)).openOn(map);
+    }).catch(showError);
+  }
+
+  function unitPopup(u) {
+    var kind = state.summary.units_kind === 'units' ? t('unit') : t('cell');
+    var rows = (u.types || []).map(function (x) {
+      var ty = state.types[state.typeIndex[x.id]];
+      return el('tr', null, [
+        el('td', null, [el('span', { class: 'swatch', style: 'display:inline-block;width:8px;height:8px;border-radius:50%;margin-right:4px;background:' + typeColour(x.id) }), typeName(ty) || x.id]),
+        el('td', { text: fmtPct(x.coverage) }),
+        el('td', { text: fmtM(x.dist_mean_m) + ' / ' + fmtM(x.dist_p90_m) }),
+        el('td', { text: x.unreachable > 0 ? fmtInt(x.unreachable) : '' })
+      ]);
+    });
+    return el('div', null, [
+      el('div', { class: 'popup-title', text: kind + ' ' + (u.name ? u.name + ' (' + u.unit_id + ')' : u.unit_id) }),
+      el('div', { class: 'popup-sub', text: t('population') + ' ' + fmtInt(u.population) + ' · ' + t('completeness') + ' ' + fmtPct(u.completeness) + ' · ' + t('fullyServed') + ' ' + fmtPct(u.fully_served) }),
+      el('table', null, [
+        el('thead', null, [el('tr', null, [
+          el('th', { text: t('typeCol') }), el('th', { text: t('coverageCol') }), el('th', { text: t('distance') }), el('th', { text: t('unreachableCol') })
+        ])]),
+        el('tbody', null, rows)
+      ])
+    ]);
+  }
+
+  function loadFacilities(only) {
+    var ids = only ? [only] : (state.summary.collections && state.summary.collections.facilities) || state.types.map(function (x) { return x.id; });
+    return Promise.all(ids.map(function (id) {
+      var feats = [];
+      return fetchAll(id, function (f) { feats = feats.concat(f); }).then(function () {
+        drawFacilities(id, feats);
+      });
+    })).then(function () { renderToggles(); renderLegend(); });
+  }
+
+  function drawFacilities(id, feats) {
+    if (state.facLayers[id]) map.removeLayer(state.facLayers[id]);
+    var colour = typeColour(id);
+    var draggable = state.editEnabled && state.editMode;
+    var layer = L.geoJSON({ type: 'FeatureCollection', features: feats }, {
+      renderer: mainRenderer,
+      // GeoJSON applies style to every layer, circle markers included.
+      style: function (f) {
+        var g = f && f.geometry && f.geometry.type;
+        if (g === 'Point' || g === 'MultiPoint') return { color: '#ffffff', weight: 1.5, opacity: 1, fillColor: colour, fillOpacity: 1 };
+        return { color: colour, weight: 3, opacity: 0.9, fillColor: colour, fillOpacity: 0.35 };
+      },
+      pointToLayer: function (f, ll) {
+        if (draggable) {
+          return L.marker(ll, {
+            draggable: true, autoPan: true, keyboard: false,
+            icon: L.divIcon({ className: 'fac-icon fac-' + id, html: '', iconSize: [14, 14], iconAnchor: [7, 7] })
+          });
+        }
+        return L.circleMarker(ll, { renderer: mainRenderer, radius: facilityRadius(), color: '#ffffff', weight: 1.5, fillColor: colour, fillOpacity: 1 });
+      },
+      onEachFeature: function (f, l) { bindFacility(id, f, l, colour); }
+    });
+    state.facLayers[id] = layer;
+    state.facCounts[id] = feats.length;
+    if (state.facVisible[id] === undefined) state.facVisible[id] = true;
+    if (state.facVisible[id]) layer.addTo(map);
+  }
+
+  function bindFacility(typeId, f, layer, colour) {
+    if (layer instanceof L.Marker) {
+      var icon = layer.getElement && layer.getElement();
+      layer.on('add', function () { var e = layer.getElement(); if (e) e.style.background = colour; });
+      if (icon) icon.style.background = colour;
+      layer.on('dragend', function () {
+        var ll = layer.getLatLng();
+        scenario({ op: 'move', id: facilityId(f), lon: round6(ll.lng), lat: round6(ll.lat) }).catch(function (err) {
+          showError(err);
+          loadFacilities(typeId);
+        });
+      });
+    }
+    layer.on('click', function (e) {
+      if (state.addMode) return;
+      L.DomEvent.stopPropagation(e);
+      L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(facilityPopup(typeId, f)).openOn(map);
+    });
+  }
+
+  // facilityRadius shrinks the markers when the whole city is in view.
+  function facilityRadius() {
+    var z = map.getZoom();
+    return z >= 15 ? 6 : z >= 13 ? 4.5 : 3.5;
+  }
+
+  function resizeFacilities() {
+    var r = facilityRadius();
+    Object.keys(state.facLayers).forEach(function (id) {
+      state.facLayers[id].eachLayer(function (l) {
+        if (l instanceof L.CircleMarker && l.getRadius() !== r) l.setRadius(r);
+      });
+    });
+  }
+
+  function facilityId(f) {
+    var p = f.properties || {};
+    return String(p.id !== undefined ? p.id : f.id);
+  }
+
+  function facilityPopup(typeId, f) {
+    var p = f.properties || {};
+    var ty = state.types[state.typeIndex[typeId]];
+    var zh = p.type_zh || typeName(ty, 'zh'), en = p.type_en || typeName(ty, 'en');
+    var kids = [
+      el('div', { class: 'popup-title', text: p.name || (state.lang === 'zh' ? zh : en) }),
+      el('div', { class: 'popup-sub', text: zh + ' / ' + en }),
+      el('table', null, [
+        el('tr', null, [el('td', { text: t('id') }), el('td', { text: facilityId(f) })]),
+        p.source ? el('tr', null, [el('td', { text: t('source') }), el('td', { text: p.source })]) : null
+      ])
+    ];
+    if (state.editEnabled) {
+      kids.push(el('div', { class: 'popup-actions' }, [
+        el('button', {
+          type: 'button', class: 'delete-facility', text: t('delete'),
+          onclick: function () {
+            map.closePopup();
+            scenario({ op: 'remove', id: facilityId(f) }).catch(showError);
+          }
+        })
+      ]));
+    }
+    return el('div', null, kids);
+  }
+
+  function bringFacilitiesToFront() {
+    Object.keys(state.facLayers).forEach(function (id) {
+      var l = state.facLayers[id];
+      if (map.hasLayer(l) && l.bringToFront) l.bringToFront();
+    });
+  }
+
+  function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+  // ---------------------------------------------------------------- panel
+  function renderSummary(prev) {
+    var s = state.summary;
+    $('profile-name').textContent = s.profile ? (state.lang === 'zh' ? (s.profile.name_zh || s.profile.name_en) : (s.profile.name_en || s.profile.name_zh)) || s.profile.id || '' : '';
+    $('summary-population').textContent = fmtInt(s.population);
+    $('summary-completeness').textContent = fmtPct(s.completeness);
+    $('summary-fully-served').textContent = isNum(s.fully_served) && s.fully_served > 1 ? fmtInt(s.fully_served) : fmtPct(s.fully_served);
+    $('summary-demand').textContent = demandLabel(s.demand_source);
+    $('summary-demand').title = s.demand_source || '';
+
+    var list = $('coverage-list');
+    list.textContent = '';
+    (s.types || []).forEach(function (ty) {
+      var before = prev && prev[ty.id];
+      var row = el('div', {
+        class: 'cov' + (state.colourBy === ty.id ? ' selected' : ''),
+        id: 'coverage-' + ty.id,
+        'data-covered': String(ty.population_covered),
+        'data-coverage': String(ty.coverage),
+        title: t('colourBy') + ': ' + typeName(ty)
+      }, [
+        el('div', { class: 'cov-head' }, [
+          el('span', { class: 'cov-name' }, [
+            el('span', { class: 'swatch', style: 'display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px;background:' + typeColour(ty.id) }),
+            typeName(ty) + ' ',
+            el('small', { text: typeName(ty, state.lang === 'zh' ? 'en' : 'zh') + ' · ' + nf(0).format(ty.threshold_m) + ' m' })
+          ]),
+          el('span', { class: 'cov-share', text: fmtPct(ty.coverage) })
+        ]),
+        el('div', { class: 'bar' }, [el('span', { style: 'width:' + Math.max(0, Math.min(100, (ty.coverage || 0) * 100)).toFixed(1) + '%;background:' + typeColour(ty.id) })]),
+        el('div', { class: 'cov-figs' }, [
+          el('span', { class: 'cov-covered', text: fmtInt(ty.population_covered) + ' ' + t('of') + ' ' + fmtInt(s.population) + ' ' + t('covered') }),
+          el('span', { text: fmtInt(ty.facilities) + ' ' + t('facilities') + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
+        ])
+      ]);
+      row.addEventListener('click', function () { setColourBy(ty.id); });
+      if (before !== undefined && before !== ty.population_covered) row.classList.add('changed');
+      list.appendChild(row);
+    });
+
+    var worst = $('worst-list');
+    worst.textContent = '';
+    (s.worst_units || []).forEach(function (u) {
+      var li = el('li', { title: String(u.unit_id) }, [el('div', { class: 'w-row' }, [
+        el('span', { class: 'w-name', text: u.name ? u.name + ' (' + u.unit_id + ')' : String(u.unit_id) }),
+        el('span', { class: 'w-figs', text: fmtPct(u.completeness) + ' · ' + fmtInt(u.population) + ' ' + t('residents') })
+      ])]);
+      li.addEventListener('click', function () { zoomToUnit(String(u.unit_id)); });
+      worst.appendChild(li);
+    });
+  }
+
+  function demandLabel(src) {
+    var zh = { population: '人口图层', buildings: '住宅建筑估算', network: '路网采样', 'network sample': '路网采样', sample: '路网采样' };
+    if (!src) return t('none');
+    if (state.lang === 'zh') {
+      var k = String(src).toLowerCase();
+      for (var key in zh) if (k.indexOf(key) >= 0) return zh[key];
+    }
+    return String(src);
+  }
+
+  function zoomToUnit(id) {
+    var layer = state.unitLayers.get(id);
+    if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [40, 40] });
+    selectUnit(id, layer ? layer.getBounds().getCenter() : null);
+  }
+
+  function renderSelects() {
+    var cb = $('colour-by');
+    cb.textContent = '';
+    cb.appendChild(el('option', { value: 'completeness', text: t('completeness') }));
+    cb.appendChild(el('option', { value: 'fully_served', text: t('fullyServed') }));
+    state.types.forEach(function (ty) {
+      cb.appendChild(el('option', { value: ty.id, text: t('coverageCol') + ': ' + typeName(ty) }));
+    });
+    cb.value = state.colourBy;
+    ['propose-type', 'edit-type'].forEach(function (sid) {
+      var s = $(sid), v = s.value;
+      s.textContent = '';
+      state.types.forEach(function (ty) { s.appendChild(el('option', { value: ty.id, text: typeName(ty), title: bothNames(ty) })); });
+      if (v) s.value = v;
+    });
+    var ex = $('export-collection'), ev = ex.value;
+    ex.textContent = '';
+    var cols = [state.unitsCollection].concat((state.summary.collections && state.summary.collections.facilities) || [], ['demand', 'proposals', 'streets']);
+    cols.forEach(function (c) {
+      var ty = state.types[state.typeIndex[c]];
+      var label = ty ? typeName(ty) : t('col_' + c);
+      if (c === state.unitsCollection) label = t(c === 'units' ? 'unitsCollection' : 'cellsCollection');
+      ex.appendChild(el('option', { value: c, text: label + ' (' + c + ')' }));
+    });
+    if (ev) ex.value = ev;
+  }
+
+  function renderToggles() {
+    var box = $('layer-toggles');
+    box.textContent = '';
+    state.types.forEach(function (ty) {
+      if (!state.facLayers[ty.id]) return;
+      var cb = el('input', { type: 'checkbox', id: 'layer-toggle-' + ty.id });
+      cb.checked = !!state.facVisible[ty.id];
+      cb.addEventListener('change', function () {
+        state.facVisible[ty.id] = cb.checked;
+        var l = state.facLayers[ty.id];
+        if (cb.checked) { l.addTo(map); } else { map.removeLayer(l); }
+        renderLegend();
+      });
+      box.appendChild(el('label', { for: 'layer-toggle-' + ty.id }, [
+        cb,
+        el('span', { class: 'swatch', style: 'background:' + typeColour(ty.id) }),
+        el('span', { text: typeName(ty, 'zh') + ' / ' + typeName(ty, 'en') }),
+        el('span', { class: 'count', text: fmtInt(state.facCounts[ty.id]) })
+      ]));
+    });
+  }
+
+  function setColourBy(v) {
+    state.colourBy = v;
+    $('colour-by').value = v;
+    Array.prototype.forEach.call(document.querySelectorAll('.coverage-list .cov'), function (r) {
+      r.classList.toggle('selected', r.id === 'coverage-' + v);
+    });
+    recolourAll();
+  }
+
+  function attributionText() {
+    var a = state.summary && state.summary.attribution ? String(state.summary.attribution) : '';
+    if (/openstreetmap/i.test(a)) return a;
+    return a ? OSM_ATTRIBUTION + ' · ' + a : OSM_ATTRIBUTION;
+  }
+
+  // ---------------------------------------------------------------- proposals
+  function propose() {
+    var type = $('propose-type').value;
+    var k = parseInt($('propose-k').value, 10);
+    if (!(k >= 1)) { showMessage(t('sites') + ' ≥ 1', false); return Promise.resolve(); }
+    var btn = $('propose-button');
+    btn.disabled = true;
+    $('proposal-result').textContent = t('busy');
+    return api('POST', 'api/propose', { type: type, k: k }).then(function (res) {
+      state.proposal = res;
+      state.proposalK = k;
+      state.proposalType = type;
+      drawProposal();
+    }).catch(function (err) {
+      $('proposal-result').textContent = '';
+      showError(err);
+    }).finally(function () { btn.disabled = false; });
+  }
+
+  function drawProposal() {
+    var res = state.proposal;
+    var out = $('proposal-result');
+    out.textContent = '';
+    proposalLayer.clearLayers();
+    if (!res) { renderLegend(); return; }
+    var sites = res.sites || [];
+    var claim;
+    if (!sites.length) claim = t('noSites');
+    else if (/^set/.test(String(res.mode))) {
+      claim = t('proposalSetClaim', { k: sites.length, n: fmtInt(res.objective), l: fmtInt(res.lower_bound) });
+    } else {
+      claim = t('proposalClaim', { n: fmtInt(res.objective), k: state.proposalK, u: fmtInt(res.upper_bound), g: fmtGap(res.gap) });
+    }
+    out.appendChild(el('div', { class: 'claim', text: claim }));
+    if (res.stopped_early) out.appendChild(el('div', { class: 'hint', text: t('stoppedEarly') }));
+    (res.coverage || []).forEach(function (c) {
+      var ty = state.types[state.typeIndex[c.type]];
+      out.appendChild(el('div', { class: 'hint', text: t('coverageChange', { type: typeName(ty) || c.type, a: fmtPct(c.coverage_before), b: fmtPct(c.coverage_after) }) }));
+    });
+    if (!sites.length) { renderLegend(); return; }
+    var body = el('tbody');
+    sites.forEach(function (s) {
+      var ll = L.latLng(s.lat, s.lon);
+      var m = L.marker(ll, {
+        icon: L.divIcon({ className: '', html: '<div class="site-icon">' + Number(s.rank) + '</div>', iconSize: [24, 24], iconAnchor: [12, 12] }),
+        title: t('proposedSite') + ' ' + s.rank,
+        riseOnHover: true
+      });
+      m.on('click', function () {
+        if (state.addMode) { addFacility(ll); return; }
+        L.popup().setLatLng(ll).setContent(sitePopup(s)).openOn(map);
+      });
+      m.addTo(proposalLayer);
+      var tr = el('tr', { class: 'site' }, [
+        el('td', { text: String(s.rank) }),
+        el('td', { text: fmtSigned(s.gain) }),
+        el('td', { text: fmtInt(s.cumulative_covered) }),
+        el('td', { text: fmtPct(s.coverage_after) })
+      ]);
+      tr.addEventListener('click', function () { map.setView(ll, Math.max(map.getZoom(), 15)); m.fire('click'); });
+      body.appendChild(tr);
+    });
+    out.appendChild(el('table', null, [
+      el('thead', null, [el('tr', null, [
+        el('th', { text: t('rank') }), el('th', { text: t('gain') }), el('th', { text: t('cumulative') }), el('th', { text: t('coverageAfter') })
+      ])]),
+      body
+    ]));
+    if (state.editEnabled) out.appendChild(el('div', { class: 'hint', text: t('adopt') }));
+    renderLegend();
+  }
+
+  function sitePopup(s) {
+    var units = (s.units || []).slice(0, 5).map(function (u) {
+      return typeof u === 'object' ? (u.unit || u.unit_id || u.id) + ' ' + fmtSigned(u.gain) : String(u);
+    });
+    return el('div', null, [
+      el('div', { class: 'popup-title', text: t('proposedSite') + ' ' + s.rank }),
+      el('table', null, [
+        el('tr', null, [el('td', { text: t('gain') }), el('td', { text: fmtSigned(s.gain) + ' ' + t('residents') })]),
+        el('tr', null, [el('td', { text: t('cumulative') }), el('td', { text: fmtInt(s.cumulative_covered) })]),
+        el('tr', null, [el('td', { text: t('coverageAfter') }), el('td', { text: fmtPct(s.coverage_after) })]),
+        units.length ? el('tr', null, [el('td', { text: t('unit') }), el('td', { text: units.join(', ') })]) : null
+      ]),
+      el('div', { class: 'popup-sub', text: Number(s.lon).toFixed(6) + ', ' + Number(s.lat).toFixed(6) })
+    ]);
+  }
+
+  // ---------------------------------------------------------------- what-if
+  function coveredByType() {
+    var m = {};
+    ((state.summary && state.summary.types) || []).forEach(function (ty) { m[ty.id] = ty.population_covered; });
+    return m;
+  }
+
+  function scenario(body) {
+    var before = coveredByType();
+    return api('POST', 'api/scenario', body).then(function (res) {
+      applyScenario(res, before, body);
+      return res;
+    });
+  }
+
+  function applyScenario(res, before, body) {
+    if (res.summary) {
+      state.summary = res.summary;
+      renderSummary(before);
+    }
+    recolourUnits(res.changed_units);
+    var edit = res.edit || {};
+    var type = edit.type || body.type;
+    var delta = 0;
+    var after = coveredByType();
+    Object.keys(after).forEach(function (k) { if (isNum(before[k]) && isNum(after[k])) delta += after[k] - before[k]; });
+    var key = { add: 'added', move: 'moved', remove: 'removed', undo: 'undone' }[body.op] || 'added';
+    showMessage(t(key, { type: typeName(state.types[state.typeIndex[type]]) || type || '', delta: fmtSigned(delta), ms: isNum(res.elapsed_ms) ? nf(1).format(res.elapsed_ms) : '?' }), true);
+    if (state.popupUnit && (res.changed_units || []).some(function (p) { return String(p.unit_id) === state.popupUnit; }) && map._popup && map._popup.isOpen()) {
+      selectUnit(state.popupUnit, state.popupLatLng);
+    }
+    return loadFacilities(type && state.facLayers[type] !== undefined ? type : undefined);
+  }
+
+  // recolourUnits updates the cells whose figures changed, in place.
+  function recolourUnits(units) {
+    (units || []).forEach(function (p) {
+      var l = state.unitLayers.get(String(p.unit_id));
+      if (!l) return;
+      l.feature.properties = Object.assign({}, l.feature.properties, p);
+      l.setStyle(cellStyle(l.feature));
+    });
+  }
+
+  function addFacility(latlng) {
+    var type = $('edit-type').value;
+    state.addCount++;
+    var ty = state.types[state.typeIndex[type]];
+    return scenario({
+      op: 'add', type: type, lon: round6(latlng.lng), lat: round6(latlng.lat),
+      name: typeName(ty) + ' (what-if ' + state.addCount + ')'
+    }).catch(showError);
+  }
+
+  function setAddMode(on) {
+    state.addMode = on;
+    $('map').classList.toggle('adding', on);
+    var b = $('edit-add-button');
+    b.classList.toggle('active', on);
+    b.textContent = on ? t('addingFacility') : t('addFacility');
+    var ty = state.types[state.typeIndex[$('edit-type').value]];
+    $('edit-status').textContent = on ? t('addHint', { type: typeName(ty) }) : t('editHint');
+    if (on) map.closePopup();
+  }
+
+  function onMapClick(e) {
+    if (state.addMode) addFacility(e.latlng);
+  }
+
+  function setEditMode(on) {
+    state.editMode = on;
+    $('edit-mode').checked = on;
+    Object.keys(state.facLayers).forEach(function (id) {
+      var feats = [];
+      state.facLayers[id].eachLayer(function (l) { feats.push(l.feature); });
+      drawFacilities(id, feats);
+    });
+  }
+
+  function saveScenario() {
+    var name = $('save-name').value.trim();
+    if (!name) { showMessage(t('needName'), false); return Promise.resolve(); }
+    return api('POST', 'api/scenario/save', { name: name }).then(function (res) {
+      $('save-dialog').hidden = true;
+      var files = (res.saved || []).map(function (x) { return typeof x === 'string' ? x : x.path || x.name || JSON.stringify(x); });
+      showMessage(t('saved', { files: files.join(', ') || name }), true);
+    }).catch(showError);
+  }
+
+  // ---------------------------------------------------------------- file drop
+  function initDrop() {
+    var overlay = $('drop-overlay');
+    var depth = 0;
+    function hasFiles(e) {
+      var types = e.dataTransfer && e.dataTransfer.types;
+      return types && Array.prototype.indexOf.call(types, 'Files') >= 0;
+    }
+    // Never let the browser navigate to a dropped file.
+    window.addEventListener('dragover', function (e) { e.preventDefault(); });
+    window.addEventListener('drop', function (e) { e.preventDefault(); });
+    var target = $('map');
+    target.addEventListener('dragenter', function (e) {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      overlay.hidden = false;
+    });
+    target.addEventListener('dragleave', function () {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) overlay.hidden = true;
+    });
+    target.addEventListener('dragover', function (e) {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    });
+    target.addEventListener('drop', function (e) {
+      e.preventDefault();
+      depth = 0;
+      overlay.hidden = true;
+      var files = e.dataTransfer && e.dataTransfer.files;
+      if (!files || !files.length) return;
+      Array.prototype.reduce.call(files, function (p, f) {
+        return p.then(function () { return uploadLayer(f); });
+      }, Promise.resolve());
+    });
+  }
+
+  function uploadLayer(file) {
+    var name = file.name || 'layer';
+    var ext = name.toLowerCase().split('.').pop();
+    var ct = { geojson: 'application/geo+json', json: 'application/geo+json', csv: 'text/csv' }[ext];
+    if (!ct) { showMessage(name + ': ' + t('badFile'), false); return Promise.resolve(); }
+    var before = coveredByType();
+    return api('POST', 'api/layer?name=' + encodeURIComponent(name), file, ct).then(function (res) {
+      if (res.summary) {
+        state.summary = res.summary;
+        renderSummary(before);
+      }
+      recolourUnits(res.changed_units);
+      showMessage(t('layerAdded', { n: fmtInt(res.added), file: name }), true);
+      // A server that does not list the changed units: reload them all.
+      return Promise.all([loadFacilities(), res.changed_units ? null : loadCells()]);
+    }).then(function () {
+      renderLegend();
+    }).catch(function (err) {
+      showMessage(err.message.indexOf(name) >= 0 ? err.message : name + ': ' + err.message, false);
+    });
+  }
+
+  // ---------------------------------------------------------------- language
+  function applyLang() {
+    document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (e) {
+      e.textContent = t(e.getAttribute('data-i18n'));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n-title]'), function (e) {
+      e.title = t(e.getAttribute('data-i18n-title'));
+    });
+    $('lang-switch').textContent = state.lang === 'zh' ? 'English' : '中文';
+    document.title = 'lifecircle · ' + t('title');
+    if (!state.summary) return;
+    renderSummary();
+    renderSelects();
+    renderToggles();
+    renderLegend();
+    drawProposal();
+    setAddMode(state.addMode);
+    if (map) map.closePopup();
+  }
+
+  function switchLang() {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    try { window.localStorage.setItem('lifecircle.lang', state.lang); } catch (e) { /* ignore */ }
+    applyLang();
+  }
+
+  // ---------------------------------------------------------------- wiring
+  function wire() {
+    $('lang-switch').addEventListener('click', switchLang);
+    $('message-close').addEventListener('click', function () { $('message').hidden = true; });
+    $('colour-by').addEventListener('change', function (e) { setColourBy(e.target.value); });
+    $('toggle-cells').addEventListener('change', function (e) {
+      if (!cellsLayer) return;
+      if (e.target.checked) { cellsLayer.addTo(map); bringFacilitiesToFront(); } else map.removeLayer(cellsLayer);
+    });
+    $('toggle-streets').addEventListener('change', function (e) {
+      if (!streetsLayer) return;
+      if (e.target.checked) streetsLayer.addTo(map); else map.removeLayer(streetsLayer);
+    });
+    $('propose-button').addEventListener('click', propose);
+    $('proposal-clear').addEventListener('click', function () {
+      state.proposal = null;
+      drawProposal();
+    });
+    $('edit-add-button').addEventListener('click', function () { setAddMode(!state.addMode); });
+    $('edit-type').addEventListener('change', function () { setAddMode(state.addMode); });
+    $('edit-mode').addEventListener('change', function (e) { setEditMode(e.target.checked); });
+    $('undo-button').addEventListener('click', function () { scenario({ op: 'undo' }).catch(showError); });
+    $('save-button').addEventListener('click', function () {
+      var d = $('save-dialog');
+      d.hidden = !d.hidden;
+      if (!d.hidden) {
+        $('save-name').value = $('save-name').value || 'scenario-' + new Date().toISOString().slice(0, 10);
+        $('save-name').focus();
+      }
+    });
+    $('save-confirm').addEventListener('click', saveScenario);
+    $('save-cancel').addEventListener('click', function () { $('save-dialog').hidden = true; });
+    $('save-name').addEventListener('keydown', function (e) { if (e.key === 'Enter') saveScenario(); });
+    $('export-button').addEventListener('click', function () {
+      var c = $('export-collection').value || state.unitsCollection;
+      var a = el('a', { href: 'api/export/' + encodeURIComponent(c), download: c + '.geojson' });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && state.addMode) setAddMode(false);
+    });
+  }
+
+  // mark records when a step of the first render finished, in ms since
+  // navigation started (window.lifecircle.timings).
+  function mark(name) {
+    window.lifecircle.timings = window.lifecircle.timings || {};
+    window.lifecircle.timings[name] = Math.round(performance.now());
+  }
+
+  function nextFrame() {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(resolve, 0); });
+    });
+  }
+
+  function start() {
+    applyLang();
+    wire();
+    initMap();
+    initDrop();
+    setBusy(1);
+    api('GET', 'api/summary').then(function (s) {
+      mark('summary');
+      state.summary = s;
+      state.types = s.types || [];
+      state.types.forEach(function (ty, i) { state.typeIndex[ty.id] = i; });
+      state.unitsCollection = (s.collections && s.collections.units) || (s.units_kind === 'units' ? 'units' : 'cells');
+      state.editEnabled = !!s.edit_enabled || !!state.token;
+      $('edit-card').hidden = !state.editEnabled;
+      map.attributionControl.addAttribution(attributionText());
+      var b = s.bounds;
+      if (b && b.length === 4 && b.every(isNum)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [10, 10] });
+      else map.setView([0, 0], 3);
+      renderSummary();
+      renderSelects();
+      renderLegend();
+      return Promise.all([
+        loadStreets().then(function () { mark('streets'); }),
+        loadCells(),
+        loadFacilities().then(function () { mark('facilities'); })
+      ]);
+    }).then(function () {
+      bringFacilitiesToFront();
+      renderLegend();
+      return nextFrame();
+    }).then(function () {
+      mark('ready');
+      window.lifecircle.ready = true;
+    }).catch(function (err) {
+      showMessage(t('loadFailed', { msg: err.message }), false);
+      window.lifecircle.error = err.message;
+    }).finally(function () {
+      setBusy(-1);
+    });
+    // Hooks for the browser test and for the console.
+    window.lifecircle.map = map;
+    window.lifecircle.facilityLayer = function (id) { return state.facLayers[id]; };
+    window.lifecircle.cellCount = function () { return state.unitLayers.size; };
+    window.lifecircle.bounds = function () {
+      var b = state.summary && state.summary.bounds;
+      return b ? [[b[1], b[0]], [b[3], b[2]]] : null;
+    };
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
