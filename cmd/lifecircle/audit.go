@@ -139,36 +139,47 @@ type study struct {
 	adminSpec string
 }
 
-// load reads every input an audit needs.
-func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
+// checked validates the resolved inputs shared by every verb that reads
+// a study (the bundled sample resolved to its file), and returns them
+// with the coordinate system and the profile.
+func (a *auditFlags) checked() (data.Project, data.CoordSystem, *planner.Profile, error) {
 	pr := a.p
 	if pr.Sample && (pr.OSM != "" || pr.Network != "") {
-		return nil, usagef("--sample uses the bundled extract; do not give --osm or --network with it")
+		return pr, 0, nil, usagef("--sample uses the bundled extract; do not give --osm or --network with it")
 	}
 	if pr.Sample {
 		path, err := sample.OSMFile()
 		if err != nil {
-			return nil, err
+			return pr, 0, nil, err
 		}
 		pr.OSM = path
 	}
 	if pr.OSM == "" && pr.Network == "" {
-		return nil, usagef("no street network: give --osm FILE.osm.pbf, --network LINES.geojson, -c lifecircle.yaml, or --sample to try the bundled sample")
+		return pr, 0, nil, usagef("no street network: give --osm FILE.osm.pbf, --network LINES.geojson, -c lifecircle.yaml, or --sample to try the bundled sample")
 	}
 	if pr.OSM != "" && pr.Network != "" {
-		return nil, usagef("give either --osm or --network, not both")
+		return pr, 0, nil, usagef("give either --osm or --network, not both")
 	}
 	if !(pr.Cell >= 10 && pr.Cell <= 10000) {
-		return nil, usagef("--cell must be between 10 and 10000 metres, not %v", pr.Cell)
+		return pr, 0, nil, usagef("--cell must be between 10 and 10000 metres, not %v", pr.Cell)
 	}
 	if !(pr.MaxSnap > 0) || !(pr.MaxDistance > 0) || !(pr.FloorArea > 0) || !(pr.TotalPopulation >= 0) {
-		return nil, usagef("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
+		return pr, 0, nil, usagef("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
 	}
 	cs, err := data.ParseCoordSystem(pr.Coords)
 	if err != nil {
-		return nil, usagef("--coords: %v", err)
+		return pr, 0, nil, usagef("--coords: %v", err)
 	}
 	prof, err := planner.LoadProfile(pr.Profile)
+	if err != nil {
+		return pr, 0, nil, err
+	}
+	return pr, cs, prof, nil
+}
+
+// load reads every input an audit needs.
+func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
+	pr, cs, prof, err := a.checked()
 	if err != nil {
 		return nil, err
 	}

@@ -167,34 +167,7 @@ func countLayerFeatures(ls []postgis.Layer) int {
 // estimate: the database keeps the raw layers, so every audit from it
 // computes what a file-based audit computes.
 func readImport(ctx context.Context, a *auditFlags, layers []string, name string, p *progress) (*postgis.Project, error) {
-	pr := a.p
-	if pr.Sample && (pr.OSM != "" || pr.Network != "") {
-		return nil, usagef("--sample uses the bundled extract; do not give --osm or --network with it")
-	}
-	if pr.Sample {
-		path, err := sample.OSMFile()
-		if err != nil {
-			return nil, err
-		}
-		pr.OSM = path
-	}
-	if pr.OSM == "" && pr.Network == "" {
-		return nil, usagef("no street network: give --osm FILE.osm.pbf, --network LINES.geojson, -c lifecircle.yaml, or --sample")
-	}
-	if pr.OSM != "" && pr.Network != "" {
-		return nil, usagef("give either --osm or --network, not both")
-	}
-	if !(pr.Cell >= 10 && pr.Cell <= 10000) {
-		return nil, usagef("--cell must be between 10 and 10000 metres, not %v", pr.Cell)
-	}
-	if !(pr.MaxSnap > 0) || !(pr.MaxDistance > 0) || !(pr.FloorArea > 0) || !(pr.TotalPopulation >= 0) {
-		return nil, usagef("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
-	}
-	cs, err := data.ParseCoordSystem(pr.Coords)
-	if err != nil {
-		return nil, usagef("--coords: %v", err)
-	}
-	prof, err := planner.LoadProfile(pr.Profile)
+	pr, cs, prof, err := a.checked()
 	if err != nil {
 		return nil, err
 	}
