@@ -78,38 +78,8 @@ func num(x float64, decimals int) any {
 
 func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
 	g := NewGeoJSONWriter(w)
-	types := in.Profile.Types
 	for u, unit := range in.Units {
-		r := res.Units[u]
-		props := Props{
-			{"unit_id", unit.ID},
-		}
-		if unit.Name != "" {
-			props = append(props, Prop{"name", unit.Name})
-		}
-		if unit.Parent != "" {
-			props = append(props, Prop{"parent", unit.Parent})
-		}
-		if unit.Level != "" {
-			props = append(props, Prop{"level", unit.Level})
-		}
-		props = append(props, Prop{"population", num(r.Population, 1)})
-		for ti, t := range types {
-			cov := 0.0
-			if r.Population > 0 {
-				cov = r.Covered[ti] / r.Population
-			}
-			props = append(props,
-				Prop{"covered_" + t.ID, num(r.Covered[ti], 1)},
-				Prop{"coverage_" + t.ID, num(cov, 4)},
-				Prop{"gap_" + t.ID, num(r.Population-r.Covered[ti], 1)},
-				Prop{"unreachable_" + t.ID, num(r.Unreachable[ti], 1)},
-				Prop{"dist_" + t.ID + "_mean", num(r.DistMean[ti], 1)},
-				Prop{"dist_" + t.ID + "_p90", num(r.DistP90[ti], 1)},
-			)
-		}
-		props = append(props, Prop{"completeness", num(r.Completeness, 4)}, Prop{"fully_served", num(r.FullyServed, 4)})
-		if err := g.Write(unit.ID, unit.Geometry, props); err != nil {
+		if err := g.Write(unit.ID, unit.Geometry, UnitProps(in, res, u)); err != nil {
 			return err
 		}
 	}
@@ -119,13 +89,7 @@ func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) er
 func writeFacilities(w io.Writer, in planner.AuditInput) error {
 	g := NewGeoJSONWriter(w)
 	for _, f := range in.Facilities {
-		t, _ := in.Profile.Type(f.Type)
-		props := Props{{"id", f.ID}, {"type", f.Type}}
-		if t != nil {
-			props = append(props, Prop{"type_zh", t.Names.Zh}, Prop{"type_en", t.Names.En})
-		}
-		props = append(props, Prop{"name", f.Name}, Prop{"source", f.Source})
-		if err := g.Write(nil, f.Geometry, props); err != nil {
+		if err := g.Write(nil, f.Geometry, FacilityProps(in.Profile, f)); err != nil {
 			return err
 		}
 	}
@@ -134,20 +98,9 @@ func writeFacilities(w io.Writer, in planner.AuditInput) error {
 
 func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
 	g := NewGeoJSONWriter(w)
-	d := in.Demand
-	types := in.Profile.Types
-	props := make(Props, 0, 4+2*len(types))
-	for i, p := range d.Points {
-		props = props[:0]
-		props = append(props, Prop{"id", d.IDs[i]}, Prop{"population", num(d.Pop[i], 2)})
-		if in.Assign != nil && in.Assign[i] >= 0 {
-			props = append(props, Prop{"unit_id", in.Units[in.Assign[i]].ID})
-		} else {
-			props = append(props, Prop{"unit_id", nil})
-		}
-		for ti, t := range types {
-			props = append(props, Prop{"dist_" + t.ID, num(res.Dist[ti][i], 1)})
-		}
+	props := make(Props, 0, 4+len(in.Profile.Types))
+	for i, p := range in.Demand.Points {
+		props = DemandProps(props[:0], in, res, i)
 		if err := g.Write(nil, p, props); err != nil {
 			return err
 		}
