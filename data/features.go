@@ -31,6 +31,13 @@ func UnitProps(in planner.AuditInput, res *planner.AuditResult, u int) Props {
 	if unit.Level != "" {
 		props = append(props, Prop{"level", unit.Level})
 	}
+	return appendUnitFigures(props, types, r, nil)
+}
+
+// appendUnitFigures appends a unit's population, its figures per amenity
+// type (with what extra adds for each type, when not nil), completeness
+// and fully_served, as UnitProps documents them.
+func appendUnitFigures(props Props, types []planner.AmenityType, r planner.UnitResult, extra func(props Props, ti int) Props) Props {
 	props = append(props, Prop{"population", num(r.Population, 1)})
 	for ti, t := range types {
 		cov := 0.0
@@ -45,6 +52,9 @@ func UnitProps(in planner.AuditInput, res *planner.AuditResult, u int) Props {
 			Prop{"dist_" + t.ID + "_mean", num(r.DistMean[ti], 1)},
 			Prop{"dist_" + t.ID + "_p90", num(r.DistP90[ti], 1)},
 		)
+		if extra != nil {
+			props = extra(props, ti)
+		}
 	}
 	return append(props, Prop{"completeness", num(r.Completeness, 4)}, Prop{"fully_served", num(r.FullyServed, 4)})
 }

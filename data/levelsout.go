@@ -80,23 +80,9 @@ func LevelUnitProps(in planner.AuditInput, res *planner.AuditResult, k, u int) P
 	} else if unit.Parent != "" {
 		props = append(props, Prop{"parent", unit.Parent})
 	}
-	props = append(props, Prop{"population", num(r.Population, 1)})
-	for ti, t := range types {
-		cov := 0.0
-		if r.Population > 0 {
-			cov = r.Covered[ti] / r.Population
-		}
-		props = append(props,
-			Prop{"covered_" + t.ID, num(r.Covered[ti], 1)},
-			Prop{"coverage_" + t.ID, num(cov, 4)},
-			Prop{"gap_" + t.ID, num(r.Population-r.Covered[ti], 1)},
-			Prop{"unreachable_" + t.ID, num(r.Unreachable[ti], 1)},
-			Prop{"dist_" + t.ID + "_mean", num(r.DistMean[ti], 1)},
-			Prop{"dist_" + t.ID + "_p90", num(r.DistP90[ti], 1)},
-			Prop{"facilities_" + t.ID, lr.Facilities[u][ti]},
-		)
-	}
-	return append(props, Prop{"completeness", num(r.Completeness, 4)}, Prop{"fully_served", num(r.FullyServed, 4)})
+	return appendUnitFigures(props, types, r, func(props Props, ti int) Props {
+		return append(props, Prop{"facilities_" + types[ti].ID, lr.Facilities[u][ti]})
+	})
 }
 
 func writeLevelUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult, k int) error {
