@@ -13,180 +13,31 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/sample"
 	"github.com/lifecircle/lifecircle/data/synth"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/web/browsertest"
 	"github.com/paulmach/orb"
 )
 
-// chromiumPath returns the browser to drive: $LIFECIRCLE_CHROMIUM or
-// /usr/bin/chromium. With none, the test fails on CI (CI=true) and is
-// skipped elsewhere.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("LIFECIRCLE_CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
+// newBrowserWatch returns a Watch that allows the page requests to the
+// test server at host (host:port) and inline data: and blob: URLs.
+func newBrowserWatch(host string) *browsertest.Watch {
+	return &browsertest.Watch{
+		Scope: "the test server (" + host + ")",
+		Allow: func(u *url.URL) bool {
+			return u.Scheme == "data" || u.Scheme == "blob" ||
+				(u.Scheme == "http" || u.Scheme == "https") && u.Host == host
+		},
 	}
-	if _, err := exec.LookPath(p); err != nil {
-		msg := fmt.Sprintf("no Chromium at %s (%v): install Debian's chromium or set LIFECIRCLE_CHROMIUM", p, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
-// artifactDir is where screenshots go: $LIFECIRCLE_ARTIFACTS, else
-// <repo>/test-artifacts.
-func browserArtifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("LIFECIRCLE_ARTIFACTS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := wd
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Fatalf("no go.mod above %s", wd)
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("artifacts: %v", err)
-	}
-	return dir
-}
-
-// browserWatch records what the page does that the test forbids: console
-// errors, uncaught exceptions, error log entries and requests to other
-// hosts.
-type browserWatch struct {
-	host string // host:port of the test server
-
-	mu        sync.Mutex
-	errors    []string
-	foreign   []string
-	requests  int
-	allowFail func(url string) bool // error log entries of deliberate bad requests
-}
-
-func (w *browserWatch) listen(ev any) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range ev.Args {
-				if len(a.Value) > 0 {
-					parts = append(parts, string(a.Value))
-				} else {
-					parts = append(parts, a.Description)
-				}
-			}
-			w.errors = append(w.errors, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		msg := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			msg += " " + d.Exception.Description
-		}
-		w.errors = append(w.errors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, msg))
-	case *log.EventEntryAdded:
-		e := ev.Entry
-		if e.Level == log.EntryLevelError && !(w.allowFail != nil && w.allowFail(e.URL)) {
-			w.errors = append(w.errors, fmt.Sprintf("log %s: %s (%s)", e.Source, e.Text, e.URL))
-		}
-	case *network.EventRequestWillBeSent:
-		w.requests++
-		u, err := url.Parse(ev.Request.URL)
-		switch {
-		case err != nil:
-			w.foreign = append(w.foreign, ev.Request.URL)
-		case u.Scheme == "data" || u.Scheme == "blob":
-			// inline data, not a network request
-		case (u.Scheme == "http" || u.Scheme == "https") && u.Host == w.host:
-		default:
-			w.foreign = append(w.foreign, ev.Request.URL)
-		}
-	}
-}
-
-func (w *browserWatch) check(t *testing.T) {
-	t.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.errors {
-		t.Errorf("page error: %s", e)
-	}
-	for _, u := range w.foreign {
-		t.Errorf("request to another host than the server (%s): %s", w.host, u)
-	}
-	if w.requests == 0 {
-		t.Errorf("saw no network request at all: the watcher is not working")
-	}
-}
-
-// newBrowser starts headless Chromium with a fresh profile and returns a
-// tab context whose events feed w.
-func newBrowser(t *testing.T, w *browserWatch) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the test may run as root in a container
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Leaflet removes closed popups on a timer: keep timers running at
-		// full speed in the headless, never-focused window.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("no-proxy-server", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.WindowSize(1440, 1000),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(acancel)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(w.listen), chromedp.WithLogf(t.Logf))
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil { // start the browser with no deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
 }
 
 // step runs actions with a deadline and fails the test with what on error.
@@ -211,21 +62,10 @@ func browserFailureShot(t *testing.T, ctx context.Context) {
 		t.Logf("no failure screenshot: %v", err)
 		return
 	}
-	path := filepath.Join(browserArtifactDir(t), "failure.png")
+	path := filepath.Join(browsertest.ArtifactDir(t), "failure.png")
 	if err := os.WriteFile(path, shot, 0o644); err == nil {
 		t.Logf("failure screenshot: %s", path)
 	}
-}
-
-func browserEval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
 }
 
 // waitIdle waits until the page has rendered and no request is in flight.
@@ -298,7 +138,7 @@ type browserProposal struct {
 // clickAt clicks the map at a lon/lat after centring the map there.
 func browserClickAt(t *testing.T, ctx context.Context, lon, lat float64) {
 	t.Helper()
-	xy := browserEval[[]float64](t, ctx, fmt.Sprintf(`(() => {
+	xy := browsertest.Eval[[]float64](t, ctx, fmt.Sprintf(`(() => {
 		const m = window.lifecircle.map;
 		m.setView([%[2]g, %[1]g], 16, {animate: false});
 		const p = m.latLngToContainerPoint([%[2]g, %[1]g]);
@@ -315,12 +155,12 @@ func browserClickAt(t *testing.T, ctx context.Context, lon, lat float64) {
 
 func browserCovered(t *testing.T, ctx context.Context, typ string) (float64, string) {
 	t.Helper()
-	raw := browserEval[string](t, ctx, fmt.Sprintf(`document.getElementById("coverage-%s").dataset.covered`, typ))
+	raw := browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.getElementById("coverage-%s").dataset.covered`, typ))
 	v, err := strconv.ParseFloat(raw, 64)
 	if err != nil {
 		t.Fatalf("#coverage-%s data-covered = %q: %v", typ, raw, err)
 	}
-	text := browserEval[string](t, ctx, fmt.Sprintf(`document.querySelector("#coverage-%s .cov-covered").textContent`, typ))
+	text := browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.querySelector("#coverage-%s .cov-covered").textContent`, typ))
 	return v, text
 }
 
@@ -330,11 +170,11 @@ func browserCovered(t *testing.T, ctx context.Context, typ string) (float64, str
 // sees the covered population change, undoes it, shows a dropped file's
 // error, switches language and saves a screenshot (map.png).
 func TestBrowserMap(t *testing.T) {
-	chromiumPath(t)
+	browsertest.Chromium(t)
 	srv := browserStudyServer(t, false)
 	u, _ := url.Parse(srv.URL)
-	w := &browserWatch{host: u.Host}
-	ctx := newBrowser(t, w)
+	w := newBrowserWatch(u.Host)
+	ctx := browsertest.New(t, w, 1440, 1000)
 
 	start := time.Now()
 	browserStep(t, ctx, "load /", chromedp.Navigate(srv.URL+"/"))
@@ -360,7 +200,7 @@ func TestBrowserMap(t *testing.T) {
 	}
 	t.Logf("working type %s (uncovered %.0f of %.0f)", typ, worst, sum.Population)
 
-	pop := browserEval[string](t, ctx, `document.getElementById("summary-population").textContent`)
+	pop := browsertest.Eval[string](t, ctx, `document.getElementById("summary-population").textContent`)
 	if strings.TrimSpace(pop) == "" || pop == "–" {
 		t.Errorf("#summary-population = %q, want the population", pop)
 	}
@@ -368,15 +208,15 @@ func TestBrowserMap(t *testing.T) {
 	// Toggle a facility layer off and on.
 	toggle := "#layer-toggle-" + typ
 	shown := `(id) => window.lifecircle.map.hasLayer(window.lifecircle.facilityLayer(id))`
-	if !browserEval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
+	if !browsertest.Eval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
 		t.Fatalf("facility layer %s is not on the map after load", typ)
 	}
 	browserStep(t, ctx, "toggle layer off", chromedp.Click(chromedp.CSS(toggle)))
-	if browserEval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
+	if browsertest.Eval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
 		t.Errorf("facility layer %s still shown after unticking %s", typ, toggle)
 	}
 	browserStep(t, ctx, "toggle layer on", chromedp.Click(chromedp.CSS(toggle)))
-	if !browserEval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
+	if !browsertest.Eval[bool](t, ctx, fmt.Sprintf(`(%s)(%q)`, shown, typ)) {
 		t.Errorf("facility layer %s not shown after ticking %s again", typ, toggle)
 	}
 
@@ -388,15 +228,15 @@ func TestBrowserMap(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#proposal-result tr.site").length > 0 && document.body.dataset.busy === "0"`,
 			chromedp.WithPollingTimeout(60*time.Second)),
 	)
-	nsites := browserEval[int](t, ctx, `document.querySelectorAll("#proposal-result tr.site").length`)
-	claim := browserEval[string](t, ctx, `document.querySelector("#proposal-result .claim").textContent`)
+	nsites := browsertest.Eval[int](t, ctx, `document.querySelectorAll("#proposal-result tr.site").length`)
+	claim := browsertest.Eval[string](t, ctx, `document.querySelector("#proposal-result .claim").textContent`)
 	if nsites < 1 || nsites > 3 {
 		t.Errorf("proposal shows %d sites, want 1..3", nsites)
 	}
 	if !strings.Contains(claim, "no choice of 3 sites covers more than") {
 		t.Errorf("proposal claim = %q, want the bound", claim)
 	}
-	markers := browserEval[int](t, ctx, `document.querySelectorAll(".site-icon").length`)
+	markers := browsertest.Eval[int](t, ctx, `document.querySelectorAll(".site-icon").length`)
 	if markers != nsites {
 		t.Errorf("%d numbered site markers on the map, want %d", markers, nsites)
 	}
@@ -430,7 +270,7 @@ func TestBrowserMap(t *testing.T) {
 	if afterText == beforeText {
 		t.Errorf("#coverage-%s text unchanged (%q) after the what-if", typ, afterText)
 	}
-	msg := browserEval[string](t, ctx, `document.getElementById("message").hidden ? "" : document.getElementById("message-text").textContent`)
+	msg := browsertest.Eval[string](t, ctx, `document.getElementById("message").hidden ? "" : document.getElementById("message-text").textContent`)
 	if !strings.Contains(msg, "Added") {
 		t.Errorf("message after adding = %q, want the added note", msg)
 	}
@@ -453,7 +293,7 @@ func TestBrowserMap(t *testing.T) {
 		browserStep(t, ctx, "wait for "+prefix, chromedp.Poll[chromedp.Void](
 			fmt.Sprintf(`!document.getElementById("message").hidden && document.getElementById("message-text").textContent.startsWith(%q) && document.body.dataset.busy === "0"`, prefix),
 			chromedp.WithPollingTimeout(30*time.Second)))
-		return browserEval[string](t, ctx, `document.getElementById("message-text").textContent`)
+		return browsertest.Eval[string](t, ctx, `document.getElementById("message-text").textContent`)
 	}
 	// The type to drag: one with point facilities (playgrounds may all be areas).
 	ptype := ""
@@ -485,7 +325,7 @@ func TestBrowserMap(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`void window.lifecircle.map.fitBounds(window.lifecircle.bounds(), {animate: false})`),
 		chromedp.Click(chromedp.CSS("#edit-mode")),
 		chromedp.Poll[chromedp.Void](marker+` !== null`, chromedp.WithPollingTimeout(10*time.Second)))
-	xy := browserEval[[]float64](t, ctx, `(() => { const r = `+marker+`.getBoundingClientRect(); return [r.left + r.width/2, r.top + r.height/2]; })()`)
+	xy := browsertest.Eval[[]float64](t, ctx, `(() => { const r = `+marker+`.getBoundingClientRect(); return [r.left + r.width/2, r.top + r.height/2]; })()`)
 	browserStep(t, ctx, "drag a facility", chromedp.DragAndDropXY(xy[0], xy[1], xy[0]+40, xy[1]+30, 8))
 	t.Logf("drag: %s", waitMsg("Moved"))
 	browserStep(t, ctx, "undo the move", chromedp.Click(chromedp.CSS("#undo-button")))
@@ -514,17 +354,15 @@ func TestBrowserMap(t *testing.T) {
 	browserStep(t, ctx, "worst unit", chromedp.Click(chromedp.CSS("#worst-list li")),
 		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll(".leaflet-popup-content")).some(p => p.textContent.includes("Walk (mean / p90)"))`,
 			chromedp.WithPollingTimeout(30*time.Second)))
-	popup := browserEval[string](t, ctx, `Array.from(document.querySelectorAll(".leaflet-popup-content")).map(p => p.textContent).find(s => s.includes("Walk (mean / p90)"))`)
-	worstID := browserEval[string](t, ctx, `document.querySelector("#worst-list li").title`)
+	popup := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll(".leaflet-popup-content")).map(p => p.textContent).find(s => s.includes("Walk (mean / p90)"))`)
+	worstID := browsertest.Eval[string](t, ctx, `document.querySelector("#worst-list li").title`)
 	if !strings.Contains(popup, "Population") || !strings.Contains(popup, worstID) {
 		t.Errorf("unit popup = %q, want its population and walking distances", popup)
 	}
 
 	// A dropped file the server refuses: its message is shown in the page.
-	w.mu.Lock()
-	w.allowFail = func(u string) bool { return strings.Contains(u, "/api/layer") }
-	w.mu.Unlock()
-	browserEval[bool](t, ctx, `(() => {
+	w.AllowFailures(func(u string) bool { return strings.Contains(u, "/api/layer") })
+	browsertest.Eval[bool](t, ctx, `(() => {
 		const dt = new DataTransfer();
 		dt.items.add(new File(["lon,lat\nnot-a-number,60.17\n"], "broken.csv", {type: "text/csv"}));
 		document.getElementById("map").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
@@ -533,7 +371,7 @@ func TestBrowserMap(t *testing.T) {
 	browserStep(t, ctx, "drop error shown", chromedp.Poll[chromedp.Void](
 		`!document.getElementById("message").hidden && document.getElementById("message").classList.contains("ok") === false && document.body.dataset.busy === "0"`,
 		chromedp.WithPollingTimeout(30*time.Second)))
-	dropMsg := browserEval[string](t, ctx, `document.getElementById("message-text").textContent`)
+	dropMsg := browsertest.Eval[string](t, ctx, `document.getElementById("message-text").textContent`)
 	if !strings.Contains(dropMsg, "broken.csv") || len(dropMsg) < len("broken.csv")+5 {
 		t.Errorf("message after dropping a broken CSV = %q, want the server's error about broken.csv", dropMsg)
 	}
@@ -543,7 +381,7 @@ func TestBrowserMap(t *testing.T) {
 	// type's facility count and covered population follow.
 	countOf := func(id string) int {
 		t.Helper()
-		n, err := strconv.Atoi(browserEval[string](t, ctx, fmt.Sprintf(`document.querySelector("label[for=layer-toggle-%s] .count").textContent.replace(/[^0-9]/g, "")`, id)))
+		n, err := strconv.Atoi(browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.querySelector("label[for=layer-toggle-%s] .count").textContent.replace(/[^0-9]/g, "")`, id)))
 		if err != nil {
 			t.Fatalf("facility count of %s: %v", id, err)
 		}
@@ -551,7 +389,7 @@ func TestBrowserMap(t *testing.T) {
 	}
 	nbefore := countOf(ptype)
 	csv := fmt.Sprintf("id,type,name,lon,lat\\ndrop1,%s,Dropped site,%.6f,%.6f\\n", ptype, site.Lon, site.Lat)
-	browserEval[bool](t, ctx, `(() => {
+	browsertest.Eval[bool](t, ctx, `(() => {
 		const dt = new DataTransfer();
 		dt.items.add(new File(["`+csv+`"], "good.csv", {type: "text/csv"}));
 		document.getElementById("map").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
@@ -564,13 +402,13 @@ func TestBrowserMap(t *testing.T) {
 	}
 
 	// Switch language: a label changes.
-	enLabel := browserEval[string](t, ctx, `document.getElementById("propose-button").textContent`)
+	enLabel := browsertest.Eval[string](t, ctx, `document.getElementById("propose-button").textContent`)
 	browserStep(t, ctx, "switch language", chromedp.Click(chromedp.CSS("#lang-switch")))
-	zhLabel := browserEval[string](t, ctx, `document.getElementById("propose-button").textContent`)
+	zhLabel := browsertest.Eval[string](t, ctx, `document.getElementById("propose-button").textContent`)
 	if zhLabel == enLabel {
 		t.Errorf("#propose-button says %q in both languages", zhLabel)
 	}
-	if lang := browserEval[string](t, ctx, `document.documentElement.lang`); !strings.HasPrefix(lang, "zh") {
+	if lang := browsertest.Eval[string](t, ctx, `document.documentElement.lang`); !strings.HasPrefix(lang, "zh") {
 		t.Errorf("html lang after switching = %q, want zh", lang)
 	}
 
@@ -587,13 +425,13 @@ func TestBrowserMap(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	path := filepath.Join(browserArtifactDir(t), "map.png")
+	path := filepath.Join(browsertest.ArtifactDir(t), "map.png")
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	t.Logf("screenshot: %s", path)
 
-	w.check(t)
+	w.Check(t)
 }
 
 // TestBrowserBigCity measures load to idle of the map page with about
@@ -603,11 +441,11 @@ func TestBrowserBigCity(t *testing.T) {
 	if os.Getenv("LIFECIRCLE_BIG") == "" {
 		t.Skip("set LIFECIRCLE_BIG=1 to measure the map page with ~20,000 cells")
 	}
-	chromiumPath(t)
+	browsertest.Chromium(t)
 	srv := browserStudyServer(t, true)
 	u, _ := url.Parse(srv.URL)
-	w := &browserWatch{host: u.Host}
-	ctx := newBrowser(t, w)
+	w := newBrowserWatch(u.Host)
+	ctx := browsertest.New(t, w, 1440, 1000)
 
 	var sum browserSummary
 	browserAPI(t, "GET", srv.URL+"/api/summary", nil, &sum)
@@ -621,8 +459,8 @@ func TestBrowserBigCity(t *testing.T) {
 		browserStep(t, ctx, "load /", chromedp.Navigate(srv.URL+"/"))
 		browserWaitIdle(t, ctx, "first render")
 		elapsed := time.Since(start)
-		drawn := browserEval[int](t, ctx, `window.lifecircle.cellCount()`)
-		steps := browserEval[string](t, ctx, `JSON.stringify(window.lifecircle.timings)`)
+		drawn := browsertest.Eval[int](t, ctx, `window.lifecircle.cellCount()`)
+		steps := browsertest.Eval[string](t, ctx, `JSON.stringify(window.lifecircle.timings)`)
 		t.Logf("run %d: %d cells (%d drawn): load to idle %v; page steps (ms since navigation): %s", run, first.NumberMatched, drawn, elapsed.Round(time.Millisecond), steps)
 		if drawn != first.NumberMatched {
 			t.Errorf("page drew %d cells, the server has %d", drawn, first.NumberMatched)
@@ -630,9 +468,9 @@ func TestBrowserBigCity(t *testing.T) {
 	}
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err == nil {
-		os.WriteFile(filepath.Join(browserArtifactDir(t), "map-big.png"), shot, 0o644)
+		os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), "map-big.png"), shot, 0o644)
 	}
-	w.check(t)
+	w.Check(t)
 }
 
 // browserStudyServer starts the real server over httptest with a study

@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,93 +14,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/web/browsertest"
 )
-
-// reportChromium returns the browser: $LIFECIRCLE_CHROMIUM or
-// /usr/bin/chromium; missing, the test fails on CI and is skipped elsewhere.
-func reportChromium(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("LIFECIRCLE_CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(p); err != nil {
-		msg := fmt.Sprintf("no Chromium at %s (%v): install Debian's chromium or set LIFECIRCLE_CHROMIUM", p, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
-// reportArtifacts is $LIFECIRCLE_ARTIFACTS, else <repo>/test-artifacts.
-func reportArtifacts(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("LIFECIRCLE_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// chromiumFlags are the flags of every Chromium run: no network of its own,
-// no sandbox (tests may run as root).
-var chromiumFlags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"}
-
-// pageWatch records console errors, exceptions, error log entries and
-// every request that is not a file: or data: URL.
-type pageWatch struct {
-	mu       sync.Mutex
-	errors   []string
-	network  []string
-	requests int
-}
-
-func (w *pageWatch) listen(ev any) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range ev.Args {
-				parts = append(parts, string(a.Value)+a.Description)
-			}
-			w.errors = append(w.errors, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		msg := d.Text
-		if d.Exception != nil {
-			msg += " " + d.Exception.Description
-		}
-		w.errors = append(w.errors, fmt.Sprintf("exception at line %d: %s", d.LineNumber+1, msg))
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
-			w.errors = append(w.errors, fmt.Sprintf("log %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
-		}
-	case *network.EventRequestWillBeSent:
-		w.requests++
-		u, err := url.Parse(ev.Request.URL)
-		if err != nil || (u.Scheme != "file" && u.Scheme != "data") {
-			w.network = append(w.network, ev.Request.URL)
-		}
-	}
-}
 
 // TestReportInChromium writes the example project's report (two unit
 // levels, rules that break) and opens it from disk in headless Chromium:
@@ -110,7 +29,7 @@ func (w *pageWatch) listen(ev any) {
 // `chromium --headless --print-to-pdf` prints it to a PDF of exactly one
 // page per section.
 func TestReportInChromium(t *testing.T) {
-	bin := reportChromium(t)
+	bin := browsertest.Chromium(t)
 	root := repoRoot(t)
 	out := filepath.Join(t.TempDir(), "audit")
 	_, stderr, code := runCLI(t, "audit", "--quiet", "-c", filepath.Join(root, "examples", "district", "lifecircle.yaml"), "--out", out)
@@ -143,22 +62,12 @@ func TestReportInChromium(t *testing.T) {
 	}
 
 	// The page in a browser.
-	w := &pageWatch{}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-proxy-server", true),
-		chromedp.Flag("lang", "en-US"), chromedp.WindowSize(1000, 1300), chromedp.UserDataDir(t.TempDir()),
+	w := &browsertest.Watch{
+		Scope:    "the report file (the report must load nothing)",
+		Allow:    func(u *url.URL) bool { return u.Scheme == "file" || u.Scheme == "data" },
+		Warnings: true,
 	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(w.listen), chromedp.WithLogf(t.Logf))
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.New(t, w, 1000, 1300)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, c := context.WithTimeout(ctx, 60*time.Second)
@@ -169,13 +78,7 @@ func TestReportInChromium(t *testing.T) {
 	}
 	eval := func(expr string) string {
 		t.Helper()
-		sctx, c := context.WithTimeout(ctx, 60*time.Second)
-		defer c()
-		v, err := chromedp.Run(sctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
+		return browsertest.Eval[string](t, ctx, expr)
 	}
 	fileURL := (&url.URL{Scheme: "file", Path: report}).String()
 	do("open report.html", chromedp.Navigate(fileURL))
@@ -222,29 +125,19 @@ func TestReportInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	arts := reportArtifacts(t)
+	arts := browsertest.ArtifactDir(t)
 	for name, b := range map[string][]byte{"report.png": png, "report_full.jpg": shot} {
 		if err := os.WriteFile(filepath.Join(arts, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Logf("screenshots: %s", filepath.Join(arts, "report.png"))
-	w.mu.Lock()
-	for _, e := range w.errors {
-		t.Errorf("page error: %s", e)
-	}
-	for _, u := range w.network {
-		t.Errorf("network request: %s (the report must load nothing)", u)
-	}
-	if w.requests == 0 {
-		t.Error("saw no request at all (not even the file): the watcher is not working")
-	}
-	w.mu.Unlock()
+	w.Check(t)
 
 	// Print to PDF with the browser's own command line.
 	pdf := filepath.Join(arts, "report.pdf")
 	os.Remove(pdf)
-	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+t.TempDir(), "--no-pdf-header-footer",
+	args := append(append([]string{}, browsertest.Flags...), "--user-data-dir="+t.TempDir(), "--no-pdf-header-footer",
 		"--print-to-pdf="+pdf, fileURL)
 	pctx, pcancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer pcancel()
