@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/paulmach/orb"
 )
@@ -428,7 +429,7 @@ func oneLine(s string) string {
 // hints shared by the format readers.
 const (
 	hintCorrupt  = "re-download or re-export the extract"
-	hintNotOSM   = "pass an OpenStreetMap extract (.osm.pbf, .osm, .osm.gz or .osm.bz2)"
+	hintNotOSM   = "give an OpenStreetMap extract (.osm.pbf, .osm, .osm.gz or .osm.bz2)"
 	hintNoFormat = "rename it to .osm.pbf, .osm, .osm.gz or .osm.bz2 if it is one"
 )
 
@@ -442,6 +443,8 @@ func statSource(path string) (os.FileInfo, error) {
 			e.Msg, e.Hint = "file not found", "check the path"
 		case errors.Is(err, fs.ErrPermission):
 			e.Msg, e.Hint = "permission denied", "check the file's permissions"
+		case errors.Is(err, syscall.ENAMETOOLONG):
+			e.Msg, e.Hint = fmt.Sprintf("file name too long (%d characters)", len(path)), "check the path"
 		default:
 			e.Msg = oneLine(err.Error())
 		}

@@ -47,6 +47,9 @@ func openSource(path string) (*source, error) {
 	}
 	head = head[:n]
 	format := sniff(head)
+	if kind := binaryKind(head); format == formatUnknown && kind != "" {
+		return nil, &ReadError{Path: path, Msg: "not an OSM file (it is " + kind + ")", Hint: hintNotOSM}
+	}
 	if format == formatUnknown {
 		format = formatByName(path)
 		if format == formatUnknown {
@@ -79,6 +82,23 @@ func sniff(head []byte) int {
 		return formatXML
 	}
 	return formatUnknown
+}
+
+// binaryKind names common non-OSM binary formats by their magic bytes,
+// or returns "".
+func binaryKind(head []byte) string {
+	for _, m := range []struct{ magic, kind string }{
+		{"\x89PNG\r\n\x1a\n", "a PNG image"},
+		{"\xff\xd8\xff", "a JPEG image"},
+		{"%PDF", "a PDF document"},
+		{"PK\x03\x04", "a ZIP archive"},
+		{"SQLite format 3\x00", "an SQLite database"},
+	} {
+		if bytes.HasPrefix(head, []byte(m.magic)) {
+			return m.kind
+		}
+	}
+	return ""
 }
 
 // formatByName recognises the file format from its extension.
