@@ -227,9 +227,9 @@ func parseNumber(s, what string, delim rune) (float64, error) {
 	if err != nil {
 		var ne *strconv.NumError
 		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return 0, fmt.Errorf("%s %q is out of range", what, s)
+			return 0, fmt.Errorf("%s %q is out of range — fix or remove the row", what, s)
 		}
-		return 0, fmt.Errorf("%s %q is not a number", what, s)
+		return 0, fmt.Errorf("%s %q is not a number — fix or remove the row", what, s)
 	}
 	return v, nil
 }

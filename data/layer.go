@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +11,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -190,7 +194,7 @@ func ReadLines(path string) ([]orb.LineString, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":
 	default:
-		return nil, fmt.Errorf("%s: a network file must be GeoJSON (.geojson) with LineString features", path)
+		return nil, fmt.Errorf("%s: a network file must be GeoJSON (.geojson) with LineString features — convert it (e.g. ogr2ogr -f GeoJSON -t_srs EPSG:4326 lines.geojson %s) or use --osm", path, filepath.Base(path))
 	}
 	l, err := ReadLayer(path, ReadOptions{Allow: Lines, skipIDs: true})
 	if err != nil {
@@ -208,12 +212,82 @@ func ReadLines(path string) ([]orb.LineString, error) {
 	return lines, nil
 }
 
+// CheckSwapped returns an error naming path when the layer lies outside
+// area (the study area, e.g. the walk network's bound, grown by about
+// 2 km) but inside it with longitude and latitude exchanged: the
+// coordinates are in range either way, so only the area tells that the
+// columns are swapped. Each feature counts by its first position; the
+// error needs at least 90 % of them outside and swapped inside.
+func CheckSwapped(path string, l *Layer, area orb.Bound) error {
+	const pad = 0.02 // degrees, ≈ 2 km of latitude
+	area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+	n, swapped := 0, 0
+	var first *Feature
+	for i := range l.Features {
+		p, ok := firstPosition(l.Features[i].Geometry)
+		if !ok {
+			continue
+		}
+		n++
+		if area.Contains(p) {
+			continue
+		}
+		if area.Contains(orb.Point{p[1], p[0]}) {
+			swapped++
+			if first == nil {
+				first = &l.Features[i]
+			}
+		}
+	}
+	if n == 0 || swapped*10 < n*9 {
+		return nil
+	}
+	p, _ := firstPosition(first.Geometry)
+	return fmt.Errorf("%s: %d of %d features lie outside the study area (lon %s..%s, lat %s..%s) but inside it with longitude and latitude exchanged — lon/lat look swapped (%s is at %s, %s): swap the columns, longitude (x) first",
+		path, swapped, n, fmtNum(round4(area.Min[0]+pad)), fmtNum(round4(area.Max[0]-pad)), fmtNum(round4(area.Min[1]+pad)), fmtNum(round4(area.Max[1]-pad)),
+		featureRef("feature", first.Index, first.ID, propString(first.Properties, "name")), fmtNum(p[0]), fmtNum(p[1]))
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// firstPosition returns the first position of g.
+func firstPosition(g orb.Geometry) (orb.Point, bool) {
+	switch g := g.(type) {
+	case orb.Point:
+		return g, true
+	case orb.MultiPoint:
+		if len(g) > 0 {
+			return g[0], true
+		}
+	case orb.LineString:
+		if len(g) > 0 {
+			return g[0], true
+		}
+	case orb.MultiLineString:
+		if len(g) > 0 && len(g[0]) > 0 {
+			return g[0][0], true
+		}
+	case orb.Polygon:
+		if len(g) > 0 && len(g[0]) > 0 {
+			return g[0][0], true
+		}
+	case orb.MultiPolygon:
+		if len(g) > 0 && len(g[0]) > 0 && len(g[0][0]) > 0 {
+			return g[0][0][0], true
+		}
+	}
+	return orb.Point{}, false
+}
+
 // readInput reads a whole input file, turning the usual mistakes into
 // errors a user can act on.
 func readInput(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, notFoundError(path)
+	}
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		return nil, fmt.Errorf("%s: file name too long (%d characters) — check the path", path, len(path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %w", err)
@@ -228,7 +302,32 @@ func readInput(path string) ([]byte, error) {
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
 		return nil, fmt.Errorf("%s: file is empty — export the layer again (GeoJSON features, or CSV with a header row and lon,lat columns)", path)
 	}
+	if kind := binaryKind(data); kind != "" {
+		return nil, fmt.Errorf("%s: this is %s, not a GeoJSON or CSV layer — export the layer as GeoJSON or as CSV with lon,lat columns (e.g. ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson %s)",
+			path, kind, filepath.Base(path))
+	}
 	return data, nil
+}
+
+// binaryKind names the binary formats that users hand over instead of a
+// layer (by their magic bytes), or returns "".
+func binaryKind(data []byte) string {
+	for _, m := range []struct{ magic, kind string }{
+		{"\x89PNG\r\n\x1a\n", "a PNG image"},
+		{"\xff\xd8\xff", "a JPEG image"},
+		{"GIF8", "a GIF image"},
+		{"%PDF", "a PDF document"},
+		{"PK\x03\x04", "a ZIP archive (an .xlsx workbook or a zipped shapefile?)"},
+		{"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"},
+		{"SQLite format 3\x00", "an SQLite database (a GeoPackage?)"},
+		{"\x00\x00\x27\x0a", "an ESRI shapefile (.shp)"},
+		{"\x1f\x8b", "a gzip-compressed file"},
+	} {
+		if bytes.HasPrefix(data, []byte(m.magic)) {
+			return m.kind
+		}
+	}
+	return ""
 }
 
 // notFoundError is a missing input file; it matches fs.ErrNotExist
@@ -294,7 +393,7 @@ func checkPosition(p orb.Point) error {
 		return nil
 	}
 	if !latOK && math.Abs(lat) <= 180 && math.Abs(lon) <= 90 {
-		return fmt.Errorf("latitude %s is outside -90..90 but (%s, %s) fits the other way round — lon/lat look swapped: put longitude (x) first",
+		return fmt.Errorf("latitude %s is outside -90..90 but (%s, %s) fits the other way round — lon/lat look swapped: swap them, longitude (x) first",
 			fmtNum(lat), fmtNum(lon), fmtNum(lat))
 	}
 	if !latOK {
@@ -317,7 +416,7 @@ func checkLine(ls orb.LineString) error {
 		return err
 	}
 	if len(ls) < 2 {
-		return fmt.Errorf("line has %d point(s); a LineString needs at least 2", len(ls))
+		return fmt.Errorf("line has %d point(s); a LineString needs at least 2 — add a point or remove the feature", len(ls))
 	}
 	return nil
 }
@@ -331,13 +430,64 @@ func checkPolygon(pg orb.Polygon) error {
 			return err
 		}
 		if len(r) < 4 {
-			return fmt.Errorf("ring %d has %d point(s); a polygon ring needs at least 4, the last repeating the first", i, len(r))
+			return fmt.Errorf("ring %d has %d point(s); a polygon ring needs at least 4, the last repeating the first — add the missing corners or remove the feature", i, len(r))
 		}
 		if r[0] != r[len(r)-1] {
 			return fmt.Errorf("ring %d is not closed (first and last points differ) — close the ring by repeating its first point at the end", i)
 		}
+		if j, k, ok := ringCrossing(r); ok {
+			at := r[j]
+			return fmt.Errorf("ring %d crosses itself (its edges %d and %d cross, near %s, %s): its inside is undefined — fix the geometry (QGIS: Fix Geometries; PostGIS: ST_MakeValid) and export it again",
+				i, j, k, fmtNum(at[0]), fmtNum(at[1]))
+		}
 	}
 	return nil
+}
+
+// ringCrossing finds two edges of a closed ring that cross at a point
+// inside both (a bow-tie), and returns their indexes (edge j runs from
+// r[j] to r[j+1]). Edges that only touch or overlap are not reported: rings
+// that touch themselves at a vertex are common in real data and harmless
+// here. Edges are swept in order of their smallest longitude, so a ring
+// of n edges costs O(n log n) plus the pairs whose x ranges overlap.
+func ringCrossing(r orb.Ring) (int, int, bool) {
+	n := len(r) - 1 // edges
+	if n < 4 {
+		return 0, 0, false
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	minX := func(i int) float64 { return math.Min(r[i][0], r[i+1][0]) }
+	maxX := func(i int) float64 { return math.Max(r[i][0], r[i+1][0]) }
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(minX(a), minX(b)) })
+	for a, i := range order {
+		hi := maxX(i)
+		for _, j := range order[a+1:] {
+			if minX(j) > hi {
+				break
+			}
+			if d := i - j; d == 1 || d == -1 || d == n-1 || d == 1-n {
+				continue // neighbours share a vertex
+			}
+			if segmentsCross(r[i], r[i+1], r[j], r[j+1]) {
+				return min(i, j), max(i, j), true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// segmentsCross reports whether segments ab and cd cross at a point that
+// is strictly inside both.
+func segmentsCross(a, b, c, d orb.Point) bool {
+	orient := func(p, q, r orb.Point) float64 {
+		return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0])
+	}
+	d1, d2 := orient(c, d, a), orient(c, d, b)
+	d3, d4 := orient(a, b, c), orient(a, b, d)
+	return (d1 > 0 && d2 < 0 || d1 < 0 && d2 > 0) && (d3 > 0 && d4 < 0 || d3 < 0 && d4 > 0)
 }
 
 // checkGeometry validates every coordinate and the structure of g.
@@ -442,7 +592,7 @@ func finishIDs(path string, feats []Feature, fromFile []bool, names []string, o 
 			if fromFile[i] != fromFile[j] {
 				hint = " (one of them had no id and was numbered by its position; give it an id)"
 			}
-			return fmt.Errorf("%s: %s and %s both have id %q — ids must be unique%s",
+			return fmt.Errorf("%s: %s and %s both have id %q — ids must be unique: give each feature its own id%s",
 				path, featureRef("feature", first.Index, "", names[j]), featureRef("feature", f.Index, "", names[i]), f.ID, hint)
 		}
 		seen[f.ID] = i
@@ -466,6 +616,9 @@ type gjFeature struct {
 }
 
 const utf8FixGeoJSON = "re-save it as UTF-8 (QGIS: Export → Save Features As, Encoding UTF-8)"
+
+// exportGeoJSON is the fix for files that are JSON but not GeoJSON.
+const exportGeoJSON = "export the layer as GeoJSON (QGIS: Export → Save Features As → GeoJSON; ogr2ogr -f GeoJSON)"
 
 // readGeoJSON parses a FeatureCollection, a single Feature or a bare
 // geometry. Features are decoded one at a time from a token stream so that
@@ -501,7 +654,7 @@ func (r *gjReader) parse() error {
 		return r.jsonError(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("%s: not GeoJSON: expected a JSON object (a FeatureCollection, Feature or geometry)", r.path)
+		return fmt.Errorf("%s: not GeoJSON: expected a JSON object (a FeatureCollection, Feature or geometry) — %s", r.path, exportGeoJSON)
 	}
 	var (
 		typ         string
@@ -525,7 +678,7 @@ func (r *gjReader) parse() error {
 				continue // "features": null
 			}
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
-				return fmt.Errorf("%s: \"features\" is not an array", r.path)
+				return fmt.Errorf("%s: \"features\" is not an array — it must be a list of Feature objects; %s", r.path, exportGeoJSON)
 			}
 			hasFeatures = true
 			for i := 0; dec.More(); i++ {
@@ -573,7 +726,7 @@ func (r *gjReader) parse() error {
 	switch typ {
 	case "FeatureCollection":
 		if !hasFeatures {
-			return fmt.Errorf("%s: FeatureCollection has no \"features\" array", r.path)
+			return fmt.Errorf("%s: FeatureCollection has no \"features\" array — %s", r.path, exportGeoJSON)
 		}
 		return nil
 	case "Feature":
@@ -594,9 +747,9 @@ func (r *gjReader) parse() error {
 		f := gjFeature{Type: "Feature", Geometry: &gjGeometry{Type: typ, Coordinates: members["coordinates"]}}
 		return r.addFeature(0, &f)
 	case "":
-		return fmt.Errorf("%s: not GeoJSON: the top-level object has no \"type\" (want FeatureCollection, Feature or a geometry)", r.path)
+		return fmt.Errorf("%s: not GeoJSON: the top-level object has no \"type\" (want FeatureCollection, Feature or a geometry) — %s", r.path, exportGeoJSON)
 	}
-	return fmt.Errorf("%s: not GeoJSON: unknown type %q (want FeatureCollection, Feature or a geometry)", r.path, typ)
+	return fmt.Errorf("%s: not GeoJSON: unknown type %q (want FeatureCollection, Feature or a geometry) — %s", r.path, typ, exportGeoJSON)
 }
 
 // checkCRS accepts a missing/null crs and names of WGS84 lon/lat
@@ -660,7 +813,7 @@ func (r *gjReader) addFeature(i int, f *gjFeature) error {
 		return fmt.Errorf("%s: %s: %v", r.path, ref(), err)
 	}
 	if k := kindOf(g); k&r.o.Allow == 0 {
-		return fmt.Errorf("%s: %s is a %s, but this layer accepts only %s", r.path, ref(), g.GeoJSONType(), r.o.Allow)
+		return fmt.Errorf("%s: %s is a %s, but this layer accepts only %s — remove the feature, or give a layer of %s only", r.path, ref(), g.GeoJSONType(), r.o.Allow, r.o.Allow)
 	}
 	if err := checkGeometry(g); err != nil {
 		return fmt.Errorf("%s: %s: %v", r.path, ref(), err)
@@ -825,6 +978,10 @@ func positions(c [][]float64) ([]orb.Point, error) {
 // describeJSONError turns decoding errors into plain words.
 func describeJSONError(err error) string {
 	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Type.Kind() == reflect.Float64 && strings.HasPrefix(te.Value, "number") {
+		// A number too large for float64, such as 1e400.
+		return fmt.Sprintf("%s is out of range (not a finite number) — fix or remove it", te.Value)
+	}
 	if errors.As(err, &te) {
 		field := te.Field
 		if field == "" {
@@ -852,14 +1009,14 @@ func jsonKind(goType string) string {
 // jsonError reports a syntax error with its line and column in the file.
 func (r *gjReader) jsonError(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%s: invalid JSON: the file ends too early (truncated?)", r.path)
+		return fmt.Errorf("%s: invalid JSON: the file ends too early (truncated?) — copy or export the whole file again", r.path)
 	}
 	// The decoder's offsets are relative to its buffer; re-check the whole
 	// input to get an absolute position.
 	var se *json.SyntaxError
 	if e := json.Unmarshal(r.data, new(json.RawMessage)); errors.As(e, &se) {
 		line, col := lineCol(r.data, se.Offset)
-		return fmt.Errorf("%s: invalid JSON at line %d, column %d: %v", r.path, line, col, se)
+		return fmt.Errorf("%s: invalid JSON at line %d, column %d: %v — fix the file there, or export the layer again", r.path, line, col, se)
 	}
 	return fmt.Errorf("%s: invalid GeoJSON: %s", r.path, describeJSONError(err))
 }

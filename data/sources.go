@@ -237,7 +237,7 @@ func ReadPopulationLayer(path string, cs CoordSystem) ([]planner.PopFeature, err
 	for _, f := range l.Features {
 		p, ok := propNumber(f.Properties, "population", "pop", "人口")
 		if !ok {
-			return nil, fmt.Errorf("%s: %s has no numeric `population` property — each feature needs the number of residents it stands for",
+			return nil, fmt.Errorf("%s: %s has no numeric `population` property — each feature needs the number of residents it stands for: add a population property (or column)",
 				path, featureLabel(f))
 		}
 		out = append(out, planner.PopFeature{ID: f.ID, Geometry: f.Geometry, Population: p})

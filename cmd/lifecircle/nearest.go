@@ -121,6 +121,9 @@ Example:
 	if err != nil {
 		return err
 	}
+	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
+		return err
+	}
 	p.Done("%d facilities", len(fl.Features))
 	if len(fl.Features) == 0 {
 		p.Warn("%s has no features: no point can reach a facility", facilities)
@@ -128,6 +131,9 @@ Example:
 	p.Step("read points")
 	pl, err := data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
 	if err != nil {
+		return err
+	}
+	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
 		return err
 	}
 	p.Done("%d points", len(pl.Features))
