@@ -10,11 +10,134 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 )
 
 // OutputMarker is the file WriteDirAtomic puts in every directory it
 // writes; a directory holding it may be replaced by the next run.
 const OutputMarker = ".lifecircle-output"
+
+// Temporary names beside an output called NAME: ".NAME.tmp-PID-RANDOM"
+// while it is written, ".NAME.old-PID-RANDOM" for a replaced directory
+// until it is removed. A process killed meanwhile leaves them behind; the
+// next write of NAME removes them (cleanStale).
+const (
+	tmpInfix = ".tmp-"
+	oldInfix = ".old-"
+)
+
+// processStart bounds the age of temporaries whose writer cannot be
+// asked whether it still runs.
+var processStart = time.Now()
+
+// tempPattern is the os.CreateTemp/MkdirTemp pattern for base.
+func tempPattern(base, infix string) string {
+	return "." + base + infix + strconv.Itoa(os.Getpid()) + "-"
+}
+
+// writeError wraps an error writing the output path and says what to do
+// when the cause is one a user can fix: a full disk, missing permission or
+// a read-only file system. The previous output is untouched in every case.
+func writeError(path string, err error) error {
+	var h hinted
+	if errors.As(err, &h) {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	hint := ""
+	switch {
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		hint = "the disk is full (no space left): free some space or choose another output folder"
+	case errors.Is(err, fs.ErrPermission):
+		hint = "you may not write there: choose an output folder you can write to, or check its permissions"
+	case errors.Is(err, syscall.EROFS):
+		hint = "the file system is read-only: choose another output folder"
+	default:
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return hinted{fmt.Errorf("write %s: %w — %s; the previous output is untouched", path, err, hint)}
+}
+
+// hinted marks an error that already says what to do.
+type hinted struct{ error }
+
+func (h hinted) Unwrap() error { return h.error }
+
+// cleanStale removes the temporaries of earlier, killed writes of
+// dir/base: entries named .base.tmp-* or .base.old-* whose writer is no
+// longer running (or, where that cannot be checked, which are older than
+// this process). Errors are ignored: leftovers are harmless, only untidy.
+func cleanStale(dir, base string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if stale(base, e) {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// stale reports whether e is a temporary of base left by a writer that
+// is gone.
+func stale(base string, e fs.DirEntry) bool {
+	rest, ok := strings.CutPrefix(e.Name(), "."+base)
+	if !ok {
+		return false
+	}
+	if r, ok := strings.CutPrefix(rest, tmpInfix); ok {
+		rest = r
+	} else if r, ok := strings.CutPrefix(rest, oldInfix); ok {
+		rest = r
+	} else {
+		return false
+	}
+	if pidText, _, ok := strings.Cut(rest, "-"); ok {
+		if pid, err := strconv.Atoi(pidText); err == nil && pid > 0 {
+			if pid == os.Getpid() {
+				return false // this process: a concurrent write
+			}
+			if alive, known := processAlive(pid); known {
+				return !alive
+			}
+		}
+	}
+	info, err := e.Info()
+	return err == nil && info.ModTime().Before(processStart)
+}
+
+// restoreOld puts back a previous output directory that a write killed
+// between moving it aside and moving the new one in left as
+// .base.old-*, when dir is missing (only where the swap is not one atomic
+// exchange). It picks the newest such directory holding the marker.
+func restoreOld(parent, base, dir string) {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	best, bestTime := "", time.Time{}
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "."+base+oldInfix) || !stale(base, e) {
+			continue
+		}
+		p := filepath.Join(parent, e.Name())
+		if _, err := os.Stat(filepath.Join(p, OutputMarker)); err != nil {
+			continue
+		}
+		if info, err := e.Info(); err == nil && (best == "" || info.ModTime().After(bestTime)) {
+			best, bestTime = p, info.ModTime()
+		}
+	}
+	if best != "" {
+		_ = os.Rename(best, dir)
+	}
+}
 
 // WriteFileAtomic writes path via a temp file in the same directory, fsync,
 // rename; on any error the old file is untouched and the temp removed.
@@ -32,9 +155,10 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		}
 		mode = st.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	cleanStale(dir, base)
+	f, err := os.CreateTemp(dir, tempPattern(base, tmpInfix)+"*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	tmp := f.Name()
 	done := false
@@ -48,24 +172,24 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 
 	bw := bufio.NewWriterSize(f, 64<<10)
 	if err := write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+		return writeError(path, fmt.Errorf("sync: %w", err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
 		done = true
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	done = true
 	syncDir(dir)
@@ -73,8 +197,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 }
 
 // WriteDirAtomic builds a whole output directory in a sibling temp dir and
-// swaps it into place (old dir renamed aside then removed), so readers see
-// the old complete set or the new complete set; if dir exists and is not a
+// swaps it into place, so readers see the old complete set or the new
+// complete set, even if the process is killed at any point: on Linux the
+// two directories are exchanged in one step (renameat2 RENAME_EXCHANGE);
+// elsewhere the old dir is renamed aside first, and a kill between the two
+// renames is repaired by the next write (restoreOld). Temporaries left by
+// killed writes are removed by the next write. If dir exists and is not a
 // previous lifecircle output (no marker file `.lifecircle-output`) and not
 // empty, refuse with an error telling the user to choose an empty or new
 // directory. build writes its files into tmp; WriteDirAtomic adds the
@@ -89,16 +217,18 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 	if base == "" || base == "." || base == ".." || base == string(filepath.Separator) {
 		return fmt.Errorf("output directory %q: give a named directory, e.g. --out results", dir)
 	}
+	restoreOld(parent, base, dir)
 	exists, err := checkOutputDir(dir)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("output directory %s: %w", dir, err)
+		return writeError(dir, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	cleanStale(parent, base)
+	tmp, err := os.MkdirTemp(parent, tempPattern(base, tmpInfix))
 	if err != nil {
-		return fmt.Errorf("output directory %s: %w", dir, err)
+		return writeError(dir, err)
 	}
 	done := false
 	defer func() {
@@ -108,36 +238,51 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 	}()
 
 	if err := build(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return writeError(dir, err)
 	}
 	marker := filepath.Join(tmp, OutputMarker)
 	if err := os.WriteFile(marker, []byte("written by lifecircle; the whole directory is replaced on each run\n"), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return writeError(dir, err)
 	}
 	if err := syncTree(tmp); err != nil {
-		return fmt.Errorf("write %s: sync: %w", dir, err)
+		return writeError(dir, fmt.Errorf("sync: %w", err))
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return writeError(dir, err)
 	}
 
 	if !exists {
 		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
+			return writeError(dir, err)
 		}
 		done = true
 		syncDir(parent)
 		return nil
 	}
-	old := filepath.Join(parent, "."+base+".old-"+randomSuffix())
+	// One atomic step where the system has it: dir gets the new output and
+	// tmp the old, which is then removed (by the deferred RemoveAll, or by
+	// the next write if this process is killed first).
+	switch err := exchange(tmp, dir); {
+	case err == nil:
+		syncDir(parent)
+		if err := os.RemoveAll(tmp); err != nil {
+			done = true
+			return fmt.Errorf("write %s: new output is in place, but removing the previous one (%s) failed: %w", dir, tmp, err)
+		}
+		done = true
+		return nil
+	case !errors.Is(err, errNoExchange):
+		return writeError(dir, err)
+	}
+	old := filepath.Join(parent, tempPattern(base, oldInfix)+randomSuffix())
 	if err := os.Rename(dir, old); err != nil {
-		return fmt.Errorf("write %s: move the previous output aside: %w", dir, err)
+		return writeError(dir, fmt.Errorf("move the previous output aside: %w", err))
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if rerr := os.Rename(old, dir); rerr != nil {
 			return fmt.Errorf("write %s: %w (and restoring the previous output from %s failed: %v)", dir, err, old, rerr)
 		}
-		return fmt.Errorf("write %s: %w", dir, err)
+		return writeError(dir, err)
 	}
 	done = true
 	syncDir(parent)
@@ -155,7 +300,7 @@ func checkOutputDir(dir string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("output directory %s: %w", dir, err)
+		return false, writeError(dir, err)
 	}
 	if !st.IsDir() {
 		return false, fmt.Errorf("output directory %s exists and is a file — choose an empty or new directory", dir)

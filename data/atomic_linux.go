@@ -1,0 +1,59 @@
+package data
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+// renameat2 system call numbers (the syscall package lacks some).
+var renameat2Nr = map[string]uintptr{
+	"386": 353, "amd64": 316, "arm": 382, "arm64": 276, "loong64": 276,
+	"mips": 4351, "mipsle": 4351, "mips64": 5311, "mips64le": 5311,
+	"ppc64": 357, "ppc64le": 357, "riscv64": 276, "s390x": 347,
+}
+
+// errNoExchange means the system or file system cannot exchange two
+// paths atomically; the caller falls back to two renames.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+// exchange swaps the directory entries a and b in one atomic step
+// (renameat2 with RENAME_EXCHANGE, Linux 3.15+; most local file systems).
+func exchange(a, b string) error {
+	nr, ok := renameat2Nr[runtime.GOARCH]
+	if !ok {
+		return errNoExchange
+	}
+	pa, err := syscall.BytePtrFromString(a)
+	if err != nil {
+		return err
+	}
+	pb, err := syscall.BytePtrFromString(b)
+	if err != nil {
+		return err
+	}
+	const renameExchange = 1 << 1
+	atFDCWD := -100
+	_, _, e := syscall.Syscall6(nr, uintptr(atFDCWD), uintptr(unsafe.Pointer(pa)), uintptr(atFDCWD), uintptr(unsafe.Pointer(pb)), renameExchange, 0)
+	switch e {
+	case 0:
+		return nil
+	case syscall.ENOSYS, syscall.EINVAL, syscall.EOPNOTSUPP:
+		return errNoExchange
+	}
+	return &os.LinkError{Op: "exchange", Old: a, New: b, Err: e}
+}
+
+// processAlive reports whether process pid exists; known is false when
+// that cannot be told.
+func processAlive(pid int) (alive, known bool) {
+	switch err := syscall.Kill(pid, 0); {
+	case err == nil, errors.Is(err, syscall.EPERM):
+		return true, true
+	case errors.Is(err, syscall.ESRCH):
+		return false, true
+	}
+	return false, false
+}

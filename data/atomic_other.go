@@ -1,0 +1,16 @@
+//go:build !linux
+
+package data
+
+import "errors"
+
+// errNoExchange means the system cannot exchange two paths atomically;
+// WriteDirAtomic falls back to two renames.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+// exchange is not available here: WriteDirAtomic renames the old output
+// aside first and repairs an interrupted swap on the next write.
+func exchange(a, b string) error { return errNoExchange }
+
+// processAlive cannot tell here; temporaries are judged by their age.
+func processAlive(pid int) (alive, known bool) { return false, false }
