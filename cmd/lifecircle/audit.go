@@ -227,6 +227,9 @@ func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := checkSwapped(path, st.in.Net, len(fs), func(i int) (string, orb.Geometry) { return fs[i].ID, fs[i].Geometry }); err != nil {
+				return nil, err
+			}
 			st.in.Facilities = append(st.in.Facilities, fs...)
 			n += len(fs)
 		}
@@ -284,6 +287,9 @@ func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
 	case pr.Population != "":
 		pf, err := data.ReadPopulationLayer(pr.Population, cs)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkSwapped(pr.Population, st.in.Net, len(pf), func(i int) (string, orb.Geometry) { return pf[i].ID, pf[i].Geometry }); err != nil {
 			return nil, err
 		}
 		dem, err = planner.DemandFromPopulation(pf, buildings, bopt, st.in.Net)
@@ -409,6 +415,18 @@ func roundGeometry6(g orb.Geometry) orb.Geometry {
 		}
 	}
 	return g
+}
+
+// checkSwapped refuses a layer of n features whose lon/lat look exchanged
+// relative to the walk network's area (data.CheckSwapped): such a layer
+// would otherwise run with every feature silently unreachable.
+func checkSwapped(path string, net *geo.Network, n int, feature func(i int) (id string, g orb.Geometry)) error {
+	l := &data.Layer{Path: path, Features: make([]data.Feature, n)}
+	for i := range l.Features {
+		id, g := feature(i)
+		l.Features[i] = data.Feature{Index: i, ID: id, Geometry: g}
+	}
+	return data.CheckSwapped(path, l, net.Bound())
 }
 
 // readUnits reads a polygon layer of analysis units.

@@ -251,6 +251,8 @@ func TestBadInputMatrix(t *testing.T) {
 
 		// ----- amenity layers (audit --amenities) -----
 		{name: "amenities csv swapped lon/lat (China)", args: audit("--osm", bj, "--amenities", bad("swapped_beijing.csv")), code: 1, input: "swapped_beijing.csv", want: []string{"swapped"}},
+		{name: "amenities csv swapped lon/lat in range", args: audit("--osm", hel, "--amenities", bad("swapped_helsinki_amenities.csv")), code: 1, input: "swapped_helsinki_amenities.csv", want: []string{"swapped"}},
+		{name: "population csv swapped lon/lat in range", args: audit("--osm", hel, "--population", bad("swapped_helsinki_population.csv")), code: 1, input: "swapped_helsinki_population.csv", want: []string{"swapped"}},
 		{name: "amenities csv GBK text", args: audit("--osm", bj, "--amenities", bad("gbk.csv")), code: 1, input: "gbk.csv", want: []string{"GBK"}},
 		{name: "amenities csv truncated", args: audit("--amenities", bad("truncated.csv")), code: 1, input: "truncated.csv"},
 		{name: "amenities projected", args: audit("--amenities", bad("projected_3857.geojson")), code: 1, input: "projected_3857.geojson", want: []string{"projected"}},
