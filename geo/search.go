@@ -95,13 +95,21 @@ func (s *Searcher) AddSources(sources []Source) []int32 {
 func (s *Searcher) RemoveLabel(l int32) []int32 {
 	net := s.net
 	s.track, s.changed = true, s.changed[:0]
+	// Nodes reset to +Inf leave touched (relax adds them again when they
+	// are reached again), so that touched holds each reached node once and
+	// does not grow with every remove of a long session of edits.
 	var region []int32
+	k := 0
 	for _, v := range s.touched {
 		if s.reach[v].label == l && s.reach[v].dist != inf {
 			s.reach[v] = reachState{inf, -1}
 			region = append(region, v)
+			continue
 		}
+		s.touched[k] = v
+		k++
 	}
+	s.touched = s.touched[:k]
 	for e, list := range s.edgeSrc {
 		k := 0
 		for _, src := range list {
