@@ -42,7 +42,10 @@ type Change struct {
 // the changed facility only and updates the points, units and totals it
 // affects. It is safe for concurrent use.
 type Scenario struct {
-	mu      sync.Mutex
+	// mu is held for writing by edits and for reading by views, so that
+	// views (every map and OGC request) run in parallel, and a waiting
+	// edit is not starved by a stream of them.
+	mu      sync.RWMutex
 	in      AuditInput
 	res     *AuditResult
 	search  []*geo.Searcher // per type, labels are facility indices
@@ -197,17 +200,18 @@ func (sc *Scenario) pointComp(i int) (float64, bool) {
 }
 
 // View calls fn with the current inputs and figures under the scenario's
-// lock; fn must not keep references to them after it returns.
+// read lock; fn must only read them, and must not keep references to them
+// after it returns. Views may run at the same time.
 func (sc *Scenario) View(fn func(in AuditInput, res *AuditResult, active []bool)) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
 	fn(sc.in, sc.res, sc.active)
 }
 
 // History returns the edits applied so far (oldest first).
 func (sc *Scenario) History() []Edit {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
 	return append([]Edit(nil), sc.history...)
 }
 
@@ -299,6 +303,14 @@ func (sc *Scenario) Undo() (*Change, error) {
 		sc.close(t, fi)
 		sc.active[fi] = false
 		sc.res.Types[t].Facilities--
+		// The added facility is the last one: any added after it was
+		// undone (and dropped) before. Dropping it too keeps a long
+		// session of adds and undos from growing without bound.
+		if fi == len(sc.in.Facilities)-1 {
+			sc.in.Facilities[fi] = Facility{}
+			sc.in.Facilities = sc.in.Facilities[:fi]
+			sc.active = sc.active[:fi]
+		}
 	case "move":
 		sc.close(t, fi)
 		sc.in.Facilities[fi].Geometry = e.Previous
