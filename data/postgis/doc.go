@@ -16,6 +16,10 @@
 // postgis` (a superuser, once per database) the database user needs no
 // superuser rights.
 //
+// Scenario saves and loads that fail because the server cannot be reached
+// (stopped, restarting, network down) wrap ErrUnavailable, and are retried
+// once on a fresh connection when they lost theirs before committing.
+//
 // It may import data, data/osm, planner, geo and orb; nothing imports it
-// but cmd/lifecircle.
+// but cmd/lifecircle (and web's fault tests).
 package postgis

@@ -75,7 +75,7 @@ func (s *Store) SaveScenario(ctx context.Context, sc Scenario) (int64, error) {
 		return 0, fmt.Errorf("postgis: save scenario %s: edits: %w", sc.Name, err)
 	}
 	var id int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var pid int64
 		if err := tx.QueryRow(ctx, `SELECT id FROM lifecircle.projects WHERE name = $1 FOR SHARE`, sc.Project).Scan(&pid); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -93,7 +93,7 @@ func (s *Store) SaveScenario(ctx context.Context, sc Scenario) (int64, error) {
 		if errors.Is(err, ErrNotFound) {
 			return 0, err
 		}
-		return 0, fmt.Errorf("postgis: save scenario %s of %s in %s: %w", sc.Name, sc.Project, s.target, err)
+		return 0, markUnavailable(fmt.Errorf("postgis: save scenario %s of %s in %s: %w", sc.Name, sc.Project, s.target, err))
 	}
 	return id, nil
 }
@@ -108,19 +108,22 @@ func (s *Store) ListScenarios(ctx context.Context, project string) ([]ScenarioIn
 		FROM lifecircle.scenarios s JOIN lifecircle.projects p ON p.id = s.project
 		WHERE p.name = $1 ORDER BY s.id DESC`, project)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: list scenarios of %s: %w", project, err)
+		return nil, markUnavailable(fmt.Errorf("postgis: list scenarios of %s: %w", project, err))
 	}
 	var out []ScenarioInfo
 	for rows.Next() {
 		var si ScenarioInfo
 		var nf int64
 		if err := rows.Scan(&si.ID, &si.Name, &si.Author, &si.Created, &si.Edits, &nf); err != nil {
-			return nil, fmt.Errorf("postgis: list scenarios of %s: %w", project, err)
+			return nil, markUnavailable(fmt.Errorf("postgis: list scenarios of %s: %w", project, err))
 		}
 		si.Facilities = int(nf)
 		out = append(out, si)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, markUnavailable(fmt.Errorf("postgis: list scenarios of %s: %w", project, err))
+	}
+	return out, nil
 }
 
 // LoadScenario reads a scenario by id, or the newest with the given name
@@ -130,7 +133,8 @@ func (s *Store) LoadScenario(ctx context.Context, project string, id int64, name
 		return nil, err
 	}
 	sc := &Scenario{Project: project}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		sc.Edits = nil
 		var ej []byte
 		if err := tx.QueryRow(ctx, `SELECT s.id, s.name, s.author, s.created, s.edits
 			FROM lifecircle.scenarios s JOIN lifecircle.projects p ON p.id = s.project
@@ -164,7 +168,7 @@ func (s *Store) LoadScenario(ctx context.Context, project string, id int64, name
 		return nil, fmt.Errorf("postgis: project %s has no scenario %s: %w", project, what, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgis: load scenario of %s from %s: %w", project, s.target, err)
+		return nil, markUnavailable(fmt.Errorf("postgis: load scenario of %s from %s: %w", project, s.target, err))
 	}
 	return sc, nil
 }
