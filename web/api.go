@@ -30,6 +30,9 @@ func round(x float64, decimals int) any {
 // dst, refusing unknown fields and trailing data, with messages that say
 // what is wrong in the client's terms.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if err := tooLarge(r, maxJSONBody); err != nil {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -37,8 +40,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if isMaxBytes(err) {
-			return err
+		if e := bodyReadError(err); e != nil {
+			return e
 		}
 		return badRequest("request body: unexpected data after the JSON object")
 	}
@@ -48,9 +51,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	if e := bodyReadError(err); e != nil {
+		return e
+	}
 	switch {
-	case isMaxBytes(err):
-		return err
 	case errors.Is(err, io.EOF):
 		return badRequest("request body is empty: send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -10,5 +10,7 @@
 // and reach clients in one JSON shape; internal details stay in the log.
 //
 // web imports planner, geo and data (for GeoJSON encoding and layer
-// readers), chi and the standard library; it never imports cmd.
+// readers), chi and the standard library; it never imports cmd. (Its load
+// test drives a live server with cmd/lifecircle/loadtest, a standard-library
+// HTTP client, and its fault test stores scenarios with data/postgis.)
 package web

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"github.com/lifecircle/lifecircle/planner"
 )
@@ -18,6 +19,7 @@ var (
 	errTooLarge    = errors.New("request body too large")
 	errMethod      = errors.New("method not allowed")
 	errUnavailable = errors.New("unavailable")
+	errTimeout     = errors.New("request timeout")
 )
 
 // An apiError is an error whose message is meant for the client; kind is
@@ -59,6 +61,11 @@ var errorTable = []struct {
 	{is(errForbidden), http.StatusForbidden, "forbidden", ""},
 	{is(errMethod), http.StatusMethodNotAllowed, "method_not_allowed", ""},
 	{is(errUnavailable), http.StatusServiceUnavailable, "unavailable", ""},
+	{is(errTimeout), http.StatusRequestTimeout, "timeout", ""},
+	// A store (the team database) that cannot be reached for now; its
+	// error names the database, which stays in the log.
+	{storeUnavailable, http.StatusServiceUnavailable, "unavailable",
+		"the project database cannot be reached just now (stopped or restarting?), so the save is not confirmed; the edits on the map are kept — save again in a moment"},
 	// The client went away or the server is shutting down.
 	{is(context.Canceled), http.StatusServiceUnavailable, "unavailable", "request cancelled"},
 	{is(context.DeadlineExceeded), http.StatusServiceUnavailable, "unavailable", "request timed out"},
@@ -66,6 +73,36 @@ var errorTable = []struct {
 
 func is(kind error) func(error) bool {
 	return func(err error) bool { return errors.Is(err, kind) }
+}
+
+// storeUnavailable reports whether err says that a store cannot be
+// reached for now: it wraps an error with a method Unavailable() bool
+// that reports true (see ScenarioStore).
+func storeUnavailable(err error) bool {
+	var u interface{ Unavailable() bool }
+	return errors.As(err, &u) && u.Unavailable()
+}
+
+// bodyReadError returns the client's error for a failure reading a
+// request body: too large (413) as it is, a body that stalled past the
+// server's read timeout as 408; nil for any other error.
+func bodyReadError(err error) error {
+	switch {
+	case isMaxBytes(err):
+		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{errTimeout, "the request body did not arrive in time: send it again (on a slow link, send a smaller file)"}
+	}
+	return nil
+}
+
+// tooLarge refuses a request whose declared length exceeds limit bytes
+// before reading any of its body.
+func tooLarge(r *http.Request, limit int64) error {
+	if r.ContentLength > limit {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	return nil
 }
 
 func isMaxBytes(err error) bool {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +16,9 @@ const (
 	defaultProposeLimit = 5 * time.Second
 	maxProposeLimit     = 30 * time.Second
 	maxProposeRadius    = 10000.0 // metres
+	// maxProposeWeight bounds a type's weight: weights are relative, and a
+	// huge one times a population overflows the objective.
+	maxProposeWeight = 1000.0
 )
 
 type proposeTypeRequest struct {
@@ -155,8 +157,8 @@ func (s *Server) proposeInput(req proposeRequest) (planner.ProposeInput, error) 
 			if t.Weight != nil {
 				w = *t.Weight
 			}
-			if !(w > 0) || math.IsInf(w, 0) {
-				return pin, badRequest("type %q: weight must be a number > 0", shorten(t.ID, 40))
+			if !(w > 0 && w <= maxProposeWeight) {
+				return pin, badRequest("type %q: weight %v is out of range: give a number > 0 and ≤ %.0f (weights are relative)", shorten(t.ID, 40), w, maxProposeWeight)
 			}
 			for _, o := range wants {
 				if o.id == t.ID {

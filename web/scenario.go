@@ -141,6 +141,11 @@ func describeEdit(e planner.Edit, in planner.AuditInput, active []bool) editJSON
 		out.Lon, out.Lat = round(p[0], 6), round(p[1], 6)
 		out.Name = f.Name
 		out.Active = active[e.Index]
+	} else if e.Geometry != nil {
+		// An undone add: the scenario dropped the facility; the edit
+		// still says where it stood.
+		p := representative(e.Geometry)
+		out.Lon, out.Lat = round(p[0], 6), round(p[1], 6)
 	}
 	return out
 }
@@ -396,6 +401,9 @@ func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
 // and reads it as an amenity layer; reader errors come back as bad
 // requests that name the uploaded file, never the server's temp path.
 func (s *Server) readLayer(w http.ResponseWriter, r *http.Request, name string, cs data.CoordSystem) ([]planner.Facility, error) {
+	if err := tooLarge(r, maxLayerBody); err != nil {
+		return nil, err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxLayerBody)
 	dir, err := os.MkdirTemp("", "lifecircle-layer-")
 	if err != nil {
@@ -412,8 +420,8 @@ func (s *Server) readLayer(w http.ResponseWriter, r *http.Request, name string, 
 		err = cerr
 	}
 	if err != nil {
-		if isMaxBytes(err) {
-			return nil, err
+		if e := bodyReadError(err); e != nil {
+			return nil, e
 		}
 		return nil, fmt.Errorf("layer upload: %w", err)
 	}

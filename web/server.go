@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -54,7 +55,32 @@ type Config struct {
 	// Scenarios, when set, stores saved scenarios instead of Workspace
 	// (team mode: the database).
 	Scenarios ScenarioStore
+	// Timeouts bound slow clients in the server HTTPServer returns; zero
+	// fields take DefaultTimeouts' values.
+	Timeouts Timeouts
 }
+
+// Timeouts bound how long the HTTP server waits on a client, so that slow
+// or stalled clients (slowloris) cannot hold connections for ever.
+type Timeouts struct {
+	// ReadHeader bounds reading the request line and headers.
+	ReadHeader time.Duration
+	// Read bounds reading the whole request, body included: a 20 MB
+	// dropped layer must arrive within it.
+	Read time.Duration
+	// Write bounds the response from the end of the request headers: a
+	// proposal (at most 30 s) must be answered within it.
+	Write time.Duration
+	// Idle bounds the wait for the next request on a kept-alive connection.
+	Idle time.Duration
+}
+
+// DefaultTimeouts are the timeouts of `lifecircle serve`.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 120 * time.Second, Idle: 60 * time.Second}
+
+// maxHeaderBytes bounds the request line and headers, bytes; larger ones
+// get 431.
+const maxHeaderBytes = 64 << 10
 
 // A Server answers the map page, the OGC API – Features and the analysis
 // API for one live scenario. It is safe for concurrent use.
@@ -102,6 +128,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Timeouts = cfg.Timeouts.orDefault()
 	sub, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, fmt.Errorf("web: static files: %w", err)
@@ -158,6 +185,42 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+func (t Timeouts) orDefault() Timeouts {
+	d := DefaultTimeouts
+	if t.ReadHeader > 0 {
+		d.ReadHeader = t.ReadHeader
+	}
+	if t.Read > 0 {
+		d.Read = t.Read
+	}
+	if t.Write > 0 {
+		d.Write = t.Write
+	}
+	if t.Idle > 0 {
+		d.Idle = t.Idle
+	}
+	return d
+}
+
+// HTTPServer returns the http.Server that serves s.Handler() with the
+// configured timeouts and a 64 KiB header limit. Every request's context
+// derives from ctx, so that cancelling ctx (shutdown) stops proposals in
+// flight; the server's own errors (bad TLS, broken connections) go to the
+// log as warnings.
+func (s *Server) HTTPServer(ctx context.Context) *http.Server {
+	t := s.cfg.Timeouts
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    maxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 }
 
 // TilesSource checks a basemap URL template and returns the

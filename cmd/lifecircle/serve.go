@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,14 +19,9 @@ func init() {
 	register("serve", "map UI and HTTP API (OGC API – Features, what-if edits, proposals)", runServe)
 }
 
-// Server timeouts and the grace period for requests in flight at shutdown.
-const (
-	serveReadHeaderTimeout = 10 * time.Second
-	serveReadTimeout       = 30 * time.Second
-	serveWriteTimeout      = 120 * time.Second
-	serveIdleTimeout       = 60 * time.Second
-	serveShutdownGrace     = 10 * time.Second
-)
+// serveShutdownGrace is the grace period for requests in flight at
+// shutdown. The server's timeouts are web.DefaultTimeouts.
+const serveShutdownGrace = 10 * time.Second
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("serve", "[inputs as for audit] [--addr HOST:PORT] [--tiles URL] [--edit-token T] [--workspace DIR]",
@@ -133,16 +127,8 @@ Examples:
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
-		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
-		// Requests end with the server: a proposal in flight stops at shutdown.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-		ErrorLog:    slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
-	}
+	// Requests end with the server: a proposal in flight stops at shutdown.
+	hs := srv.HTTPServer(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
