@@ -471,3 +471,42 @@ func TestSecurityHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestProposeRefusesCrossSite: a proposal changes no facility and needs no
+// token, but replaces the shared latest proposal and takes the solver's
+// time, so a page on another site (or a rebound host name) cannot make a
+// browser run one.
+func TestProposeRefusesCrossSite(t *testing.T) {
+	ts := newTestServer(t, sampleInput(t), Config{})
+	body := `{"type":"clinic","k":1,"time_limit_s":1}`
+	cases := []struct {
+		name   string
+		header map[string]string
+		host   string
+		want   int
+	}{
+		{"same origin", map[string]string{"Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "same-origin"}, "", http.StatusOK},
+		{"no browser headers (curl)", nil, "", http.StatusOK},
+		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, "", http.StatusForbidden},
+		{"foreign origin", map[string]string{"Origin": "http://evil.example"}, "", http.StatusForbidden},
+		{"rebound host name", nil, "evil.example:8080", http.StatusForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := request(http.MethodPost, "/api/propose", strings.NewReader(body))
+			for k, v := range tc.header {
+				r.Header.Set(k, v)
+			}
+			if tc.host != "" {
+				r.Host = tc.host
+			}
+			w := ts.serve(r)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.want, w.Body.String())
+			}
+			if tc.want == http.StatusForbidden && !strings.Contains(w.Body.String(), `"forbidden"`) {
+				t.Fatalf("error shape: %s", w.Body.String())
+			}
+		})
+	}
+}

@@ -294,7 +294,7 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/summary", s.handleSummary)
 		r.Get("/units/{unit_id}", s.handleUnit)
-		r.Post("/propose", s.handlePropose)
+		r.With(s.requireSameSite).Post("/propose", s.handlePropose)
 		r.Get("/export/{collection}", s.handleExport)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireEdit)
@@ -410,6 +410,37 @@ func (s *Server) checkEdit(r *http.Request) error {
 	if s.cfg.EditToken != "" && s.validToken(r) {
 		return nil
 	}
+	if err := s.checkSameSite(r); err != nil {
+		return err
+	}
+	if s.loopback {
+		return nil
+	}
+	if s.cfg.EditToken == "" {
+		return forbidden("editing is disabled: the server listens on a non-loopback address; restart it with --edit-token and send the token (Authorization: Bearer <token>)")
+	}
+	return forbidden("editing needs the edit token: send Authorization: Bearer <token> or X-Edit-Token")
+}
+
+// requireSameSite refuses requests that a page on another site, or a
+// rebound host name, could make a browser send. Proposals go through it:
+// they need no token (they change no facility) but do replace the shared
+// latest proposal and take the solver's time.
+func (s *Server) requireSameSite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !(s.cfg.EditToken != "" && s.validToken(r)) {
+			if err := s.checkSameSite(r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkSameSite refuses cross-site requests (Sec-Fetch-Site, Origin) and,
+// on a loopback server, foreign host names (DNS rebinding).
+func (s *Server) checkSameSite(r *http.Request) error {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return forbidden("cross-site request refused: edit from the map page served by this server")
 	}
@@ -427,12 +458,8 @@ func (s *Server) checkEdit(r *http.Request) error {
 		if !isLoopbackAddr(host) {
 			return forbidden("host %q refused: this server listens on loopback only; open it as http://127.0.0.1 or http://localhost (behind a proxy, start it with --edit-token and send the token)", shorten(host, 80))
 		}
-		return nil
 	}
-	if s.cfg.EditToken == "" {
-		return forbidden("editing is disabled: the server listens on a non-loopback address; restart it with --edit-token and send the token (Authorization: Bearer <token>)")
-	}
-	return forbidden("editing needs the edit token: send Authorization: Bearer <token> or X-Edit-Token")
+	return nil
 }
 
 // validToken reports whether the request carries the edit token
