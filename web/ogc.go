@@ -291,8 +291,21 @@ type page struct {
 	returned int
 }
 
-// items encodes the features of c that match q.
+// items encodes the features of c that match q. A bbox query on a
+// collection with a spatial index tests only the index's candidates.
 func (s *Server) items(c collection, q itemsQuery) page {
+	var idx *bboxIndex
+	if q.bbox != nil {
+		// Wait for an index still being built before taking the
+		// scenario's lock, so that edits are not held up meanwhile.
+		idx = s.indexOf(c)
+	}
+	return s.itemsWith(c, q, idx)
+}
+
+// itemsWith is items with the spatial index idx, or a full scan when idx
+// is nil; both give the same page.
+func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
 	var p page
 	p.features = make([]byte, 0, 64<<10)
 	s.withItems(c, func(v *itemView) {
@@ -318,20 +331,29 @@ func (s *Server) items(c collection, q itemsQuery) page {
 			}
 			return
 		}
-		for i := 0; i < v.n; i++ {
+		test := func(i int) {
 			if v.keep != nil && !v.keep(i) {
-				continue
+				return
 			}
 			if q.bbox != nil {
 				g := v.geom(i)
 				if g == nil || !q.bbox.match(g, g.Bound()) {
-					continue
+					return
 				}
 			}
 			if p.matched >= q.offset && p.matched-q.offset < q.limit {
 				add(i)
 			}
 			p.matched++
+		}
+		if idx != nil && q.bbox != nil && idx.n == v.n {
+			for _, i := range idx.candidates(nil, q.bbox) {
+				test(int(i))
+			}
+			return
+		}
+		for i := 0; i < v.n; i++ {
+			test(i)
 		}
 	})
 	return p

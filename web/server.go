@@ -99,6 +99,7 @@ type Server struct {
 	unitsExtent orb.Bound
 	demandIdx   func() map[string]int // built on first use
 	demandExt   orb.Bound
+	index       staticIndexes // bbox queries on units, demand, streets
 
 	// editMu serialises edits, layer uploads and saves, so that an edit and
 	// the summary reported with it belong together, and an upload is
@@ -142,6 +143,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	s.csp = "default-src 'self'; img-src " + img + "; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'"
 
 	var ids []string
+	var static planner.AuditInput // units, demand and network never change
 	sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
 		s.profile, s.net = in.Profile, in.Net
 		s.bounds = in.Net.Bound()
@@ -167,6 +169,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 		if len(in.Demand.Points) > 0 {
 			s.bounds = s.bounds.Union(s.demandExt)
 		}
+		static = in
 		demandIDs := in.Demand.IDs
 		s.demandIdx = sync.OnceValue(func() map[string]int {
 			m := make(map[string]int, len(demandIDs))
@@ -184,6 +187,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("web: amenity type id %q clashes with a collection of the same name — rename the type in the profile", id)
 		}
 	}
+	s.startIndexes(static)
 	return s, nil
 }
 
