@@ -1,10 +1,14 @@
 package web
 
 import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"net/http"
 	"os"
@@ -12,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -191,6 +196,13 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("scenario name %q: use 1 to 64 letters, digits, - or _ (it becomes the file name)", shorten(req.Name, 80)))
 		return
 	}
+	if s.cfg.Scenarios == nil {
+		// Saves to the workspace are written in the order their snapshots
+		// are taken, one at a time: two saves of one name never interleave
+		// their files, and the later snapshot is the one left on disk.
+		fileSaveMu.Lock()
+		defer fileSaveMu.Unlock()
+	}
 	// Take the history and the facilities together.
 	s.editMu.Lock()
 	history := s.sc.History()
@@ -224,19 +236,6 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 	}
 
 	geoName, jsonName := req.Name+".geojson", req.Name+".json"
-	err := data.WriteFileAtomic(filepath.Join(dir, geoName), func(w io.Writer) error {
-		g := data.NewGeoJSONWriter(w)
-		for _, f := range facs {
-			if err := g.Write(f.ID, f.Geometry, data.FacilityProps(s.profile, f)); err != nil {
-				return err
-			}
-		}
-		return g.Close()
-	})
-	if err != nil {
-		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
-		return
-	}
 	edits := make([]savedEdit, len(history))
 	for i, e := range history {
 		edits[i] = savedEdit{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name, At: e.At, Author: e.Author,
@@ -253,22 +252,159 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		"summary":         sum,
 		"attribution":     data.Attribution,
 	}
-	err = data.WriteFileAtomic(filepath.Join(dir, jsonName), func(w io.Writer) error {
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return err
+	stamp, err := writeScenarioFiles(dir, req.Name, func(w io.Writer) error {
+		g := data.NewGeoJSONWriter(w)
+		for _, f := range facs {
+			if err := g.Write(f.ID, f.Geometry, data.FacilityProps(s.profile, f)); err != nil {
+				return err
+			}
 		}
-		_, err = w.Write(append(b, '\n'))
-		return err
-	})
+		return g.Close()
+	}, doc)
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
 		return
 	}
 	s.log.Info("scenario saved", "name", req.Name, "dir", dir, "edits", len(history), "facilities", len(facs))
 	writeJSON(w, http.StatusOK, mimeJSON, map[string]any{
-		"saved": []string{"scenarios/" + jsonName, "scenarios/" + geoName},
+		"saved":             []string{"scenarios/" + jsonName, "scenarios/" + geoName},
+		"edits":             len(history),
+		"facilities":        len(facs),
+		"facilities_sha256": stamp,
 	})
+}
+
+// fileSaveMu serialises scenario saves to workspace folders in this
+// process (see handleSave).
+var fileSaveMu sync.Mutex
+
+// A saved scenario NAME is a pair of files, NAME.geojson (the facilities)
+// and NAME.json (edits, summary, and facilities_sha256: the SHA-256 of
+// the NAME.geojson it belongs to). Two files cannot be replaced in one
+// step, so a save first writes both, complete and synced, into the
+// staging folder .NAME.save (which appears in one step: data.WriteDirAtomic),
+// then renames NAME.geojson and NAME.json into place and removes the
+// staging folder. A staging folder is thus a save that is complete but
+// may not be in place yet: a process killed between the two renames
+// leaves the new NAME.geojson beside the old NAME.json (which
+// facilities_sha256 shows) until the server starts again
+// (finishInterruptedSaves) or NAME is saved again: both finish the
+// renames first (finishScenarioSave). Killed at any other moment, the
+// pair is the previous save or the new one, and the staged save, if any,
+// is put in place at the next start.
+
+// stagingDir is the staging folder of scenario name in dir; scenario
+// names never start with a dot, so it cannot clash with a scenario.
+func stagingDir(dir, name string) string { return filepath.Join(dir, "."+name+".save") }
+
+// writeScenarioFiles saves the pair of scenario name into dir: writeGeo
+// writes NAME.geojson, doc (with facilities_sha256 added) NAME.json. It
+// returns the facilities_sha256 stamp.
+func writeScenarioFiles(dir, name string, writeGeo func(io.Writer) error, doc map[string]any) (string, error) {
+	if _, err := finishScenarioSave(dir, name); err != nil {
+		return "", err
+	}
+	geoName, jsonName := name+".geojson", name+".json"
+	stage := stagingDir(dir, name)
+	var stamp string
+	err := data.WriteDirAtomic(stage, func(tmp string) error {
+		h := sha256.New()
+		if err := writeFile(filepath.Join(tmp, geoName), func(w io.Writer) error {
+			return writeGeo(io.MultiWriter(w, h))
+		}); err != nil {
+			return err
+		}
+		stamp = hex.EncodeToString(h.Sum(nil))
+		doc["facilities_sha256"] = stamp
+		return writeFile(filepath.Join(tmp, jsonName), func(w io.Writer) error {
+			b, err := json.MarshalIndent(doc, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(append(b, '\n'))
+			return err
+		})
+	})
+	if err != nil {
+		return "", err
+	}
+	_, err = finishScenarioSave(dir, name)
+	return stamp, err
+}
+
+// finishScenarioSave puts a complete staged save of name in place, if
+// there is one: NAME.geojson first, then NAME.json, then removes the
+// staging folder. Each step can be repeated after a kill. done reports
+// whether there was a staged save.
+func finishScenarioSave(dir, name string) (done bool, err error) {
+	stage := stagingDir(dir, name)
+	if _, err := os.Stat(filepath.Join(stage, data.OutputMarker)); err != nil {
+		return false, nil // none (a folder without the marker is not one we wrote whole)
+	}
+	for _, f := range []string{name + ".geojson", name + ".json"} {
+		err := os.Rename(filepath.Join(stage, f), filepath.Join(dir, f))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("put %s in place: %w", filepath.Join(dir, f), err)
+		}
+	}
+	syncDirectory(dir)
+	if err := os.RemoveAll(stage); err != nil {
+		return true, fmt.Errorf("remove %s: %w", stage, err)
+	}
+	return true, nil
+}
+
+// finishInterruptedSaves completes the saves that a server killed while
+// saving left staged in the workspace, so that every scenario's two files
+// belong together again before anyone reads or saves them. Failures are
+// logged: the next save of that scenario tries again.
+func (s *Server) finishInterruptedSaves() {
+	dir := filepath.Join(s.cfg.Workspace, "scenarios")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return // no scenarios yet
+	}
+	fileSaveMu.Lock()
+	defer fileSaveMu.Unlock()
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), ".")
+		name, ok2 := strings.CutSuffix(rest, ".save")
+		if !e.IsDir() || !ok || !ok2 || !scenarioName.MatchString(name) {
+			continue
+		}
+		switch done, err := finishScenarioSave(dir, name); {
+		case err != nil:
+			s.log.Error("finishing an interrupted scenario save failed", "name", name, "dir", dir, "err", err)
+		case done:
+			s.log.Info("finished an interrupted scenario save", "name", name, "dir", dir)
+		}
+	}
+}
+
+// writeFile creates path and writes it through a buffer (WriteDirAtomic
+// syncs it).
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDirectory makes renames in dir durable where the platform allows it.
+func syncDirectory(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		_ = f.Sync()
+		_ = f.Close()
+	}
 }
 
 // ----- dropped layers -----

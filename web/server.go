@@ -187,6 +187,9 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("web: amenity type id %q clashes with a collection of the same name — rename the type in the profile", id)
 		}
 	}
+	if cfg.Scenarios == nil {
+		s.finishInterruptedSaves()
+	}
 	s.startIndexes(static)
 	return s, nil
 }
