@@ -15,6 +15,7 @@ import (
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -379,42 +380,7 @@ func round6(p orb.Point) orb.Point {
 // roundGeometry6 returns a copy of g with every position rounded to 6
 // decimals (a copy: OSM facilities may share coordinates with buildings).
 func roundGeometry6(g orb.Geometry) orb.Geometry {
-	if p, ok := g.(orb.Point); ok {
-		return round6(p)
-	}
-	g = orb.Clone(g)
-	line := func(ps []orb.Point) {
-		for i, p := range ps {
-			ps[i] = round6(p)
-		}
-	}
-	switch g := g.(type) {
-	case orb.MultiPoint:
-		line(g)
-	case orb.LineString:
-		line(g)
-	case orb.Ring:
-		line(g)
-	case orb.MultiLineString:
-		for _, l := range g {
-			line(l)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			line(r)
-		}
-	case orb.MultiPolygon:
-		for _, pg := range g {
-			for _, r := range pg {
-				line(r)
-			}
-		}
-	case orb.Collection:
-		for i, c := range g {
-			g[i] = roundGeometry6(c)
-		}
-	}
-	return g
+	return project.Geometry(orb.Clone(g), round6)
 }
 
 // checkSwapped refuses a layer of n features whose lon/lat look exchanged
