@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 
 	"github.com/lifecircle/lifecircle/geo"
 )
@@ -533,34 +534,7 @@ func convertGeometry(g orb.Geometry, c CoordSystem) orb.Geometry {
 	if c == WGS84 {
 		return g
 	}
-	conv := func(ps []orb.Point) {
-		for i := range ps {
-			ps[i] = c.toWGS84(ps[i])
-		}
-	}
-	switch g := g.(type) {
-	case orb.Point:
-		return c.toWGS84(g)
-	case orb.MultiPoint:
-		conv(g)
-	case orb.LineString:
-		conv(g)
-	case orb.MultiLineString:
-		for _, ls := range g {
-			conv(ls)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			conv(r)
-		}
-	case orb.MultiPolygon:
-		for _, pg := range g {
-			for _, r := range pg {
-				conv(r)
-			}
-		}
-	}
-	return g
+	return project.Geometry(g, c.toWGS84)
 }
 
 // finishIDs assigns missing ids and rejects duplicates. fromFile[i] says
