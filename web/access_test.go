@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifecircle/lifecircle/data"
 )
 
 func TestIsLoopbackAddr(t *testing.T) {
@@ -375,7 +377,8 @@ func TestNoPathTraversal(t *testing.T) {
 		}
 	}
 	slices.Sort(added)
-	want := []string{"workspace/scenarios", "workspace/scenarios/-.geojson", "workspace/scenarios/-.json"}
+	want := []string{"workspace/scenarios", "workspace/scenarios/-", "workspace/scenarios/-/" + data.OutputMarker,
+		"workspace/scenarios/-/facilities.geojson", "workspace/scenarios/-/scenario.json"}
 	if !slices.Equal(added, want) && !slices.Equal(added, want[1:]) {
 		t.Errorf("files added under the workspace's parent: %v, want %v", added, want)
 	}

@@ -470,10 +470,15 @@ func TestAPISave(t *testing.T) {
 	got := decode[struct {
 		Saved []string `json:"saved"`
 	}](t, ts.post("/api/scenario/save", `{"name":"my-plan_2"}`), 200)
-	if len(got.Saved) != 2 || got.Saved[0] != "scenarios/my-plan_2.json" || got.Saved[1] != "scenarios/my-plan_2.geojson" {
+	if len(got.Saved) != 2 || got.Saved[0] != "scenarios/my-plan_2/scenario.json" || got.Saved[1] != "scenarios/my-plan_2/facilities.geojson" {
 		t.Fatalf("saved %v", got.Saved)
 	}
-	raw, err := os.ReadFile(filepath.Join(ws, "scenarios", "my-plan_2.json"))
+	for _, p := range got.Saved { // the reply's paths are relative to the workspace
+		if _, err := os.Stat(filepath.Join(ws, filepath.FromSlash(p))); err != nil {
+			t.Errorf("saved %s: %v", p, err)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(ws, "scenarios", "my-plan_2", "scenario.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,12 +498,12 @@ func TestAPISave(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Name != "my-plan_2" || doc.FacilitiesFile != "my-plan_2.geojson" || len(doc.Edits) != 2 ||
+	if doc.Name != "my-plan_2" || doc.FacilitiesFile != "facilities.geojson" || len(doc.Edits) != 2 ||
 		doc.Edits[0].Op != "add" || doc.Edits[0].ID != add.Edit.ID || len(doc.Edits[0].Geometry) == 0 ||
 		doc.Edits[1].Op != "remove" || doc.Edits[1].ID != fac.ID || len(doc.Edits[1].Previous) == 0 {
 		t.Errorf("saved scenario: %s", raw)
 	}
-	fraw, err := os.ReadFile(filepath.Join(ws, "scenarios", "my-plan_2.geojson"))
+	fraw, err := os.ReadFile(filepath.Join(ws, "scenarios", "my-plan_2", "facilities.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,8 +529,8 @@ func TestAPISave(t *testing.T) {
 	}
 	checkError(t, ts.post("/api/scenario/save", `{"name":"ok","path":"/etc"}`), 400, "bad_request")
 	entries, _ := os.ReadDir(filepath.Join(ws, "scenarios"))
-	if len(entries) != 2 {
-		t.Errorf("scenarios folder holds %d files, want 2", len(entries))
+	if len(entries) != 1 || entries[0].Name() != "my-plan_2" {
+		t.Errorf("scenarios folder holds %v, want only my-plan_2", entries)
 	}
 	if _, err := os.Stat(filepath.Join(ws, "escape.json")); err == nil {
 		t.Error("a save escaped the scenarios folder")

@@ -348,7 +348,11 @@ func TestBrowserMap(t *testing.T) {
 	browserStep(t, ctx, "save scenario", chromedp.Click(chromedp.CSS("#save-button")),
 		chromedp.SetValue(chromedp.CSS("#save-name"), "browser-test"),
 		chromedp.Click(chromedp.CSS("#save-confirm")))
-	t.Logf("save: %s", waitMsg("Scenario saved"))
+	saved := waitMsg("Scenario saved")
+	t.Logf("save: %s", saved)
+	if !strings.Contains(saved, "scenarios/browser-test/scenario.json") {
+		t.Errorf("the save message %q does not name the saved scenario's folder", saved)
+	}
 
 	// The worst unit: a click zooms to it and shows its figures.
 	browserStep(t, ctx, "worst unit", chromedp.Click(chromedp.CSS("#worst-list li")),

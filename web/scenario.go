@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"net/http"
 	"os"
@@ -193,7 +192,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !scenarioName.MatchString(req.Name) {
-		s.fail(w, r, badRequest("scenario name %q: use 1 to 64 letters, digits, - or _ (it becomes the file name)", shorten(req.Name, 80)))
+		s.fail(w, r, badRequest("scenario name %q: use 1 to 64 letters, digits, - or _ (it becomes the folder name)", shorten(req.Name, 80)))
 		return
 	}
 	if s.cfg.Scenarios == nil {
@@ -230,12 +229,11 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dir := filepath.Join(s.cfg.Workspace, "scenarios")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
+	if err := checkScenarioDir(dir, req.Name); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 
-	geoName, jsonName := req.Name+".geojson", req.Name+".json"
 	edits := make([]savedEdit, len(history))
 	for i, e := range history {
 		edits[i] = savedEdit{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name, At: e.At, Author: e.Author,
@@ -246,13 +244,13 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		"saved_at":        time.Now().UTC().Format(time.RFC3339),
 		"lifecircle":      s.cfg.Version,
 		"profile":         s.profile.ID,
-		"facilities_file": geoName,
+		"facilities_file": scenarioGeoFile,
 		"facilities":      len(facs),
 		"edits":           edits,
 		"summary":         sum,
 		"attribution":     data.Attribution,
 	}
-	stamp, err := writeScenarioFiles(dir, req.Name, func(w io.Writer) error {
+	stamp, err := writeScenarioDir(filepath.Join(dir, req.Name), func(w io.Writer) error {
 		g := data.NewGeoJSONWriter(w)
 		for _, f := range facs {
 			if err := g.Write(f.ID, f.Geometry, data.FacilityProps(s.profile, f)); err != nil {
@@ -265,9 +263,10 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("save scenario: %w", err))
 		return
 	}
-	s.log.Info("scenario saved", "name", req.Name, "dir", dir, "edits", len(history), "facilities", len(facs))
+	s.log.Info("scenario saved", "name", req.Name, "dir", filepath.Join(dir, req.Name), "edits", len(history), "facilities", len(facs))
+	rel := "scenarios/" + req.Name + "/"
 	writeJSON(w, http.StatusOK, mimeJSON, map[string]any{
-		"saved":             []string{"scenarios/" + jsonName, "scenarios/" + geoName},
+		"saved":             []string{rel + scenarioJSONFile, rel + scenarioGeoFile},
 		"edits":             len(history),
 		"facilities":        len(facs),
 		"facilities_sha256": stamp,
@@ -278,45 +277,60 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 // process (see handleSave).
 var fileSaveMu sync.Mutex
 
-// A saved scenario NAME is a pair of files, NAME.geojson (the facilities)
-// and NAME.json (edits, summary, and facilities_sha256: the SHA-256 of
-// the NAME.geojson it belongs to). Two files cannot be replaced in one
-// step, so a save first writes both, complete and synced, into the
-// staging folder .NAME.save (which appears in one step: data.WriteDirAtomic),
-// then renames NAME.geojson and NAME.json into place and removes the
-// staging folder. A staging folder is thus a save that is complete but
-// may not be in place yet: a process killed between the two renames
-// leaves the new NAME.geojson beside the old NAME.json (which
-// facilities_sha256 shows) until the server starts again
-// (finishInterruptedSaves) or NAME is saved again: both finish the
-// renames first (finishScenarioSave). Killed at any other moment, the
-// pair is the previous save or the new one, and the staged save, if any,
-// is put in place at the next start.
+// A saved scenario NAME is one folder, WORKSPACE/scenarios/NAME/, holding
+// scenario.json (edits, summary, and facilities_sha256: the SHA-256 of the
+// facilities.geojson it belongs to) and facilities.geojson. The folder is
+// replaced as a whole (data.WriteDirAtomic: built beside it, then
+// swapped in one step), so the pair in it is always one complete save —
+// the previous or the new one — whenever the process is killed; a killed
+// save leaves only the writer's hidden temporaries (.NAME.tmp-*,
+// .NAME.old-*) beside it, which the next save of NAME removes. A reader
+// that wants both files of one save while saves may run opens the folder
+// first and the files relative to it (os.OpenRoot): it then reads one
+// save, or fails and reads again. Scenarios saved before this layout, as
+// NAME.json and NAME.geojson in scenarios/, are left where they are.
+const (
+	scenarioJSONFile = "scenario.json"
+	scenarioGeoFile  = "facilities.geojson"
+)
 
-// stagingDir is the staging folder of scenario name in dir; scenario
-// names never start with a dot, so it cannot clash with a scenario.
-func stagingDir(dir, name string) string { return filepath.Join(dir, "."+name+".save") }
-
-// writeScenarioFiles saves the pair of scenario name into dir: writeGeo
-// writes NAME.geojson, doc (with facilities_sha256 added) NAME.json. It
-// returns the facilities_sha256 stamp.
-func writeScenarioFiles(dir, name string, writeGeo func(io.Writer) error, doc map[string]any) (string, error) {
-	if _, err := finishScenarioSave(dir, name); err != nil {
-		return "", err
+// checkScenarioDir refuses to save scenario name into dir when
+// dir/NAME is something lifecircle did not write (a file, or a folder of
+// other files without data.OutputMarker): a save replaces the folder as a
+// whole, and must not delete what someone put there.
+func checkScenarioDir(dir, name string) error {
+	p := filepath.Join(dir, name)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil // missing (or unreadable: the write will say so)
 	}
-	geoName, jsonName := name+".geojson", name+".json"
-	stage := stagingDir(dir, name)
+	if !st.IsDir() {
+		return badRequest("scenario name %q: scenarios/%s in the workspace is a file, not a saved scenario — choose another name", name, name)
+	}
+	if _, err := os.Stat(filepath.Join(p, data.OutputMarker)); err == nil {
+		return nil
+	}
+	if ents, err := os.ReadDir(p); err == nil && len(ents) > 0 {
+		return badRequest("scenario name %q: the folder scenarios/%s in the workspace holds files lifecircle did not write (no %s) — choose another name, or move that folder away", name, name, data.OutputMarker)
+	}
+	return nil
+}
+
+// writeScenarioDir saves one scenario as the folder dir: writeGeo writes
+// facilities.geojson, doc (with facilities_sha256 added) scenario.json. It
+// returns the facilities_sha256 stamp.
+func writeScenarioDir(dir string, writeGeo func(io.Writer) error, doc map[string]any) (string, error) {
 	var stamp string
-	err := data.WriteDirAtomic(stage, func(tmp string) error {
+	err := data.WriteDirAtomic(dir, func(tmp string) error {
 		h := sha256.New()
-		if err := writeFile(filepath.Join(tmp, geoName), func(w io.Writer) error {
+		if err := writeFile(filepath.Join(tmp, scenarioGeoFile), func(w io.Writer) error {
 			return writeGeo(io.MultiWriter(w, h))
 		}); err != nil {
 			return err
 		}
 		stamp = hex.EncodeToString(h.Sum(nil))
 		doc["facilities_sha256"] = stamp
-		return writeFile(filepath.Join(tmp, jsonName), func(w io.Writer) error {
+		return writeFile(filepath.Join(tmp, scenarioJSONFile), func(w io.Writer) error {
 			b, err := json.MarshalIndent(doc, "", "  ")
 			if err != nil {
 				return err
@@ -328,57 +342,7 @@ func writeScenarioFiles(dir, name string, writeGeo func(io.Writer) error, doc ma
 	if err != nil {
 		return "", err
 	}
-	_, err = finishScenarioSave(dir, name)
-	return stamp, err
-}
-
-// finishScenarioSave puts a complete staged save of name in place, if
-// there is one: NAME.geojson first, then NAME.json, then removes the
-// staging folder. Each step can be repeated after a kill. done reports
-// whether there was a staged save.
-func finishScenarioSave(dir, name string) (done bool, err error) {
-	stage := stagingDir(dir, name)
-	if _, err := os.Stat(filepath.Join(stage, data.OutputMarker)); err != nil {
-		return false, nil // none (a folder without the marker is not one we wrote whole)
-	}
-	for _, f := range []string{name + ".geojson", name + ".json"} {
-		err := os.Rename(filepath.Join(stage, f), filepath.Join(dir, f))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return false, fmt.Errorf("put %s in place: %w", filepath.Join(dir, f), err)
-		}
-	}
-	syncDirectory(dir)
-	if err := os.RemoveAll(stage); err != nil {
-		return true, fmt.Errorf("remove %s: %w", stage, err)
-	}
-	return true, nil
-}
-
-// finishInterruptedSaves completes the saves that a server killed while
-// saving left staged in the workspace, so that every scenario's two files
-// belong together again before anyone reads or saves them. Failures are
-// logged: the next save of that scenario tries again.
-func (s *Server) finishInterruptedSaves() {
-	dir := filepath.Join(s.cfg.Workspace, "scenarios")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return // no scenarios yet
-	}
-	fileSaveMu.Lock()
-	defer fileSaveMu.Unlock()
-	for _, e := range ents {
-		rest, ok := strings.CutPrefix(e.Name(), ".")
-		name, ok2 := strings.CutSuffix(rest, ".save")
-		if !e.IsDir() || !ok || !ok2 || !scenarioName.MatchString(name) {
-			continue
-		}
-		switch done, err := finishScenarioSave(dir, name); {
-		case err != nil:
-			s.log.Error("finishing an interrupted scenario save failed", "name", name, "dir", dir, "err", err)
-		case done:
-			s.log.Info("finished an interrupted scenario save", "name", name, "dir", dir)
-		}
-	}
+	return stamp, nil
 }
 
 // writeFile creates path and writes it through a buffer (WriteDirAtomic
@@ -397,14 +361,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 		err = cerr
 	}
 	return err
-}
-
-// syncDirectory makes renames in dir durable where the platform allows it.
-func syncDirectory(dir string) {
-	if f, err := os.Open(dir); err == nil {
-		_ = f.Sync()
-		_ = f.Close()
-	}
 }
 
 // ----- dropped layers -----

@@ -42,7 +42,8 @@ type Config struct {
 	// (https://host/{z}/{x}/{y}.png); empty means the page draws the study
 	// area's own streets only.
 	Tiles string
-	// Workspace is the folder where scenarios are saved (scenarios/).
+	// Workspace is the folder where scenarios are saved, each as the
+	// folder scenarios/NAME/ (scenario.json and facilities.geojson).
 	Workspace string
 	// UnitsKind is "cells" for grid cells or "units" for imported units;
 	// it names the units collection.
@@ -186,9 +187,6 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 		if id == s.cfg.UnitsKind || id == "demand" || id == "proposals" || id == "streets" {
 			return nil, fmt.Errorf("web: amenity type id %q clashes with a collection of the same name — rename the type in the profile", id)
 		}
-	}
-	if cfg.Scenarios == nil {
-		s.finishInterruptedSaves()
 	}
 	s.startIndexes(static)
 	return s, nil

@@ -113,7 +113,8 @@ type saveAnswer struct {
 	Stamp      string   `json:"facilities_sha256"`
 }
 
-// savedVersion is one saved scenario as read from its two files.
+// savedVersion is one saved scenario as read from the two files of its
+// folder.
 type savedVersion struct {
 	JSON, GeoJSON []byte
 	Name          string
@@ -188,13 +189,13 @@ func (v *savedVersion) consistent(base []string) error {
 
 // TestKillDuringScenarioSave kills `serve` with SIGKILL while it saves a
 // scenario to the workspace, 20 times at random moments (a single save,
-// or a burst of saves racing what-if edits): plan.json and plan.geojson
-// are always whole and belong together, they are the previous save or a
-// newer one that was asked for — never older than a save that was
-// acknowledged — and nothing but the save's own temporaries is left
-// beside them. Where the kill fell between the renames of the two files,
-// the staged save completes them, and serve does so when it starts again;
-// a later save removes the temporaries.
+// or a burst of saves racing what-if edits): the folder scenarios/plan/
+// always holds scenario.json and facilities.geojson whole and belonging
+// together (facilities_sha256), the previous save or a newer one that was
+// asked for — never older than a save that was acknowledged, never a mix
+// — with no repair step: nothing but the atomic writer's temporaries
+// (.plan.tmp-*, .plan.old-*) is left beside it, and the next save removes
+// them.
 func TestKillDuringScenarioSave(t *testing.T) {
 	bin := buildBinary(t)
 	ws := t.TempDir()
@@ -210,9 +211,21 @@ func TestKillDuringScenarioSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.kill()
-	readPair := func(name string) ([]byte, []byte) {
-		return readFile(t, filepath.Join(dir, name+".json")), readFile(t, filepath.Join(dir, name+".geojson"))
+	if want := []string{"scenarios/base/scenario.json", "scenarios/base/facilities.geojson"}; !slices.Equal(ans.Saved, want) {
+		t.Fatalf("saved %v, want %v", ans.Saved, want)
 	}
+	readPair := func(name string) ([]byte, []byte) {
+		return readFile(t, filepath.Join(dir, name, "scenario.json")), readFile(t, filepath.Join(dir, name, "facilities.geojson"))
+	}
+	// checkFolder checks that scenarios/name/ holds the pair and the
+	// writer's marker, nothing else.
+	checkFolder := func(when, name string) {
+		t.Helper()
+		if names := dirNames(t, filepath.Join(dir, name)); !slices.Equal(names, []string{data.OutputMarker, "facilities.geojson", "scenario.json"}) {
+			t.Fatalf("%s: scenarios/%s/ holds %v", when, name, names)
+		}
+	}
+	checkFolder("after the first save", "base")
 	baseJSON, baseGeo := readPair("base")
 	baseV, err := parseSaved(baseJSON, baseGeo)
 	if err != nil {
@@ -223,26 +236,22 @@ func TestKillDuringScenarioSave(t *testing.T) {
 		t.Fatalf("base scenario: %d facilities, answer %+v", len(base), ans)
 	}
 
-	// Temporaries a killed save may leave: WriteDirAtomic's for the
-	// staging folder .plan.save, which itself is a complete save not yet
-	// (or not wholly) put in place.
-	temp := regexp.MustCompile(`^\.\.plan\.save\.(tmp|old)-\d+-[0-9a-f]+$`)
+	// Temporaries a killed save may leave: data.WriteDirAtomic's, beside
+	// the folder it replaces (the new folder being written, or the
+	// previous one after the exchange, not yet removed).
+	temp := regexp.MustCompile(`^\.plan\.(tmp|old)-\d+-[0-9a-f]+$`)
 	types := []string{"clinic", "market", "fitness", "elderly"}
 
 	const rounds = 20
-	var interrupted, torn, gotNew, acked int
-	var left *savedVersion // the save the last kill left, as completed
+	var interrupted, gotNew, acked int
+	var left *savedVersion // the save the last kill left
 	for round := 0; round < rounds; round++ {
 		p := startServeBinary(t, bin, ws)
-		// Starting, serve completed what the kill left staged.
+		// Starting, serve changed nothing.
 		if left != nil {
-			names := dirNames(t, dir)
-			if slices.Contains(names, ".plan.save") {
-				t.Fatalf("round %d: serve started and left the staged save in place: %v", round, names)
-			}
 			j, g := readPair("plan")
 			if !bytes.Equal(j, left.JSON) || !bytes.Equal(g, left.GeoJSON) {
-				t.Fatalf("round %d: after serve started the scenario is not the one the kill left (with its staged save put in place)", round)
+				t.Fatalf("round %d: after serve started the scenario is not the one the kill left", round)
 			}
 		}
 		var seq []string     // this round's edits, in the order sent
@@ -280,10 +289,11 @@ func TestKillDuringScenarioSave(t *testing.T) {
 		if err := prev.consistent(base); err != nil || !slices.Equal(prev.Edits, seq) || prev.Stamp != a.Stamp || a.Edits != len(seq) {
 			t.Fatalf("round %d: the acknowledged save is not on disk (%v): %d edits on disk, %d made, answer %+v", round, err, len(prev.Edits), len(seq), a)
 		}
-		// It also finished what the last kill left, and removed it.
-		if names := dirNames(t, dir); !slices.Equal(names, []string{"base.geojson", "base.json", "plan.geojson", "plan.json"}) {
+		// It also removed what the last kill left.
+		if names := dirNames(t, dir); !slices.Equal(names, []string{"base", "plan"}) {
 			t.Fatalf("round %d: after an acknowledged save the scenarios folder holds %v", round, names)
 		}
+		checkFolder(fmt.Sprintf("round %d: after an acknowledged save", round), "plan")
 		for i := 0; i < 1+rng.IntN(3); i++ {
 			if err := edit(); err != nil {
 				t.Fatal(err)
@@ -353,65 +363,35 @@ func TestKillDuringScenarioSave(t *testing.T) {
 		wg.Wait()
 		p.checkNoPanic(t)
 
-		// What is left beside the scenarios.
-		stage := filepath.Join(dir, ".plan.save")
-		var staged []string
+		// What is left beside the scenarios: only the writer's
+		// temporaries.
+		var temps []string
 		for _, e := range mustReadDir(t, dir) {
 			switch n := e.Name(); {
-			case n == "base.json" || n == "base.geojson" || n == "plan.json" || n == "plan.geojson":
-			case n == ".plan.save" && e.IsDir():
-				for _, f := range mustReadDir(t, stage) {
-					if f.Name() != data.OutputMarker && f.Name() != "plan.json" && f.Name() != "plan.geojson" {
-						t.Fatalf("round %d: the staging folder holds %s", round, f.Name())
-					}
-					if f.Name() != data.OutputMarker {
-						staged = append(staged, f.Name())
-					}
-				}
-				interrupted++
+			case n == "base" || n == "plan":
 			case temp.MatchString(n):
-				interrupted++
+				temps = append(temps, n)
 			default:
 				t.Fatalf("round %d: %s beside the scenarios is not a temporary of the save", round, n)
 			}
+		}
+		if len(temps) > 0 {
+			interrupted++
 		}
 		if j, g := readPair("base"); !bytes.Equal(j, baseJSON) || !bytes.Equal(g, baseGeo) {
 			t.Fatalf("round %d: saving plan changed the base scenario", round)
 		}
 
-		// The files as they are: each whole; together one save, except
-		// when the kill fell between the two renames (the GeoJSON new,
-		// the JSON still the previous one, and the new JSON staged).
-		visJSON, visGeo := readPair("plan")
-		vis, err := parseSaved(visJSON, visGeo)
+		// The folder as it is: both files whole and one save, no mix.
+		checkFolder(fmt.Sprintf("round %d: after the kill", round), "plan")
+		vis, err := parseSaved(readPair("plan"))
 		if err != nil {
 			t.Fatalf("round %d: after the kill: %v", round, err)
 		}
-		// The pair as the next save completes it before anything else.
-		eff := vis
-		if len(staged) > 0 {
-			j, g := visJSON, visGeo
-			if slices.Contains(staged, "plan.json") {
-				j = readFile(t, filepath.Join(stage, "plan.json"))
-			}
-			if slices.Contains(staged, "plan.geojson") {
-				g = readFile(t, filepath.Join(stage, "plan.geojson"))
-			}
-			if eff, err = parseSaved(j, g); err != nil {
-				t.Fatalf("round %d: the staged save is not whole: %v", round, err)
-			}
-		}
 		if err := vis.consistent(base); err != nil {
-			if !slices.Equal(staged, []string{"plan.json"}) || eff.consistent(base) != nil {
-				t.Fatalf("round %d: plan.json and plan.geojson do not belong together, and no staged save completes them: %v", round, err)
-			}
-			torn++
-			t.Logf("round %d: killed between the two renames: %v; the staged plan.json completes the pair", round, err)
+			t.Fatalf("round %d: after the kill (temporaries %v): scenario.json and facilities.geojson do not belong together: %v", round, temps, err)
 		}
-		if err := eff.consistent(base); err != nil {
-			t.Fatalf("round %d: the staged save with the files in place: %v", round, err)
-		}
-		left = eff
+		left = vis
 
 		// Which save: the previous one, or one asked for since, at least
 		// as new as every acknowledged one.
@@ -421,41 +401,42 @@ func TestKillDuringScenarioSave(t *testing.T) {
 		}
 		acked += len(acks)
 		switch {
-		case bytes.Equal(eff.JSON, prev.JSON) && bytes.Equal(eff.GeoJSON, prev.GeoJSON):
+		case bytes.Equal(vis.JSON, prev.JSON) && bytes.Equal(vis.GeoJSON, prev.GeoJSON):
 			if maxAck >= 0 {
 				t.Fatalf("round %d: a save with %d edits was acknowledged, but the previous save (%d edits) is what is left", round, maxAck, len(prev.Edits))
 			}
 		default:
-			n := len(eff.Edits)
-			if n < before || n > len(seq) || !slices.Equal(eff.Edits, seq[:n]) || eff.Name != "plan" {
-				t.Fatalf("round %d: the saved edits %v are not a save asked for (edits %v, the last save asked for at least %d)", round, eff.Edits, seq, before)
+			n := len(vis.Edits)
+			if n < before || n > len(seq) || !slices.Equal(vis.Edits, seq[:n]) || vis.Name != "plan" {
+				t.Fatalf("round %d: the saved edits %v are not a save asked for (edits %v, the last save asked for at least %d)", round, vis.Edits, seq, before)
 			}
 			if n < maxAck {
 				t.Fatalf("round %d: a save with %d edits was acknowledged, but one with %d is what is left", round, maxAck, n)
 			}
 			for _, a := range acks {
-				if a.Edits == n && a.Stamp != eff.Stamp {
-					t.Fatalf("round %d: the save with %d edits answered facilities_sha256 %s, the file says %s", round, n, a.Stamp, eff.Stamp)
+				if a.Edits == n && a.Stamp != vis.Stamp {
+					t.Fatalf("round %d: the save with %d edits answered facilities_sha256 %s, the file says %s", round, n, a.Stamp, vis.Stamp)
 				}
 			}
 			gotNew++
 		}
 	}
-	t.Logf("%d rounds: %d left a save's temporaries (killed while saving), %d between the renames; %d left a newer save than the previous; %d saves acknowledged",
-		rounds, interrupted, torn, gotNew, acked)
+	t.Logf("%d rounds: %d left a save's temporaries (killed while saving); %d left a newer save than the previous; %d saves acknowledged",
+		rounds, interrupted, gotNew, acked)
 	if interrupted == 0 {
 		t.Errorf("no kill fell while a save was written: the test did not test the save")
 	}
 
-	// A save completes what a killed one left and removes its temporaries.
+	// A save removes the temporaries a killed one left.
 	p = startServeBinary(t, bin, ws)
 	if err := postJSON(p.base, "api/scenario/save", `{"name":"plan"}`, &ans); err != nil {
 		t.Fatal(err)
 	}
 	p.kill()
-	if names := dirNames(t, dir); !slices.Equal(names, []string{"base.geojson", "base.json", "plan.geojson", "plan.json"}) {
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"base", "plan"}) {
 		t.Errorf("after a successful save the scenarios folder holds %v", names)
 	}
+	checkFolder("after the last save", "plan")
 	last, err := parseSaved(readPair("plan"))
 	if err != nil {
 		t.Fatal(err)

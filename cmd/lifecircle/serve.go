@@ -38,7 +38,9 @@ serves the bundled sample (central Helsinki), so a new user sees a map at once.
 
 Binds 127.0.0.1:8080 by default. On any other address, editing is refused unless
 started with --edit-token (or LIFECIRCLE_EDIT_TOKEN) and the request sends the token
-(Authorization: Bearer <token>). Saved scenarios go to --workspace/scenarios/.
+(Authorization: Bearer <token>). A saved scenario NAME is the folder
+--workspace/scenarios/NAME/ (scenario.json: the edits; facilities.geojson),
+replaced as a whole by each save.
 
 Examples:
   lifecircle serve

@@ -208,8 +208,8 @@ func TestServeWorkspaceDefault(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	for _, f := range []string{"plan-a.json", "plan-a.geojson"} {
-		if _, err := os.Stat(filepath.Join(dir, "scenarios", f)); err != nil {
+	for _, f := range []string{"scenario.json", "facilities.geojson"} {
+		if _, err := os.Stat(filepath.Join(dir, "scenarios", "plan-a", f)); err != nil {
 			t.Errorf("saved file: %v", err)
 		}
 	}
