@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 // --- hand-checkable cases ---
@@ -384,33 +386,6 @@ func TestSolveMaxCoverBoundTighterThanTrivial(t *testing.T) {
 
 // --- reference instances (network coverage, solved exactly by CBC and GLPK) ---
 
-// coverDataDir returns ../shared/data seen from the repository root.
-func coverDataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
-			t.Skipf("test data missing: %v", err)
-		}
-		t.Fatalf("test data missing (set LIFECIRCLE_ALLOW_SKIP=1 to skip): %v", err)
-	}
-	return data
-}
-
 type coverRefSolution struct {
 	Objective float64  `json:"objective"`
 	NSites    int      `json:"n_sites"`
@@ -617,7 +592,7 @@ func coverBuild(t testing.TB, g *coverGraph, demand, cands []coverFeature, r flo
 }
 
 func TestSolveCoverReference(t *testing.T) {
-	data := coverDataDir(t)
+	data := shareddata.Dir(t)
 	for _, name := range []string{"andorra_2014", "helsinki_2019", "monaco_2012"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(data, "reference", name)
@@ -783,7 +758,7 @@ func BenchmarkSolveMaxCover(b *testing.B) {
 		})
 	}
 	b.Run("monaco_hard_R500_K10", func(b *testing.B) {
-		data := coverDataDir(b)
+		data := shareddata.Dir(b)
 		dir := filepath.Join(data, "reference", "monaco_2012")
 		g := coverLoadGraph(b, dir)
 		rp := coverBuild(b, g, coverReadFeatures(b, filepath.Join(dir, "points.geojson")),

@@ -5,41 +5,16 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 )
-
-// demandDataPath returns a file under ../shared/data beside the repository
-// root. A missing file fails the test unless LIFECIRCLE_ALLOW_SKIP=1.
-func demandDataPath(tb testing.TB, elem ...string) string {
-	tb.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			p := filepath.Join(append([]string{d, "..", "shared", "data"}, elem...)...)
-			if _, err := os.Stat(p); err != nil {
-				if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
-					tb.Skipf("shared data missing: %v", err)
-				}
-				tb.Fatalf("shared data missing (tests need ../shared/data beside the repository): %v", err)
-			}
-			return p
-		}
-		if filepath.Dir(d) == d {
-			tb.Fatal("repository root (go.mod) not found")
-		}
-	}
-}
 
 // rect returns a w × h metre rectangle (w east, h north) centred on c,
 // as a closed counter-clockwise lon/lat ring.
@@ -494,7 +469,7 @@ func readBuildings(t testing.TB, path string) []Building {
 // 21 apartment buildings (18 tagged with building:levels). Each footprint
 // area is cross-checked with orb's spherical area.
 func TestDemandFromBuildingsHelsinki(t *testing.T) {
-	bs := readBuildings(t, demandDataPath(t, "helsinki", "layers", "buildings_residential.geojson"))
+	bs := readBuildings(t, shareddata.Path(t, "helsinki", "layers", "buildings_residential.geojson"))
 	d, st, err := DemandFromBuildings(bs, BuildingOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -529,7 +504,7 @@ func TestDemandFromBuildingsHelsinki(t *testing.T) {
 // 446 Helsinki buildings: alone it keeps the 21 apartment blocks; with one
 // residential-landuse polygon over the whole extract every building counts.
 func TestDemandFromBuildingsHelsinkiAll(t *testing.T) {
-	bs := readBuildings(t, demandDataPath(t, "helsinki", "layers", "buildings_all.geojson"))
+	bs := readBuildings(t, shareddata.Path(t, "helsinki", "layers", "buildings_all.geojson"))
 	d, st, err := DemandFromBuildings(bs, BuildingOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 // The flag has its own name so that it cannot clash with other golden tests
@@ -95,7 +97,7 @@ func TestWriteLPErrors(t *testing.T) {
 // TestWriteLPSolvedByCBC solves exported reference models with CBC and
 // compares the optimum with the reference and with SolveMaxCover.
 func TestWriteLPSolvedByCBC(t *testing.T) {
-	data := coverDataDir(t)
+	data := shareddata.Dir(t)
 	cbc, err := exec.LookPath("cbc")
 	if err != nil {
 		t.Skip("cbc not on PATH (Debian package coinor-cbc); the CI script installs it")

@@ -9,36 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// profileTestData returns the path of a file under ../shared/data beside
-// the repository root. A missing data directory fails the test unless
-// LIFECIRCLE_ALLOW_SKIP=1.
-func profileTestData(t testing.TB, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	path := filepath.Join(append([]string{dir, "..", "shared", "data"}, parts...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
-			t.Skipf("test data missing: %v", err)
-		}
-		t.Fatalf("test data missing (set LIFECIRCLE_ALLOW_SKIP=1 to skip): %v", err)
-	}
-	return path
-}
+	"github.com/lifecircle/lifecircle/data/shareddata"
+)
 
 // tags returns a get function over a literal tag list "k=v", "k=v", ...
 func tags(kv ...string) func(string) string {
@@ -537,7 +510,7 @@ func TestMatchRealData(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.place+"/"+tc.layer, func(t *testing.T) {
-			b, err := os.ReadFile(profileTestData(t, tc.place, "layers", "amenity_"+tc.layer+".geojson"))
+			b, err := os.ReadFile(shareddata.Path(t, tc.place, "layers", "amenity_"+tc.layer+".geojson"))
 			if err != nil {
 				t.Fatal(err)
 			}

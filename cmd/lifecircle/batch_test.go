@@ -19,7 +19,7 @@ func TestAuditBatch(t *testing.T) {
 	t.Parallel()
 	helsinki := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
 	bupt := shareddata.Path(t, "cn_beijing_bupt", "map.osm")
-	units := filepath.Join(repoRoot(t), "examples", "district", "units.geojson")
+	units := filepath.Join(shareddata.RepoRoot(t), "examples", "district", "units.geojson")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "bupt.yaml"), []byte("osm: "+bupt+"\nprofile: 15min\n"), 0o644); err != nil {
 		t.Fatal(err)

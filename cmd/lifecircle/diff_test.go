@@ -24,7 +24,7 @@ import (
 func TestDiffAddedFacilities(t *testing.T) {
 	t.Parallel()
 	osmFile := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
-	units := filepath.Join(repoRoot(t), "examples", "district", "units.geojson")
+	units := filepath.Join(shareddata.RepoRoot(t), "examples", "district", "units.geojson")
 	dir := t.TempDir()
 	runA, runB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	if _, stderr, code := runCLI(t, "audit", "--quiet", "--osm", osmFile, "--units", units, "--out", runA); code != 0 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/web/browsertest"
 )
 
@@ -30,7 +31,7 @@ import (
 // page per section.
 func TestReportInChromium(t *testing.T) {
 	bin := browsertest.Chromium(t)
-	root := repoRoot(t)
+	root := shareddata.RepoRoot(t)
 	out := filepath.Join(t.TempDir(), "audit")
 	_, stderr, code := runCLI(t, "audit", "--quiet", "-c", filepath.Join(root, "examples", "district", "lifecircle.yaml"), "--out", out)
 	if code != 3 {

@@ -13,25 +13,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// repoRoot returns the folder holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("go.mod not found above the test's folder")
-		}
-		dir = up
-	}
-}
-
 // facilityPoints reads the points of facilities.geojson of one type.
 func facilityPoints(t *testing.T, dir, typ string) []orb.Point {
 	t.Helper()
@@ -63,7 +44,7 @@ func facilityPoints(t *testing.T, dir, typ string) []orb.Point {
 func TestAuditRulesExitCode(t *testing.T) {
 	t.Parallel()
 	osmFile := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
-	units := filepath.Join(repoRoot(t), "examples", "district", "units.geojson")
+	units := filepath.Join(shareddata.RepoRoot(t), "examples", "district", "units.geojson")
 
 	// A first audit without rules gives the layers the expectations use.
 	base := filepath.Join(t.TempDir(), "base")

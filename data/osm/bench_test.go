@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 func hasHighway(get func(string) string) bool { return get("highway") != "" }
@@ -75,20 +77,20 @@ func BenchmarkReadGrid1MRelations(b *testing.B) {
 }
 
 func BenchmarkReadHelsinki(b *testing.B) {
-	benchRead(b, dataPath(b, "helsinki", "Helsinki.osm.pbf"), Filter{Way: hasHighway, Node: hasAmenity})
+	benchRead(b, shareddata.Path(b, "helsinki", "Helsinki.osm.pbf"), Filter{Way: hasHighway, Node: hasAmenity})
 }
 
 func BenchmarkReadMonaco(b *testing.B) {
-	benchRead(b, dataPath(b, "monaco_region_2016", "monaco.osm.pbf"),
+	benchRead(b, shareddata.Path(b, "monaco_region_2016", "monaco.osm.pbf"),
 		Filter{Way: func(get func(string) string) bool { return get("highway") != "" || get("building") != "" }, Node: hasAmenity, Relation: isAdmin})
 }
 
 func BenchmarkReadBeijingXML(b *testing.B) {
-	benchRead(b, dataPath(b, "cn_beijing_bupt", "map.osm"), Filter{Way: hasHighway, Node: hasAmenity})
+	benchRead(b, shareddata.Path(b, "cn_beijing_bupt", "map.osm"), Filter{Way: hasHighway, Node: hasAmenity})
 }
 
 func BenchmarkPolygonMonaco(b *testing.B) {
-	x, err := Read(context.Background(), dataPath(b, "monaco_region_2016", "monaco.osm.pbf"), Filter{Relation: isAdmin}, nil)
+	x, err := Read(context.Background(), shareddata.Path(b, "monaco_region_2016", "monaco.osm.pbf"), Filter{Relation: isAdmin}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

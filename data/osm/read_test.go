@@ -14,39 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/paulmach/orb"
 	osmlib "github.com/paulmach/osm"
 	"github.com/paulmach/osm/osmpbf"
 	"github.com/paulmach/osm/osmxml"
 )
-
-// dataPath returns a file under ../shared/data next to the repository root.
-// A missing file fails the test unless LIFECIRCLE_ALLOW_SKIP=1.
-func dataPath(t testing.TB, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared", "data"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
-			t.Skipf("test data missing: %v", err)
-		}
-		t.Fatalf("test data missing (set LIFECIRCLE_ALLOW_SKIP=1 to skip): %v", err)
-	}
-	return p
-}
 
 func read(t testing.TB, path string, f Filter) *Extract {
 	t.Helper()
@@ -164,7 +137,7 @@ func compareWays(t *testing.T, got, want []Way) {
 }
 
 func TestReadHelsinkiHighways(t *testing.T) {
-	path := dataPath(t, "helsinki", "Helsinki.osm.pbf")
+	path := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
 	x := read(t, path, Filter{Way: hasHighway})
 	checkWays(t, x)
 	ref := naiveRead(t, path, func(tags osmlib.Tags) bool { return tags.Find("highway") != "" })
@@ -183,7 +156,7 @@ func TestReadHelsinkiHighways(t *testing.T) {
 }
 
 func TestReadHelsinkiNodes(t *testing.T) {
-	path := dataPath(t, "helsinki", "Helsinki.osm.pbf")
+	path := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
 	x := read(t, path, Filter{Node: hasAmenity})
 	ref := naiveRead(t, path, func(osmlib.Tags) bool { return false })
 	var want []Node
@@ -207,7 +180,7 @@ func TestReadHelsinkiNodes(t *testing.T) {
 }
 
 func TestReadBeijingXML(t *testing.T) {
-	path := dataPath(t, "cn_beijing_bupt", "map.osm")
+	path := shareddata.Path(t, "cn_beijing_bupt", "map.osm")
 	bupt := func(get func(string) string) bool { return strings.Contains(get("name"), "北京邮电大学") }
 	x := read(t, path, Filter{Node: bupt, Way: bupt})
 	checkWays(t, x)
@@ -244,7 +217,7 @@ func TestReadBeijingXML(t *testing.T) {
 // TestReadFormatsAgree reads the same XML plain, gzip- and bzip2-compressed
 // and under a misleading name, and expects identical extracts.
 func TestReadFormatsAgree(t *testing.T) {
-	src := dataPath(t, "cn_beijing_bupt", "map.osm")
+	src := shareddata.Path(t, "cn_beijing_bupt", "map.osm")
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +304,7 @@ func TestReadSplitWay(t *testing.T) {
 }
 
 func TestReadMonacoRelations(t *testing.T) {
-	path := dataPath(t, "monaco_region_2016", "monaco.osm.pbf")
+	path := shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
 	x := read(t, path, Filter{Relation: isAdmin})
 	checkWays(t, x)
 	ref := naiveRead(t, path, func(osmlib.Tags) bool { return false })
@@ -484,7 +457,7 @@ func TestReadPasses(t *testing.T) {
 // TestReadFilterConcurrency counts filter calls from parallel PBF decoders;
 // run with -race it also checks the filters are called safely.
 func TestReadFilterConcurrency(t *testing.T) {
-	path := dataPath(t, "monaco_region_2016", "monaco.osm.pbf")
+	path := shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
 	prev := runtime.GOMAXPROCS(4)
 	defer runtime.GOMAXPROCS(prev)
 	a := read(t, path, Filter{Way: hasHighway, Node: hasAmenity})
@@ -496,7 +469,7 @@ func TestReadFilterConcurrency(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	helsinki := dataPath(t, "helsinki", "Helsinki.osm.pbf")
+	helsinki := shareddata.Path(t, "helsinki", "Helsinki.osm.pbf")
 	pbf, err := os.ReadFile(helsinki)
 	if err != nil {
 		t.Fatal(err)

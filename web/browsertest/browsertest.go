@@ -3,7 +3,8 @@
 // cmd/lifecircle — and records what a page does that those tests forbid.
 // It is used by tests only.
 //
-// browsertest imports chromedp, cdproto and the standard library.
+// browsertest imports chromedp, cdproto, data/shareddata (standard library
+// only) and the standard library.
 package browsertest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 // Chromium returns the browser to drive: $LIFECIRCLE_CHROMIUM, else
@@ -45,30 +47,12 @@ func ArtifactDir(tb testing.TB) string {
 	tb.Helper()
 	dir := os.Getenv("LIFECIRCLE_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join(repoRoot(tb), "test-artifacts")
+		dir = filepath.Join(shareddata.RepoRoot(tb), "test-artifacts")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatalf("artifacts: %v", err)
 	}
 	return dir
-}
-
-// repoRoot returns the nearest folder at or above the working directory
-// that holds go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			tb.Fatalf("no go.mod above %s", wd)
-		}
-	}
 }
 
 // Flags are the command-line flags of every Chromium run, through chromedp
