@@ -82,18 +82,28 @@ func groupThousands(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "–"
 	}
+	s := Thousands(x, "\u202f")
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		return "−" + rest
+	}
+	return s
+}
+
+// Thousands formats x rounded to a whole number, with sep between groups
+// of three digits: Thousands(12430, ",") is "12,430".
+func Thousands(x float64, sep string) string {
 	s := strconv.FormatFloat(math.Round(x), 'f', 0, 64)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString("\u202f")
+			b.WriteString(sep)
 		}
 		b.WriteRune(r)
 	}
 	if neg {
-		return "−" + b.String()
+		return "-" + b.String()
 	}
 	return b.String()
 }

@@ -300,19 +300,4 @@ func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeRes
 }
 
 // thousands formats a count with thousands separators.
-func thousands(x float64) string {
-	s := strconv.FormatFloat(math.Round(x), 'f', 0, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(x float64) string { return data.Thousands(x, ",") }
