@@ -150,6 +150,7 @@ func TestDBRunInvisibleUntilComplete(t *testing.T) {
 	p := helsinki(t)
 	p2 := *p
 	p2.Name = "helsinki_runs"
+	_ = s.DeleteProject(ctx, p2.Name) // a clean start under -count=N
 	if _, err := s.Import(ctx, &p2); err != nil {
 		t.Fatal(err)
 	}
@@ -276,6 +277,7 @@ func TestDBScenarioRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	prof, _ := planner.LoadProfile("gb50180")
+	_ = s.DeleteProject(ctx, "scen") // a clean start under -count=N
 	if _, err := s.Import(ctx, &Project{Name: "scen", Profile: prof, Network: Network{Ways: LineWays([]orb.LineString{{{1, 1}, {1.001, 1}}})}}); err != nil {
 		t.Fatal(err)
 	}
