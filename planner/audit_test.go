@@ -694,39 +694,51 @@ func lattice(tb testing.TB, n int, spacing float64) *geo.Network {
 	return net
 }
 
-// BenchmarkAudit audits a 200×200 street lattice (50 m blocks, 10 km
-// across) with 50,000 residents in 250 m cells and five types of 200
-// facilities each.
-func BenchmarkAudit(b *testing.B) {
-	const n, spacing = 200, 50.0
-	net := lattice(b, n, spacing)
-	side := float64(n-1) * spacing
-	r := rand.New(rand.NewPCG(1, 2))
+// randomDemand places count residents' points (1..20 residents each) at
+// random on the side×side metre square of the test lattices.
+func randomDemand(r *rand.Rand, count int, side float64) *Demand {
 	d := &Demand{Source: DemandPopulationLayer}
-	for i := 0; i < 50000; i++ {
+	for i := 0; i < count; i++ {
 		d.Points = append(d.Points, mp(r.Float64()*side, r.Float64()*side))
 		d.Pop = append(d.Pop, float64(1+r.IntN(20)))
 		d.IDs = append(d.IDs, fmt.Sprint(i))
 	}
+	return d
+}
+
+// latticeStudy is an audit input on an n×n street lattice of spacing
+// metres: residents at random, perType point facilities of each type
+// (thresholds 300, 500, 700, … m in types' order), 250 m cells.
+func latticeStudy(tb testing.TB, n int, spacing float64, residents int, types []string, perType int, r *rand.Rand) AuditInput {
+	tb.Helper()
+	net := lattice(tb, n, spacing)
+	side := float64(n-1) * spacing
+	d := randomDemand(r, residents, side)
 	var text strings.Builder
-	text.WriteString("id: bench\ntypes:\n")
-	typeIDs := []string{"clinic", "elderly", "market", "fitness", "playground"}
-	for k, id := range typeIDs {
+	text.WriteString("id: lattice\ntypes:\n")
+	for k, id := range types {
 		fmt.Fprintf(&text, "  - id: %s\n    names: {en: %s}\n    tier: 15\n    threshold: %d\n", id, id, 300+200*k)
 	}
-	prof := mustProfile(b, text.String())
+	prof := mustProfile(tb, text.String())
 	var facs []Facility
-	for _, id := range typeIDs {
-		for k := 0; k < 200; k++ {
+	for _, id := range types {
+		for k := 0; k < perType; k++ {
 			facs = append(facs, pointFacility(fmt.Sprintf("%s%d", id, k), id, r.Float64()*side, r.Float64()*side))
 		}
 	}
 	grid, err := NewGrid(DefaultCellSize, net.Bound())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	units, assign := CellUnits(grid, d.Points, d.Pop)
-	in := AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign}
+	return AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign}
+}
+
+// BenchmarkAudit audits a 200×200 street lattice (50 m blocks, 10 km
+// across) with 50,000 residents in 250 m cells and five types of 200
+// facilities each.
+func BenchmarkAudit(b *testing.B) {
+	in := latticeStudy(b, 200, 50, 50000, []string{"clinic", "elderly", "market", "fitness", "playground"}, 200, rand.New(rand.NewPCG(1, 2)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Audit(context.Background(), in); err != nil {

@@ -546,12 +546,7 @@ func BenchmarkProposeCoverageSets(b *testing.B) {
 	net := lattice(b, n, spacing)
 	side := float64(n-1) * spacing
 	r := rand.New(rand.NewPCG(3, 4))
-	d := &Demand{Source: DemandPopulationLayer}
-	for i := 0; i < 20000; i++ {
-		d.Points = append(d.Points, mp(r.Float64()*side, r.Float64()*side))
-		d.Pop = append(d.Pop, float64(1+r.IntN(20)))
-		d.IDs = append(d.IDs, fmt.Sprint(i))
-	}
+	d := randomDemand(r, 20000, side)
 	cands := make([]Candidate, 1000)
 	for j := range cands {
 		cands[j] = Candidate{ID: fmt.Sprint(j), Geometry: mp(r.Float64()*side, r.Float64()*side)}

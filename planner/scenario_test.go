@@ -3,44 +3,17 @@ package planner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
 // scenarioInput is a 40×40 lattice (60 m blocks) with 4,000 residents in
 // 250 m cells and three types.
 func scenarioInput(t testing.TB, seed uint64) AuditInput {
-	const n, spacing = 40, 60.0
-	net := lattice(t, n, spacing)
-	side := float64(n-1) * spacing
-	r := rand.New(rand.NewPCG(seed, 9))
-	d := &Demand{Source: DemandPopulationLayer}
-	for i := 0; i < 4000; i++ {
-		d.Points = append(d.Points, mp(r.Float64()*side, r.Float64()*side))
-		d.Pop = append(d.Pop, float64(1+r.IntN(20)))
-		d.IDs = append(d.IDs, fmt.Sprint(i))
-	}
-	var text strings.Builder
-	text.WriteString("id: whatif\ntypes:\n")
-	for k, id := range []string{"clinic", "market", "playground"} {
-		fmt.Fprintf(&text, "  - id: %s\n    names: {en: %s}\n    tier: 15\n    threshold: %d\n", id, id, 300+200*k)
-	}
-	prof := mustProfile(t, text.String())
-	var facs []Facility
-	for _, id := range []string{"clinic", "market", "playground"} {
-		for k := 0; k < 6; k++ {
-			facs = append(facs, pointFacility(fmt.Sprintf("%s%d", id, k), id, r.Float64()*side, r.Float64()*side))
-		}
-	}
-	grid, err := NewGrid(DefaultCellSize, net.Bound())
-	if err != nil {
-		t.Fatal(err)
-	}
-	units, assign := CellUnits(grid, d.Points, d.Pop)
-	return AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign, MaxDistance: 1500}
+	in := latticeStudy(t, 40, 60, 4000, []string{"clinic", "market", "playground"}, 6, rand.New(rand.NewPCG(seed, 9)))
+	in.MaxDistance = 1500
+	return in
 }
 
 // TestScenarioMatchesFreshAudit applies random adds, moves, removes and
