@@ -49,13 +49,9 @@ type levelUnit struct {
 
 func readLevelUnits(t *testing.T, path string) []levelUnit {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	fc, err := readFC(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	out := make([]levelUnit, len(fc.Features))
 	for i, f := range fc.Features {
@@ -76,13 +72,9 @@ type demandPoint struct {
 
 func readDemand(t *testing.T, path string, types []string) []demandPoint {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	fc, err := readFC(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	out := make([]demandPoint, len(fc.Features))
 	for i, f := range fc.Features {
