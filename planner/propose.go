@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner/cover"
 	"github.com/paulmach/orb"
 )
 
@@ -40,12 +42,12 @@ type ProposeInput struct {
 	Net        *geo.Network
 	Demand     *Demand
 	Types      []ProposeType
-	Candidates []Candidate // nil = generate along the streets where residents are uncovered
-	Spacing    float64     // for generated candidates, metres; 0 = DefaultSpacing
-	MaxSnap    float64     // metres; 0 = geo.DefaultMaxSnap
-	K          int         // maximal covering with K sites, or
-	Target     float64     // set covering to this share of coverable residents (when K == 0)
-	TimeLimit  time.Duration
+	Candidates []Candidate   // nil = generate along the streets where residents are uncovered
+	Spacing    float64       // for generated candidates, metres, > 0 (DefaultSpacing is usual)
+	MaxSnap    float64       // metres, > 0 (geo.DefaultMaxSnap is usual)
+	K          int           // maximal covering with K sites, or
+	Target     float64       // set covering to this share of coverable residents (when K == 0)
+	TimeLimit  time.Duration // solver budget, > 0 (DefaultCoverTimeLimit is usual)
 	Units      []Unit
 	Assign     []int32
 }
@@ -82,6 +84,26 @@ type TypeCoverage struct {
 	After         float64 `json:"coverage_after"`
 }
 
+// The covering solver's types (package cover) as they appear in planner's
+// API.
+type (
+	// CoverProblem is the covering instance a proposal solves.
+	CoverProblem = cover.Problem
+	// CoverResult is the answer of maximal covering.
+	CoverResult = cover.MaxResult
+	// SetCoverResult is the answer of set covering.
+	SetCoverResult = cover.SetResult
+)
+
+// DefaultCoverTimeLimit is the usual solver budget of ProposeInput.TimeLimit.
+const DefaultCoverTimeLimit = cover.DefaultTimeLimit
+
+// WriteLP writes the maximal covering model of p with k sites in CPLEX LP
+// format (see cover.WriteLP), so that an outside solver can check a proposal.
+func WriteLP(w io.Writer, p *CoverProblem, k int, names []string) error {
+	return cover.WriteLP(w, p, k, names)
+}
+
 // ProposeResult is the outcome of Propose.
 type ProposeResult struct {
 	Candidates []Candidate
@@ -108,10 +130,11 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 	if in.K < 0 || (in.K == 0 && !(in.Target > 0 && in.Target <= 1)) {
 		return nil, fmt.Errorf("propose: %w: give a number of sites k ≥ 1, or a target share in (0, 1]", ErrInvalid)
 	}
-	maxSnap := in.MaxSnap
-	if maxSnap <= 0 {
-		maxSnap = geo.DefaultMaxSnap
+	if !(in.MaxSnap > 0) || !(in.TimeLimit > 0) || (in.Candidates == nil && !(in.Spacing > 0)) {
+		return nil, fmt.Errorf("propose: %w: max snap (%v m), time limit (%v) and, for generated candidates, spacing (%v m) must be positive: pass the defaults (%v m, %v, %v m) when the user sets none",
+			ErrInvalid, in.MaxSnap, in.TimeLimit, in.Spacing, geo.DefaultMaxSnap, DefaultCoverTimeLimit, DefaultSpacing)
 	}
+	maxSnap := in.MaxSnap
 	rmax := 0.0
 	for _, t := range in.Types {
 		if !(t.Radius > 0) || !(t.Weight > 0) {
@@ -238,14 +261,14 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		return nil, fmt.Errorf("propose: %w: none of the %d candidates is within %.0f m of a walkable street", ErrInvalid, len(cands), maxSnap)
 	}
 	res.Candidates = keep
-	res.Problem = &CoverProblem{Weights: weights, Sets: keepSets, Fixed: fixed}
+	res.Problem = &cover.Problem{Weights: weights, Sets: keepSets, Fixed: fixed}
 	res.Timings["coverage_sets"] = time.Since(t0)
 
 	t0 = time.Now()
-	opt := CoverOptions{K: in.K, TimeLimit: in.TimeLimit, Ctx: ctx}
+	opt := cover.Options{K: in.K, TimeLimit: in.TimeLimit}
 	var chosen []int
 	if in.K > 0 {
-		r, err := SolveMaxCover(res.Problem, opt)
+		r, err := cover.SolveMax(ctx, res.Problem, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +280,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		res.Objective, res.UpperBound, res.Gap, res.Coverable = r.Objective, r.UpperBound, r.Gap, r.Coverable
 	} else {
 		opt.K = 0
-		r, err := SolveSetCover(res.Problem, in.Target, opt)
+		r, err := cover.SolveSet(ctx, res.Problem, in.Target, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -358,9 +381,6 @@ func representativePoint(g orb.Geometry) orb.Point {
 // largest radius.
 func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bool, rmax float64) []Candidate {
 	spacing := in.Spacing
-	if !(spacing > 0) {
-		spacing = DefaultSpacing
-	}
 	np := len(in.Demand.Points)
 	var srcs []geo.Source
 	for i := 0; i < np; i++ {

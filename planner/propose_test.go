@@ -25,9 +25,6 @@ func candAt(id string, x, y float64) Candidate {
 
 func runPropose(t *testing.T, in ProposeInput) *ProposeResult {
 	t.Helper()
-	if in.TimeLimit == 0 {
-		in.TimeLimit = 5 * time.Second
-	}
 	res, err := Propose(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +78,8 @@ func fixedStreet(t *testing.T, k int) ProposeInput {
 			Existing: []orb.Geometry{mp(0, 0)}}},
 		Candidates: []Candidate{candAt("c1", 200, 0), candAt("c2", 450, 0), candAt("c3", 780, 0)},
 		K:          k,
+		MaxSnap:    geo.DefaultMaxSnap,
+		TimeLimit:  5 * time.Second,
 	}
 }
 
@@ -173,6 +172,24 @@ func TestProposeCandidateErrors(t *testing.T) {
 		}
 		approx(t, "objective", res.Objective, 95, tolM)
 	})
+	// No "0 means default": the caller resolves every setting.
+	for _, tc := range []struct {
+		name string
+		edit func(*ProposeInput)
+	}{
+		{"max snap 0", func(in *ProposeInput) { in.MaxSnap = 0 }},
+		{"negative max snap", func(in *ProposeInput) { in.MaxSnap = -1 }},
+		{"time limit 0", func(in *ProposeInput) { in.TimeLimit = 0 }},
+		{"spacing 0 for generated candidates", func(in *ProposeInput) { in.Candidates, in.Spacing = nil, 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := fixedStreet(t, 1)
+			tc.edit(&in)
+			if _, err := Propose(context.Background(), in); !errors.Is(err, ErrInvalid) {
+				t.Errorf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
 	t.Run("neither k nor target", func(t *testing.T) {
 		in := fixedStreet(t, 0)
 		if _, err := Propose(context.Background(), in); !errors.Is(err, ErrInvalid) {
@@ -193,8 +210,10 @@ func TestProposeGeneratedCandidates(t *testing.T) {
 		Demand: toyDemand(resident{100, 0, 10}, resident{850, 0, 40}),
 		Types: []ProposeType{{ID: "clinic", Radius: 180, Weight: 1,
 			Existing: []orb.Geometry{mp(0, 0)}}},
-		Spacing: 100,
-		K:       1,
+		Spacing:   100,
+		K:         1,
+		MaxSnap:   geo.DefaultMaxSnap,
+		TimeLimit: 5 * time.Second,
 	}
 	res := runPropose(t, in)
 	var xs []float64
@@ -255,6 +274,8 @@ func TestProposeMultiType(t *testing.T) {
 		},
 		Candidates: []Candidate{candAt("s500", 500, 0), candAt("s180", 180, 0)},
 		K:          2,
+		MaxSnap:    geo.DefaultMaxSnap,
+		TimeLimit:  5 * time.Second,
 	}
 	res := runPropose(t, in)
 	if got := siteIDs(res.Sites); !slices.Equal(got, []string{"s180", "s500"}) {
@@ -294,6 +315,8 @@ func TestProposeSetCover(t *testing.T) {
 		Types:  []ProposeType{{ID: "clinic", Radius: 150, Weight: 1}},
 		Candidates: []Candidate{candAt("100", 100, 0), candAt("200", 200, 0), candAt("400", 400, 0),
 			candAt("600", 600, 0), candAt("800", 800, 0), candAt("900", 900, 0)},
+		MaxSnap:   geo.DefaultMaxSnap,
+		TimeLimit: 5 * time.Second,
 	}
 	for _, tc := range []struct {
 		target  float64
@@ -457,7 +480,7 @@ func newGridInstance(t *testing.T, r *rand.Rand) gridInstance {
 		}
 		g.cover = append(g.cover, row)
 	}
-	g.in = ProposeInput{Net: net, Demand: d, Types: []ProposeType{typ}, Candidates: cands, TimeLimit: 5 * time.Second}
+	g.in = ProposeInput{Net: net, Demand: d, Types: []ProposeType{typ}, Candidates: cands, MaxSnap: geo.DefaultMaxSnap, TimeLimit: 5 * time.Second}
 	return g
 }
 
@@ -555,7 +578,7 @@ func BenchmarkProposeCoverageSets(b *testing.B) {
 	for k := 0; k < 20; k++ {
 		existing = append(existing, mp(r.Float64()*side, r.Float64()*side))
 	}
-	in := ProposeInput{Net: net, Demand: d, Candidates: cands, K: 10, TimeLimit: 2 * time.Second,
+	in := ProposeInput{Net: net, Demand: d, Candidates: cands, K: 10, MaxSnap: geo.DefaultMaxSnap, TimeLimit: 2 * time.Second,
 		Types: []ProposeType{{ID: "clinic", Radius: 500, Weight: 1, Existing: existing}}}
 	b.ResetTimer()
 	var sets, solve time.Duration

@@ -194,6 +194,7 @@ func (s *Server) proposeInput(req proposeRequest) (planner.ProposeInput, error) 
 		}
 	}
 	pin.TimeLimit = defaultProposeLimit
+	pin.Spacing = planner.DefaultSpacing
 	if req.TimeLimitS != nil {
 		tl := *req.TimeLimitS
 		if !(tl > 0 && tl <= maxProposeLimit.Seconds()) {

@@ -223,7 +223,7 @@ func TestDBSaveProposal(t *testing.T) {
 	}
 	ain, _ := auditOf(t, &p2)
 	et, _ := p2.Profile.Type("elderly")
-	pin := planner.ProposeInput{Net: ain.Net, Demand: ain.Demand, K: 3, TimeLimit: time.Second, Units: ain.Units, Assign: ain.Assign,
+	pin := planner.ProposeInput{Net: ain.Net, Demand: ain.Demand, K: 3, TimeLimit: time.Second, MaxSnap: ain.MaxSnap, Spacing: planner.DefaultSpacing, Units: ain.Units, Assign: ain.Assign,
 		Types: []planner.ProposeType{{ID: et.ID, Names: et.Names, Radius: et.Threshold, Weight: 1}}}
 	res, err := planner.Propose(ctx, pin)
 	if err != nil {

@@ -1,4 +1,4 @@
-package planner
+package cover
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ var updateLP = flag.Bool("update-lp", false, "rewrite testdata/cover_*.lp")
 
 // coverLPCase is the greedy trap plus a fixed item (6) and an item no
 // candidate covers (7), with names that need sanitising.
-func coverLPCase() (*CoverProblem, []string) {
+func coverLPCase() (*Problem, []string) {
 	p := coverTrap()
 	p.Weights = append(p.Weights, 5, 9)
 	p.Weights[2] = 2.5
@@ -76,14 +76,14 @@ func TestWriteLPErrors(t *testing.T) {
 	p, names := coverLPCase()
 	tests := []struct {
 		name  string
-		p     *CoverProblem
+		p     *Problem
 		k     int
 		names []string
 	}{
 		{"k zero", p, 0, nil},
 		{"names short", p, 2, names[:2]},
-		{"no candidates", &CoverProblem{Weights: []float64{1}}, 1, nil},
-		{"unsorted set", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 0}}}, 1, nil},
+		{"no candidates", &Problem{Weights: []float64{1}}, 1, nil},
+		{"unsorted set", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 0}}}, 1, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestWriteLPErrors(t *testing.T) {
 }
 
 // TestWriteLPSolvedByCBC solves exported reference models with CBC and
-// compares the optimum with the reference and with SolveMaxCover.
+// compares the optimum with the reference and with SolveMax.
 func TestWriteLPSolvedByCBC(t *testing.T) {
 	data := shareddata.Dir(t)
 	cbc, err := exec.LookPath("cbc")
@@ -143,14 +143,14 @@ func TestWriteLPSolvedByCBC(t *testing.T) {
 			if v := coverValue(rp.p, chosen); v != obj {
 				t.Errorf("cbc chose %v covering %v, but reports %v", chosen, v, obj)
 			}
-			res, err := SolveMaxCover(rp.p, CoverOptions{K: tc.k})
+			res, err := SolveMax(context.Background(), rp.p, Options{K: tc.k, TimeLimit: DefaultTimeLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Objective != obj {
-				t.Errorf("SolveMaxCover %v, cbc %v", res.Objective, obj)
+				t.Errorf("SolveMax %v, cbc %v", res.Objective, obj)
 			}
-			t.Logf("cbc optimum %v with %d sites; SolveMaxCover %v, bound %v", obj, len(chosen), res.Objective, res.UpperBound)
+			t.Logf("cbc optimum %v with %d sites; SolveMax %v, bound %v", obj, len(chosen), res.Objective, res.UpperBound)
 		})
 	}
 }

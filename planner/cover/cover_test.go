@@ -1,4 +1,4 @@
-package planner
+package cover
 
 import (
 	"bufio"
@@ -24,8 +24,8 @@ import (
 
 // coverTrap is the classic greedy trap: the middle set is largest, but the
 // two outer sets together cover everything.
-func coverTrap() *CoverProblem {
-	return &CoverProblem{
+func coverTrap() *Problem {
+	return &Problem{
 		Weights: []float64{1, 1, 1, 1, 1, 1},
 		Sets: [][]int32{
 			{0, 1, 2},
@@ -36,7 +36,7 @@ func coverTrap() *CoverProblem {
 }
 
 func TestSolveMaxCoverTrap(t *testing.T) {
-	res, err := SolveMaxCover(coverTrap(), CoverOptions{K: 2})
+	res, err := SolveMax(context.Background(), coverTrap(), Options{K: 2, TimeLimit: DefaultTimeLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestSolveMaxCoverTrap(t *testing.T) {
 		t.Errorf("coverable %v stopped early %v swaps %d, want 6 false ≥1", res.Coverable, res.StoppedEarly, res.Swaps)
 	}
 
-	res, err = SolveMaxCover(coverTrap(), CoverOptions{K: 1})
+	res, err = SolveMax(context.Background(), coverTrap(), Options{K: 1, TimeLimit: DefaultTimeLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestSolveMaxCoverFixedAndStoppedEarly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := coverTrap()
 			p.Fixed = tc.fixed
-			res, err := SolveMaxCover(p, CoverOptions{K: tc.k})
+			res, err := SolveMax(context.Background(), p, Options{K: tc.k, TimeLimit: DefaultTimeLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,39 +111,48 @@ func TestSolveCoverErrors(t *testing.T) {
 	ok := coverTrap()
 	tests := []struct {
 		name string
-		p    *CoverProblem
+		p    *Problem
 		k    int
 	}{
 		{"nil problem", nil, 1},
-		{"no candidates", &CoverProblem{Weights: []float64{1}}, 1},
+		{"no candidates", &Problem{Weights: []float64{1}}, 1},
 		{"K zero", ok, 0},
 		{"K negative", ok, -3},
-		{"out of range", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{0, 2}}}, 1},
-		{"negative index", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{-1}}}, 1},
-		{"unsorted", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 0}}}, 1},
-		{"duplicate", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 1}}}, 1},
-		{"NaN weight", &CoverProblem{Weights: []float64{math.NaN()}, Sets: [][]int32{{0}}}, 1},
-		{"negative weight", &CoverProblem{Weights: []float64{-1}, Sets: [][]int32{{0}}}, 1},
-		{"infinite weight", &CoverProblem{Weights: []float64{math.Inf(1)}, Sets: [][]int32{{0}}}, 1},
-		{"fixed length", &CoverProblem{Weights: []float64{1, 1}, Sets: [][]int32{{0}}, Fixed: []bool{true}}, 1},
+		{"out of range", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{0, 2}}}, 1},
+		{"negative index", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{-1}}}, 1},
+		{"unsorted", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 0}}}, 1},
+		{"duplicate", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{1, 1}}}, 1},
+		{"NaN weight", &Problem{Weights: []float64{math.NaN()}, Sets: [][]int32{{0}}}, 1},
+		{"negative weight", &Problem{Weights: []float64{-1}, Sets: [][]int32{{0}}}, 1},
+		{"infinite weight", &Problem{Weights: []float64{math.Inf(1)}, Sets: [][]int32{{0}}}, 1},
+		{"fixed length", &Problem{Weights: []float64{1, 1}, Sets: [][]int32{{0}}, Fixed: []bool{true}}, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if res, err := SolveMaxCover(tc.p, CoverOptions{K: tc.k}); err == nil {
-				t.Errorf("SolveMaxCover: no error, result %+v", res)
+			if res, err := SolveMax(context.Background(), tc.p, Options{K: tc.k, TimeLimit: DefaultTimeLimit}); err == nil {
+				t.Errorf("SolveMax: no error, result %+v", res)
 			} else {
 				t.Log(err)
 			}
 			if tc.k > 0 {
-				if _, err := SolveSetCover(tc.p, 1, CoverOptions{}); err == nil {
-					t.Error("SolveSetCover: no error")
+				if _, err := SolveSet(context.Background(), tc.p, 1, Options{TimeLimit: DefaultTimeLimit}); err == nil {
+					t.Error("SolveSet: no error")
 				}
 			}
 		})
 	}
+	// No "0 means default": the caller resolves the time budget.
+	for _, tl := range []time.Duration{0, -time.Second} {
+		if _, err := SolveMax(context.Background(), ok, Options{K: 1, TimeLimit: tl}); err == nil {
+			t.Errorf("SolveMax time limit %v: no error", tl)
+		}
+		if _, err := SolveSet(context.Background(), ok, 1, Options{TimeLimit: tl}); err == nil {
+			t.Errorf("SolveSet time limit %v: no error", tl)
+		}
+	}
 	for _, target := range []float64{0, -0.5, 1.01, math.NaN()} {
-		if _, err := SolveSetCover(ok, target, CoverOptions{}); err == nil {
-			t.Errorf("SolveSetCover target %v: no error", target)
+		if _, err := SolveSet(context.Background(), ok, target, Options{TimeLimit: DefaultTimeLimit}); err == nil {
+			t.Errorf("SolveSet target %v: no error", target)
 		}
 	}
 }
@@ -152,11 +161,11 @@ func TestSolveCoverCancelled(t *testing.T) {
 	p := coverRandom(rand.New(rand.NewPCG(1, 2)), 400, 4000, 40, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := SolveMaxCover(p, CoverOptions{K: 10, Ctx: ctx}); err == nil {
-		t.Error("SolveMaxCover with a cancelled context: no error")
+	if _, err := SolveMax(ctx, p, Options{K: 10, TimeLimit: DefaultTimeLimit}); err == nil {
+		t.Error("SolveMax with a cancelled context: no error")
 	}
-	if _, err := SolveSetCover(p, 1, CoverOptions{Ctx: ctx}); err == nil {
-		t.Error("SolveSetCover with a cancelled context: no error")
+	if _, err := SolveSet(ctx, p, 1, Options{TimeLimit: DefaultTimeLimit}); err == nil {
+		t.Error("SolveSet with a cancelled context: no error")
 	}
 }
 
@@ -173,7 +182,7 @@ func TestSolveSetCoverTrap(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprint(tc.target), func(t *testing.T) {
-			res, err := SolveSetCover(coverTrap(), tc.target, CoverOptions{})
+			res, err := SolveSet(context.Background(), coverTrap(), tc.target, Options{TimeLimit: DefaultTimeLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,8 +200,8 @@ func TestSolveSetCoverTrap(t *testing.T) {
 
 // coverRandom makes a random instance; clustered sets draw items near a
 // random centre, as network coverage does.
-func coverRandom(r *rand.Rand, nCand, nItem, setSize int, integral bool) *CoverProblem {
-	p := &CoverProblem{Weights: make([]float64, nItem), Sets: make([][]int32, nCand)}
+func coverRandom(r *rand.Rand, nCand, nItem, setSize int, integral bool) *Problem {
+	p := &Problem{Weights: make([]float64, nItem), Sets: make([][]int32, nCand)}
 	for i := range p.Weights {
 		if integral {
 			p.Weights[i] = float64(1 + r.IntN(50))
@@ -220,7 +229,7 @@ func coverRandom(r *rand.Rand, nCand, nItem, setSize int, integral bool) *CoverP
 }
 
 // coverValue is the newly covered weight of a choice, by brute force.
-func coverValue(p *CoverProblem, chosen []int) float64 {
+func coverValue(p *Problem, chosen []int) float64 {
 	cov := make([]bool, len(p.Weights))
 	for _, j := range chosen {
 		for _, i := range p.Sets[j] {
@@ -237,7 +246,7 @@ func coverValue(p *CoverProblem, chosen []int) float64 {
 }
 
 // coverSubsets calls fn for every subset of n candidates (as a bit mask).
-func coverBest(p *CoverProblem) (bestByK []float64, values []float64) {
+func coverBest(p *Problem) (bestByK []float64, values []float64) {
 	n := len(p.Sets)
 	values = make([]float64, 1<<n)
 	bestByK = make([]float64, n+1)
@@ -279,7 +288,7 @@ func TestSolveCoverExhaustive(t *testing.T) {
 		best, values := coverBest(p)
 		coverable := best[len(p.Sets)]
 		for k := 1; k <= 4; k++ {
-			res, err := SolveMaxCover(p, CoverOptions{K: k})
+			res, err := SolveMax(context.Background(), p, Options{K: k, TimeLimit: DefaultTimeLimit})
 			if err != nil {
 				t.Fatalf("instance %d K=%d: %v", n, k, err)
 			}
@@ -318,7 +327,7 @@ func TestSolveCoverExhaustive(t *testing.T) {
 			}
 		}
 		for _, target := range []float64{1, 0.9, 0.6} {
-			res, err := SolveSetCover(p, target, CoverOptions{})
+			res, err := SolveSet(context.Background(), p, target, Options{TimeLimit: DefaultTimeLimit})
 			if err != nil {
 				t.Fatalf("instance %d target %v: %v", n, target, err)
 			}
@@ -360,7 +369,7 @@ func popcount(x int) int {
 func TestSolveMaxCoverBoundTighterThanTrivial(t *testing.T) {
 	p := coverRandom(rand.New(rand.NewPCG(3, 4)), 300, 3000, 60, true)
 	const k = 10
-	res, err := SolveMaxCover(p, CoverOptions{K: k})
+	res, err := SolveMax(context.Background(), p, Options{K: k, TimeLimit: DefaultTimeLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +558,7 @@ func coverReadFeatures(t testing.TB, path string) []coverFeature {
 // to 1 cm beyond r are kept so that summation-order differences in path
 // lengths never drop a pair the reference kept; exact pairs are counted too.
 type coverRefProblem struct {
-	p          *CoverProblem
+	p          *Problem
 	candIDs    []string
 	exactPairs int
 	slackPairs int
@@ -557,7 +566,7 @@ type coverRefProblem struct {
 
 func coverBuild(t testing.TB, g *coverGraph, demand, cands []coverFeature, r float64) coverRefProblem {
 	item := make(map[int32]int32, len(demand))
-	p := &CoverProblem{Weights: make([]float64, len(demand)), Sets: make([][]int32, len(cands))}
+	p := &Problem{Weights: make([]float64, len(demand)), Sets: make([][]int32, len(cands))}
 	for i, f := range demand {
 		n, ok := g.index[f.Properties.ID]
 		if !ok {
@@ -662,7 +671,7 @@ func TestSolveCoverReference(t *testing.T) {
 						if v := coverValue(rp.p, refSites); v < opt || v > opt+50 {
 							t.Errorf("K=%d: reference sites cover %v on our sets, reference says %v", k, v, opt)
 						}
-						res, err := SolveMaxCover(rp.p, CoverOptions{K: k, TimeLimit: 10 * time.Second})
+						res, err := SolveMax(context.Background(), rp.p, Options{K: k, TimeLimit: 10 * time.Second})
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -680,7 +689,7 @@ func TestSolveCoverReference(t *testing.T) {
 						}
 					}
 					minimum := ri.LSCP["cbc"].NSites
-					sc, err := SolveSetCover(rp.p, 1, CoverOptions{TimeLimit: 10 * time.Second})
+					sc, err := SolveSet(context.Background(), rp.p, 1, Options{TimeLimit: 10 * time.Second})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -708,11 +717,11 @@ func TestSolveCoverReference(t *testing.T) {
 // its centre, as walking-distance coverage does. Centres cluster around 20
 // town centres (standard deviation spread × the set radius), so that
 // candidates compete for the same residents.
-func coverSynthetic(nCand, nItem, setSize int, spread float64, seed uint64) *CoverProblem {
+func coverSynthetic(nCand, nItem, setSize int, spread float64, seed uint64) *Problem {
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	side := int(math.Sqrt(float64(nItem)))
 	nItem = side * side
-	p := &CoverProblem{Weights: make([]float64, nItem), Sets: make([][]int32, nCand)}
+	p := &Problem{Weights: make([]float64, nItem), Sets: make([][]int32, nCand)}
 	for i := range p.Weights {
 		p.Weights[i] = float64(1 + r.IntN(50))
 	}
@@ -746,10 +755,10 @@ func BenchmarkSolveMaxCover(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			p := coverSynthetic(10000, 1000000, 300, tc.spread, 1)
 			b.ResetTimer()
-			var res *CoverResult
+			var res *MaxResult
 			for b.Loop() {
 				var err error
-				res, err = SolveMaxCover(p, CoverOptions{K: 50, TimeLimit: 10 * time.Second})
+				res, err = SolveMax(context.Background(), p, Options{K: 50, TimeLimit: 10 * time.Second})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -764,10 +773,10 @@ func BenchmarkSolveMaxCover(b *testing.B) {
 		rp := coverBuild(b, g, coverReadFeatures(b, filepath.Join(dir, "points.geojson")),
 			coverReadFeatures(b, filepath.Join(dir, "candidates_hard.geojson")), 500)
 		b.ResetTimer()
-		var res *CoverResult
+		var res *MaxResult
 		for b.Loop() {
 			var err error
-			res, err = SolveMaxCover(rp.p, CoverOptions{K: 10, TimeLimit: 10 * time.Second})
+			res, err = SolveMax(context.Background(), rp.p, Options{K: 10, TimeLimit: 10 * time.Second})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -776,7 +785,7 @@ func BenchmarkSolveMaxCover(b *testing.B) {
 	})
 }
 
-func coverReport(b *testing.B, res *CoverResult) {
+func coverReport(b *testing.B, res *MaxResult) {
 	b.ReportMetric(100*res.Gap, "gap%")
 	b.ReportMetric(float64(res.Swaps), "swaps")
 	b.ReportMetric(float64(res.Iterations), "bounditers")

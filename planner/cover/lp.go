@@ -1,4 +1,4 @@
-package planner
+package cover
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 // optimum as "= k" because an extra site never lowers coverage, and stays
 // feasible when k exceeds the candidates. names, when not nil, holds one
 // label per candidate for the comment header.
-func WriteLP(w io.Writer, p *CoverProblem, k int, names []string) error {
+func WriteLP(w io.Writer, p *Problem, k int, names []string) error {
 	if k <= 0 {
 		return fmt.Errorf("write lp: number of sites k = %d: ask for at least 1 site", k)
 	}
