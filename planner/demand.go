@@ -150,9 +150,9 @@ func prepareBuildings(bs []Building, o BuildingOptions) ([]resBuilding, Building
 			return nil, st, fmt.Errorf("buildings: %w: default levels for building=%s is %v; it must be positive", ErrInvalid, k, v)
 		}
 	}
-	areas := newPolyIndex(len(o.ResidentialAreas))
+	areas := geo.NewPolyIndex(len(o.ResidentialAreas))
 	for i, g := range o.ResidentialAreas {
-		areas.add(int32(i), g)
+		areas.Add(int32(i), g)
 	}
 	type result struct {
 		b         resBuilding
@@ -162,7 +162,7 @@ func prepareBuildings(bs []Building, o BuildingOptions) ([]resBuilding, Building
 	}
 	res := make([]result, len(bs))
 	parallelRange(len(bs), func(lo, hi int) {
-		var q polyQuery
+		var q geo.PolyQuery
 		for i := lo; i < hi; i++ {
 			b := &bs[i]
 			kind := strings.TrimSpace(b.Tags["building"])
@@ -173,10 +173,10 @@ func prepareBuildings(bs []Building, o BuildingOptions) ([]resBuilding, Building
 				kind = "yes"
 			}
 			typed := slices.Contains(residentialBuildingTypes, kind)
-			if !typed && len(areas.parts) == 0 {
+			if !typed && areas.Len() == 0 {
 				continue
 			}
-			c, area, err := footprint(b.Geometry)
+			c, area, err := geo.Footprint(b.Geometry)
 			if err != nil {
 				res[i].err = fmt.Errorf("buildings: %w: building %d (%s): %v — are the coordinates projected? Reproject to WGS84",
 					ErrInvalid, i, buildingName(b.ID), err)
@@ -186,8 +186,7 @@ func prepareBuildings(bs []Building, o BuildingOptions) ([]resBuilding, Building
 				continue
 			}
 			if !typed {
-				q.collect(&areas, c)
-				if len(q.hits) == 0 {
+				if len(q.Collect(&areas, c)) == 0 {
 					continue
 				}
 			}
@@ -266,84 +265,6 @@ func parseLevels(s string) (levels float64, ok bool) {
 		}
 	}
 	return levels, ok
-}
-
-// footprint returns the area-weighted centroid (lon/lat) and the area in m²
-// (holes subtracted) of a Polygon or MultiPolygon, measured on an
-// equal-area projection centred on the geometry. Other geometries have no
-// area. err reports coordinates that are not lon/lat.
-func footprint(g orb.Geometry) (centroid orb.Point, area float64, err error) {
-	var polys []orb.Polygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	default:
-		return centroid, 0, nil
-	}
-	var ref orb.Point
-	found := false
-	for _, p := range polys {
-		for _, r := range p {
-			for _, q := range r {
-				if !geo.ValidLonLat(q) {
-					return centroid, 0, fmt.Errorf("invalid lon/lat %v", q)
-				}
-				if !found {
-					ref, found = q, true
-				}
-			}
-		}
-	}
-	if !found {
-		return centroid, 0, nil
-	}
-	pr := newLAEA(ref)
-	var sa, sx, sy float64
-	for _, p := range polys {
-		for ri, r := range p {
-			a, cx, cy := ringMoments(pr, r)
-			// Outer rings add, holes subtract, whatever their winding.
-			if (ri == 0) != (a >= 0) {
-				a, cx, cy = -a, -cx, -cy
-			}
-			sa += a
-			sx += cx
-			sy += cy
-		}
-	}
-	if !(sa > 0) {
-		return centroid, 0, nil
-	}
-	return pr.inverse(sx/sa, sy/sa), sa, nil
-}
-
-// ringMoments returns the signed area (positive counter-clockwise) and the
-// first moments ∫x dA, ∫y dA of ring r on projection pr, in metres.
-func ringMoments(pr laea, r orb.Ring) (a, mx, my float64) {
-	if len(r) < 3 {
-		return 0, 0, 0
-	}
-	// Project relative to the first vertex to keep the products small.
-	x0, y0, _ := pr.forward(r[0])
-	px, py := 0.0, 0.0
-	for i := 1; i <= len(r); i++ {
-		var x, y float64
-		if i < len(r) {
-			x, y, _ = pr.forward(r[i])
-			x, y = x-x0, y-y0
-		}
-		c := px*y - x*py
-		a += c
-		mx += (px + x) * c
-		my += (py + y) * c
-		px, py = x, y
-	}
-	a /= 2
-	mx /= 6
-	my /= 6
-	return a, mx + x0*a, my + y0*a
 }
 
 // A PopFeature is one feature of a population layer: a point or multipoint
@@ -427,12 +348,12 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 				ErrInvalid, i, name, g.GeoJSONType())
 		}
 
-		c, area, err := footprint(f.Geometry)
+		c, area, err := geo.Footprint(f.Geometry)
 		if err != nil {
 			return nil, fmt.Errorf("population: %w: feature %d (%s): %v — are the coordinates projected? Reproject to WGS84", ErrInvalid, i, name, err)
 		}
-		var shape polyIndex
-		shape.add(0, f.Geometry)
+		var shape geo.PolyIndex
+		shape.Add(0, f.Geometry)
 		bound := f.Geometry.Bound()
 
 		if !bldReady {
@@ -445,7 +366,7 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 				bldTree.Insert(b.pt, b.pt, int32(k))
 			}
 		}
-		inside = pointsInside(&bldTree, &shape, bound, func(k int32) orb.Point { return bld[k].pt }, inside[:0])
+		inside = geo.PointsInside(&bldTree, &shape, bound, func(k int32) orb.Point { return bld[k].pt }, inside[:0])
 		var floor float64
 		for _, k := range inside {
 			floor += bld[k].floor
@@ -464,7 +385,7 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 				smpTree.Insert(p, p, int32(k))
 			}
 		}
-		inside = pointsInside(&smpTree, &shape, bound, func(k int32) orb.Point { return smp.Points[k] }, inside[:0])
+		inside = geo.PointsInside(&smpTree, &shape, bound, func(k int32) orb.Point { return smp.Points[k] }, inside[:0])
 		if len(inside) > 0 {
 			for _, k := range inside {
 				add(smp.Points[k], f.Population/float64(len(inside)), id+"/"+smp.IDs[k])
@@ -473,7 +394,7 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 		}
 
 		if area > 0 {
-			c = interiorPoint(f.Geometry, c)
+			c = geo.InteriorPoint(f.Geometry, c)
 		} else {
 			// A degenerate polygon: any of its vertices will do.
 			c = orb.Point(bound.Center())
@@ -488,75 +409,6 @@ func featureName(i int, id string) string {
 		return fmt.Sprintf("no id, #%d", i)
 	}
 	return strconv.Quote(id)
-}
-
-// pointsInside appends to out, in index order, the indexed points inside
-// (or on) the shape.
-func pointsInside(tree *rtree.RTreeG[int32], shape *polyIndex, b orb.Bound, at func(int32) orb.Point, out []int32) []int32 {
-	var q polyQuery
-	tree.Search(b.Min, b.Max, func(_, _ [2]float64, k int32) bool {
-		q.collect(shape, at(k))
-		if len(q.hits) > 0 {
-			out = append(out, k)
-		}
-		return true
-	})
-	slices.Sort(out)
-	return out
-}
-
-// interiorPoint returns a point inside the polygon g: its centroid c when
-// that lies inside, else the middle of the widest stretch of the largest
-// part along the horizontal line through c (or through the part's middle).
-func interiorPoint(g orb.Geometry, c orb.Point) orb.Point {
-	var polys []orb.Polygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	}
-	for _, p := range polys {
-		if polygonLocate(p, c) == 2 {
-			return c
-		}
-	}
-	var best orb.Polygon
-	bestArea := -1.0
-	for _, p := range polys {
-		if _, a, _ := footprint(p); a > bestArea {
-			best, bestArea = p, a
-		}
-	}
-	if len(best) == 0 {
-		return c
-	}
-	b := best[0].Bound()
-	for _, y := range []float64{c[1], (b.Min[1] + b.Max[1]) / 2} {
-		if y <= b.Min[1] || y >= b.Max[1] {
-			continue
-		}
-		var xs []float64
-		for _, r := range best {
-			for i := range r {
-				a, e := r[i], r[(i+1)%len(r)]
-				if (a[1] <= y) != (e[1] <= y) {
-					xs = append(xs, a[0]+(y-a[1])*(e[0]-a[0])/(e[1]-a[1]))
-				}
-			}
-		}
-		slices.Sort(xs)
-		w, mid := 0.0, 0.0
-		for k := 0; k+1 < len(xs); k += 2 {
-			if xs[k+1]-xs[k] > w {
-				w, mid = xs[k+1]-xs[k], (xs[k]+xs[k+1])/2
-			}
-		}
-		if w > 0 {
-			return orb.Point{mid, y}
-		}
-	}
-	return c
 }
 
 // DemandFromNetwork samples the walk network as stand-in residents, weight

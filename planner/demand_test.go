@@ -399,7 +399,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 		o := offset(c, 0, 1000)
 		u := orb.Polygon{{offset(o, 0, 0), offset(o, 300, 0), offset(o, 300, 300), offset(o, 200, 300),
 			offset(o, 200, 100), offset(o, 100, 100), offset(o, 100, 300), offset(o, 0, 300), offset(o, 0, 0)}}
-		cen, _, _ := footprint(u)
+		cen, _, _ := geo.Footprint(u)
 		if planar.PolygonContains(u, cen) {
 			t.Fatal("test polygon's centroid should lie outside it")
 		}
@@ -486,7 +486,7 @@ func TestDemandFromBuildingsHelsinki(t *testing.T) {
 		t.Errorf("total %.0f residents (%.0f per building) is implausible", total, per)
 	}
 	for i, b := range bs {
-		_, area, _ := footprint(b.Geometry)
+		_, area, _ := geo.Footprint(b.Geometry)
 		if want := sphereArea(b.Geometry); !near(area, want, 1e-3*want) {
 			t.Errorf("building %s: footprint %.2f m², orb says %.2f", b.ID, area, want)
 		}

@@ -257,145 +257,7 @@ func (h *Hierarchy) AssignDemand(pts []orb.Point) (overlaps []int) {
 // span through it) and of a multipolygon's largest part. ok is false for
 // an empty or unsupported geometry.
 func RepresentativePoint(g orb.Geometry) (orb.Point, bool) {
-	switch g := g.(type) {
-	case orb.Point:
-		return g, geo.ValidLonLat(g)
-	case orb.MultiPoint:
-		if len(g) == 0 {
-			return orb.Point{}, false
-		}
-		return g[0], true
-	case orb.LineString:
-		return lineMiddle(g)
-	case orb.MultiLineString:
-		best, bestLen := -1, -1.0
-		for i, l := range g {
-			if n := planarLength(l); n > bestLen {
-				best, bestLen = i, n
-			}
-		}
-		if best < 0 {
-			return orb.Point{}, false
-		}
-		return lineMiddle(g[best])
-	case orb.Polygon:
-		return polygonPoint(g)
-	case orb.MultiPolygon:
-		best, bestA := -1, -1.0
-		for i, p := range g {
-			if len(p) == 0 {
-				continue
-			}
-			if a := math.Abs(ringArea(p[0])); a > bestA {
-				best, bestA = i, a
-			}
-		}
-		if best < 0 {
-			return orb.Point{}, false
-		}
-		return polygonPoint(g[best])
-	case orb.Collection:
-		for _, c := range g {
-			if p, ok := RepresentativePoint(c); ok {
-				return p, true
-			}
-		}
-	}
-	return orb.Point{}, false
-}
-
-func planarLength(l orb.LineString) float64 {
-	var s float64
-	for i := 1; i < len(l); i++ {
-		s += math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
-	}
-	return s
-}
-
-func lineMiddle(l orb.LineString) (orb.Point, bool) {
-	if len(l) == 0 {
-		return orb.Point{}, false
-	}
-	half := planarLength(l) / 2
-	for i := 1; i < len(l); i++ {
-		d := math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
-		if d >= half && d > 0 {
-			t := half / d
-			return orb.Point{l[i-1][0] + t*(l[i][0]-l[i-1][0]), l[i-1][1] + t*(l[i][1]-l[i-1][1])}, true
-		}
-		half -= d
-	}
-	return l[len(l)-1], true
-}
-
-// ringArea is the signed planar area of r in lon/lat degrees².
-func ringArea(r orb.Ring) float64 {
-	var s float64
-	for i := 0; i+1 < len(r); i++ {
-		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-	}
-	return s / 2
-}
-
-// polygonPoint returns the polygon's area centroid when it lies strictly
-// inside, else the middle of the widest span of a horizontal line through
-// the centroid (or, failing that, through the bound's middle).
-func polygonPoint(p orb.Polygon) (orb.Point, bool) {
-	if len(p) == 0 || len(p[0]) < 4 {
-		return orb.Point{}, false
-	}
-	var cx, cy, a2 float64
-	r := p[0]
-	for i := 0; i+1 < len(r); i++ {
-		c := r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-		a2 += c
-		cx += (r[i][0] + r[i+1][0]) * c
-		cy += (r[i][1] + r[i+1][1]) * c
-	}
-	if a2 != 0 {
-		c := orb.Point{cx / (3 * a2), cy / (3 * a2)}
-		if polygonLocate(p, c) == 2 {
-			return c, true
-		}
-		if q, ok := widestSpan(p, c[1]); ok {
-			return q, true
-		}
-	}
-	b := r.Bound()
-	for _, f := range []float64{0.5, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875} {
-		if q, ok := widestSpan(p, b.Min[1]+f*(b.Max[1]-b.Min[1])); ok {
-			return q, true
-		}
-	}
-	return r[0], geo.ValidLonLat(r[0])
-}
-
-// widestSpan intersects the horizontal line at y with every ring of p and
-// returns the middle of the widest inside interval.
-func widestSpan(p orb.Polygon, y float64) (orb.Point, bool) {
-	var xs []float64
-	for _, r := range p {
-		for i := 0; i+1 < len(r); i++ {
-			a, b := r[i], r[i+1]
-			if (a[1] > y) == (b[1] > y) {
-				continue
-			}
-			t := (y - a[1]) / (b[1] - a[1])
-			xs = append(xs, a[0]+t*(b[0]-a[0]))
-		}
-	}
-	slices.Sort(xs)
-	best, bestW := -1, 0.0
-	for i := 0; i+1 < len(xs); i += 2 {
-		if w := xs[i+1] - xs[i]; w > bestW {
-			best, bestW = i, w
-		}
-	}
-	if best < 0 {
-		return orb.Point{}, false
-	}
-	q := orb.Point{(xs[best] + xs[best+1]) / 2, y}
-	return q, polygonLocate(p, q) == 2
+	return geo.RepresentativePoint(g)
 }
 
 // medianArea is the median planar area of the units' polygons, in
@@ -413,7 +275,7 @@ func medianArea(units []Unit) float64 {
 		}
 		for _, p := range polys {
 			for ri, r := range p {
-				ra := math.Abs(ringArea(r)) * math.Cos(r.Bound().Center()[1]*degRad)
+				ra := math.Abs(geo.RingArea(r)) * math.Cos(r.Bound().Center()[1]*(math.Pi/180))
 				if ri == 0 {
 					a += ra
 				} else {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -241,11 +242,11 @@ func TestRepresentativePoint(t *testing.T) {
 			}
 			switch g := tc.g.(type) {
 			case orb.Polygon:
-				if polygonLocate(g, p) != 2 {
+				if geo.PolygonLocate(g, p) != geo.Inside {
 					t.Errorf("point %v is not strictly inside", p)
 				}
 			case orb.MultiPolygon:
-				if polygonLocate(u, p) != 2 {
+				if geo.PolygonLocate(u, p) != geo.Inside {
 					t.Errorf("point %v is not inside the largest part", p)
 				}
 			case orb.LineString:

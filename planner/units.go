@@ -11,7 +11,6 @@ import (
 
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 )
 
 // A Unit is an analysis unit (DESIGN §2 "Analysis units"): a grid cell or
@@ -65,7 +64,7 @@ func NewGrid(size float64, area orb.Bound) (Grid, error) {
 // point that cannot be projected (invalid lon/lat, or the anchor's
 // antipode) it returns (math.MinInt32, math.MinInt32).
 func (g Grid) Cell(p orb.Point) (ix, iy int32) {
-	ix, iy, ok := cellOf(newLAEA(g.Anchor), g.Size, p)
+	ix, iy, ok := cellOf(geo.NewLAEA(g.Anchor), g.Size, p)
 	if !ok {
 		return math.MinInt32, math.MinInt32
 	}
@@ -75,11 +74,11 @@ func (g Grid) Cell(p orb.Point) (ix, iy int32) {
 // cellOf is Cell with the projection already set up. ok is false when p
 // cannot be placed; a valid point has |ix|, |iy| < 2^30 (the projection
 // spans at most 2·EarthRadius ≈ 12,742 km, i.e. 1.3 M cells of 10 m).
-func cellOf(pr laea, size float64, p orb.Point) (ix, iy int32, ok bool) {
+func cellOf(pr geo.LAEA, size float64, p orb.Point) (ix, iy int32, ok bool) {
 	if !geo.ValidLonLat(p) {
 		return 0, 0, false
 	}
-	x, y, ok := pr.forward(p)
+	x, y, ok := pr.Forward(p)
 	if !ok {
 		return 0, 0, false
 	}
@@ -120,10 +119,10 @@ func (g Grid) CellID(ix, iy int32) string {
 // ring. Each side is cut into 4 segments so that the polygon stays within
 // millimetres of the projected square.
 func (g Grid) CellPolygon(ix, iy int32) orb.Polygon {
-	return cellPolygon(newLAEA(g.Anchor), g.Size, ix, iy)
+	return cellPolygon(geo.NewLAEA(g.Anchor), g.Size, ix, iy)
 }
 
-func cellPolygon(pr laea, size float64, ix, iy int32) orb.Polygon {
+func cellPolygon(pr geo.LAEA, size float64, ix, iy int32) orb.Polygon {
 	x0, y0 := float64(ix)*size, float64(iy)*size
 	x1, y1 := x0+size, y0+size
 	corners := [5][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}
@@ -132,7 +131,7 @@ func cellPolygon(pr laea, size float64, ix, iy int32) orb.Polygon {
 		a, b := corners[s], corners[s+1]
 		for k := 0; k < cellSideSteps; k++ {
 			t := float64(k) / cellSideSteps
-			ring = append(ring, pr.inverse(a[0]+t*(b[0]-a[0]), a[1]+t*(b[1]-a[1])))
+			ring = append(ring, pr.Inverse(a[0]+t*(b[0]-a[0]), a[1]+t*(b[1]-a[1])))
 		}
 	}
 	ring = append(ring, ring[0])
@@ -146,7 +145,7 @@ func cellPolygon(pr laea, size float64, ix, iy int32) orb.Polygon {
 // a point in no unit (a cell without residents, or an invalid point).
 // A non-nil pop shorter than pts counts the missing points as empty.
 func CellUnits(g Grid, pts []orb.Point, pop []float64) (units []Unit, assign []int32) {
-	pr := newLAEA(g.Anchor)
+	pr := geo.NewLAEA(g.Anchor)
 	const none = math.MaxInt64 // never a valid key: |ix|, |iy| < 2^30
 	keys := make([]int64, len(pts))
 	var mu sync.Mutex
@@ -214,17 +213,17 @@ func cellFromKey(k int64) (ix, iy int32) {
 // edge or vertex shared by adjacent units is not an overlap. Units whose
 // geometry is not a Polygon or MultiPolygon are ignored (see ValidateUnits).
 func AssignUnits(units []Unit, pts []orb.Point) (assign []int32, overlaps int) {
-	idx := newPolyIndex(len(units))
+	idx := geo.NewPolyIndex(len(units))
 	for u := range units {
-		idx.add(int32(u), units[u].Geometry)
+		idx.Add(int32(u), units[u].Geometry)
 	}
 	assign = make([]int32, len(pts))
 	var over atomic.Int64
 	parallelRange(len(pts), func(lo, hi int) {
-		var q polyQuery
+		var q geo.PolyQuery
 		n := 0
 		for i := lo; i < hi; i++ {
-			best, overlap := q.locate(&idx, pts[i])
+			best, overlap := q.Locate(&idx, pts[i])
 			assign[i] = best
 			if overlap {
 				n++
@@ -323,224 +322,4 @@ func checkPolygons(polys []orb.Polygon) string {
 		}
 	}
 	return ""
-}
-
-// polyIndex finds the polygons containing a point: an R-tree over the
-// bounds of every polygon part, each labelled with its owner.
-type polyIndex struct {
-	tree  rtree.RTreeG[int32] // part index by bound
-	parts []polyPart
-}
-
-type polyPart struct {
-	owner int32
-	poly  orb.Polygon
-}
-
-func newPolyIndex(sizeHint int) polyIndex {
-	return polyIndex{parts: make([]polyPart, 0, sizeHint)}
-}
-
-// add indexes the Polygon or MultiPolygon g under owner; other geometries
-// and polygons with NaN coordinates (whose bound would make the R-tree
-// match everything) are ignored.
-func (x *polyIndex) add(owner int32, g orb.Geometry) {
-	var polys []orb.Polygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	default:
-		return
-	}
-	for _, p := range polys {
-		if len(p) == 0 || len(p[0]) < 3 {
-			continue
-		}
-		b := p[0].Bound()
-		if math.IsNaN(b.Min[0]) || math.IsNaN(b.Min[1]) || math.IsNaN(b.Max[0]) || math.IsNaN(b.Max[1]) {
-			continue
-		}
-		x.tree.Insert(b.Min, b.Max, int32(len(x.parts)))
-		x.parts = append(x.parts, polyPart{owner: owner, poly: p})
-	}
-}
-
-// polyQuery holds one goroutine's scratch space for polyIndex lookups.
-type polyQuery struct {
-	hits []polyHit
-	p    orb.Point
-	idx  *polyIndex
-	fn   func(min, max [2]float64, k int32) bool
-}
-
-type polyHit struct {
-	owner int32
-	where int8 // 1 on the boundary, 2 strictly inside
-}
-
-// locate returns the smallest owner whose polygons contain p (-1 if none)
-// and whether p lies inside more than one owner: strictly inside two, or
-// strictly inside one and on the boundary of another. Sharing only
-// boundaries is not an overlap.
-func (q *polyQuery) locate(x *polyIndex, p orb.Point) (best int32, overlap bool) {
-	q.collect(x, p)
-	best = -1
-	inside, on := 0, 0
-	for _, h := range q.hits {
-		if best < 0 || h.owner < best {
-			best = h.owner
-		}
-		if h.where == 2 {
-			inside++
-		} else {
-			on++
-		}
-	}
-	return best, inside >= 2 || (inside >= 1 && on >= 1)
-}
-
-// collect fills q.hits with one entry per owner containing p.
-func (q *polyQuery) collect(x *polyIndex, p orb.Point) {
-	if q.fn == nil {
-		q.fn = func(_, _ [2]float64, k int32) bool {
-			part := &q.idx.parts[k]
-			w := polygonLocate(part.poly, q.p)
-			if w == 0 {
-				return true
-			}
-			for j := range q.hits {
-				if q.hits[j].owner == part.owner {
-					q.hits[j].where = max(q.hits[j].where, w)
-					return true
-				}
-			}
-			q.hits = append(q.hits, polyHit{owner: part.owner, where: w})
-			return true
-		}
-	}
-	q.hits = q.hits[:0]
-	if math.IsNaN(p[0]) || math.IsNaN(p[1]) {
-		return
-	}
-	q.p, q.idx = p, x
-	x.tree.Search(p, p, q.fn)
-}
-
-// polygonLocate returns 2 when p is strictly inside polygon poly, 1 when it
-// lies on one of its rings and 0 outside (or inside a hole).
-func polygonLocate(poly orb.Polygon, p orb.Point) int8 {
-	if len(poly) == 0 {
-		return 0
-	}
-	w := ringLocate(poly[0], p)
-	if w != 2 {
-		return w
-	}
-	for _, h := range poly[1:] {
-		switch ringLocate(h, p) {
-		case 2:
-			return 0
-		case 1:
-			return 1
-		}
-	}
-	return 2
-}
-
-// ringLocate is a crossing-number test: 2 inside, 1 on the ring, 0
-// outside. The ring may be open or closed. Each edge is evaluated with its
-// end points in a canonical order, so two polygons sharing an edge give
-// the same answer for it: a point near a shared edge falls in exactly one
-// of them, and a point exactly on it is "on" both.
-func ringLocate(r orb.Ring, p orb.Point) int8 {
-	n := len(r)
-	if n < 3 {
-		return 0
-	}
-	in := false
-	for i := 0; i < n; i++ {
-		a := r[i]
-		var b orb.Point
-		if i+1 < n {
-			b = r[i+1]
-		} else {
-			b = r[0]
-		}
-		if a[1] > b[1] || (a[1] == b[1] && a[0] > b[0]) {
-			a, b = b, a
-		}
-		if p[1] < a[1] || p[1] > b[1] || p[0] > max(a[0], b[0]) {
-			continue
-		}
-		cross := (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0])
-		if cross == 0 {
-			if p[0] >= min(a[0], b[0]) {
-				return 1
-			}
-			continue
-		}
-		// The edge goes upward from a to b; p is left of it when cross > 0,
-		// i.e. a ray from p towards +x crosses it (half-open in y).
-		if cross > 0 && p[1] < b[1] {
-			in = !in
-		}
-	}
-	if in {
-		return 2
-	}
-	return 0
-}
-
-// laea is the spherical Lambert azimuthal equal-area projection (radius
-// geo.EarthRadius) centred on a lon/lat point: x east, y north, metres.
-// Areas are true on the sphere, so footprints and cells measured on it
-// have their real size wherever they are.
-type laea struct {
-	lon0, lat0       float64 // degrees
-	sinLat0, cosLat0 float64
-}
-
-const degRad = math.Pi / 180
-
-func newLAEA(c orb.Point) laea {
-	s, co := math.Sincos(c[1] * degRad)
-	return laea{lon0: c[0], lat0: c[1], sinLat0: s, cosLat0: co}
-}
-
-// forward projects a lon/lat point; ok is false at the antipode of the
-// centre, where the projection is undefined.
-func (pr laea) forward(q orb.Point) (x, y float64, ok bool) {
-	sp, cp := math.Sincos(q[1] * degRad)
-	sl, cl := math.Sincos((q[0] - pr.lon0) * degRad)
-	d := 1 + pr.sinLat0*sp + pr.cosLat0*cp*cl
-	if !(d > 1e-12) {
-		return 0, 0, false
-	}
-	k := geo.EarthRadius * math.Sqrt(2/d)
-	return k * cp * sl, k * (pr.cosLat0*sp - pr.sinLat0*cp*cl), true
-}
-
-// inverse returns the lon/lat of projected metres (x, y), lon in -180..180.
-func (pr laea) inverse(x, y float64) orb.Point {
-	rho := math.Hypot(x, y)
-	if rho == 0 {
-		return orb.Point{pr.lon0, pr.lat0}
-	}
-	s := rho / (2 * geo.EarthRadius)
-	if s > 1 {
-		s = 1
-	}
-	c := 2 * math.Asin(s)
-	sc, cc := math.Sincos(c)
-	sinLat := cc*pr.sinLat0 + y*sc*pr.cosLat0/rho
-	lat := math.Asin(max(-1, min(1, sinLat))) / degRad
-	lon := pr.lon0 + math.Atan2(x*sc, rho*pr.cosLat0*cc-y*pr.sinLat0*sc)/degRad
-	if lon > 180 {
-		lon -= 360
-	} else if lon < -180 {
-		lon += 360
-	}
-	return orb.Point{lon, lat}
 }

@@ -164,21 +164,6 @@ func TestGridCellPolygon(t *testing.T) {
 	}
 }
 
-func TestLAEARoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, c := range []orb.Point{{116, 40}, {0, 0}, {179, -60}, {-10, 89}} {
-		pr := newLAEA(c)
-		for range 500 {
-			x, y := 2e6*(2*r.Float64()-1), 2e6*(2*r.Float64()-1)
-			p := pr.inverse(x, y)
-			x2, y2, ok := pr.forward(p)
-			if !ok || math.Hypot(x2-x, y2-y) > 1e-6 {
-				t.Fatalf("centre %v: (%v,%v) → %v → (%v,%v)", c, x, y, p, x2, y2)
-			}
-		}
-	}
-}
-
 func TestCellUnits(t *testing.T) {
 	g := Grid{100, orb.Point{116, 40}}
 	a := g.Anchor
@@ -410,28 +395,6 @@ func TestValidateUnits(t *testing.T) {
 	}
 	if err := ValidateUnits("u.geojson", many); err == nil || !strings.Contains(err.Error(), "and 3 more") {
 		t.Errorf("error %v, want five problems and 3 more", err)
-	}
-}
-
-// TestRingLocate checks the shared-edge rule by hand: a point on an edge
-// is "on" both squares; points a hair either side fall in exactly one.
-func TestRingLocate(t *testing.T) {
-	a, b := square(0, 0, 1, 1), square(1, 0, 2, 1)
-	for _, tc := range []struct {
-		p    orb.Point
-		a, b int8
-	}{
-		{orb.Point{1, 0.5}, 1, 1},
-		{orb.Point{1, 1}, 1, 1},
-		{orb.Point{math.Nextafter(1, 0), 0.5}, 2, 0},
-		{orb.Point{math.Nextafter(1, 2), 0.5}, 0, 2},
-		{orb.Point{0.5, 0}, 1, 0},
-		{orb.Point{-1, 0}, 0, 0},
-		{orb.Point{0.5, 1.5}, 0, 0},
-	} {
-		if ga, gb := ringLocate(a, tc.p), ringLocate(b, tc.p); ga != tc.a || gb != tc.b {
-			t.Errorf("%v: (%d,%d), want (%d,%d)", tc.p, ga, gb, tc.a, tc.b)
-		}
 	}
 }
 
