@@ -23,8 +23,9 @@ type Facility struct {
 	Geometry orb.Geometry
 }
 
-// DefaultAuditMaxDistance is the default bound in metres of each type's
-// search: distances beyond it (an hour's walk) count as unreachable.
+// DefaultAuditMaxDistance is the usual bound in metres of each type's
+// search (AuditInput.MaxDistance): distances beyond it (an hour's walk)
+// count as unreachable.
 const DefaultAuditMaxDistance = 5000.0
 
 // AuditInput is everything an audit needs, already read and built.
@@ -35,8 +36,11 @@ type AuditInput struct {
 	Demand     *Demand
 	Units      []Unit
 	Assign     []int32 // unit index of each demand point, -1 outside every unit
-	MaxSnap    float64 // metres; 0 = geo.DefaultMaxSnap
-	// MaxDistance bounds every search, metres; 0 = DefaultAuditMaxDistance.
+	// MaxSnap is the largest straight access leg to the network, metres,
+	// > 0 (geo.DefaultMaxSnap is usual).
+	MaxSnap float64
+	// MaxDistance bounds every search, metres, > 0
+	// (DefaultAuditMaxDistance is usual).
 	MaxDistance float64
 	// Hierarchy, when set, holds every level of units with its demand
 	// assignment (Units and Assign are then its finest level); the audit
@@ -180,14 +184,11 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 			return nil, nil, fmt.Errorf("audit: %w", err)
 		}
 	}
-	maxSnap := in.MaxSnap
-	if maxSnap <= 0 {
-		maxSnap = geo.DefaultMaxSnap
+	if !(in.MaxSnap > 0) || math.IsInf(in.MaxSnap, 0) || !(in.MaxDistance > 0) || math.IsInf(in.MaxDistance, 0) {
+		return nil, nil, fmt.Errorf("audit: %w: max snap (%v m) and max distance (%v m) must be positive numbers of metres: pass the defaults (%v m, %v m) when the user sets none",
+			ErrInvalid, in.MaxSnap, in.MaxDistance, geo.DefaultMaxSnap, DefaultAuditMaxDistance)
 	}
-	bound := in.MaxDistance
-	if bound <= 0 {
-		bound = DefaultAuditMaxDistance
-	}
+	maxSnap, bound := in.MaxSnap, in.MaxDistance
 	types := in.Profile.Types
 	res := &AuditResult{Timings: map[string]time.Duration{}}
 

@@ -179,7 +179,7 @@ func TestAuditToyTown(t *testing.T) {
 		pointFacility("P", "playground", 1000, 0),
 		pointFacility("C2", "clinic", 700, 0),
 	}
-	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, Units: units, Assign: assign})
+	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, Units: units, Assign: assign, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 
 	const play = 1
 	wantDist := [2][]float64{
@@ -313,7 +313,7 @@ func TestAuditCompletenessWeightZero(t *testing.T) {
 	// r1 has the clinic only, r2 the playground only.
 	d := toyDemand(resident{100, 0, 10}, resident{900, 0, 30})
 	facs := []Facility{pointFacility("C", "clinic", 0, 0), pointFacility("P", "playground", 1000, 0)}
-	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d})
+	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 	// Only the clinic counts: r1 complete (1), r2 not (0).
 	approx(t, "completeness", res.Completeness, 10.0/40, tolM)
 	approx(t, "playground covered", res.Types[1].Covered, 30, tolM)
@@ -390,7 +390,7 @@ types:
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			facs := []Facility{{ID: "f", Type: tc.typ, Geometry: tc.geom}}
-			res := runAudit(t, AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: toyDemand(tc.at)})
+			res := runAudit(t, AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: toyDemand(tc.at), MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 			ti := 0
 			if tc.typ == "park" {
 				ti = 1
@@ -416,7 +416,7 @@ func TestAuditOutsideUnits(t *testing.T) {
 
 	t.Run("some outside", func(t *testing.T) {
 		assign, _ := AssignUnits(units, d.Points)
-		res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, Units: units, Assign: assign, MaxSnap: 500})
+		res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, Units: units, Assign: assign, MaxSnap: 500, MaxDistance: DefaultAuditMaxDistance})
 		approx(t, "population", res.Population, 47, tolM)
 		approx(t, "outside", res.Outside, 7, tolM)
 		if res.OutsidePoints != 2 {
@@ -433,7 +433,7 @@ func TestAuditOutsideUnits(t *testing.T) {
 		}
 	})
 	t.Run("no units", func(t *testing.T) {
-		res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, MaxSnap: 500})
+		res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d, MaxSnap: 500, MaxDistance: DefaultAuditMaxDistance})
 		approx(t, "outside", res.Outside, 47, tolM)
 		if res.OutsidePoints != 4 || len(res.Units) != 0 {
 			t.Errorf("outside points = %d, units = %d; want 4, 0", res.OutsidePoints, len(res.Units))
@@ -451,7 +451,7 @@ func TestAuditTypeWithoutFacilities(t *testing.T) {
 	units := []Unit{{ID: "U", Geometry: box(0, -100, 1000, 100)}}
 	assign, _ := AssignUnits(units, d.Points)
 	res, err := Audit(context.Background(), AuditInput{Profile: prof, Net: street1km(t),
-		Facilities: []Facility{pointFacility("C", "clinic", 0, 0)}, Demand: d, Units: units, Assign: assign})
+		Facilities: []Facility{pointFacility("C", "clinic", 0, 0)}, Demand: d, Units: units, Assign: assign, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 	if err != nil {
 		t.Fatalf("a type without facilities must not be an error: %v", err)
 	}
@@ -475,7 +475,7 @@ func TestAuditTypeWithoutFacilities(t *testing.T) {
 	approx(t, "clinic covered", res.Types[0].Covered, 10, tolM)
 
 	_, err = Audit(context.Background(), AuditInput{Profile: prof, Net: street1km(t),
-		Facilities: []Facility{pointFacility("M1", "market", 0, 0)}, Demand: d})
+		Facilities: []Facility{pointFacility("M1", "market", 0, 0)}, Demand: d, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("unknown facility type: err = %v, want ErrInvalid", err)
 	}
@@ -530,7 +530,7 @@ func TestAuditPopulationPolygons(t *testing.T) {
 	units := []Unit{{ID: "W", Geometry: box(0, -250, 500, 250)}, {ID: "E", Geometry: box(500, -250, 1000, 250)}}
 	audit := func(d *Demand) *AuditResult {
 		assign, _ := AssignUnits(units, d.Points)
-		return runAudit(t, AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign})
+		return runAudit(t, AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance})
 	}
 	before := audit(d)
 	approx(t, "clinic covered", before.Types[0].Covered, 25, 1e-6)
@@ -585,7 +585,7 @@ func TestAuditUnsnapped(t *testing.T) {
 	units := []Unit{{ID: "U", Geometry: box(0, -250, 1000, 250)}}
 	assign, _ := AssignUnits(units, d.Points)
 	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d,
-		Units: units, Assign: assign, MaxSnap: 100})
+		Units: units, Assign: assign, MaxSnap: 100, MaxDistance: DefaultAuditMaxDistance})
 	if !res.Snapped[0] || res.Snapped[1] {
 		t.Fatalf("snapped = %v, want [true false]", res.Snapped)
 	}
@@ -623,7 +623,7 @@ func TestAuditMaxDistance(t *testing.T) {
 	assign, _ := AssignUnits(units, d.Points)
 	facs := []Facility{pointFacility("C", "clinic", 0, 0), pointFacility("P", "playground", 0, 0)}
 	res := runAudit(t, AuditInput{Profile: prof, Net: street1km(t), Facilities: facs, Demand: d,
-		Units: units, Assign: assign, MaxDistance: 800})
+		Units: units, Assign: assign, MaxDistance: 800, MaxSnap: geo.DefaultMaxSnap})
 	// 100 and 700 are within 800 m; 950 + 30 = 980 is not.
 	for ti := range prof.Types {
 		approx(t, "d0", res.Dist[ti][0], 100, tolM)
@@ -655,11 +655,17 @@ func TestAuditBadInput(t *testing.T) {
 		name string
 		in   AuditInput
 	}{
-		{"no profile", AuditInput{Net: net, Demand: d}},
-		{"no network", AuditInput{Profile: prof, Demand: d}},
-		{"no demand", AuditInput{Profile: prof, Net: net}},
-		{"pop length", AuditInput{Profile: prof, Net: net, Demand: &Demand{Points: d.Points, Pop: []float64{1, 2}}}},
-		{"assign length", AuditInput{Profile: prof, Net: net, Demand: d, Assign: []int32{0, 0}}},
+		{"no profile", AuditInput{Net: net, Demand: d, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}},
+		{"no network", AuditInput{Profile: prof, Demand: d, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}},
+		{"no demand", AuditInput{Profile: prof, Net: net, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}},
+		{"pop length", AuditInput{Profile: prof, Net: net, Demand: &Demand{Points: d.Points, Pop: []float64{1, 2}}, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}},
+		{"assign length", AuditInput{Profile: prof, Net: net, Demand: d, Assign: []int32{0, 0}, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}},
+		// No "0 means default": the caller resolves every setting.
+		{"max snap 0", AuditInput{Profile: prof, Net: net, Demand: d, MaxDistance: DefaultAuditMaxDistance}},
+		{"negative max snap", AuditInput{Profile: prof, Net: net, Demand: d, MaxSnap: -1, MaxDistance: DefaultAuditMaxDistance}},
+		{"max distance 0", AuditInput{Profile: prof, Net: net, Demand: d, MaxSnap: geo.DefaultMaxSnap}},
+		{"NaN max distance", AuditInput{Profile: prof, Net: net, Demand: d, MaxSnap: geo.DefaultMaxSnap, MaxDistance: math.NaN()}},
+		{"infinite max snap", AuditInput{Profile: prof, Net: net, Demand: d, MaxSnap: math.Inf(1), MaxDistance: DefaultAuditMaxDistance}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -731,7 +737,7 @@ func latticeStudy(tb testing.TB, n int, spacing float64, residents int, types []
 		tb.Fatal(err)
 	}
 	units, assign := CellUnits(grid, d.Points, d.Pop)
-	return AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign}
+	return AuditInput{Profile: prof, Net: net, Facilities: facs, Demand: d, Units: units, Assign: assign, MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance}
 }
 
 // BenchmarkAudit audits a 200×200 street lattice (50 m blocks, 10 km

@@ -71,8 +71,9 @@ type Building struct {
 
 // BuildingOptions tune the estimate of residents from buildings.
 type BuildingOptions struct {
-	// FloorAreaPerPerson is the floor area in m² per resident; 0 means
-	// DefaultFloorAreaPerPerson.
+	// FloorAreaPerPerson is the floor area in m² per resident: required > 0
+	// by DemandFromBuildings (DefaultFloorAreaPerPerson is usual), unused by
+	// DemandFromPopulation.
 	FloorAreaPerPerson float64
 	// ResidentialAreas are landuse=residential polygons (lon/lat): any
 	// building whose centroid lies inside one counts as residential.
@@ -116,13 +117,13 @@ type BuildingStats struct {
 // lines, degenerate rings) are skipped. With no residential building the
 // demand is empty: the caller falls back to a network sample.
 func DemandFromBuildings(bs []Building, o BuildingOptions) (*Demand, BuildingStats, error) {
+	fa := o.FloorAreaPerPerson
+	if !(fa > 0) || math.IsInf(fa, 0) {
+		return nil, BuildingStats{Buildings: len(bs)}, fmt.Errorf("buildings: %w: floor area per person %v m² must be positive, e.g. %v", ErrInvalid, fa, DefaultFloorAreaPerPerson)
+	}
 	rb, st, err := prepareBuildings(bs, o)
 	if err != nil {
 		return nil, st, err
-	}
-	fa := o.FloorAreaPerPerson
-	if fa == 0 {
-		fa = DefaultFloorAreaPerPerson
 	}
 	d := &Demand{Source: DemandBuildings,
 		Points: make([]orb.Point, len(rb)), Pop: make([]float64, len(rb)), IDs: make([]string, len(rb))}
@@ -380,7 +381,10 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 
 		if !smpReady {
 			smpReady = true
-			smp = DemandFromNetwork(net, DefaultDemandSampleStep)
+			var err error
+			if smp, err = DemandFromNetwork(net, DefaultDemandSampleStep); err != nil {
+				return nil, err
+			}
 			for k, p := range smp.Points {
 				smpTree.Insert(p, p, int32(k))
 			}
@@ -414,17 +418,17 @@ func featureName(i int, id string) string {
 // DemandFromNetwork samples the walk network as stand-in residents, weight
 // 1 each: one point at every node (junction or dead end), then along each
 // edge in order evenly spaced interior points no more than step metres
-// apart (step ≤ 0 means DefaultDemandSampleStep). A straight 1 km edge thus
-// gives 21 points 50 m apart, both ends included. The result is
-// deterministic; ids are "s0", "s1", … in point order. A nil network gives
-// empty demand.
-func DemandFromNetwork(net *geo.Network, step float64) *Demand {
+// apart; step must be finite and > 0 (DefaultDemandSampleStep is usual).
+// A straight 1 km edge sampled every 50 m thus gives 21 points, both ends
+// included. The result is deterministic; ids are "s0", "s1", … in point
+// order. A nil network gives empty demand.
+func DemandFromNetwork(net *geo.Network, step float64) (*Demand, error) {
+	if !(step > 0) || math.IsInf(step, 0) {
+		return nil, fmt.Errorf("network sample: %w: step %v m must be a positive number of metres, e.g. %v", ErrInvalid, step, DefaultDemandSampleStep)
+	}
 	d := &Demand{Source: DemandNetworkSample}
 	if net == nil {
-		return d
-	}
-	if !(step > 0) || math.IsInf(step, 0) {
-		step = DefaultDemandSampleStep
+		return d, nil
 	}
 	for i := 0; i < net.NumNodes(); i++ {
 		d.Points = append(d.Points, net.Node(int32(i)))
@@ -458,5 +462,5 @@ func DemandFromNetwork(net *geo.Network, step float64) *Demand {
 		d.Pop[i] = 1
 		d.IDs[i] = "s" + strconv.Itoa(i)
 	}
-	return d
+	return d, nil
 }

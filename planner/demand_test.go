@@ -41,28 +41,28 @@ func TestDemandFromBuildings(t *testing.T) {
 		at       orb.Point // expected point (when want > 0)
 		levelTag bool      // counted in WithLevels
 	}{
-		{"20x10 residential, 3 levels", Building{"a", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "residential", "building:levels": "3"}}, BuildingOptions{}, 15, c, true},
-		{"apartments default 5 levels", Building{"b", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "apartments"}}, BuildingOptions{}, 25, c, false},
-		{"house unreadable levels", Building{"c", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "house", "building:levels": "abc"}}, BuildingOptions{}, 10, c, false},
-		{"levels 3;4 takes 4", Building{"d", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "terrace", "building:levels": "3;4"}}, BuildingOptions{}, 20, c, true},
-		{"yes inside residential landuse", Building{"e", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{ResidentialAreas: []orb.Geometry{landuse}}, 15, c, false},
-		{"yes outside residential landuse", Building{"f", orb.Polygon{rect(outside, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{ResidentialAreas: []orb.Geometry{landuse}}, 0, c, false},
-		{"yes without landuse", Building{"g", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{}, 0, c, false},
-		{"commercial", Building{"h", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "commercial", "building:levels": "3"}}, BuildingOptions{}, 0, c, false},
-		{"building=no", Building{"i", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "no"}}, BuildingOptions{ResidentialAreas: []orb.Geometry{landuse}}, 0, c, false},
+		{"20x10 residential, 3 levels", Building{"a", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "residential", "building:levels": "3"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 15, c, true},
+		{"apartments default 5 levels", Building{"b", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "apartments"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 25, c, false},
+		{"house unreadable levels", Building{"c", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "house", "building:levels": "abc"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 10, c, false},
+		{"levels 3;4 takes 4", Building{"d", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "terrace", "building:levels": "3;4"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 20, c, true},
+		{"yes inside residential landuse", Building{"e", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{landuse}}, 15, c, false},
+		{"yes outside residential landuse", Building{"f", orb.Polygon{rect(outside, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{landuse}}, 0, c, false},
+		{"yes without landuse", Building{"g", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "yes"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 0, c, false},
+		{"commercial", Building{"h", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "commercial", "building:levels": "3"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 0, c, false},
+		{"building=no", Building{"i", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "no"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{landuse}}, 0, c, false},
 		// 20 × 20 with a 10 × 10 hole: 300 m² × 1 level / 40 = 7.5.
-		{"hole subtracted", Building{"j", orb.Polygon{rect(c, 20, 20), rect(c, 10, 10)}, map[string]string{"building": "residential", "building:levels": "1"}}, BuildingOptions{}, 7.5, c, true},
+		{"hole subtracted", Building{"j", orb.Polygon{rect(c, 20, 20), rect(c, 10, 10)}, map[string]string{"building": "residential", "building:levels": "1"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 7.5, c, true},
 		// Same, hole wound the wrong way (clockwise outer, CCW hole).
-		{"hole any winding", Building{"k", orb.Polygon{reversed(rect(c, 20, 20)), rect(c, 10, 10)}, map[string]string{"building": "residential", "building:levels": "1"}}, BuildingOptions{}, 7.5, c, true},
+		{"hole any winding", Building{"k", orb.Polygon{reversed(rect(c, 20, 20)), rect(c, 10, 10)}, map[string]string{"building": "residential", "building:levels": "1"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 7.5, c, true},
 		// Two 10 × 10 parts 30 m apart, 2 levels: 400 / 40 = 10, centre between.
-		{"multipolygon", Building{"l", orb.MultiPolygon{{rect(offset(c, -15, 0), 10, 10)}, {rect(offset(c, 15, 0), 10, 10)}}, map[string]string{"building": "detached", "building:levels": "2"}}, BuildingOptions{}, 10, c, true},
-		{"L-shape centroid", Building{"m", lshape, map[string]string{"building": "residential", "building:levels": "2"}}, BuildingOptions{}, 15, offset(c, 25.0/3, 25.0/3), true},
+		{"multipolygon", Building{"l", orb.MultiPolygon{{rect(offset(c, -15, 0), 10, 10)}, {rect(offset(c, 15, 0), 10, 10)}}, map[string]string{"building": "detached", "building:levels": "2"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 10, c, true},
+		{"L-shape centroid", Building{"m", lshape, map[string]string{"building": "residential", "building:levels": "2"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 15, offset(c, 25.0/3, 25.0/3), true},
 		{"30 m² per person", Building{"n", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "residential", "building:levels": "3"}}, BuildingOptions{FloorAreaPerPerson: 30}, 20, c, true},
-		{"default levels override", Building{"o", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "apartments"}}, BuildingOptions{DefaultLevels: map[string]float64{"apartments": 10}}, 50, c, false},
-		{"override leaves other defaults", Building{"p", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "dormitory"}}, BuildingOptions{DefaultLevels: map[string]float64{"apartments": 10}}, 25, c, false},
-		{"other building in landuse uses yes default", Building{"q", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "retail"}}, BuildingOptions{ResidentialAreas: []orb.Geometry{landuse}, DefaultLevels: map[string]float64{"yes": 1}}, 5, c, false},
-		{"node building skipped", Building{"r", c, map[string]string{"building": "house"}}, BuildingOptions{}, 0, c, false},
-		{"zero area skipped", Building{"s", orb.Polygon{{c, c, c, c}}, map[string]string{"building": "house"}}, BuildingOptions{}, 0, c, false},
+		{"default levels override", Building{"o", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "apartments"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, DefaultLevels: map[string]float64{"apartments": 10}}, 50, c, false},
+		{"override leaves other defaults", Building{"p", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "dormitory"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, DefaultLevels: map[string]float64{"apartments": 10}}, 25, c, false},
+		{"other building in landuse uses yes default", Building{"q", orb.Polygon{rect(c, 20, 10)}, map[string]string{"building": "retail"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{landuse}, DefaultLevels: map[string]float64{"yes": 1}}, 5, c, false},
+		{"node building skipped", Building{"r", c, map[string]string{"building": "house"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 0, c, false},
+		{"zero area skipped", Building{"s", orb.Polygon{{c, c, c, c}}, map[string]string{"building": "house"}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, 0, c, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,9 +87,6 @@ func TestDemandFromBuildings(t *testing.T) {
 				t.Errorf("population %.9f, want %v", d.Pop[0], tc.want)
 			}
 			fa := tc.o.FloorAreaPerPerson
-			if fa == 0 {
-				fa = 40
-			}
 			if !near(st.FloorArea, tc.want*fa, 1e-5*tc.want*fa) {
 				t.Errorf("floor area %v, want %v", st.FloorArea, tc.want*fa)
 			}
@@ -121,9 +118,10 @@ func TestDemandFromBuildingsErrors(t *testing.T) {
 		o    BuildingOptions
 		want string
 	}{
-		{"projected coordinates", []Building{good, bad}, BuildingOptions{}, `building 1 ("way/7")`},
+		{"projected coordinates", []Building{good, bad}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson}, `building 1 ("way/7")`},
 		{"negative floor area", []Building{good}, BuildingOptions{FloorAreaPerPerson: -1}, "floor area per person"},
-		{"zero default levels", []Building{good}, BuildingOptions{DefaultLevels: map[string]float64{"house": 0}}, "building=house"},
+		{"no default floor area", []Building{good}, BuildingOptions{}, "floor area per person"},
+		{"zero default levels", []Building{good}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, DefaultLevels: map[string]float64{"house": 0}}, "building=house"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +132,7 @@ func TestDemandFromBuildingsErrors(t *testing.T) {
 		})
 	}
 	// Generated ids for buildings without one.
-	d, _, err := DemandFromBuildings([]Building{good, {Geometry: good.Geometry, Tags: good.Tags}}, BuildingOptions{})
+	d, _, err := DemandFromBuildings([]Building{good, {Geometry: good.Geometry, Tags: good.Tags}}, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson})
 	if err != nil || len(d.IDs) != 2 || d.IDs[1] != "b1" {
 		t.Fatalf("ids %v, err %v; want generated id b1", d.IDs, err)
 	}
@@ -224,13 +222,23 @@ func buildNet(t testing.TB, lines ...orb.LineString) *geo.Network {
 	return n
 }
 
+// sample is DemandFromNetwork that fails the test on an error.
+func sample(t testing.TB, net *geo.Network, step float64) *Demand {
+	t.Helper()
+	d, err := DemandFromNetwork(net, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestDemandFromNetwork(t *testing.T) {
 	c := helsinki
 	l := line1km(c)
 	// Along a meridian a point's distance from c is R·Δlat.
 	along := func(p orb.Point) float64 { return geo.Haversine(c, p) }
 	t.Run("1 km line: 21 points, both ends", func(t *testing.T) {
-		d := DemandFromNetwork(buildNet(t, l), 50)
+		d := sample(t, buildNet(t, l), 50)
 		if d.Source != DemandNetworkSample || len(d.Points) != 21 {
 			t.Fatalf("source %q, %d points; want network sample, 21", d.Source, len(d.Points))
 		}
@@ -248,14 +256,16 @@ func TestDemandFromNetwork(t *testing.T) {
 			}
 		}
 	})
-	t.Run("default step", func(t *testing.T) {
-		if n := len(DemandFromNetwork(buildNet(t, l), 0).Points); n != 21 {
-			t.Errorf("%d points, want 21", n)
+	t.Run("no default step", func(t *testing.T) {
+		for _, step := range []float64{0, -50, math.NaN(), math.Inf(1)} {
+			if _, err := DemandFromNetwork(buildNet(t, l), step); !errors.Is(err, ErrInvalid) {
+				t.Errorf("step %v: err = %v, want ErrInvalid", step, err)
+			}
 		}
 	})
 	t.Run("120 m line: 3 intervals of 40 m", func(t *testing.T) {
 		short := orb.LineString{c, {c[0], c[1] + 120/(geo.EarthRadius*math.Pi/180)}}
-		d := DemandFromNetwork(buildNet(t, short), 50)
+		d := sample(t, buildNet(t, short), 50)
 		var ds []float64
 		for _, p := range d.Points {
 			ds = append(ds, along(p))
@@ -271,7 +281,7 @@ func TestDemandFromNetwork(t *testing.T) {
 			orb.LineString{c, offset(c, 100, 0)},
 			orb.LineString{c, offset(c, -100, 0)},
 			orb.LineString{c, offset(c, 0, 100)})
-		d := DemandFromNetwork(n, 50)
+		d := sample(t, n, 50)
 		if len(d.Points) != 7 {
 			t.Errorf("%d points, want 7", len(d.Points))
 		}
@@ -287,7 +297,7 @@ func TestDemandFromNetwork(t *testing.T) {
 		// An L of 60 m east then 60 m north: 120 m → 3 intervals of 40 m;
 		// the 80 m point is 20 m up the north leg.
 		n := buildNet(t, orb.LineString{c, offset(c, 60, 0), offset(offset(c, 60, 0), 0, 60)})
-		d := DemandFromNetwork(n, 50)
+		d := sample(t, n, 50)
 		if len(d.Points) != 4 {
 			t.Fatalf("%d points, want 4", len(d.Points))
 		}
@@ -302,13 +312,13 @@ func TestDemandFromNetwork(t *testing.T) {
 	})
 	t.Run("deterministic", func(t *testing.T) {
 		n := buildNet(t, l, orb.LineString{c, offset(c, 300, 0)})
-		a, b := DemandFromNetwork(n, 25), DemandFromNetwork(n, 25)
+		a, b := sample(t, n, 25), sample(t, n, 25)
 		if !slices.Equal(a.Points, b.Points) || !slices.Equal(a.IDs, b.IDs) {
 			t.Error("two runs differ")
 		}
 	})
 	t.Run("nil network", func(t *testing.T) {
-		if d := DemandFromNetwork(nil, 50); len(d.Points) != 0 || d.Source != DemandNetworkSample {
+		if d := sample(t, nil, 50); len(d.Points) != 0 || d.Source != DemandNetworkSample {
 			t.Errorf("nil network gave %d points", len(d.Points))
 		}
 	})
@@ -363,7 +373,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 
 	t.Run("buildings in residential landuse count", func(t *testing.T) {
 		yes := Building{"Y", orb.Polygon{rect(offset(c, 0, -50), 10, 10)}, map[string]string{"building": "yes"}}
-		o := BuildingOptions{ResidentialAreas: []orb.Geometry{orb.Polygon{rect(offset(c, 0, -50), 30, 30)}}}
+		o := BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{orb.Polygon{rect(offset(c, 0, -50), 30, 30)}}}
 		d, err := DemandFromPopulation([]PopFeature{{"blk", area, 90}}, []Building{yes, b}, o, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -470,7 +480,7 @@ func readBuildings(t testing.TB, path string) []Building {
 // area is cross-checked with orb's spherical area.
 func TestDemandFromBuildingsHelsinki(t *testing.T) {
 	bs := readBuildings(t, shareddata.Path(t, "helsinki", "layers", "buildings_residential.geojson"))
-	d, st, err := DemandFromBuildings(bs, BuildingOptions{})
+	d, st, err := DemandFromBuildings(bs, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +515,7 @@ func TestDemandFromBuildingsHelsinki(t *testing.T) {
 // residential-landuse polygon over the whole extract every building counts.
 func TestDemandFromBuildingsHelsinkiAll(t *testing.T) {
 	bs := readBuildings(t, shareddata.Path(t, "helsinki", "layers", "buildings_all.geojson"))
-	d, st, err := DemandFromBuildings(bs, BuildingOptions{})
+	d, st, err := DemandFromBuildings(bs, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +529,7 @@ func TestDemandFromBuildingsHelsinkiAll(t *testing.T) {
 		}
 		b = b.Union(x.Geometry.Bound())
 	}
-	all, st2, err := DemandFromBuildings(bs, BuildingOptions{ResidentialAreas: []orb.Geometry{b.ToPolygon()}})
+	all, st2, err := DemandFromBuildings(bs, BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{b.ToPolygon()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func hierInput(t *testing.T) AuditInput {
 		Profile: hierProfile(), Net: toyNet(t, [][2]float64{{0, 0}, {4000, 0}}), Demand: dem,
 		Facilities: []Facility{pointFacility("c1", "clinic", 50, 0), pointFacility("m1", "market", 1200, 0), pointFacility("m2", "market", 2600, 0)},
 		Units:      fin.Units, Assign: fin.Assign, Hierarchy: h,
+		MaxSnap: geo.DefaultMaxSnap, MaxDistance: DefaultAuditMaxDistance,
 	}
 }
 

@@ -181,7 +181,10 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 	t0 = time.Now()
 	cands := in.Candidates
 	if cands == nil {
-		cands = generateCandidates(in, pos, snapped, fixed, rmax)
+		var err error
+		if cands, err = generateCandidates(in, pos, snapped, fixed, rmax); err != nil {
+			return nil, fmt.Errorf("propose: %w", err)
+		}
 		if len(cands) == 0 {
 			return nil, fmt.Errorf("propose: %w: every resident who can reach a street is already covered — nothing to propose", ErrInvalid)
 		}
@@ -379,7 +382,7 @@ func representativePoint(g orb.Geometry) orb.Point {
 // generateCandidates places candidate sites along the streets, at least
 // Spacing metres apart, wherever some uncovered resident lives within the
 // largest radius.
-func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bool, rmax float64) []Candidate {
+func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bool, rmax float64) ([]Candidate, error) {
 	spacing := in.Spacing
 	np := len(in.Demand.Points)
 	var srcs []geo.Source
@@ -395,11 +398,14 @@ func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bo
 		}
 	}
 	if len(srcs) == 0 {
-		return nil
+		return nil, nil
 	}
 	s := in.Net.NewSearcher()
 	s.Run(srcs, rmax)
-	samples := DemandFromNetwork(in.Net, spacing)
+	samples, err := DemandFromNetwork(in.Net, spacing)
+	if err != nil {
+		return nil, err
+	}
 	spos, sok := SnapAll(in.Net, samples.Points, 1)
 	var out []Candidate
 	for k, p := range samples.Points {
@@ -410,7 +416,7 @@ func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bo
 			out = append(out, Candidate{ID: fmt.Sprintf("g%d", len(out)+1), Geometry: p, Generated: true})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // edgePoints lists the demand points on each edge in CSR form.

@@ -87,13 +87,7 @@ func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 		return nil, err
 	}
 	sc := &Scenario{in: in, res: res, search: keep, pos: pos, typeIdx: map[string]int{}}
-	sc.maxSnap, sc.bound = in.MaxSnap, in.MaxDistance
-	if sc.maxSnap <= 0 {
-		sc.maxSnap = geo.DefaultMaxSnap
-	}
-	if sc.bound <= 0 {
-		sc.bound = DefaultAuditMaxDistance
-	}
+	sc.maxSnap, sc.bound = in.MaxSnap, in.MaxDistance // checked by audit
 	for i, t := range types {
 		sc.typeIdx[t.ID] = i
 	}

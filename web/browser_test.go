@@ -23,6 +23,7 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/sample"
 	"github.com/lifecircle/lifecircle/data/synth"
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/lifecircle/lifecircle/web/browsertest"
 	"github.com/paulmach/orb"
@@ -489,7 +490,7 @@ func browserStudyServer(t *testing.T, big bool) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := planner.AuditInput{Profile: prof}
+	in := planner.AuditInput{Profile: prof, MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance}
 	cell := planner.DefaultCellSize
 	if !big {
 		path, err := sample.OSMFile()
@@ -502,13 +503,15 @@ func browserStudyServer(t *testing.T, big bool) *httptest.Server {
 		}
 		in.Net, in.Facilities = osmIn.Net, osmIn.Facilities
 		if len(osmIn.Buildings) > 0 {
-			in.Demand, _, err = planner.DemandFromBuildings(osmIn.Buildings, planner.BuildingOptions{ResidentialAreas: osmIn.ResidentialAreas})
+			in.Demand, _, err = planner.DemandFromBuildings(osmIn.Buildings, planner.BuildingOptions{FloorAreaPerPerson: planner.DefaultFloorAreaPerPerson, ResidentialAreas: osmIn.ResidentialAreas})
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
 		if in.Demand == nil || len(in.Demand.Points) == 0 {
-			in.Demand = planner.DemandFromNetwork(in.Net, 50)
+			if in.Demand, err = planner.DemandFromNetwork(in.Net, planner.DefaultDemandSampleStep); err != nil {
+				t.Fatal(err)
+			}
 		}
 	} else {
 		// 177 × 80 m ≈ 14.2 km a side: about 20,000 cells of 100 m.

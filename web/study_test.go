@@ -21,6 +21,7 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/sample"
 	"github.com/lifecircle/lifecircle/data/synth"
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 )
@@ -46,7 +47,8 @@ func loadStudy(tb testing.TB, o studyOptions) planner.AuditInput {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in := planner.AuditInput{Profile: prof, Net: osmIn.Net, Facilities: osmIn.Facilities}
+	in := planner.AuditInput{Profile: prof, Net: osmIn.Net, Facilities: osmIn.Facilities,
+		MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance}
 	for _, path := range o.amenities {
 		fs, err := data.ReadAmenityLayer(path, prof, data.WGS84)
 		if err != nil {
@@ -54,7 +56,7 @@ func loadStudy(tb testing.TB, o studyOptions) planner.AuditInput {
 		}
 		in.Facilities = append(in.Facilities, fs...)
 	}
-	bopt := planner.BuildingOptions{FloorAreaPerPerson: 40, ResidentialAreas: osmIn.ResidentialAreas}
+	bopt := planner.BuildingOptions{FloorAreaPerPerson: planner.DefaultFloorAreaPerPerson, ResidentialAreas: osmIn.ResidentialAreas}
 	if o.population != "" {
 		pf, err := data.ReadPopulationLayer(o.population, data.WGS84)
 		if err != nil {
@@ -72,9 +74,6 @@ func loadStudy(tb testing.TB, o studyOptions) planner.AuditInput {
 		tb.Fatal("study has no residents")
 	}
 	cell := o.cell
-	if cell == 0 {
-		cell = planner.DefaultCellSize
-	}
 	var b orb.Bound
 	for i, p := range in.Demand.Points {
 		if i == 0 {

@@ -306,7 +306,9 @@ func (a *auditFlags) load(ctx context.Context, p *progress) (*study, error) {
 			}
 		}
 		if dem == nil || len(dem.Points) == 0 {
-			dem = planner.DemandFromNetwork(st.in.Net, 50)
+			if dem, err = planner.DemandFromNetwork(st.in.Net, 50); err != nil {
+				return nil, err
+			}
 			p.Warn("no population layer and no residential buildings: residents are sampled every 50 m along the streets (weight 1 each); give --population for real figures")
 		}
 	}

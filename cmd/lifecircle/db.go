@@ -406,7 +406,9 @@ func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p
 			}
 		}
 		if dem == nil || len(dem.Points) == 0 {
-			dem = planner.DemandFromNetwork(net, 50)
+			if dem, err = planner.DemandFromNetwork(net, 50); err != nil {
+				return nil, nil, err
+			}
 			p.Warn("no population layer and no residential buildings: residents are sampled every 50 m along the streets (weight 1 each); import a --population layer for real figures")
 		}
 	}

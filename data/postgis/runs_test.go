@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 )
@@ -22,7 +23,7 @@ func auditOf(t testing.TB, p *Project) (planner.AuditInput, *planner.AuditResult
 	if err != nil {
 		t.Fatal(err)
 	}
-	dem, _, err := planner.DemandFromBuildings(p.Buildings, planner.BuildingOptions{FloorAreaPerPerson: 40, ResidentialAreas: p.ResidentialAreas})
+	dem, _, err := planner.DemandFromBuildings(p.Buildings, planner.BuildingOptions{FloorAreaPerPerson: planner.DefaultFloorAreaPerPerson, ResidentialAreas: p.ResidentialAreas})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +37,7 @@ func auditOf(t testing.TB, p *Project) (planner.AuditInput, *planner.AuditResult
 	}
 	units, assign := planner.CellUnits(g, dem.Points, dem.Pop)
 	in := planner.AuditInput{Profile: p.Profile, Net: net, Facilities: p.Facilities, Demand: dem, Units: units, Assign: assign,
+		MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance,
 		Hierarchy: planner.SingleLevel("cell", units, assign)}
 	res, err := planner.Audit(context.Background(), in)
 	if err != nil {
