@@ -1,9 +1,14 @@
 // Package geo is lifecircle's geometry and graph toolbox: great-circle
-// lengths, local projections, the walk network (compact CSR graph with
-// compressed degree-2 chains), snapping to the nearest point on an edge
-// through an R-tree, and bounded multi-source shortest paths.
+// lengths, the Lambert azimuthal equal-area projection and footprint areas
+// (laea.go), planar point-in-polygon, ring areas and representative points
+// (planar.go), an R-tree polygon index (polyindex.go), the walk network
+// (compact CSR graph with compressed degree-2 chains), snapping to the
+// nearest point on an edge through an R-tree, and bounded multi-source
+// shortest paths.
 //
 // geo imports only the standard library, github.com/paulmach/orb and
-// github.com/tidwall/rtree. It knows nothing of files, OSM libraries,
-// profiles or HTTP. Coordinates are orb.Point values: [lon, lat] in WGS84.
+// github.com/tidwall/rtree: no project package (checked by planner's
+// TestImportRules). It knows nothing of files, OSM libraries, profiles or
+// HTTP. Coordinates are orb.Point values: [lon, lat] in WGS84 degrees;
+// projected coordinates are x east and y north in metres.
 package geo

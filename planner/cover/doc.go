@@ -11,5 +11,7 @@
 // items of every type it hosts.
 //
 // cover imports only the standard library: neither geo nor planner nor any
-// adapter (data, web, cmd).
+// adapter (data, web, cmd), and does no I/O beyond the io.Writer WriteLP is
+// given (checked by planner's TestImportRules). Callers resolve every
+// setting: Options.TimeLimit must be positive (DefaultTimeLimit is usual).
 package cover
