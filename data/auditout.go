@@ -66,16 +66,6 @@ func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, met
 	})
 }
 
-// num returns x for JSON, or nil for NaN/Inf, rounded to 0.1 (metres) or
-// 1e-4 (shares) as asked.
-func num(x float64, decimals int) any {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	p := math.Pow(10, float64(decimals))
-	return math.Round(x*p) / p
-}
-
 func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
 	g := NewGeoJSONWriter(w)
 	for u, unit := range in.Units {
@@ -109,65 +99,10 @@ func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) e
 }
 
 func writeSummaryJSON(w io.Writer, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
-	types := make([]map[string]any, len(res.Types))
-	for i, t := range res.Types {
-		types[i] = map[string]any{
-			"id": t.ID, "name_zh": t.Names.Zh, "name_en": t.Names.En, "tier_min": t.Tier,
-			"threshold_m": t.Threshold, "facilities": t.Facilities, "facilities_unsnapped": t.FacilitiesUnsnapped,
-			"population": num(t.Population, 1), "population_covered": num(t.Covered, 1),
-			"coverage": num(t.Coverage, 4), "population_gap": num(t.Gap, 1), "gap_units": t.GapUnits,
-			"population_unreachable": num(t.Unreachable, 1),
-			"dist_mean_m":            num(t.DistMean, 1), "dist_p90_m": num(t.DistP90, 1),
-			"source": typeSource(in.Profile, t.ID),
-		}
-	}
-	units := map[string]any{"count": len(in.Units)}
-	if meta.UnitsFile != "" {
-		units["kind"] = "imported"
-		units["file"] = meta.UnitsFile
-	} else {
-		units["kind"] = "grid cells"
-		units["cell_m"] = meta.CellSize
-		units["grid"] = meta.GridID
-	}
-	timings := map[string]float64{}
-	for k, v := range meta.Timings {
-		timings[k] = math.Round(v.Seconds()*1000) / 1000
-	}
-	for k, v := range res.Timings {
-		timings[k] = math.Round(v.Seconds()*1000) / 1000
-	}
-	s := map[string]any{
-		"lifecircle":    meta.Version,
-		"created":       time.Now().UTC().Format(time.RFC3339),
-		"profile":       map[string]any{"id": in.Profile.ID, "name_zh": in.Profile.Names.Zh, "name_en": in.Profile.Names.En},
-		"demand_source": in.Demand.Source,
-		"inputs":        meta.Inputs,
-		"network":       meta.Network,
-		"units":         units,
-		"totals": map[string]any{
-			"population":              num(res.Population, 1),
-			"demand_points":           len(in.Demand.Points),
-			"population_outside":      num(res.Outside, 1),
-			"demand_points_outside":   res.OutsidePoints,
-			"population_unsnapped":    num(res.UnsnappedPop, 1),
-			"completeness":            num(res.Completeness, 4),
-			"fully_served":            num(res.FullyServed, 4),
-			"population_fully_served": num(res.FullyServedPop, 1),
-		},
-		"types":       types,
-		"warnings":    append(append([]string(nil), meta.Warnings...), res.Warnings...),
-		"timings_s":   timings,
-		"attribution": Attribution,
-	}
-	if s["warnings"] == nil || len(s["warnings"].([]string)) == 0 {
-		s["warnings"] = []string{}
-	}
-	addHierarchySummary(s, in, res)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(s)
+	return enc.Encode(NewSummary(in, res, meta))
 }
 
 func typeSource(p *planner.Profile, id string) string {

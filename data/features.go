@@ -10,81 +10,202 @@ import (
 // cell served over HTTP carries exactly the figures of cells.geojson.
 
 // UnitProps returns the properties of unit u as cells.geojson (or
-// units.geojson) carries them: unit_id; name, parent and level when set;
-// population; per amenity type T covered_T, coverage_T (0..1), gap_T,
-// unreachable_T (residents), dist_T_mean and dist_T_p90 (metres,
-// population-weighted, null when nobody in the unit reaches T); then
-// completeness and fully_served (0..1). Residents are rounded to 0.1,
-// shares to 1e-4, metres to 0.1.
+// units.geojson) carries them: NewUnitProperties(in, res, u).Props().
 func UnitProps(in planner.AuditInput, res *planner.AuditResult, u int) Props {
-	unit := in.Units[u]
-	r := res.Units[u]
-	types := in.Profile.Types
-	props := make(Props, 0, 6+6*len(types))
-	props = append(props, Prop{"unit_id", unit.ID})
-	if unit.Name != "" {
-		props = append(props, Prop{"name", unit.Name})
-	}
-	if unit.Parent != "" {
-		props = append(props, Prop{"parent", unit.Parent})
-	}
-	if unit.Level != "" {
-		props = append(props, Prop{"level", unit.Level})
-	}
-	return appendUnitFigures(props, types, r, nil)
+	return NewUnitProperties(in, res, u).Props()
 }
 
-// appendUnitFigures appends a unit's population, its figures per amenity
-// type (with what extra adds for each type, when not nil), completeness
-// and fully_served, as UnitProps documents them.
-func appendUnitFigures(props Props, types []planner.AmenityType, r planner.UnitResult, extra func(props Props, ti int) Props) Props {
-	props = append(props, Prop{"population", num(r.Population, 1)})
+// UnitProperties are the properties of one unit of cells.geojson,
+// units.geojson or units_<level>.geojson: unit_id; name, parent and level
+// when set; population; per amenity type T covered_T, coverage_T (0..1),
+// gap_T, unreachable_T (residents), dist_T_mean and dist_T_p90 (metres,
+// population-weighted, null when nobody in the unit reaches T), and in a
+// level layer facilities_T; then completeness and fully_served (0..1).
+// Residents are rounded to 0.1, shares to 1e-4, metres to 0.1.
+type UnitProperties struct {
+	UnitID string
+	Name   string // "" = not written
+	Parent string // "" = not written
+	Level  string // "" = not written, except in a level layer
+	// LevelLayer is the layout of units_<level>.geojson: level always
+	// written, before parent, and facilities_T per type.
+	LevelLayer   bool
+	Population   Num
+	Types        []UnitTypeFigures // one per amenity type, in the profile's order
+	Completeness Num
+	FullyServed  Num
+}
+
+// UnitTypeFigures are a unit's figures for one amenity type.
+type UnitTypeFigures struct {
+	ID          string
+	Covered     Num
+	Coverage    Num
+	Gap         Num
+	Unreachable Num
+	DistMean    Num
+	DistP90     Num
+	Facilities  int // facilities_T: type-T facilities inside the unit, level layers only
+}
+
+// Type returns the figures of type id, and whether the unit has them.
+func (p *UnitProperties) Type(id string) (UnitTypeFigures, bool) {
+	for _, t := range p.Types {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return UnitTypeFigures{}, false
+}
+
+// NewUnitProperties returns the properties of unit u of the audit.
+func NewUnitProperties(in planner.AuditInput, res *planner.AuditResult, u int) UnitProperties {
+	unit := in.Units[u]
+	p := UnitProperties{UnitID: unit.ID, Name: unit.Name, Parent: unit.Parent, Level: unit.Level}
+	setUnitFigures(&p, in.Profile.Types, res.Units[u])
+	return p
+}
+
+// setUnitFigures sets a unit's population, its figures per amenity type,
+// completeness and fully_served.
+func setUnitFigures(p *UnitProperties, types []planner.AmenityType, r planner.UnitResult) {
+	p.Population = Round(r.Population, 1)
+	p.Types = make([]UnitTypeFigures, len(types))
 	for ti, t := range types {
 		cov := 0.0
 		if r.Population > 0 {
 			cov = r.Covered[ti] / r.Population
 		}
-		props = append(props,
-			Prop{"covered_" + t.ID, num(r.Covered[ti], 1)},
-			Prop{"coverage_" + t.ID, num(cov, 4)},
-			Prop{"gap_" + t.ID, num(r.Population-r.Covered[ti], 1)},
-			Prop{"unreachable_" + t.ID, num(r.Unreachable[ti], 1)},
-			Prop{"dist_" + t.ID + "_mean", num(r.DistMean[ti], 1)},
-			Prop{"dist_" + t.ID + "_p90", num(r.DistP90[ti], 1)},
-		)
-		if extra != nil {
-			props = extra(props, ti)
+		p.Types[ti] = UnitTypeFigures{ID: t.ID,
+			Covered:     Round(r.Covered[ti], 1),
+			Coverage:    Round(cov, 4),
+			Gap:         Round(r.Population-r.Covered[ti], 1),
+			Unreachable: Round(r.Unreachable[ti], 1),
+			DistMean:    Round(r.DistMean[ti], 1),
+			DistP90:     Round(r.DistP90[ti], 1),
 		}
 	}
-	return append(props, Prop{"completeness", num(r.Completeness, 4)}, Prop{"fully_served", num(r.FullyServed, 4)})
+	p.Completeness, p.FullyServed = Round(r.Completeness, 4), Round(r.FullyServed, 4)
+}
+
+// Props returns the properties in the order the layers carry them.
+func (p UnitProperties) Props() Props {
+	props := make(Props, 0, 6+7*len(p.Types))
+	props = append(props, Prop{"unit_id", p.UnitID})
+	if p.Name != "" {
+		props = append(props, Prop{"name", p.Name})
+	}
+	if p.LevelLayer {
+		props = append(props, Prop{"level", p.Level})
+	}
+	if p.Parent != "" {
+		props = append(props, Prop{"parent", p.Parent})
+	}
+	if !p.LevelLayer && p.Level != "" {
+		props = append(props, Prop{"level", p.Level})
+	}
+	props = append(props, Prop{"population", p.Population})
+	for _, t := range p.Types {
+		props = append(props,
+			Prop{"covered_" + t.ID, t.Covered},
+			Prop{"coverage_" + t.ID, t.Coverage},
+			Prop{"gap_" + t.ID, t.Gap},
+			Prop{"unreachable_" + t.ID, t.Unreachable},
+			Prop{"dist_" + t.ID + "_mean", t.DistMean},
+			Prop{"dist_" + t.ID + "_p90", t.DistP90},
+		)
+		if p.LevelLayer {
+			props = append(props, Prop{"facilities_" + t.ID, t.Facilities})
+		}
+	}
+	return append(props, Prop{"completeness", p.Completeness}, Prop{"fully_served", p.FullyServed})
 }
 
 // FacilityProps returns the properties of a facility as facilities.geojson
-// carries them: id, type, type_zh and type_en (when the profile knows the
-// type), name and source.
+// carries them: NewFacilityProperties(prof, f).Props().
 func FacilityProps(prof *planner.Profile, f planner.Facility) Props {
-	props := Props{{"id", f.ID}, {"type", f.Type}}
+	return NewFacilityProperties(prof, f).Props()
+}
+
+// FacilityProperties are the properties of one facility of
+// facilities.geojson: id, type, type_zh and type_en (when the profile
+// knows the type), name and source.
+type FacilityProperties struct {
+	ID        string
+	Type      string
+	TypeNames *planner.Names // nil when the profile does not know the type
+	Name      string
+	Source    string
+}
+
+// NewFacilityProperties returns the properties of facility f.
+func NewFacilityProperties(prof *planner.Profile, f planner.Facility) FacilityProperties {
+	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source}
 	if t, ok := prof.Type(f.Type); ok {
-		props = append(props, Prop{"type_zh", t.Names.Zh}, Prop{"type_en", t.Names.En})
+		names := t.Names
+		p.TypeNames = &names
 	}
-	return append(props, Prop{"name", f.Name}, Prop{"source", f.Source})
+	return p
+}
+
+// Props returns the properties in the order facilities.geojson carries
+// them.
+func (p FacilityProperties) Props() Props {
+	props := Props{{"id", p.ID}, {"type", p.Type}}
+	if p.TypeNames != nil {
+		props = append(props, Prop{"type_zh", p.TypeNames.Zh}, Prop{"type_en", p.TypeNames.En})
+	}
+	return append(props, Prop{"name", p.Name}, Prop{"source", p.Source})
 }
 
 // DemandProps appends to props (usually a reused props[:0]) the properties
-// of demand point i as demand.geojson carries them: id, population
-// (residents, 0.01), unit_id (null outside every unit) and dist_T per
-// amenity type T (walking metres to the nearest facility, 0.1, null when
-// unreachable).
+// of demand point i as demand.geojson carries them:
+// NewDemandProperties(in, res, i).AppendProps(props).
 func DemandProps(props Props, in planner.AuditInput, res *planner.AuditResult, i int) Props {
+	return NewDemandProperties(in, res, i).AppendProps(props)
+}
+
+// DemandProperties are the properties of one demand point of
+// demand.geojson: id, population (residents, 0.01), unit_id (null outside
+// every unit) and dist_T per amenity type T (walking metres to the
+// nearest facility, 0.1, null when unreachable).
+type DemandProperties struct {
+	ID         string
+	Population Num
+	UnitID     string // "" = outside every unit, written as null
+	Dist       []TypeDistance
+}
+
+// A TypeDistance is the walking distance to the nearest facility of a type.
+type TypeDistance struct {
+	Type string
+	Dist Num
+}
+
+// NewDemandProperties returns the properties of demand point i.
+func NewDemandProperties(in planner.AuditInput, res *planner.AuditResult, i int) DemandProperties {
 	d := in.Demand
-	props = append(props, Prop{"id", d.IDs[i]}, Prop{"population", num(d.Pop[i], 2)})
+	p := DemandProperties{ID: d.IDs[i], Population: Round(d.Pop[i], 2), Dist: make([]TypeDistance, len(in.Profile.Types))}
 	if in.Assign != nil && in.Assign[i] >= 0 {
-		props = append(props, Prop{"unit_id", in.Units[in.Assign[i]].ID})
+		p.UnitID = in.Units[in.Assign[i]].ID
+	}
+	for ti, t := range in.Profile.Types {
+		p.Dist[ti] = TypeDistance{t.ID, Round(res.Dist[ti][i], 1)}
+	}
+	return p
+}
+
+// AppendProps appends the properties to props in the order demand.geojson
+// carries them.
+func (p DemandProperties) AppendProps(props Props) Props {
+	props = append(props, Prop{"id", p.ID}, Prop{"population", p.Population})
+	if p.UnitID != "" {
+		props = append(props, Prop{"unit_id", p.UnitID})
 	} else {
 		props = append(props, Prop{"unit_id", nil})
 	}
-	for ti, t := range in.Profile.Types {
-		props = append(props, Prop{"dist_" + t.ID, num(res.Dist[ti][i], 1)})
+	for _, d := range p.Dist {
+		props = append(props, Prop{"dist_" + d.Type, d.Dist})
 	}
 	return props
 }

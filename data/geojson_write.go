@@ -47,8 +47,8 @@ const (
 
 // Write appends one feature. id may be nil (omitted), a string or any
 // integer or float type. geom may be nil (written as null). Property values
-// may be nil, string, bool, integer and float types (NaN and ±Inf are
-// written as null), json.Number, json.RawMessage or Props (a nested
+// may be nil, string, bool, integer and float types and Num (NaN and
+// ±Inf are written as null), json.Number, json.RawMessage or Props (a nested
 // object); anything else is encoded with encoding/json. A feature that
 // cannot be encoded (e.g. a NaN coordinate) is skipped with an error and
 // the writer stays usable; a failed write to the underlying writer is
@@ -321,6 +321,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return strconv.AppendBool(b, v), nil
 	case float64:
 		return appendFloat(b, v, 64), nil
+	case Num:
+		return appendFloat(b, float64(v), 64), nil
 	case float32:
 		return appendFloat(b, float64(v), 32), nil
 	case int:

@@ -60,29 +60,30 @@ func hierarchyFiles(in planner.AuditInput, res *planner.AuditResult, meta AuditM
 }
 
 // LevelUnitProps returns the properties of unit u of hierarchy level k as
-// units_<level>.geojson carries them: those of UnitProps (with the parent
-// as linked), then facilities_T, the count of type-T facilities inside
-// the unit.
+// units_<level>.geojson carries them: NewLevelUnitProperties(in, res, k,
+// u).Props().
 func LevelUnitProps(in planner.AuditInput, res *planner.AuditResult, k, u int) Props {
+	return NewLevelUnitProperties(in, res, k, u).Props()
+}
+
+// NewLevelUnitProperties returns the properties of unit u of hierarchy
+// level k: those of NewUnitProperties (with the parent as linked and the
+// level's name), and per type the count of facilities inside the unit.
+func NewLevelUnitProperties(in planner.AuditInput, res *planner.AuditResult, k, u int) UnitProperties {
 	lv := &in.Hierarchy.Levels[k]
 	lr := &res.Levels[k]
 	unit := lv.Units[u]
-	r := lr.Units[u]
-	types := in.Profile.Types
-	props := make(Props, 0, 6+7*len(types))
-	props = append(props, Prop{"unit_id", unit.ID})
-	if unit.Name != "" {
-		props = append(props, Prop{"name", unit.Name})
-	}
-	props = append(props, Prop{"level", lv.Name})
+	p := UnitProperties{UnitID: unit.ID, Name: unit.Name, Level: lv.Name, LevelLayer: true}
 	if k > 0 && lv.Parent[u] >= 0 {
-		props = append(props, Prop{"parent", in.Hierarchy.Levels[k-1].Units[lv.Parent[u]].ID})
-	} else if unit.Parent != "" {
-		props = append(props, Prop{"parent", unit.Parent})
+		p.Parent = in.Hierarchy.Levels[k-1].Units[lv.Parent[u]].ID
+	} else {
+		p.Parent = unit.Parent
 	}
-	return appendUnitFigures(props, types, r, func(props Props, ti int) Props {
-		return append(props, Prop{"facilities_" + types[ti].ID, lr.Facilities[u][ti]})
-	})
+	setUnitFigures(&p, in.Profile.Types, lr.Units[u])
+	for ti := range p.Types {
+		p.Types[ti].Facilities = lr.Facilities[u][ti]
+	}
+	return p
 }
 
 func writeLevelUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult, k int) error {
@@ -131,81 +132,4 @@ func writeRulesCSV(w io.Writer, in planner.AuditInput, res *planner.AuditResult)
 		return err
 	}
 	return bw.Flush()
-}
-
-// addHierarchySummary adds the "levels" and "rules" tables to summary.json.
-func addHierarchySummary(s map[string]any, in planner.AuditInput, res *planner.AuditResult) {
-	if in.Hierarchy != nil && len(res.Levels) > 0 {
-		levels := make([]map[string]any, len(res.Levels))
-		for k, l := range res.Levels {
-			file := LevelFileName(l.Name)
-			if len(res.Levels) == 1 {
-				file = ""
-			}
-			types := make([]map[string]any, len(l.Types))
-			for ti, t := range l.Types {
-				cov := 0.0
-				if l.Population > 0 {
-					cov = t.Covered / l.Population
-				}
-				types[ti] = map[string]any{
-					"id": t.ID, "population_covered": num(t.Covered, 1), "coverage": num(cov, 4),
-					"population_gap": num(l.Population-t.Covered, 1), "population_unreachable": num(t.Unreachable, 1),
-					"gap_units": t.GapUnits, "facilities": t.Facilities,
-				}
-			}
-			levels[k] = map[string]any{
-				"name": l.Name, "file": file, "units": len(l.Units),
-				"population": num(l.Population, 1), "population_outside": num(l.Outside, 1),
-				"demand_points_outside": l.OutsidePoints,
-				"completeness":          num(l.Completeness, 4), "fully_served": num(l.FullyServed, 4),
-				"types": types,
-			}
-		}
-		s["levels"] = levels
-	}
-	if len(res.Rules) > 0 {
-		rules := make([]map[string]any, len(res.Rules))
-		for i, c := range res.Rules {
-			level := c.Rule.Level
-			if level == "" {
-				level = planner.DistrictLevel
-			}
-			breaches := make([]map[string]any, len(c.Breaches))
-			for j, b := range c.Breaches {
-				d := 0
-				if c.Kind == planner.RuleCoverage {
-					d = 4
-				}
-				m := map[string]any{
-					"unit_id": b.UnitID, "name": b.UnitName, "population": num(b.Population, 1),
-					"required": num(b.Required, d), "actual": num(b.Actual, d), "shortfall": num(b.Shortfall, d),
-				}
-				if c.Kind == planner.RuleCoverage {
-					m["residents_to_reach"] = num(b.Residents, 1)
-				}
-				breaches[j] = m
-			}
-			r := map[string]any{
-				"rule": c.Index + 1, "origin": c.Rule.Origin, "level": level, "type": c.Rule.Type, "kind": c.Kind,
-				"text_zh": c.Text.Zh, "text_en": c.Text.En, "units_checked": c.Checked,
-				"units_broken": len(c.Breaches), "broken": c.Broken(), "breaches": breaches,
-			}
-			if c.Rule.Min != 0 {
-				r["min"] = c.Rule.Min
-			}
-			if c.Rule.PerPopulation != 0 {
-				r["per_population"] = c.Rule.PerPopulation
-			}
-			if c.Rule.MinCoverage != 0 {
-				r["min_coverage"] = c.Rule.MinCoverage
-			}
-			if c.Rule.Note != "" {
-				r["note"] = c.Rule.Note
-			}
-			rules[i] = r
-		}
-		s["rules"] = rules
-		s["rules_broken"] = planner.BrokenRules(res.Rules)
-	}
 }

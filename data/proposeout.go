@@ -53,18 +53,18 @@ func writeSites(w io.Writer, in planner.ProposeInput, res *planner.ProposeResult
 		}
 		props := Props{
 			{"rank", s.Rank}, {"site_id", s.ID}, {"types", types},
-			{"lon", num(s.Point[0], 6)}, {"lat", num(s.Point[1], 6)},
-			{"gain", num(s.Gain, 1)}, {"cumulative_covered", num(s.Cumulative, 1)},
+			{"lon", Round(s.Point[0], 6)}, {"lat", Round(s.Point[1], 6)},
+			{"gain", Round(s.Gain, 1)}, {"cumulative_covered", Round(s.Cumulative, 1)},
 		}
 		if s.Name != "" {
 			props = append(props, Prop{"name", s.Name})
 		}
 		if len(in.Types) == 1 {
-			props = append(props, Prop{"coverage_after", num(s.CoverageAfter[0], 4)})
+			props = append(props, Prop{"coverage_after", Round(s.CoverageAfter[0], 4)})
 		} else {
 			for ti, t := range in.Types {
-				props = append(props, Prop{"gain_" + t.ID, num(s.GainByType[ti], 1)},
-					Prop{"coverage_after_" + t.ID, num(s.CoverageAfter[ti], 4)})
+				props = append(props, Prop{"gain_" + t.ID, Round(s.GainByType[ti], 1)},
+					Prop{"coverage_after_" + t.ID, Round(s.CoverageAfter[ti], 4)})
 			}
 		}
 		props = append(props, Prop{"units", strings.Join(units, ",")})
@@ -94,22 +94,22 @@ func writeBeforeAfter(w io.Writer, in planner.ProposeInput, res *planner.Propose
 		"candidates":         len(res.Candidates),
 		"skipped_candidates": len(res.Skipped),
 		"sites":              len(res.Sites),
-		"objective":          num(res.Objective, 3),
-		"coverable":          num(res.Coverable, 3),
+		"objective":          Round(res.Objective, 3),
+		"coverable":          Round(res.Coverable, 3),
 		"coverage":           res.Coverage,
 		"timings_s":          timings,
 		"attribution":        Attribution,
 	}
 	if res.Max != nil {
 		out["k"] = meta.K
-		out["upper_bound"] = num(res.UpperBound, 3)
-		out["gap"] = num(res.Gap, 6)
+		out["upper_bound"] = Round(res.UpperBound, 3)
+		out["gap"] = Round(res.Gap, 6)
 		out["stopped_early"] = res.Max.StoppedEarly
 		out["swaps"] = res.Max.Swaps
 	}
 	if res.Set != nil {
 		out["target"] = meta.Target
-		out["target_weight"] = num(res.Set.Target, 3)
+		out["target_weight"] = Round(res.Set.Target, 3)
 		out["lower_bound_sites"] = res.LowerBound
 	}
 	enc := json.NewEncoder(w)
