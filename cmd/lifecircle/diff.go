@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -103,32 +100,17 @@ Example:
 // auditRun is what diff reads from an audit output folder.
 type auditRun struct {
 	dir        string
-	types      []runType
-	totals     map[string]float64
+	types      []data.TypeSummary
+	totals     data.Totals
 	levels     []runLevel
 	facilities []runFacility
 }
 
-type runType struct {
-	ID       string  `json:"id"`
-	NameZh   string  `json:"name_zh"`
-	NameEn   string  `json:"name_en"`
-	Coverage float64 `json:"coverage"`
-	Covered  float64 `json:"population_covered"`
-	Facils   int     `json:"facilities"`
-}
-
+// runLevel is the units of one level, indexed by unit_id.
 type runLevel struct {
 	name  string
-	file  string
-	units []runUnit
+	units []data.UnitFeature
 	index map[string]int
-}
-
-type runUnit struct {
-	id, name string
-	props    map[string]any
-	geom     orb.Geometry
 }
 
 type runFacility struct {
@@ -138,92 +120,47 @@ type runFacility struct {
 	At   orb.Point `json:"lonlat"`
 }
 
-// readRun reads summary.json, the unit layers and facilities.geojson.
+// readRun reads an audit output folder (data.ReadAudit): every level's
+// units (units_<level>.geojson with several levels, else the per-unit
+// layer) and the facilities at their representative points.
 func readRun(dir string) (*auditRun, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	ar, err := data.ReadAudit(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not an audit output folder (no summary.json) — give folders written by lifecircle audit --out", dir)
-		}
 		return nil, err
 	}
-	var s struct {
-		Types  []runType          `json:"types"`
-		Totals map[string]float64 `json:"totals"`
-		Units  struct {
-			Kind string `json:"kind"`
-		} `json:"units"`
-		Levels []struct {
-			Name string `json:"name"`
-			File string `json:"file"`
-		} `json:"levels"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, "summary.json"), err)
-	}
+	s := &ar.Summary
 	r := &auditRun{dir: dir, types: s.Types, totals: s.Totals}
-	single := "cells.geojson"
-	if s.Units.Kind == "imported" {
-		single = "units.geojson"
-	}
-	if len(s.Levels) > 1 {
-		for _, l := range s.Levels {
-			r.levels = append(r.levels, runLevel{name: l.Name, file: l.File})
+	if len(ar.Levels) > 0 {
+		for _, l := range ar.Levels {
+			r.levels = append(r.levels, runLevel{name: l.Level, units: l.Units})
 		}
 	} else {
 		name := planner.DefaultLevelName
 		if len(s.Levels) == 1 {
 			name = s.Levels[0].Name
 		}
-		r.levels = []runLevel{{name: name, file: single}}
+		r.levels = []runLevel{{name: name, units: ar.Units}}
 	}
 	for k := range r.levels {
 		l := &r.levels[k]
-		fc, err := readFC(filepath.Join(dir, l.file))
-		if err != nil {
-			return nil, err
-		}
-		l.index = map[string]int{}
-		for i, f := range fc.Features {
-			id, _ := f.Properties["unit_id"].(string)
-			if id == "" {
-				return nil, fmt.Errorf("%s: feature %d has no unit_id — is this an audit output?", filepath.Join(dir, l.file), i)
-			}
-			name, _ := f.Properties["name"].(string)
-			l.index[id] = len(l.units)
-			l.units = append(l.units, runUnit{id: id, name: name, props: f.Properties, geom: f.Geometry})
+		l.index = make(map[string]int, len(l.units))
+		for i, u := range l.units {
+			l.index[u.UnitID] = i
 		}
 	}
-	fc, err := readFC(filepath.Join(dir, "facilities.geojson"))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range fc.Features {
-		id, _ := f.Properties["id"].(string)
-		typ, _ := f.Properties["type"].(string)
-		name, _ := f.Properties["name"].(string)
+	for _, f := range ar.Facilities {
 		p, ok := planner.RepresentativePoint(f.Geometry)
 		if !ok {
 			p = orb.Point{math.NaN(), math.NaN()}
 		}
-		r.facilities = append(r.facilities, runFacility{ID: id, Type: typ, Name: name, At: p})
+		r.facilities = append(r.facilities, runFacility{ID: f.ID, Type: f.Type, Name: f.Name, At: p})
 	}
 	return r, nil
 }
 
+// readFC reads a GeoJSON layer of an output folder.
 func readFC(path string) (*geojson.FeatureCollection, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: not found — the folder is not a complete audit output", path)
-		}
-		return nil, err
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return fc, nil
+	return data.ReadOutputLayer(path)
 }
 
 // runDiff is the whole comparison, as diff.json holds it.
@@ -303,9 +240,18 @@ type facMove struct {
 	Distance float64   `json:"moved_m"`
 }
 
-func propNum(props map[string]any, key string) (float64, bool) {
-	v, ok := props[key].(float64)
-	return v, ok
+// unitCoverage returns the coverage share and covered residents of type
+// id in unit p, and whether the unit has a share for it (p is nil for a
+// unit missing from a run; covered written as null reads as 0).
+func unitCoverage(p *data.UnitProperties, id string) (share, covered float64, ok bool) {
+	if p == nil {
+		return 0, 0, false
+	}
+	t, found := p.Type(id)
+	if !found || !t.Coverage.Valid() {
+		return 0, 0, false
+	}
+	return float64(t.Coverage), t.Covered.Or(0), true
 }
 
 // compare returns the status of a change from (shareA, coveredA) to
@@ -323,7 +269,7 @@ func compare(sa, ca, sb, cb float64) string {
 func diffRuns(a, b *auditRun) *runDiffResult {
 	d := &runDiffResult{A: a.dir, B: b.dir}
 	// Types of B in order, then those only in A.
-	typeA := map[string]runType{}
+	typeA := map[string]data.TypeSummary{}
 	for _, t := range a.types {
 		typeA[t.ID] = t
 	}
@@ -338,7 +284,7 @@ func diffRuns(a, b *auditRun) *runDiffResult {
 			ids = append(ids, t.ID)
 		}
 	}
-	typeB := map[string]runType{}
+	typeB := map[string]data.TypeSummary{}
 	for _, t := range b.types {
 		typeB[t.ID] = t
 	}
@@ -348,15 +294,25 @@ func diffRuns(a, b *auditRun) *runDiffResult {
 		if name.ID == "" {
 			name = ta
 		}
+		// A figure written as null reads as 0, as it always has here.
+		sa, sb, ca, cb := ta.Coverage.Or(0), tb.Coverage.Or(0), ta.Covered.Or(0), tb.Covered.Or(0)
 		tc := typeChange{ID: id, NameZh: name.NameZh, NameEn: name.NameEn,
-			CoverageA: ta.Coverage, CoverageB: tb.Coverage, Delta: round4(tb.Coverage - ta.Coverage),
-			CoveredA: ta.Covered, CoveredB: tb.Covered, FacilitiesA: ta.Facils, FacilitiesB: tb.Facils,
-			Status: compare(ta.Coverage, ta.Covered, tb.Coverage, tb.Covered), Units: map[string]int{}}
+			CoverageA: sa, CoverageB: sb, Delta: round4(sb - sa),
+			CoveredA: ca, CoveredB: cb, FacilitiesA: ta.Facilities, FacilitiesB: tb.Facilities,
+			Status: compare(sa, ca, sb, cb), Units: map[string]int{}}
 		d.Types = append(d.Types, tc)
 	}
-	for _, k := range []string{"population", "completeness", "fully_served", "population_fully_served"} {
-		va, vb := a.totals[k], b.totals[k]
-		d.Totals = append(d.Totals, valueChange{Key: k, A: va, B: vb, Delta: math.Round((vb-va)*1e4) / 1e4})
+	for _, v := range []struct {
+		key  string
+		a, b data.Num
+	}{
+		{"population", a.totals.Population, b.totals.Population},
+		{"completeness", a.totals.Completeness, b.totals.Completeness},
+		{"fully_served", a.totals.FullyServed, b.totals.FullyServed},
+		{"population_fully_served", a.totals.PopulationFullyServed, b.totals.PopulationFullyServed},
+	} {
+		va, vb := v.a.Or(0), v.b.Or(0)
+		d.Totals = append(d.Totals, valueChange{Key: v.key, A: va, B: vb, Delta: math.Round((vb-va)*1e4) / 1e4})
 	}
 
 	// Levels matched by name (a level only in one run is all added or removed).
@@ -383,47 +339,39 @@ func diffRuns(a, b *auditRun) *runDiffResult {
 	for _, name := range levelNames {
 		la, lb := findLevel(a, name), findLevel(b, name)
 		lc := levelChange{Name: name, Counts: map[string]int{}}
-		var order []runUnit
-		for _, u := range lb.units {
-			order = append(order, u)
-		}
+		var order []data.UnitFeature
+		order = append(order, lb.units...)
 		for _, u := range la.units {
-			if _, ok := lb.index[u.id]; !ok {
+			if _, ok := lb.index[u.UnitID]; !ok {
 				order = append(order, u)
 			}
 		}
 		for _, u := range order {
-			ia, inA := la.index[u.id]
-			ib, inB := lb.index[u.id]
-			uc := unitChange{Level: name, ID: u.id, Name: u.name, Geometry: u.geom}
-			var pa, pb map[string]any
+			ia, inA := la.index[u.UnitID]
+			ib, inB := lb.index[u.UnitID]
+			uc := unitChange{Level: name, ID: u.UnitID, Name: u.Name, Geometry: u.Geometry}
+			var pa, pb *data.UnitProperties
 			if inA {
-				pa = la.units[ia].props
-				if v, ok := propNum(pa, "population"); ok {
-					uc.PopulationA = ptr(v)
+				pa = &la.units[ia].UnitProperties
+				if pa.Population.Valid() {
+					uc.PopulationA = ptr(float64(pa.Population))
 				}
 			}
 			if inB {
-				pb = lb.units[ib].props
-				if v, ok := propNum(pb, "population"); ok {
-					uc.PopulationB = ptr(v)
+				pb = &lb.units[ib].UnitProperties
+				if pb.Population.Valid() {
+					uc.PopulationB = ptr(float64(pb.Population))
 				}
 			}
-			if inA && inB {
-				ca, okA := propNum(pa, "completeness")
-				cb, okB := propNum(pb, "completeness")
-				if okA && okB {
-					uc.CompletenessDelta = ptr(round4(cb - ca))
-				}
+			if inA && inB && pa.Completeness.Valid() && pb.Completeness.Valid() {
+				uc.CompletenessDelta = ptr(round4(float64(pb.Completeness - pa.Completeness)))
 			}
 			better, worse := 0, 0
 			for ti := range d.Types {
 				id := d.Types[ti].ID
 				tc := unitTypeChange{ID: id}
-				sa, okSA := propNum(pa, "coverage_"+id)
-				sb, okSB := propNum(pb, "coverage_"+id)
-				ca, _ := propNum(pa, "covered_"+id)
-				cb, _ := propNum(pb, "covered_"+id)
+				sa, ca, okSA := unitCoverage(pa, id)
+				sb, cb, okSB := unitCoverage(pb, id)
 				if okSA {
 					tc.CoverageA, tc.CoveredA = ptr(sa), ptr(ca)
 				}
