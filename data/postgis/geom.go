@@ -1,9 +1,7 @@
 package postgis
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
@@ -32,29 +30,4 @@ func fromWKB(b []byte) (orb.Geometry, error) {
 		return nil, fmt.Errorf("decode geometry: %w", err)
 	}
 	return g, nil
-}
-
-// jf is a float64 that JSON-encodes NaN and ±Inf as null and decodes null
-// as NaN, so per-type figures with "no value" survive a trip through jsonb.
-type jf float64
-
-func (f jf) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(x)
-}
-
-func (f *jf) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = jf(math.NaN())
-		return nil
-	}
-	var x float64
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
-	}
-	*f = jf(x)
-	return nil
 }

@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"errors"
-	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -206,25 +205,5 @@ func TestDBProjectNames(t *testing.T) {
 	_, err := s.LoadProject(ctx, "no-such-project")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "lifecircle import") {
 		t.Errorf("missing project: %v", err)
-	}
-}
-
-func TestDBJF(t *testing.T) {
-	for _, x := range []float64{0, 1.5, -3, math.NaN(), math.Inf(1)} {
-		b, err := jf(x).MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var y jf
-		if err := y.UnmarshalJSON(b); err != nil {
-			t.Fatal(err)
-		}
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			if string(b) != "null" || !math.IsNaN(float64(y)) {
-				t.Errorf("%v → %s → %v", x, b, y)
-			}
-		} else if float64(y) != x {
-			t.Errorf("%v → %s → %v", x, b, y)
-		}
 	}
 }

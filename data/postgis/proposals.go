@@ -26,19 +26,19 @@ type ProposeRun struct {
 type proposeType struct {
 	ID       string        `json:"id"`
 	Names    planner.Names `json:"names"`
-	Radius   jf            `json:"radius_m"`
-	Weight   jf            `json:"weight"`
+	Radius   data.Num      `json:"radius_m"`
+	Weight   data.Num      `json:"weight"`
 	Existing int           `json:"existing_facilities"`
 }
 
 type typeCoverage struct {
-	ID            string `json:"type"`
-	Radius        jf     `json:"radius_m"`
-	Population    jf     `json:"population"`
-	CoveredBefore jf     `json:"covered_before"`
-	CoveredAfter  jf     `json:"covered_after"`
-	Before        jf     `json:"coverage_before"`
-	After         jf     `json:"coverage_after"`
+	ID            string   `json:"type"`
+	Radius        data.Num `json:"radius_m"`
+	Population    data.Num `json:"population"`
+	CoveredBefore data.Num `json:"covered_before"`
+	CoveredAfter  data.Num `json:"covered_after"`
+	Before        data.Num `json:"coverage_before"`
+	After         data.Num `json:"coverage_after"`
 }
 
 // proposeSummary is runs.summary of a proposal.
@@ -52,10 +52,10 @@ type proposeSummary struct {
 	Candidates   int            `json:"candidates"`
 	Skipped      int            `json:"skipped_candidates"`
 	Sites        int            `json:"sites"`
-	Objective    jf             `json:"objective"`
-	Coverable    jf             `json:"coverable"`
-	UpperBound   jf             `json:"upper_bound"`
-	Gap          jf             `json:"gap"`
+	Objective    data.Num       `json:"objective"`
+	Coverable    data.Num       `json:"coverable"`
+	UpperBound   data.Num       `json:"upper_bound"`
+	Gap          data.Num       `json:"gap"`
 	LowerBound   int            `json:"lower_bound_sites"`
 	Coverage     []typeCoverage `json:"coverage"`
 	Max          *struct {
@@ -63,7 +63,7 @@ type proposeSummary struct {
 		Swaps        int  `json:"swaps"`
 	} `json:"max,omitempty"`
 	Set *struct {
-		Target jf `json:"target_weight"`
+		Target data.Num `json:"target_weight"`
 	} `json:"set,omitempty"`
 }
 
@@ -78,16 +78,16 @@ func (s *Store) SaveProposal(ctx context.Context, r ProposeRun) (int64, error) {
 	}
 	sum := proposeSummary{Mode: r.Meta.Mode, K: r.Meta.K, Target: r.Meta.Target, ElapsedS: r.Meta.Elapsed.Seconds(),
 		DemandSource: in.Demand.Source, Candidates: len(res.Candidates), Skipped: len(res.Skipped), Sites: len(res.Sites),
-		Objective: jf(res.Objective), Coverable: jf(res.Coverable), UpperBound: jf(res.UpperBound), Gap: jf(res.Gap),
+		Objective: data.Num(res.Objective), Coverable: data.Num(res.Coverable), UpperBound: data.Num(res.UpperBound), Gap: data.Num(res.Gap),
 		LowerBound: res.LowerBound}
 	types := make([]string, len(in.Types))
 	for i, t := range in.Types {
 		types[i] = t.ID
-		sum.Types = append(sum.Types, proposeType{ID: t.ID, Names: t.Names, Radius: jf(t.Radius), Weight: jf(t.Weight), Existing: len(t.Existing)})
+		sum.Types = append(sum.Types, proposeType{ID: t.ID, Names: t.Names, Radius: data.Num(t.Radius), Weight: data.Num(t.Weight), Existing: len(t.Existing)})
 	}
 	for _, c := range res.Coverage {
-		sum.Coverage = append(sum.Coverage, typeCoverage{ID: c.ID, Radius: jf(c.Radius), Population: jf(c.Population),
-			CoveredBefore: jf(c.CoveredBefore), CoveredAfter: jf(c.CoveredAfter), Before: jf(c.Before), After: jf(c.After)})
+		sum.Coverage = append(sum.Coverage, typeCoverage{ID: c.ID, Radius: data.Num(c.Radius), Population: data.Num(c.Population),
+			CoveredBefore: data.Num(c.CoveredBefore), CoveredAfter: data.Num(c.CoveredAfter), Before: data.Num(c.Before), After: data.Num(c.After)})
 	}
 	if res.Max != nil {
 		sum.Max = &struct {
@@ -97,8 +97,8 @@ func (s *Store) SaveProposal(ctx context.Context, r ProposeRun) (int64, error) {
 	}
 	if res.Set != nil {
 		sum.Set = &struct {
-			Target jf `json:"target_weight"`
-		}{jf(res.Set.Target)}
+			Target data.Num `json:"target_weight"`
+		}{data.Num(res.Set.Target)}
 	}
 	timings := map[string]float64{}
 	for k, v := range res.Timings {

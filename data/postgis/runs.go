@@ -37,7 +37,23 @@ type RunInfo struct {
 	Created time.Time
 	Version string
 	Types   []string
+	// Summary is runs.summary as stored; Audit is the same decoded for an
+	// audit run (summary.json's figures), nil for other kinds.
 	Summary map[string]any
+	Audit   *data.Summary
+}
+
+// setSummary decodes runs.summary. A summary that does not decode (a run
+// stored by an older lifecircle) leaves the fields nil: the run's figures
+// are in its tables and files all the same.
+func (ri *RunInfo) setSummary(b []byte) {
+	_ = json.Unmarshal(b, &ri.Summary)
+	if ri.Kind == "audit" {
+		var s auditSummary
+		if json.Unmarshal(b, &s) == nil && s.Types != nil {
+			ri.Audit = &s.Summary
+		}
+	}
 }
 
 // auditParams is runs.params of an audit.
@@ -52,36 +68,11 @@ type auditParams struct {
 	MaxDistance  float64          `json:"max_distance_m"`
 }
 
-// typeSummary is planner.TypeSummary with NaN-safe numbers.
-type typeSummary struct {
-	ID                  string        `json:"id"`
-	Names               planner.Names `json:"names"`
-	Tier                int           `json:"tier_min"`
-	Threshold           jf            `json:"threshold_m"`
-	Facilities          int           `json:"facilities"`
-	FacilitiesUnsnapped int           `json:"facilities_unsnapped"`
-	Population          jf            `json:"population"`
-	Covered             jf            `json:"population_covered"`
-	Coverage            jf            `json:"coverage"`
-	Gap                 jf            `json:"population_gap"`
-	GapUnits            int           `json:"gap_units"`
-	Unreachable         jf            `json:"population_unreachable"`
-	DistMean            jf            `json:"dist_mean_m"`
-	DistP90             jf            `json:"dist_p90_m"`
-}
-
-// auditSummary is runs.summary of an audit: the district figures.
+// auditSummary is runs.summary of an audit: summary.json's document
+// (data.Summary), with the demand points too far from any street.
 type auditSummary struct {
-	Types          []typeSummary `json:"types"`
-	Population     jf            `json:"population"`
-	Outside        jf            `json:"population_outside"`
-	OutsidePoints  int           `json:"demand_points_outside"`
-	UnsnappedPop   jf            `json:"population_unsnapped"`
-	UnsnappedPts   int           `json:"demand_points_unsnapped"`
-	Completeness   jf            `json:"completeness"`
-	FullyServed    jf            `json:"fully_served"`
-	FullyServedPop jf            `json:"population_fully_served"`
-	Warnings       []string      `json:"warnings"`
+	data.Summary
+	UnsnappedPts int `json:"demand_points_unsnapped"`
 }
 
 // SaveAudit stores a run and its results in one transaction, flagging it
@@ -104,15 +95,7 @@ func (s *Store) SaveAudit(ctx context.Context, r AuditRun) (int64, error) {
 	params := auditParams{Inputs: r.Meta.Inputs, Network: r.Meta.Network, UnitsFile: r.Meta.UnitsFile,
 		CellSize: r.Meta.CellSize, GridID: r.Meta.GridID, DemandSource: in.Demand.Source,
 		MaxSnap: in.MaxSnap, MaxDistance: in.MaxDistance}
-	sum := auditSummary{Population: jf(res.Population), Outside: jf(res.Outside), OutsidePoints: res.OutsidePoints,
-		UnsnappedPop: jf(res.UnsnappedPop), UnsnappedPts: res.UnsnappedPts, Completeness: jf(res.Completeness),
-		FullyServed: jf(res.FullyServed), FullyServedPop: jf(res.FullyServedPop), Warnings: res.Warnings}
-	for _, t := range res.Types {
-		sum.Types = append(sum.Types, typeSummary{ID: t.ID, Names: t.Names, Tier: t.Tier, Threshold: jf(t.Threshold),
-			Facilities: t.Facilities, FacilitiesUnsnapped: t.FacilitiesUnsnapped, Population: jf(t.Population),
-			Covered: jf(t.Covered), Coverage: jf(t.Coverage), Gap: jf(t.Gap), GapUnits: t.GapUnits,
-			Unreachable: jf(t.Unreachable), DistMean: jf(t.DistMean), DistP90: jf(t.DistP90)})
-	}
+	sum := auditSummary{Summary: data.NewSummary(in, res, r.Meta), UnsnappedPts: res.UnsnappedPts}
 	timings := map[string]float64{}
 	for k, v := range r.Meta.Timings {
 		timings[k] = v.Seconds()
@@ -308,9 +291,11 @@ func (s *Store) ListRuns(ctx context.Context, project, kind string) ([]RunInfo, 
 	var out []RunInfo
 	for rows.Next() {
 		var ri RunInfo
-		if err := rows.Scan(&ri.ID, &ri.Project, &ri.Kind, &ri.Created, &ri.Version, &ri.Types, &ri.Summary); err != nil {
+		var sum []byte
+		if err := rows.Scan(&ri.ID, &ri.Project, &ri.Kind, &ri.Created, &ri.Version, &ri.Types, &sum); err != nil {
 			return nil, fmt.Errorf("postgis: list runs of %s: %w", project, err)
 		}
+		ri.setSummary(sum)
 		out = append(out, ri)
 	}
 	return out, rows.Err()
@@ -438,7 +423,7 @@ func (s *Store) ExportRun(ctx context.Context, project string, id int64, kind, d
 			return err
 		}
 		ri = RunInfo{ID: r.id, Project: project, Kind: r.kind, Created: r.created, Version: r.version, Types: r.types}
-		_ = json.Unmarshal(r.summary, &ri.Summary)
+		ri.setSummary(r.summary)
 		rows, err := tx.Query(ctx, `SELECT name, content FROM lifecircle.run_files WHERE run = $1 ORDER BY name`, r.id)
 		if err != nil {
 			return err

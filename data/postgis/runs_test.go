@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -101,6 +102,27 @@ func TestDBSaveAudit(t *testing.T) {
 		}
 	}
 
+	// runs.summary is summary.json's document, read back typed.
+	runs, err := s.ListRuns(ctx, "helsinki", "audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := data.ReadAudit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 || runs[0].ID != id || runs[0].Audit == nil {
+		t.Fatalf("runs %+v", runs)
+	}
+	got, _ := json.Marshal(runs[0].Audit)
+	want, _ := json.Marshal(file.Summary)
+	if string(got) != string(want) {
+		t.Errorf("stored summary\n%s\nsummary.json\n%s", got, want)
+	}
+	if runs[0].Summary["demand_points_unsnapped"] != float64(res.UnsnappedPts) {
+		t.Errorf("stored summary: demand_points_unsnapped %v, want %d", runs[0].Summary["demand_points_unsnapped"], res.UnsnappedPts)
+	}
+
 	// The latest-run views show this run; demand rows are all there.
 	var n, nd int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM lifecircle.v_units_latest WHERE project = 'helsinki' AND run = $1`, id).Scan(&n); err != nil || n != len(in.Units) {
@@ -134,7 +156,7 @@ func TestDBSaveAudit(t *testing.T) {
 			t.Errorf("exported %s differs from the written one (%d vs %d bytes)", f, len(b), len(a))
 		}
 	}
-	runs, err := s.ListRuns(ctx, "helsinki", "audit")
+	runs, err = s.ListRuns(ctx, "helsinki", "audit")
 	if err != nil || len(runs) == 0 || runs[0].ID != id {
 		t.Errorf("ListRuns: %v, %v", runs, err)
 	}
