@@ -16,16 +16,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// round returns x rounded to the given decimals, or nil (JSON null) when x
-// is NaN or infinite.
-func round(x float64, decimals int) any {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	p := math.Pow(10, float64(decimals))
-	return math.Round(x*p) / p
-}
-
 // decodeJSON reads a JSON request body of at most maxJSONBody bytes into
 // dst, refusing unknown fields and trailing data, with messages that say
 // what is wrong in the client's terms.
@@ -92,35 +82,11 @@ func jsonTypeName(kind string) string {
 
 // ----- summary -----
 
-type profileJSON struct {
-	ID     string `json:"id"`
-	NameZh string `json:"name_zh"`
-	NameEn string `json:"name_en"`
-}
-
-type typeJSON struct {
-	ID           string `json:"id"`
-	NameZh       string `json:"name_zh"`
-	NameEn       string `json:"name_en"`
-	Tier         int    `json:"tier_min"`
-	Threshold    any    `json:"threshold_m"`
-	Facilities   int    `json:"facilities"`
-	Population   any    `json:"population"`
-	Covered      any    `json:"population_covered"`
-	Coverage     any    `json:"coverage"`
-	Gap          any    `json:"population_gap"`
-	GapUnits     int    `json:"gap_units"`
-	Unreachable  any    `json:"population_unreachable"`
-	DistMean     any    `json:"dist_mean_m"`
-	DistP90      any    `json:"dist_p90_m"`
-	FacUnsnapped int    `json:"facilities_unsnapped"`
-}
-
 type worstJSON struct {
-	UnitID       string `json:"unit_id"`
-	Name         string `json:"name"`
-	Population   any    `json:"population"`
-	Completeness any    `json:"completeness"`
+	UnitID       string   `json:"unit_id"`
+	Name         string   `json:"name"`
+	Population   data.Num `json:"population"`
+	Completeness data.Num `json:"completeness"`
 }
 
 type collectionsRef struct {
@@ -132,33 +98,33 @@ type collectionsRef struct {
 }
 
 type summaryDoc struct {
-	Profile           profileJSON    `json:"profile"`
-	DemandSource      string         `json:"demand_source"`
-	Population        any            `json:"population"`
-	Completeness      any            `json:"completeness"`
-	FullyServed       any            `json:"fully_served"`
-	UnitsKind         string         `json:"units_kind"`
-	Units             int            `json:"units"`
-	Types             []typeJSON     `json:"types"`
-	WorstUnits        []worstJSON    `json:"worst_units"`
-	Bounds            [4]float64     `json:"bounds"`
-	Attribution       string         `json:"attribution"`
-	EditEnabled       bool           `json:"edit_enabled"`
-	EditTokenRequired bool           `json:"edit_token_required"`
-	Tiles             string         `json:"tiles"`
-	Collections       collectionsRef `json:"collections"`
-	Edits             int            `json:"edits"`
+	Profile           data.ProfileSummary `json:"profile"`
+	DemandSource      string              `json:"demand_source"`
+	Population        data.Num            `json:"population"`
+	Completeness      data.Num            `json:"completeness"`
+	FullyServed       data.Num            `json:"fully_served"`
+	UnitsKind         string              `json:"units_kind"`
+	Units             int                 `json:"units"`
+	Types             []data.TypeSummary  `json:"types"` // as summary.json has them
+	WorstUnits        []worstJSON         `json:"worst_units"`
+	Bounds            [4]float64          `json:"bounds"`
+	Attribution       string              `json:"attribution"`
+	EditEnabled       bool                `json:"edit_enabled"`
+	EditTokenRequired bool                `json:"edit_token_required"`
+	Tiles             string              `json:"tiles"`
+	Collections       collectionsRef      `json:"collections"`
+	Edits             int                 `json:"edits"`
 }
 
 // summary returns the district figures; call it under the scenario's view.
 func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summaryDoc {
 	p := in.Profile
 	out := summaryDoc{
-		Profile:           profileJSON{p.ID, p.Names.Zh, p.Names.En},
+		Profile:           data.ProfileSummary{ID: p.ID, NameEn: p.Names.En, NameZh: p.Names.Zh},
 		DemandSource:      in.Demand.Source,
-		Population:        round(res.Population, 1),
-		Completeness:      round(res.Completeness, 4),
-		FullyServed:       round(res.FullyServed, 4),
+		Population:        data.Round(res.Population, 1),
+		Completeness:      data.Round(res.Completeness, 4),
+		FullyServed:       data.Round(res.FullyServed, 4),
 		UnitsKind:         s.cfg.UnitsKind,
 		Units:             len(in.Units),
 		Bounds:            [4]float64{s.bounds.Min[0], s.bounds.Min[1], s.bounds.Max[0], s.bounds.Max[1]},
@@ -168,17 +134,11 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 		Tiles:             s.cfg.Tiles,
 		Collections: collectionsRef{Units: s.cfg.UnitsKind, Facilities: []string{},
 			Demand: "demand", Proposals: "proposals", Streets: "streets"},
-		Types:      make([]typeJSON, len(res.Types)),
+		Types:      make([]data.TypeSummary, len(res.Types)),
 		WorstUnits: worstUnits(in, res, 10),
 	}
 	for i, t := range res.Types {
-		out.Types[i] = typeJSON{
-			ID: t.ID, NameZh: t.Names.Zh, NameEn: t.Names.En, Tier: t.Tier, Threshold: round(t.Threshold, 1),
-			Facilities: t.Facilities, Population: round(t.Population, 1), Covered: round(t.Covered, 1),
-			Coverage: round(t.Coverage, 4), Gap: round(t.Gap, 1), GapUnits: t.GapUnits,
-			Unreachable: round(t.Unreachable, 1), DistMean: round(t.DistMean, 1), DistP90: round(t.DistP90, 1),
-			FacUnsnapped: t.FacilitiesUnsnapped,
-		}
+		out.Types[i] = data.NewTypeSummary(p, t)
 		out.Collections.Facilities = append(out.Collections.Facilities, t.ID)
 	}
 	return out
@@ -209,7 +169,7 @@ func worstUnits(in planner.AuditInput, res *planner.AuditResult, n int) []worstJ
 		x := heap.Pop(h).(unitGap)
 		r := res.Units[x.u]
 		out[i] = worstJSON{UnitID: in.Units[x.u].ID, Name: in.Units[x.u].Name,
-			Population: round(r.Population, 1), Completeness: round(r.Completeness, 4)}
+			Population: data.Round(r.Population, 1), Completeness: data.Round(r.Completeness, 4)}
 	}
 	return out
 }
@@ -255,23 +215,25 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 // ----- units -----
 
 type unitTypeJSON struct {
-	ID          string `json:"id"`
-	Covered     any    `json:"covered"`
-	Coverage    any    `json:"coverage"`
-	Gap         any    `json:"gap"`
-	DistMean    any    `json:"dist_mean_m"`
-	DistP90     any    `json:"dist_p90_m"`
-	Unreachable any    `json:"unreachable"`
+	ID          string   `json:"id"`
+	Covered     data.Num `json:"covered"`
+	Coverage    data.Num `json:"coverage"`
+	Gap         data.Num `json:"gap"`
+	DistMean    data.Num `json:"dist_mean_m"`
+	DistP90     data.Num `json:"dist_p90_m"`
+	Unreachable data.Num `json:"unreachable"`
 }
 
+// unitJSON is a unit's figures (data.UnitProperties) with one object per
+// amenity type.
 type unitJSON struct {
 	UnitID       string         `json:"unit_id"`
 	Name         string         `json:"name"`
 	Parent       string         `json:"parent,omitempty"`
 	Level        string         `json:"level,omitempty"`
-	Population   any            `json:"population"`
-	Completeness any            `json:"completeness"`
-	FullyServed  any            `json:"fully_served"`
+	Population   data.Num       `json:"population"`
+	Completeness data.Num       `json:"completeness"`
+	FullyServed  data.Num       `json:"fully_served"`
 	Types        []unitTypeJSON `json:"types"`
 }
 
@@ -284,18 +246,12 @@ func (s *Server) handleUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	var out unitJSON
 	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, _ []bool) {
-		unit, ur := in.Units[u], res.Units[u]
-		out = unitJSON{UnitID: unit.ID, Name: unit.Name, Parent: unit.Parent, Level: unit.Level,
-			Population: round(ur.Population, 1), Completeness: round(ur.Completeness, 4),
-			FullyServed: round(ur.FullyServed, 4), Types: make([]unitTypeJSON, len(in.Profile.Types))}
-		for ti, t := range in.Profile.Types {
-			cov := 0.0
-			if ur.Population > 0 {
-				cov = ur.Covered[ti] / ur.Population
-			}
-			out.Types[ti] = unitTypeJSON{ID: t.ID, Covered: round(ur.Covered[ti], 1), Coverage: round(cov, 4),
-				Gap: round(ur.Population-ur.Covered[ti], 1), DistMean: round(ur.DistMean[ti], 1),
-				DistP90: round(ur.DistP90[ti], 1), Unreachable: round(ur.Unreachable[ti], 1)}
+		p := data.NewUnitProperties(in, res, u)
+		out = unitJSON{UnitID: p.UnitID, Name: p.Name, Parent: p.Parent, Level: p.Level, Population: p.Population,
+			Completeness: p.Completeness, FullyServed: p.FullyServed, Types: make([]unitTypeJSON, len(p.Types))}
+		for ti, t := range p.Types {
+			out.Types[ti] = unitTypeJSON{ID: t.ID, Covered: t.Covered, Coverage: t.Coverage, Gap: t.Gap,
+				DistMean: t.DistMean, DistP90: t.DistP90, Unreachable: t.Unreachable}
 		}
 	})
 	writeJSON(w, http.StatusOK, mimeJSON, out)

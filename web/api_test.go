@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -19,31 +20,14 @@ import (
 
 // apiSummary mirrors the /api/summary contract the map page relies on.
 type apiSummary struct {
-	Profile struct {
-		ID     string `json:"id"`
-		NameZh string `json:"name_zh"`
-		NameEn string `json:"name_en"`
-	} `json:"profile"`
-	DemandSource string   `json:"demand_source"`
-	Population   float64  `json:"population"`
-	Completeness *float64 `json:"completeness"`
-	FullyServed  *float64 `json:"fully_served"`
-	UnitsKind    string   `json:"units_kind"`
-	Types        []struct {
-		ID         string   `json:"id"`
-		NameZh     string   `json:"name_zh"`
-		NameEn     string   `json:"name_en"`
-		Tier       int      `json:"tier_min"`
-		Threshold  float64  `json:"threshold_m"`
-		Facilities int      `json:"facilities"`
-		Covered    float64  `json:"population_covered"`
-		Coverage   float64  `json:"coverage"`
-		Gap        float64  `json:"population_gap"`
-		GapUnits   int      `json:"gap_units"`
-		DistMean   *float64 `json:"dist_mean_m"`
-		DistP90    *float64 `json:"dist_p90_m"`
-	} `json:"types"`
-	WorstUnits []struct {
+	Profile      data.ProfileSummary `json:"profile"`
+	DemandSource string              `json:"demand_source"`
+	Population   float64             `json:"population"`
+	Completeness *float64            `json:"completeness"`
+	FullyServed  *float64            `json:"fully_served"`
+	UnitsKind    string              `json:"units_kind"`
+	Types        []data.TypeSummary  `json:"types"` // as summary.json has them
+	WorstUnits   []struct {
 		UnitID       string  `json:"unit_id"`
 		Name         string  `json:"name"`
 		Population   float64 `json:"population"`
@@ -62,7 +46,7 @@ type apiSummary struct {
 func (s apiSummary) covered(t *testing.T, typ string) float64 {
 	for _, ty := range s.Types {
 		if ty.ID == typ {
-			return ty.Covered
+			return float64(ty.Covered)
 		}
 	}
 	t.Fatalf("summary has no type %s", typ)
@@ -107,13 +91,13 @@ func TestAPISummary(t *testing.T) {
 		t.Errorf("types: %+v", s.Types)
 	}
 	for _, ty := range s.Types {
-		if ty.ID == "elderly" && (ty.DistMean != nil || ty.Facilities != 0) {
-			t.Errorf("elderly (no facilities in the sample): dist_mean_m %v, want null", *ty.DistMean)
+		if ty.ID == "elderly" && (ty.DistMean.Valid() || ty.Facilities != 0) {
+			t.Errorf("elderly (no facilities in the sample): dist_mean_m %v, want null", ty.DistMean)
 		}
-		if ty.ID == "clinic" && (ty.DistMean == nil || !(ty.Coverage > 0 && ty.Coverage < 1)) {
+		if ty.ID == "clinic" && (!ty.DistMean.Valid() || !(ty.Coverage > 0 && ty.Coverage < 1)) {
 			t.Errorf("clinic: %+v", ty)
 		}
-		if !near(ty.Gap, s.Population-ty.Covered, 0.2) {
+		if !near(float64(ty.Gap), s.Population-float64(ty.Covered), 0.2) {
 			t.Errorf("%s: gap %v, population %v − covered %v", ty.ID, ty.Gap, s.Population, ty.Covered)
 		}
 	}
@@ -675,7 +659,7 @@ func TestAPIPropose(t *testing.T) {
 	var market float64
 	for _, ty := range s0.Types {
 		if ty.ID == "market" {
-			market = ty.Coverage
+			market = float64(ty.Coverage)
 		}
 	}
 	if len(p.Coverage) != 1 || !near(p.Coverage[0].CoverageBefore, market, 1e-3) || !(p.Coverage[0].CoverageAfter > market) {

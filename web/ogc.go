@@ -177,7 +177,7 @@ func (s *Server) streetView() *itemView {
 		id:   func(i int) any { return i },
 		props: func(i int, buf data.Props) data.Props {
 			_, _, l := n.Edge(int32(i))
-			return append(buf, data.Prop{Key: "id", Value: i}, data.Prop{Key: "length_m", Value: round(l, 1)})
+			return append(buf, data.Prop{Key: "id", Value: i}, data.Prop{Key: "length_m", Value: data.Round(l, 1)})
 		},
 		find: func(fid string) int {
 			i, err := strconv.Atoi(fid)

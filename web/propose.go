@@ -120,17 +120,17 @@ func siteProps(props data.Props, p *proposal, types string, i int) data.Props {
 	}
 	props = append(props,
 		data.Prop{Key: "rank", Value: st.Rank}, data.Prop{Key: "site_id", Value: st.ID}, data.Prop{Key: "types", Value: types},
-		data.Prop{Key: "lon", Value: round(st.Point[0], 6)}, data.Prop{Key: "lat", Value: round(st.Point[1], 6)},
-		data.Prop{Key: "gain", Value: round(st.Gain, 1)}, data.Prop{Key: "cumulative_covered", Value: round(st.Cumulative, 1)})
+		data.Prop{Key: "lon", Value: data.Round(st.Point[0], 6)}, data.Prop{Key: "lat", Value: data.Round(st.Point[1], 6)},
+		data.Prop{Key: "gain", Value: data.Round(st.Gain, 1)}, data.Prop{Key: "cumulative_covered", Value: data.Round(st.Cumulative, 1)})
 	if st.Name != "" {
 		props = append(props, data.Prop{Key: "name", Value: st.Name})
 	}
 	if len(p.types) == 1 {
-		props = append(props, data.Prop{Key: "coverage_after", Value: round(st.CoverageAfter[0], 4)})
+		props = append(props, data.Prop{Key: "coverage_after", Value: data.Round(st.CoverageAfter[0], 4)})
 	} else {
 		for ti, t := range p.types {
-			props = append(props, data.Prop{Key: "gain_" + t, Value: round(st.GainByType[ti], 1)},
-				data.Prop{Key: "coverage_after_" + t, Value: round(st.CoverageAfter[ti], 4)})
+			props = append(props, data.Prop{Key: "gain_" + t, Value: data.Round(st.GainByType[ti], 1)},
+				data.Prop{Key: "coverage_after_" + t, Value: data.Round(st.CoverageAfter[ti], 4)})
 		}
 	}
 	return append(props, data.Prop{Key: "units", Value: strings.Join(units, ",")})
@@ -258,24 +258,24 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 		p.types = append(p.types, t.ID)
 	}
 	out := proposeResponse{Mode: "maximal covering", Types: p.types, K: pin.K, Sites: make([]siteJSON, len(res.Sites)),
-		Objective: round(res.Objective, 1), Coverable: round(res.Coverable, 1), Candidates: len(res.Candidates)}
+		Objective: data.Round(res.Objective, 1), Coverable: data.Round(res.Coverable, 1), Candidates: len(res.Candidates)}
 	if pin.K > 0 {
-		out.UpperBound, out.Gap = round(res.UpperBound, 1), round(res.Gap, 6)
+		out.UpperBound, out.Gap = data.Round(res.UpperBound, 1), data.Round(res.Gap, 6)
 		out.StoppedEarly = res.Max != nil && res.Max.StoppedEarly
 	} else {
 		out.Mode, out.Target, out.LowerBound = "set covering", pin.Target, res.LowerBound
 	}
 	for i, st := range res.Sites {
 		p.geoms[i] = res.Candidates[st.Candidate].Geometry
-		sj := siteJSON{Rank: st.Rank, ID: st.ID, Name: st.Name, Lon: round(st.Point[0], 6), Lat: round(st.Point[1], 6),
-			Gain: round(st.Gain, 1), CumulativeCovered: round(st.Cumulative, 1),
+		sj := siteJSON{Rank: st.Rank, ID: st.ID, Name: st.Name, Lon: data.Round(st.Point[0], 6), Lat: data.Round(st.Point[1], 6),
+			Gain: data.Round(st.Gain, 1), CumulativeCovered: data.Round(st.Cumulative, 1),
 			CoverageAfterByType: map[string]any{}, GainByType: map[string]any{}, Units: make([]string, len(st.Units))}
 		for ti, t := range p.types {
-			sj.CoverageAfterByType[t] = round(st.CoverageAfter[ti], 4)
-			sj.GainByType[t] = round(st.GainByType[ti], 1)
+			sj.CoverageAfterByType[t] = data.Round(st.CoverageAfter[ti], 4)
+			sj.GainByType[t] = data.Round(st.GainByType[ti], 1)
 		}
 		if len(st.CoverageAfter) > 0 {
-			sj.CoverageAfter = round(st.CoverageAfter[0], 4)
+			sj.CoverageAfter = data.Round(st.CoverageAfter[0], 4)
 		}
 		for k, u := range st.Units {
 			sj.Units[k] = u.Unit
@@ -283,9 +283,9 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request) {
 		out.Sites[i] = sj
 	}
 	for _, c := range res.Coverage {
-		out.Coverage = append(out.Coverage, coverageJSON{Type: c.ID, Radius: round(c.Radius, 1), Population: round(c.Population, 1),
-			CoveredBefore: round(c.CoveredBefore, 1), CoveredAfter: round(c.CoveredAfter, 1),
-			CoverageBefore: round(c.Before, 4), CoverageAfter: round(c.After, 4)})
+		out.Coverage = append(out.Coverage, coverageJSON{Type: c.ID, Radius: data.Round(c.Radius, 1), Population: data.Round(c.Population, 1),
+			CoveredBefore: data.Round(c.CoveredBefore, 1), CoveredAfter: data.Round(c.CoveredAfter, 1),
+			CoverageBefore: data.Round(c.Before, 4), CoverageAfter: data.Round(c.After, 4)})
 	}
 	s.propMu.Lock()
 	s.proposal = p

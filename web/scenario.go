@@ -142,14 +142,14 @@ func describeEdit(e planner.Edit, in planner.AuditInput, active []bool) editJSON
 	if e.Index >= 0 && e.Index < len(in.Facilities) {
 		f := in.Facilities[e.Index]
 		p := representative(f.Geometry)
-		out.Lon, out.Lat = round(p[0], 6), round(p[1], 6)
+		out.Lon, out.Lat = data.Round(p[0], 6), data.Round(p[1], 6)
 		out.Name = f.Name
 		out.Active = active[e.Index]
 	} else if e.Geometry != nil {
 		// An undone add: the scenario dropped the facility; the edit
 		// still says where it stood.
 		p := representative(e.Geometry)
-		out.Lon, out.Lat = round(p[0], 6), round(p[1], 6)
+		out.Lon, out.Lat = data.Round(p[0], 6), data.Round(p[1], 6)
 	}
 	return out
 }
@@ -471,7 +471,7 @@ func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
 		}
 		out.PointsChanged += ch.Points
 		p := representative(f.Geometry)
-		out.Facilities = append(out.Facilities, layerFacility{ID: id, Type: f.Type, Name: f.Name, Lon: round(p[0], 6), Lat: round(p[1], 6)})
+		out.Facilities = append(out.Facilities, layerFacility{ID: id, Type: f.Type, Name: f.Name, Lon: data.Round(p[0], 6), Lat: data.Round(p[1], 6)})
 	}
 	us := make([]int, 0, len(changed))
 	for u := range changed {
