@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/shareddata"
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 )
@@ -378,7 +379,7 @@ func TestAuditRoundTripHelsinki(t *testing.T) {
 	}
 	units, assign := planner.CellUnits(g, dem.Points, dem.Pop)
 	in := planner.AuditInput{Profile: p, Net: osmIn.Net, Facilities: osmIn.Facilities, Demand: dem, Units: units, Assign: assign,
-		Hierarchy: planner.SingleLevel("cell", units, assign)}
+		Hierarchy: planner.SingleLevel("cell", units, assign), MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance}
 	res, err := planner.Audit(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
