@@ -23,7 +23,7 @@ import (
 )
 
 // The acceptance tests of `lifecircle audit` (issue 3): the real CLI on the
-// real extracts of ../shared/data, every output checked for validity
+// real extracts of testdata/shared, every output checked for validity
 // (GDAL, RFC 7946), internal consistency (units, demand, summary) and
 // against an independent computation (`lifecircle nearest`).
 

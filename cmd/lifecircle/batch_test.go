@@ -11,7 +11,7 @@ import (
 )
 
 // TestAuditBatch runs a batch of three entries over the datasets in
-// ../shared/data — Helsinki inline with a rule it breaks, the Beijing
+// testdata/shared — Helsinki inline with a rule it breaks, the Beijing
 // campus from a project file, and an entry whose extract is missing —
 // and checks that the failing entry is reported clearly while the others
 // complete, each in its own folder, with batch_summary.csv/.json.

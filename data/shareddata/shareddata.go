@@ -1,6 +1,8 @@
 // Package shareddata locates the repository root and the real
-// OpenStreetMap extracts and reference answers in ../shared/data (beside
-// the repository) for tests. It is used by tests only.
+// OpenStreetMap extracts and reference answers the tests read: the
+// folder testdata/shared of the repository (a copy of the project's
+// ../shared/data under the ODbL, see testdata/shared/ATTRIBUTION.md), or
+// the folder $LIFECIRCLE_SHARED_DATA names. It is used by tests only.
 //
 // shareddata imports only the standard library, so any package's tests
 // (planner, geo, web, cmd/lifecircle) may import it without pulling the
@@ -32,21 +34,19 @@ func RepoRoot(tb testing.TB) string {
 	}
 }
 
-// Dir returns the shared data directory: $LIFECIRCLE_SHARED_DATA, else
-// ../shared/data next to the repository root (RepoRoot). A missing
-// directory fails the test (real data is part of the test suite), unless
-// LIFECIRCLE_ALLOW_SKIP=1, when the test is skipped.
+// Dir returns the shared data directory: $LIFECIRCLE_SHARED_DATA when it
+// is set, else testdata/shared under the repository root (RepoRoot). A
+// missing directory fails the test: real data is part of the test suite.
 func Dir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("LIFECIRCLE_SHARED_DATA"); d != "" {
-		return d
+	p := os.Getenv("LIFECIRCLE_SHARED_DATA")
+	from := "LIFECIRCLE_SHARED_DATA"
+	if p == "" {
+		p = filepath.Join(RepoRoot(tb), "testdata", "shared")
+		from = "the repository"
 	}
-	p := filepath.Join(RepoRoot(tb), "..", "shared", "data")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("LIFECIRCLE_ALLOW_SKIP") == "1" {
-			tb.Skipf("shared data not found at %s", p)
-		}
-		tb.Fatalf("shared data not found at %s: tests need ../shared/data beside the repository (or set LIFECIRCLE_SHARED_DATA)", p)
+	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+		tb.Fatalf("test data missing: %s (from %s) is not a directory; the tests read the OpenStreetMap extracts committed in testdata/shared (restore it with git checkout -- testdata/shared, or set LIFECIRCLE_SHARED_DATA to a copy)", p, from)
 	}
 	return p
 }
