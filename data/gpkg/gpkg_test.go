@@ -291,3 +291,23 @@ func millionPoints() *geojson.FeatureCollection {
 	}
 	return fc
 }
+
+// BenchmarkReadGeoJSONPoints decodes the same 1,000,000 points from
+// GeoJSON with orb, for comparison with BenchmarkReadPoints.
+func BenchmarkReadGeoJSONPoints(b *testing.B) {
+	data, err := millionPoints().MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(data))/1e6, "MB-file")
+	b.ResetTimer()
+	for range b.N {
+		fc, err := geojson.UnmarshalFeatureCollection(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(fc.Features) != 1_000_000 {
+			b.Fatalf("%d features", len(fc.Features))
+		}
+	}
+}

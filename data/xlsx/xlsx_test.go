@@ -374,3 +374,31 @@ func TestWriteErrorsKeepOldFile(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", ents)
 	}
 }
+
+// TestReadPointsFullPrecision: a coordinate cell formatted to show two
+// decimals is read at the precision stored, not as shown.
+func TestReadPointsFullPrecision(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"经度", "纬度", "名称"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{116.3506488, 39.9585889, "校医院"})
+	style, err := f.NewStyle(&excelize.Style{NumFmt: 2}) // "0.00"
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetCellStyle("Sheet1", "A2", "B2", style)
+	if shown, _ := f.GetCellValue("Sheet1", "A2"); shown != "116.35" {
+		t.Fatalf("the format should show 116.35, shows %q", shown)
+	}
+	path := filepath.Join(t.TempDir(), "p.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	fc, info, err := ReadPoints(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := fc.Features[0].Geometry.(orb.Point); p != (orb.Point{116.3506488, 39.9585889}) || info.Name != "名称" {
+		t.Errorf("point %v, info %+v", p, info)
+	}
+}
