@@ -726,6 +726,16 @@ func (r *gjReader) parse() error {
 	return fmt.Errorf("%s: not GeoJSON: unknown type %q (want FeatureCollection, Feature or a geometry) — %s", r.path, typ, exportGeoJSON)
 }
 
+// ErrGeometryKind is wrapped by the error for a feature whose geometry
+// kind (point, line, polygon) the layer does not accept (ReadOptions.Allow),
+// so callers can add what the layer is for with errors.Is.
+var ErrGeometryKind = errors.New("geometry kind not accepted")
+
+type geometryKindError struct{ msg string }
+
+func (e geometryKindError) Error() string { return e.msg }
+func (e geometryKindError) Unwrap() error { return ErrGeometryKind }
+
 // checkCRS accepts a missing/null crs and names of WGS84 lon/lat
 // (OGC CRS84, EPSG:4326) or CGCS2000 (EPSG:4490, within centimetres of
 // WGS84, common in Chinese data); anything else must be reprojected.
@@ -787,7 +797,7 @@ func (r *gjReader) addFeature(i int, f *gjFeature) error {
 		return fmt.Errorf("%s: %s: %v", r.path, ref(), err)
 	}
 	if k := kindOf(g); k&r.o.Allow == 0 {
-		return fmt.Errorf("%s: %s is a %s, but this layer accepts only %s — remove the feature, or give a layer of %s only", r.path, ref(), g.GeoJSONType(), r.o.Allow, r.o.Allow)
+		return geometryKindError{fmt.Sprintf("%s: %s is a %s, but this layer accepts only %s — remove the feature, or give a layer of %s only", r.path, ref(), g.GeoJSONType(), r.o.Allow, r.o.Allow)}
 	}
 	if err := checkGeometry(g); err != nil {
 		return fmt.Errorf("%s: %s: %v", r.path, ref(), err)

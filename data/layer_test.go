@@ -155,8 +155,8 @@ func TestReadLinesSharedData(t *testing.T) {
 		})
 	}
 	_, err := ReadLines(shareddata.Path(t, "helsinki", "layers", "amenity_health.geojson"))
-	if err == nil || !strings.Contains(err.Error(), `feature 0 ("Sanomatalon veripalvelutoimisto") is a Point, but this layer accepts only lines`) {
-		t.Errorf("ReadLines(points) error = %v", err)
+	if err == nil || !strings.Contains(err.Error(), `feature 0 ("Sanomatalon veripalvelutoimisto") is a Point, but this layer accepts only lines`) || !errors.Is(err, ErrGeometryKind) {
+		t.Errorf("ReadLines(points) error = %v, want one wrapping ErrGeometryKind", err)
 	}
 }
 

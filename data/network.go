@@ -110,3 +110,20 @@ func fillInfo(info *NetworkInfo, net *geo.Network) {
 func tagGetter(tags map[string]string) func(string) string {
 	return func(k string) string { return tags[k] }
 }
+
+// ReadWalkableWays returns the walkable ways of an OSM extract
+// (geo.Walkable) with their node ids, cut at missing nodes as WalkNetwork
+// cuts them, in file order: the network as stored by data/postgis.
+func ReadWalkableWays(ctx context.Context, path string, progress func(pass string, done, total int64)) ([]osm.Way, error) {
+	x, err := osm.Read(ctx, path, osm.Filter{Way: geo.Walkable}, progress)
+	if err != nil {
+		return nil, err
+	}
+	ways := make([]osm.Way, 0, len(x.Ways))
+	for _, w := range x.Ways {
+		if geo.Walkable(func(k string) string { return w.Tags[k] }) {
+			ways = append(ways, w)
+		}
+	}
+	return ways, nil
+}

@@ -180,12 +180,13 @@ func (p *Project) resolve(dir string) {
 	}
 }
 
-// A BatchEntry is one audit of a batch file: a project (read from a
-// project file, with the entry's own keys over it) and its name, which is
-// also its output folder's name.
+// A BatchEntry is one audit of a batch file: its name, which is also its
+// output folder's name, and its settings: the entry's project file, if it
+// names one, then the entry's own keys, to lay in that order over the
+// defaults (study.Settings.Overlay).
 type BatchEntry struct {
-	Name    string
-	Project *Project
+	Name     string
+	Projects []*Project
 	// Err is set when the entry's project file could not be read; the
 	// batch goes on with the other entries.
 	Err error
@@ -270,12 +271,12 @@ func ReadBatch(path string) (out string, entries []BatchEntry, err error) {
 			if err != nil {
 				e.Err = err
 			} else {
-				pf.overlay(&it.Project)
-				e.Project = pf
+				e.Projects = []*Project{pf}
 			}
-		} else {
+		}
+		if e.Err == nil {
 			p := it.Project
-			e.Project = &p
+			e.Projects = append(e.Projects, &p)
 		}
 		if e.Name == "" {
 			e.Name = fmt.Sprintf("entry%d", i+1)
@@ -287,8 +288,8 @@ func ReadBatch(path string) (out string, entries []BatchEntry, err error) {
 			return "", nil, fmt.Errorf("%s:%d: entry %d has the same name %q as entry %d — names must be unique (each names an output folder)", path, n.Line, i+1, e.Name, j+1)
 		}
 		seen[e.Name] = i
-		if e.Project != nil {
-			e.Project.Name = e.Name
+		if len(e.Projects) > 0 {
+			e.Projects[len(e.Projects)-1].Name = e.Name
 		}
 		entries = append(entries, e)
 	}
@@ -313,46 +314,4 @@ func decodeStrict(n *yaml.Node, v any) error {
 		return errors.New(msg)
 	}
 	return nil
-}
-
-// overlay sets every key given in o over p.
-func (p *Project) overlay(o *Project) {
-	str := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	f := func(dst *float64, v float64) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	str(&p.OSM, o.OSM)
-	str(&p.Network, o.Network)
-	str(&p.Population, o.Population)
-	str(&p.UnitsOSM, o.UnitsOSM)
-	str(&p.Profile, o.Profile)
-	str(&p.Coords, o.Coords)
-	str(&p.Out, o.Out)
-	f(&p.Cell, o.Cell)
-	f(&p.MaxSnap, o.MaxSnap)
-	f(&p.MaxDistance, o.MaxDistance)
-	f(&p.FloorArea, o.FloorArea)
-	f(&p.TotalPopulation, o.TotalPopulation)
-	if len(o.Amenities) > 0 {
-		p.Amenities = o.Amenities
-	}
-	if len(o.Units) > 0 {
-		p.Units = o.Units
-	}
-	if o.Sample {
-		p.Sample = true
-	}
-	p.Rules = append(p.Rules, o.Rules...)
-	for k, v := range o.FailBelow {
-		if p.FailBelow == nil {
-			p.FailBelow = map[string]float64{}
-		}
-		p.FailBelow[k] = v
-	}
 }

@@ -109,19 +109,25 @@ entries:
 	if out != filepath.Join(dir, "runs") || len(entries) != 4 {
 		t.Fatalf("out %q, %d entries", out, len(entries))
 	}
+	// Each entry: its project file's keys, then its own (study.Settings
+	// lays them in that order; data/study tests the merge).
 	e := entries[0]
-	if e.Name != "city" || e.Err != nil || e.Project.OSM != filepath.Join(sub, "city.osm.pbf") || e.Project.Profile != "15min" {
-		t.Errorf("entry 1 %+v / %+v: name from the project file's name, paths relative to it", e, e.Project)
+	if e.Name != "city" || e.Err != nil || len(e.Projects) != 2 || e.Projects[0].OSM != filepath.Join(sub, "city.osm.pbf") || e.Projects[0].Profile != "15min" {
+		t.Errorf("entry 1 %+v: name from the project file's name, paths relative to it", e)
+	}
+	if p := e.Projects[len(e.Projects)-1]; p.Name != "city" || p.OSM != "" {
+		t.Errorf("entry 1's own keys %+v: only its name", p)
 	}
 	e = entries[1]
-	if e.Name != "city-2025" || e.Project.OSM != filepath.Join(dir, "city-2025.osm.pbf") || e.Project.Profile != "15min" || len(e.Project.Rules) != 2 {
-		t.Errorf("entry 2 %+v: inline keys over the project file's, inline paths relative to the batch file", e.Project)
+	if e.Name != "city-2025" || len(e.Projects) != 2 || e.Projects[1].OSM != filepath.Join(dir, "city-2025.osm.pbf") ||
+		e.Projects[0].Profile != "15min" || len(e.Projects[0].Rules) != 1 || len(e.Projects[1].Rules) != 1 {
+		t.Errorf("entry 2 %+v: the project file's keys, then the inline keys with paths relative to the batch file", e.Projects)
 	}
 	e = entries[2]
-	if !e.Project.Sample || len(e.Project.Units) != 1 || e.Project.Units[0] != filepath.Join(dir, "u.geojson") {
-		t.Errorf("entry 3 %+v", e.Project)
+	if len(e.Projects) != 1 || !e.Projects[0].Sample || len(e.Projects[0].Units) != 1 || e.Projects[0].Units[0] != filepath.Join(dir, "u.geojson") {
+		t.Errorf("entry 3 %+v", e.Projects)
 	}
-	if e := entries[3]; e.Err == nil || e.Project != nil || !strings.Contains(e.Err.Error(), "missing.yaml") {
+	if e := entries[3]; e.Err == nil || e.Projects != nil || !strings.Contains(e.Err.Error(), "missing.yaml") {
 		t.Errorf("entry 4: err %v: a missing project file is the entry's error, not the batch's", e.Err)
 	}
 	// A plain list of entries works too.
@@ -129,7 +135,7 @@ entries:
 		t.Fatal(err)
 	}
 	out, entries, err = ReadBatch(path)
-	if err != nil || out != "" || len(entries) != 2 || entries[1].Project.Profile != "15min" {
+	if err != nil || out != "" || len(entries) != 2 || entries[1].Projects[0].Profile != "15min" {
 		t.Errorf("list form: out %q entries %+v err %v", out, entries, err)
 	}
 }
@@ -154,7 +160,7 @@ func FuzzReadBatch(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, e := range entries {
-			if e.Name == "" || strings.ContainsAny(e.Name, `/\`) || seen[e.Name] || (e.Project == nil) == (e.Err == nil) {
+			if e.Name == "" || strings.ContainsAny(e.Name, `/\`) || seen[e.Name] || (e.Projects == nil) == (e.Err == nil) {
 				t.Fatalf("entry %+v from %q", e, s)
 			}
 			seen[e.Name] = true

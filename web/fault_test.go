@@ -277,12 +277,12 @@ func TestDatabaseFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ways, err := postgis.ReadOSMWays(ctx, osmPath, nil)
+	ways, err := data.ReadWalkableWays(ctx, osmPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Import(ctx, &postgis.Project{Name: "fault", Profile: in.Profile,
-		Network: postgis.Network{Ways: ways}, Facilities: in.Facilities}); err != nil {
+		Network: postgis.Network{Ways: postgis.OSMWays(ways)}, Facilities: in.Facilities}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -198,27 +199,19 @@ func runBatchEntry(ctx context.Context, en data.BatchEntry, dir string, failBelo
 			err = fmt.Errorf("internal error (please report): %v", r)
 		}
 	}()
-	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var af auditFlags
-	af.register(fs)
-	if err := fs.Parse(nil); err != nil {
-		return nil, "", err
-	}
-	af.set = map[string]bool{}
+	s := study.Defaults()
 	if len(failBelow) > 0 {
-		af.p.FailBelow = map[string]float64{}
-		for k, v := range failBelow {
-			af.p.FailBelow[k] = v
-		}
+		s.SetFlags(study.Settings{FailBelow: failBelow}, []string{"fail-below"})
 	}
-	af.applyProject(en.Project)
-	af.p.Out = dir
-	st, res, err := af.run(ctx, newProgress(io.Discard, true))
+	for _, pr := range en.Projects {
+		s.Overlay(pr)
+	}
+	s.Out = dir
+	st, res, err := auditFiles(ctx, s, newProgress(io.Discard, true))
 	if err != nil {
 		return nil, "", err
 	}
-	return res, st.in.Profile.ID, nil
+	return res, st.In.Profile.ID, nil
 }
 
 func ptr(x float64) *float64 { return &x }
@@ -227,9 +220,8 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // oneLine returns err's message on one line.
 func oneLine(err error) string {
-	var ue usageError
 	msg := err.Error()
-	if errors.As(err, &ue) {
+	if errors.Is(err, study.ErrInvalid) {
 		msg = "bad settings: " + msg
 	}
 	return strings.Join(strings.Fields(msg), " ")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/postgis"
-	"github.com/lifecircle/lifecircle/data/sample"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/lifecircle/lifecircle/web"
 )
@@ -53,7 +53,7 @@ func (d *dbFlags) check() error {
 		return usagef("--project NAME is required with --db (the project's name in the database)")
 	}
 	if err := postgis.ValidateProjectName(d.project); err != nil {
-		return usageError{err.Error()}
+		return usagef("%v", err)
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ Examples:
 	}
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	proj, err := readImport(ctx, &af, layers, d.project, p)
+	proj, err := study.Import(ctx, af.s, layers, d.project, p)
 	if err != nil {
 		return err
 	}
@@ -163,287 +163,6 @@ func countLayerFeatures(ls []postgis.Layer) int {
 	return n
 }
 
-// readImport reads the inputs an audit would read, as they are before any
-// estimate: the database keeps the raw layers, so every audit from it
-// computes what a file-based audit computes.
-func readImport(ctx context.Context, a *auditFlags, layers []string, name string, p *progress) (*postgis.Project, error) {
-	pr, cs, prof, err := a.checked()
-	if err != nil {
-		return nil, err
-	}
-	sources := map[string]any{}
-	proj := &postgis.Project{Name: name, Profile: prof, Settings: postgis.Settings{
-		Cell: pr.Cell, MaxSnap: pr.MaxSnap, MaxDistance: pr.MaxDistance, FloorArea: pr.FloorArea,
-		TotalPopulation: pr.TotalPopulation, Coords: pr.Coords, Sources: sources,
-	}}
-	if pr.OSM != "" {
-		p.Step("read OpenStreetMap")
-		osmIn, err := data.ReadOSMInputs(ctx, pr.OSM, data.OSMOptions{Profile: prof, Buildings: true}, p.OSM("read OpenStreetMap"))
-		if err != nil {
-			return nil, err
-		}
-		ways, err := postgis.ReadOSMWays(ctx, pr.OSM, p.OSM("read OpenStreetMap ways"))
-		if err != nil {
-			return nil, err
-		}
-		proj.Network = postgis.Network{Info: osmIn.NetInfo, Ways: ways}
-		proj.Facilities = osmIn.Facilities
-		proj.Buildings, proj.ResidentialAreas = osmIn.Buildings, osmIn.ResidentialAreas
-		src := pr.OSM
-		if pr.Sample {
-			src = sample.Name
-		}
-		sources["osm"] = src
-		p.Done("%d walkable ways, %d amenities, %d buildings", len(ways), len(osmIn.Facilities), len(osmIn.Buildings))
-	} else {
-		p.Step("read network")
-		_, info, err := data.ReadLineNetwork(pr.Network)
-		if err != nil {
-			return nil, err
-		}
-		lines, err := data.ReadLines(pr.Network)
-		if err != nil {
-			return nil, err
-		}
-		proj.Network = postgis.Network{Info: info, Ways: postgis.LineWays(lines)}
-		sources["network"] = pr.Network
-		p.Done("%d lines", len(lines))
-	}
-	if len(pr.Amenities) > 0 {
-		p.Step("read amenity layers")
-		n := 0
-		for _, path := range pr.Amenities {
-			fs, err := data.ReadAmenityLayer(path, prof, cs)
-			if err != nil {
-				return nil, err
-			}
-			proj.Facilities = append(proj.Facilities, fs...)
-			n += len(fs)
-		}
-		sources["amenities"] = pr.Amenities
-		p.Done("%d amenities from %d file(s)", n, len(pr.Amenities))
-	}
-	if pr.Population != "" {
-		p.Step("read population")
-		pf, err := data.ReadPopulationLayer(pr.Population, cs)
-		if err != nil {
-			return nil, err
-		}
-		proj.Population, proj.PopulationSource = pf, pr.Population
-		sources["population"] = pr.Population
-		p.Done("%d features", len(pf))
-	}
-	if len(pr.Units) > 0 || pr.UnitsOSM != "" {
-		p.Step("read units")
-		units, desc, err := readImportUnits(ctx, pr, cs, p)
-		if err != nil {
-			return nil, err
-		}
-		proj.Units, proj.UnitsSource = units, desc
-		sources["units"] = desc
-		p.Done("%d units", len(units))
-	}
-	for _, path := range layers {
-		p.Step("read layer " + filepath.Base(path))
-		l, err := data.ReadLayer(path, data.ReadOptions{Coords: cs})
-		if err != nil {
-			return nil, err
-		}
-		proj.Layers = append(proj.Layers, postgis.Layer{Name: filepath.Base(path), Source: path, Features: l.Features})
-		p.Done("%d features", len(l.Features))
-	}
-	if len(layers) > 0 {
-		sources["layers"] = []string(layers)
-	}
-	return proj, nil
-}
-
-// readImportUnits reads the unit layers ([LEVEL=]FILE) and the OSM
-// administrative units as the audit's unit hierarchy reads them, with the
-// same levels, in the same order.
-func readImportUnits(ctx context.Context, pr data.Project, cs data.CoordSystem, p *progress) ([]planner.Unit, string, error) {
-	var admin []planner.Unit
-	if pr.UnitsOSM != "" {
-		if pr.OSM == "" {
-			return nil, "", usagef("--units-osm takes boundaries from the OSM extract: give --osm (or --sample), or --units with your own polygons")
-		}
-		levels, err := data.ParseAdminLevels(pr.UnitsOSM)
-		if err != nil {
-			return nil, "", usagef("--units-osm %v", err)
-		}
-		var warns []string
-		admin, warns, err = data.ReadAdminUnits(ctx, pr.OSM, levels, p.OSM("read administrative units"))
-		for _, w := range warns {
-			p.Warn("%s", w)
-		}
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	var all []planner.Unit
-	var files []string
-	for _, spec := range pr.Units {
-		level, path := "", spec
-		if l, f, ok := strings.Cut(spec, "="); ok && !strings.ContainsAny(l, `/\`) {
-			level, path = strings.TrimSpace(l), f
-		}
-		units, err := readUnits(path, cs)
-		if err != nil {
-			return nil, "", err
-		}
-		for i := range units {
-			if level != "" {
-				units[i].Level = level
-			} else if units[i].Level == "" && len(pr.Units)+min(len(admin), 1) > 1 {
-				units[i].Level = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-			}
-		}
-		all = append(all, units...)
-		files = append(files, path)
-	}
-	all = append(all, admin...)
-	desc := strings.Join(files, ", ")
-	if pr.UnitsOSM != "" {
-		if desc != "" {
-			desc += ", "
-		}
-		desc += "OSM " + pr.UnitsOSM
-	}
-	return all, desc, nil
-}
-
-// ----- audit, propose and serve from the database -----
-
-// dbStudy loads a stored project as an audit's study: the same inputs, in
-// the same order, as the file-based load gives, so the audit computes the
-// same figures. Units are placed by st.assignUnits as usual.
-func dbStudy(ctx context.Context, s *postgis.Store, d *dbFlags, a *auditFlags, p *progress) (*study, *postgis.Project, error) {
-	if err := d.refuseInputs(a); err != nil {
-		return nil, nil, err
-	}
-	p.Step("read project " + d.project)
-	t0 := time.Now()
-	proj, err := s.LoadProject(ctx, d.project)
-	if err != nil {
-		return nil, nil, err
-	}
-	pr := a.p
-	set := proj.Settings
-	use := func(flagName string, dst *float64, stored float64) {
-		if !a.set[flagName] && stored != 0 {
-			*dst = stored
-		}
-	}
-	use("cell", &pr.Cell, set.Cell)
-	use("max-snap", &pr.MaxSnap, set.MaxSnap)
-	use("max-distance", &pr.MaxDistance, set.MaxDistance)
-	use("floor-area", &pr.FloorArea, set.FloorArea)
-	use("total-population", &pr.TotalPopulation, set.TotalPopulation)
-	if !(pr.Cell >= 10 && pr.Cell <= 10000) {
-		return nil, nil, usagef("--cell must be between 10 and 10000 metres, not %v", pr.Cell)
-	}
-	if !(pr.MaxSnap > 0) || !(pr.MaxDistance > 0) || !(pr.FloorArea > 0) || !(pr.TotalPopulation >= 0) {
-		return nil, nil, usagef("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
-	}
-	net, err := proj.Network.Build()
-	if err != nil {
-		return nil, nil, fmt.Errorf("project %s: %w", d.project, err)
-	}
-	cs, err := data.ParseCoordSystem(set.Coords)
-	if err != nil {
-		cs, _ = data.ParseCoordSystem("wgs84")
-	}
-	prof := proj.Profile
-	st := &study{cs: cs, cell: pr.Cell, netInfo: proj.Network.Info}
-	st.in.Profile, st.in.Net = prof, net
-	st.in.Facilities = append([]planner.Facility(nil), proj.Facilities...)
-	st.in.MaxSnap, st.in.MaxDistance = pr.MaxSnap, pr.MaxDistance
-	st.admin = proj.Units
-	if len(proj.Units) > 0 {
-		st.units = orDefault(proj.UnitsSource, "units of project "+d.project)
-	}
-	inputs := map[string]any{"profile": prof.ID, "database": s.Target(), "project": d.project,
-		"imported": proj.Imported.UTC().Format(time.RFC3339)}
-	for k, v := range set.Sources {
-		if k != "units" && k != "layers" {
-			inputs[k] = v
-		}
-	}
-	inputs["cell_m"] = pr.Cell
-	inputs["max_snap_m"] = pr.MaxSnap
-	inputs["max_distance_m"] = pr.MaxDistance
-	inputs["floor_area_m2"] = pr.FloorArea
-	st.meta = data.AuditMeta{Version: version, Timings: map[string]time.Duration{"read_database": time.Since(t0)},
-		Inputs: inputs, Network: st.netInfo, Title: pr.Name}
-	rules, err := auditRules(prof, pr)
-	if err != nil {
-		return nil, nil, err
-	}
-	st.in.Rules = rules
-	p.Done("%d nodes, %d edges; %d amenities, %d buildings, %d units (imported %s)", net.NumNodes(), net.NumEdges(),
-		len(proj.Facilities), len(proj.Buildings), len(proj.Units), proj.Imported.Local().Format("2006-01-02 15:04"))
-	if a.skipDemand {
-		return st, proj, nil
-	}
-
-	// Demand, in order of preference (DESIGN §2), as the file-based load.
-	t0 = time.Now()
-	p.Step("estimate residents")
-	bopt := planner.BuildingOptions{FloorAreaPerPerson: pr.FloorArea, ResidentialAreas: proj.ResidentialAreas}
-	var dem *planner.Demand
-	switch {
-	case proj.PopulationSource != "":
-		dem, err = planner.DemandFromPopulation(proj.Population, proj.Buildings, bopt, net)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", proj.PopulationSource, err)
-		}
-		inputs["population"] = proj.PopulationSource
-	default:
-		if len(proj.Buildings) > 0 {
-			dem, _, err = planner.DemandFromBuildings(proj.Buildings, bopt)
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		if dem == nil || len(dem.Points) == 0 {
-			if dem, err = planner.DemandFromNetwork(net, 50); err != nil {
-				return nil, nil, err
-			}
-			p.Warn("no population layer and no residential buildings: residents are sampled every 50 m along the streets (weight 1 each); import a --population layer for real figures")
-		}
-	}
-	if len(dem.Points) == 0 {
-		return nil, nil, fmt.Errorf("no residents found: the population layer is empty or all zero")
-	}
-	if pr.TotalPopulation > 0 {
-		if err := dem.Rescale(pr.TotalPopulation); err != nil {
-			return nil, nil, err
-		}
-		inputs["total_population"] = pr.TotalPopulation
-	}
-	st.in.Demand = dem
-	p.Done("%s: %d points, %.0f residents", dem.Source, len(dem.Points), dem.Total())
-	st.meta.Timings["demand"] = time.Since(t0)
-	return st, proj, nil
-}
-
-// dbAssignUnits places the demand in the stored units (or grid cells) and
-// names the stored units' source in the run's description.
-func dbAssignUnits(st *study, proj *postgis.Project, p *progress) error {
-	if err := st.assignUnits(p); err != nil {
-		return err
-	}
-	if len(proj.Units) > 0 {
-		desc := proj.UnitsSource
-		if desc == "" {
-			desc = "units of project " + proj.Name
-		}
-		st.meta.UnitsFile = desc
-		st.meta.Inputs["units"] = desc
-	}
-	return nil
-}
-
 // runAuditDB is `audit --db`: inputs from the database, the run stored
 // there (results and files), and the files also written to --out if given.
 func runAuditDB(ctx context.Context, e *env, a *auditFlags, d *dbFlags, quiet bool) error {
@@ -454,36 +173,30 @@ func runAuditDB(ctx context.Context, e *env, a *auditFlags, d *dbFlags, quiet bo
 		return err
 	}
 	defer s.Close()
-	st, proj, err := dbStudy(ctx, s, d, a, p)
+	if err := d.refuseInputs(a); err != nil {
+		return err
+	}
+	st, err := study.Load(ctx, a.s, &study.DBSource{Store: s, Name: d.project}, p)
 	if err != nil {
 		return err
 	}
-	st.quantize()
-	if err := dbAssignUnits(st, proj, p); err != nil {
-		return err
-	}
-	p.Step("walkable coverage")
-	res, err := planner.Audit(ctx, st.in)
+	st.Meta.Version = version
+	res, err := study.Run(ctx, st)
 	if err != nil {
 		return err
-	}
-	p.Done("%d types × %d residents' points", len(res.Types), len(st.in.Demand.Points))
-	for _, w := range res.Warnings {
-		p.Warn("%s", w)
 	}
 	p.Step("write outputs")
-	st.meta.Timings["total_before_write"] = time.Since(start)
-	dir, cleanup, err := outDir(a.p.Out)
+	dir, cleanup, err := outDir(a.s.Out)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if err := data.WriteAudit(dir, st.in, res, st.meta); err != nil {
+	if err := st.Write(dir, res); err != nil {
 		return err
 	}
-	p.Done("%s", orDefault(a.p.Out, "(database only)"))
+	p.Done("%s", orDefault(a.s.Out, "(database only)"))
 	p.Step("store the run")
-	id, err := s.SaveAudit(ctx, postgis.AuditRun{Project: d.project, In: st.in, Res: res, Meta: st.meta, FilesDir: dir})
+	id, err := s.SaveAudit(ctx, postgis.AuditRun{Project: d.project, In: st.In, Res: res, Meta: st.Meta, FilesDir: dir})
 	if err != nil {
 		return err
 	}
@@ -519,7 +232,6 @@ func orDefault(s, d string) string {
 type dbSession struct {
 	store *postgis.Store
 	flags *dbFlags
-	proj  *postgis.Project
 }
 
 // openDB connects when the verb works on the database; nil otherwise.
@@ -542,21 +254,20 @@ func (db *dbSession) Close() {
 }
 
 // load reads the study from the database, or from files without one.
-func (db *dbSession) load(ctx context.Context, a *auditFlags, p *progress) (*study, error) {
-	if db == nil {
-		return a.load(ctx, p)
+func (db *dbSession) load(ctx context.Context, a *auditFlags, p *progress) (*study.Study, error) {
+	var src study.Source = study.FileSource{}
+	if db != nil {
+		if err := db.flags.refuseInputs(a); err != nil {
+			return nil, err
+		}
+		src = &study.DBSource{Store: db.store, Name: db.flags.project}
 	}
-	st, proj, err := dbStudy(ctx, db.store, db.flags, a, p)
-	db.proj = proj
-	return st, err
-}
-
-// assignUnits places demand in units (stored ones with a database).
-func (db *dbSession) assignUnits(st *study, p *progress) error {
-	if db == nil || db.proj == nil {
-		return st.assignUnits(p)
+	st, err := study.Load(ctx, a.s, src, p)
+	if err != nil {
+		return nil, err
 	}
-	return dbAssignUnits(st, db.proj, p)
+	st.Meta.Version = version
+	return st, nil
 }
 
 // writeProposal writes the proposal files to out (a temporary folder when

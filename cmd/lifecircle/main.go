@@ -17,6 +17,8 @@ import (
 	"runtime/pprof"
 	"sort"
 	"syscall"
+
+	"github.com/lifecircle/lifecircle/data/study"
 )
 
 // Exit codes (DESIGN §4).
@@ -34,8 +36,8 @@ type env struct {
 	log    *slog.Logger
 }
 
-// A verb runs one sub-command. It returns an error; usageError and
-// checkError select exit codes 2 and 3.
+// A verb runs one sub-command. It returns an error; study.ErrInvalid
+// (usagef) and checkError select exit codes 2 and 3.
 type verb struct {
 	summary string
 	run     func(ctx context.Context, e *env, args []string) error
@@ -48,12 +50,9 @@ func register(name, summary string, run func(ctx context.Context, e *env, args [
 	verbs[name] = verb{summary: summary, run: run}
 }
 
-// usageError marks bad flags or arguments (exit 2).
-type usageError struct{ msg string }
-
-func (u usageError) Error() string { return u.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// usagef returns an error for bad flags, arguments or settings (exit 2):
+// it wraps study.ErrInvalid, as the settings' own errors do.
+func usagef(format string, a ...any) error { return study.Invalidf(format, a...) }
 
 // checkError marks an audit that ran but failed a --fail-below or rule check (exit 3).
 type checkError struct{ msg string }
@@ -98,10 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	var ue usageError
 	var ce checkError
 	switch {
-	case errors.As(err, &ue):
+	case errors.Is(err, study.ErrInvalid):
 		fmt.Fprintf(stderr, "lifecircle %s: %v\n", args[0], err)
 		return exitUsage
 	case errors.As(err, &ce):

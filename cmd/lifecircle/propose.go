@@ -4,23 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"flag"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
-	"github.com/paulmach/orb"
 )
 
 func init() {
 	register("propose", "propose new sites that close the most gap, with a bound on the optimum", runPropose)
 }
 
-func runPropose(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("propose", "[inputs as for audit] (--type T | --types T1,T2:W) (--k N | --target SHARE) --out DIR",
-		`Proposes where new sites of an amenity type should go.
+const proposeHelp = `Proposes where new sites of an amenity type should go.
 
   --k N          maximal covering: the N sites that newly cover the most residents
                  (lazy greedy start, improved by swaps), with an upper bound on what
@@ -42,25 +40,63 @@ ranked table. --export-model FILE.lp writes the same instance as an integer prog
 (CPLEX LP format) for a MIP solver.
 
 Example:
-  lifecircle propose --sample --type elderly --k 5 --out proposals`, e.stderr)
+  lifecircle propose --sample --type elderly --k 5 --out proposals`
+
+// proposeFlags are propose's own flags.
+type proposeFlags struct {
+	typ, types, candidates, demand, exportModel, facilities string
+	k                                                       int
+	target, radius, spacing                                 float64
+	timeLimit                                               time.Duration
+}
+
+func (o *proposeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.typ, "type", "", "amenity type to site (an id of the profile)")
+	fs.StringVar(&o.types, "types", "", "several types hosted by each site, with optional weights: clinic,elderly:2")
+	fs.IntVar(&o.k, "k", 0, "number of sites (maximal covering)")
+	fs.Float64Var(&o.target, "target", 0, "share of coverable residents to reach with the fewest sites (set covering), e.g. 1 or 0.95")
+	fs.StringVar(&o.candidates, "candidates", "", "candidate sites: GeoJSON/CSV points or polygons (default: generated along the streets)")
+	fs.StringVar(&o.demand, "demand", "", "demand points with a `population` property (replaces the estimated residents)")
+	fs.StringVar(&o.facilities, "facilities", "", "existing facilities of the type, any geometry (fixed), besides those in the OSM extract")
+	fs.Float64Var(&o.radius, "radius", 0, "walking distance that counts as covered, metres (default: the type's threshold)")
+	fs.Float64Var(&o.spacing, "spacing", planner.DefaultSpacing, "least spacing of generated candidates, metres")
+	fs.DurationVar(&o.timeLimit, "time-limit", 10*time.Second, "time budget for improving the solution and the bound")
+	fs.StringVar(&o.exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
+}
+
+// check validates the flags; without --k or --target, the target is 1.
+func (o *proposeFlags) check() error {
+	if (o.k > 0) == (o.target > 0) {
+		if o.k < 0 || o.target < 0 {
+			return usagef("--k must be ≥ 1 and --target in (0, 1]")
+		}
+		if o.k != 0 {
+			return usagef("give --k N (maximal covering) or --target SHARE (set covering), not both")
+		}
+		o.target = 1 // DESIGN: set covering to 100 % by default
+	}
+	if o.target > 1 || o.k < 0 {
+		return usagef("--target must be a share in (0, 1] (e.g. 0.95), --k ≥ 1")
+	}
+	if o.typ != "" && o.types != "" {
+		return usagef("give --type or --types, not both")
+	}
+	if o.typ == "" && o.types == "" && !(o.radius > 0) {
+		return usagef("give --type T (an amenity type of the profile), or --radius M for a generic site with nothing fixed")
+	}
+	if o.radius < 0 || !(o.spacing > 0) || o.timeLimit <= 0 {
+		return usagef("--radius must be ≥ 0, --spacing > 0 and --time-limit > 0")
+	}
+	return nil
+}
+
+func runPropose(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("propose", "[inputs as for audit] (--type T | --types T1,T2:W) (--k N | --target SHARE) --out DIR", proposeHelp, e.stderr)
 	var af auditFlags
 	af.register(fs)
-	var typeFlag, typesFlag, candidates, demandPath, exportModel, facilities string
-	var k int
-	var target, radius, spacing float64
-	var timeLimit time.Duration
-	fs.StringVar(&af.p.Out, "out", "", "output folder (required)")
-	fs.StringVar(&typeFlag, "type", "", "amenity type to site (an id of the profile)")
-	fs.StringVar(&typesFlag, "types", "", "several types hosted by each site, with optional weights: clinic,elderly:2")
-	fs.IntVar(&k, "k", 0, "number of sites (maximal covering)")
-	fs.Float64Var(&target, "target", 0, "share of coverable residents to reach with the fewest sites (set covering), e.g. 1 or 0.95")
-	fs.StringVar(&candidates, "candidates", "", "candidate sites: GeoJSON/CSV points or polygons (default: generated along the streets)")
-	fs.StringVar(&demandPath, "demand", "", "demand points with a `population` property (replaces the estimated residents)")
-	fs.StringVar(&facilities, "facilities", "", "existing facilities of the type, any geometry (fixed), besides those in the OSM extract")
-	fs.Float64Var(&radius, "radius", 0, "walking distance that counts as covered, metres (default: the type's threshold)")
-	fs.Float64Var(&spacing, "spacing", planner.DefaultSpacing, "least spacing of generated candidates, metres")
-	fs.DurationVar(&timeLimit, "time-limit", 10*time.Second, "time budget for improving the solution and the bound")
-	fs.StringVar(&exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
+	var o proposeFlags
+	o.register(fs)
+	fs.StringVar(&af.f.Out, "out", "", "output folder (required)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
@@ -70,39 +106,19 @@ Example:
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
-	if af.p.Out == "" && !dbf.enabled() {
+	if af.s.Out == "" && !dbf.enabled() {
 		return usagef("--out DIR is required")
 	}
-	if (k > 0) == (target > 0) {
-		if k < 0 || target < 0 {
-			return usagef("--k must be ≥ 1 and --target in (0, 1]")
-		}
-		if k == 0 {
-			target = 1 // DESIGN: set covering to 100 % by default
-		} else {
-			return usagef("give --k N (maximal covering) or --target SHARE (set covering), not both")
-		}
+	if err := o.check(); err != nil {
+		return err
 	}
-	if target > 1 || k < 0 {
-		return usagef("--target must be a share in (0, 1] (e.g. 0.95), --k ≥ 1")
-	}
-	if typeFlag != "" && typesFlag != "" {
-		return usagef("give --type or --types, not both")
-	}
-	if typeFlag == "" && typesFlag == "" && !(radius > 0) {
-		return usagef("give --type T (an amenity type of the profile), or --radius M for a generic site with nothing fixed")
-	}
-	if radius < 0 || !(spacing > 0) || timeLimit <= 0 {
-		return usagef("--radius must be ≥ 0, --spacing > 0 and --time-limit > 0")
-	}
-	cs, err := data.ParseCoordSystem(af.p.Coords)
+	cs, err := data.ParseCoordSystem(af.s.Coords)
 	if err != nil {
 		return usagef("--coords: %v", err)
 	}
-
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	af.skipDemand = demandPath != ""
+	af.s.NoDemand = o.demand != ""
 	db, err := openDB(ctx, &dbf, p)
 	if err != nil {
 		return err
@@ -112,169 +128,100 @@ Example:
 	if err != nil {
 		return err
 	}
-	in := planner.ProposeInput{Net: st.in.Net, Demand: st.in.Demand, MaxSnap: st.in.MaxSnap,
-		K: k, Target: target, TimeLimit: timeLimit, Spacing: spacing}
-	if demandPath != "" {
-		p.Step("read demand")
-		dem, err := readDemandPoints(demandPath, cs)
-		if err != nil {
-			return err
-		}
-		in.Demand = dem
-		st.in.Demand = dem
-		p.Done("%d points, %.0f residents", len(dem.Points), dem.Total())
-	}
-	if err := db.assignUnits(st, p); err != nil {
+	in, err := o.input(st, cs, p)
+	if err != nil {
 		return err
 	}
-	in.Units, in.Assign = st.in.Units, st.in.Assign
+	res, err := o.solve(ctx, in, p)
+	if err != nil {
+		return err
+	}
+	meta := data.ProposeMeta{Version: version, Mode: "maximal covering", K: o.k, Target: o.target, Elapsed: time.Since(start)}
+	if o.k == 0 {
+		meta.Mode = "set covering"
+	}
+	if err := db.writeProposal(ctx, af.s.Out, st.In.Profile, in, res, meta, nil, p); err != nil {
+		return err
+	}
+	printProposal(e.stdout, in, res, o.k)
+	fmt.Fprintf(e.stderr, "done in %.1fs; wrote %s. %s\n", time.Since(start).Seconds(), af.s.Out, data.Attribution)
+	return nil
+}
 
-	// Types.
+// input builds the proposal's input from the study and the flags: demand
+// (--demand, or the study's), units, types and candidates.
+func (o *proposeFlags) input(st *study.Study, cs data.CoordSystem, p *progress) (planner.ProposeInput, error) {
+	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap,
+		K: o.k, Target: o.target, TimeLimit: o.timeLimit, Spacing: o.spacing}
+	if o.demand != "" {
+		p.Step("read demand")
+		dem, err := study.ReadDemandPoints(o.demand, cs)
+		if err != nil {
+			return in, err
+		}
+		in.Demand, st.In.Demand = dem, dem
+		p.Done("%d points, %.0f residents", len(dem.Points), dem.Total())
+	}
+	if err := st.AssignUnits(); err != nil {
+		return in, err
+	}
+	in.Units, in.Assign = st.In.Units, st.In.Assign
 	var existing []planner.Facility
-	if facilities != "" {
-		l, err := data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
-		if err != nil {
-			return err
-		}
-		for _, f := range l.Features {
-			existing = append(existing, planner.Facility{ID: f.ID, Geometry: f.Geometry})
+	if o.facilities != "" {
+		var err error
+		if existing, err = study.ReadFacilities(o.facilities, cs); err != nil {
+			return in, err
 		}
 	}
-	specs := typesFlag
-	if typeFlag != "" {
-		specs = typeFlag
+	specs := o.types
+	if o.typ != "" {
+		specs = o.typ
 	}
-	if specs == "" {
-		in.Types = []planner.ProposeType{{ID: "site", Names: planner.Names{Zh: "新设施", En: "new site"}, Radius: radius, Weight: 1}}
-		for _, f := range existing {
-			in.Types[0].Existing = append(in.Types[0].Existing, f.Geometry)
-		}
+	var err error
+	if in.Types, err = st.ProposeTypes(specs, o.typ != "", o.radius, existing); err != nil {
+		return in, err
 	}
-	for _, spec := range splitNonEmpty(specs) {
-		id, w := spec, 1.0
-		if i := strings.IndexByte(spec, ':'); i >= 0 {
-			id = spec[:i]
-			w, err = strconv.ParseFloat(spec[i+1:], 64)
-			if err != nil || !(w > 0) {
-				return usagef("--types: weight of %q must be a number > 0", id)
-			}
-		}
-		t, ok := st.in.Profile.Type(id)
-		if !ok {
-			return usagef("unknown amenity type %q; profile %s has: %s", id, st.in.Profile.ID, typeIDs(st.in.Profile))
-		}
-		pt := planner.ProposeType{ID: t.ID, Names: t.Names, Radius: t.Threshold, Weight: w}
-		if radius > 0 {
-			pt.Radius = radius
-		}
-		for _, f := range st.in.Facilities {
-			if f.Type == t.ID {
-				pt.Existing = append(pt.Existing, f.Geometry)
-			}
-		}
-		if typeFlag != "" {
-			for _, f := range existing {
-				pt.Existing = append(pt.Existing, f.Geometry)
-			}
-		}
-		in.Types = append(in.Types, pt)
-	}
-	if candidates != "" {
+	if o.candidates != "" {
 		p.Step("read candidates")
-		l, err := data.ReadLayer(candidates, data.ReadOptions{Coords: cs, Allow: data.Points | data.Polygons})
-		if err != nil {
-			return err
-		}
-		in.Candidates = make([]planner.Candidate, 0, len(l.Features))
-		for _, f := range l.Features {
-			in.Candidates = append(in.Candidates, planner.Candidate{ID: f.ID, Name: strProp(f.Properties, "name", "name:zh"), Geometry: f.Geometry})
-		}
-		if len(in.Candidates) == 0 {
-			return fmt.Errorf("%s: the candidate layer has no features — give points or polygons of possible sites, or leave --candidates out to generate them", candidates)
+		if in.Candidates, err = study.ReadCandidates(o.candidates, cs); err != nil {
+			return in, err
 		}
 		p.Done("%d candidates", len(in.Candidates))
 	}
+	return in, nil
+}
 
+// solve runs the proposal and writes the integer program if asked.
+func (o *proposeFlags) solve(ctx context.Context, in planner.ProposeInput, p *progress) (*planner.ProposeResult, error) {
 	p.Step("coverage sets and solve")
 	res, err := planner.Propose(ctx, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.Done("%d candidates, %d sites", len(res.Candidates), len(res.Sites))
 	if len(res.Skipped) > 0 {
 		p.Warn("%d candidates are farther than --max-snap %.0f m from any walkable street and were skipped", len(res.Skipped), in.MaxSnap)
 	}
 	if res.Max != nil && res.Max.StoppedEarly {
-		p.Warn("only %d sites add any gain: every resident a candidate can reach is covered after them (asked --k %d)", len(res.Sites), k)
+		p.Warn("only %d sites add any gain: every resident a candidate can reach is covered after them (asked --k %d)", len(res.Sites), o.k)
 	}
-	if exportModel != "" {
-		names := make([]string, len(res.Candidates))
-		for j, c := range res.Candidates {
-			names[j] = c.ID
-		}
-		kk := k
-		if kk == 0 {
-			kk = len(res.Sites)
-		}
-		if err := data.WriteFileAtomic(exportModel, func(w io.Writer) error {
-			return planner.WriteLP(w, res.Problem, kk, names)
-		}); err != nil {
-			return err
-		}
+	if o.exportModel == "" {
+		return res, nil
 	}
-	meta := data.ProposeMeta{Version: version, Mode: "maximal covering", K: k, Target: target, Elapsed: time.Since(start)}
-	if k == 0 {
-		meta.Mode = "set covering"
+	names := make([]string, len(res.Candidates))
+	for j, c := range res.Candidates {
+		names[j] = c.ID
 	}
-	if err := db.writeProposal(ctx, af.p.Out, st.in.Profile, in, res, meta, nil, p); err != nil {
-		return err
+	kk := o.k
+	if kk == 0 {
+		kk = len(res.Sites)
 	}
-	printProposal(e.stdout, in, res, k)
-	fmt.Fprintf(e.stderr, "done in %.1fs; wrote %s. %s\n", time.Since(start).Seconds(), af.p.Out, data.Attribution)
-	return nil
-}
-
-// readDemandPoints reads a layer of points with population.
-func readDemandPoints(path string, cs data.CoordSystem) (*planner.Demand, error) {
-	pf, err := data.ReadPopulationLayer(path, cs)
-	if err != nil {
+	if err := data.WriteFileAtomic(o.exportModel, func(w io.Writer) error {
+		return planner.WriteLP(w, res.Problem, kk, names)
+	}); err != nil {
 		return nil, err
 	}
-	d := &planner.Demand{Source: "demand layer " + path}
-	for _, f := range pf {
-		pt, ok := f.Geometry.(orb.Point)
-		if !ok {
-			return nil, fmt.Errorf("%s: feature %s is a %s; --demand needs points with a population", path, f.ID, f.Geometry.GeoJSONType())
-		}
-		if !(f.Population >= 0) || math.IsInf(f.Population, 0) {
-			return nil, fmt.Errorf("%s: feature %s: population %v must be a number ≥ 0", path, f.ID, f.Population)
-		}
-		d.Points = append(d.Points, pt)
-		d.Pop = append(d.Pop, f.Population)
-		d.IDs = append(d.IDs, f.ID)
-	}
-	if len(d.Points) == 0 {
-		return nil, fmt.Errorf("%s: no demand points", path)
-	}
-	return d, nil
-}
-
-func splitNonEmpty(s string) []string {
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func typeIDs(p *planner.Profile) string {
-	var ids []string
-	for _, t := range p.Types {
-		ids = append(ids, t.ID)
-	}
-	return strings.Join(ids, ", ")
+	return res, nil
 }
 
 func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeResult, k int) {

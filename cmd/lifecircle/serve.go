@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/lifecircle/lifecircle/web"
 )
@@ -23,9 +24,7 @@ func init() {
 // shutdown. The server's timeouts are web.DefaultTimeouts.
 const serveShutdownGrace = 10 * time.Second
 
-func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("serve", "[inputs as for audit] [--addr HOST:PORT] [--tiles URL] [--edit-token T] [--workspace DIR]",
-		`Serves a map of walkable coverage for planners, and the same figures to GIS tools:
+const serveHelp = `Serves a map of walkable coverage for planners, and the same figures to GIS tools:
 
   /            the map page (works offline): gaps per cell, facilities, proposals,
                what-if edits (add, move, remove, undo), dropped layers, export
@@ -45,7 +44,11 @@ replaced as a whole by each save.
 Examples:
   lifecircle serve
   lifecircle serve -c lifecircle.yaml
-  lifecircle serve --osm district.osm.pbf --amenities stations.csv --coords gcj02`, e.stderr)
+  lifecircle serve --osm district.osm.pbf --amenities stations.csv --coords gcj02`
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("serve", "[inputs as for audit] [--addr HOST:PORT] [--tiles URL] [--edit-token T] [--workspace DIR]",
+		serveHelp, e.stderr)
 	var af auditFlags
 	af.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address host:port (loopback by default; port 0 picks a free port)")
@@ -78,8 +81,8 @@ Examples:
 			ws = "lifecircle-workspace"
 		}
 	}
-	if af.p.OSM == "" && af.p.Network == "" && !af.p.Sample && !dbf.enabled() {
-		af.p.Sample = true
+	if af.s.OSM == "" && af.s.Network == "" && !af.s.Sample && !dbf.enabled() {
+		af.s.Sample = true
 		fmt.Fprintln(e.stderr, "no street network given (--osm, --network or -c): serving the bundled sample, central Helsinki (© OpenStreetMap contributors)")
 	}
 
@@ -94,41 +97,31 @@ Examples:
 	if err != nil {
 		return err
 	}
-	st.quantize()
-	if err := db.assignUnits(st, p); err != nil {
-		return err
-	}
-	if n := uniqueFacilityIDs(st.in.Facilities); n > 0 {
-		p.Warn("%d facilities shared an id with another one (an OSM object of two types, or two layers numbered alike): renamed id:type or id~N so that edits address each", n)
-	}
-	p.Step("walkable coverage")
-	sc, err := planner.NewScenario(ctx, st.in)
+	sc, err := newScenario(ctx, st, p)
 	if err != nil {
 		return err
 	}
-	p.Done("%d types × %d residents' points, %d units", len(st.in.Profile.Types), len(st.in.Demand.Points), len(st.in.Units))
-	sc.View(func(_ planner.AuditInput, res *planner.AuditResult, _ []bool) {
-		for _, w := range res.Warnings {
-			p.Warn("%s", w)
-		}
-	})
-
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using the port? choose another with --addr)", *addr, err)
 	}
 	kind := "cells"
-	if st.units != "" {
+	if st.HasUnits() {
 		kind = "units"
 	}
 	srv, err := web.New(sc, web.Config{
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
-		UnitsKind: kind, Coords: st.cs, Version: version, Scenarios: db.scenarios(),
+		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(),
 	}, e.log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	return serveUntilDone(ctx, e, srv, ln, *token, start)
+}
+
+// serveUntilDone serves on ln until ctx ends, then shuts down gracefully.
+func serveUntilDone(ctx context.Context, e *env, srv *web.Server, ln net.Listener, token string, start time.Time) error {
 	// Requests end with the server: a proposal in flight stops at shutdown.
 	hs := srv.HTTPServer(ctx)
 	errc := make(chan error, 1)
@@ -138,7 +131,7 @@ Examples:
 	fmt.Fprintf(e.stderr, "ready in %.1fs — open %s in a browser (OGC API: %sogc). Ctrl-C stops. %s\n",
 		time.Since(start).Seconds(), url, url, "Map data © OpenStreetMap contributors (ODbL)")
 	if !isLoopback(ln.Addr()) {
-		if *token == "" {
+		if token == "" {
 			fmt.Fprintf(e.stderr, "listening on a non-loopback address: the map is read-only (editing needs --edit-token)\n")
 		} else {
 			fmt.Fprintf(e.stderr, "listening on a non-loopback address: editing needs the edit token\n")
@@ -161,6 +154,29 @@ Examples:
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// newScenario prepares the study (rounded, units placed) and audits it as
+// the what-if scenario the server edits.
+func newScenario(ctx context.Context, st *study.Study, p *progress) (*planner.Scenario, error) {
+	if err := st.Prepare(); err != nil {
+		return nil, err
+	}
+	if n := uniqueFacilityIDs(st.In.Facilities); n > 0 {
+		p.Warn("%d facilities shared an id with another one (an OSM object of two types, or two layers numbered alike): renamed id:type or id~N so that edits address each", n)
+	}
+	p.Step("walkable coverage")
+	sc, err := planner.NewScenario(ctx, st.In)
+	if err != nil {
+		return nil, err
+	}
+	p.Done("%d types × %d residents' points, %d units", len(st.In.Profile.Types), len(st.In.Demand.Points), len(st.In.Units))
+	sc.View(func(_ planner.AuditInput, res *planner.AuditResult, _ []bool) {
+		for _, w := range res.Warnings {
+			p.Warn("%s", w)
+		}
+	})
+	return sc, nil
 }
 
 // openURL is the address to give the user: a wildcard listen address is

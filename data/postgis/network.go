@@ -76,22 +76,14 @@ func (n *Network) Build() (*geo.Network, error) {
 	return net, nil
 }
 
-// ReadOSMWays returns the walkable ways of an OSM extract (geo.Walkable),
-// cut at missing nodes as data.WalkNetwork cuts them, in file order.
-func ReadOSMWays(ctx context.Context, path string, progress func(pass string, done, total int64)) ([]Way, error) {
-	x, err := osm.Read(ctx, path, osm.Filter{Way: geo.Walkable}, progress)
-	if err != nil {
-		return nil, err
+// OSMWays wraps the walkable ways of an OSM extract, as
+// data.ReadWalkableWays returns them, as ways that join by node id.
+func OSMWays(ws []osm.Way) []Way {
+	ways := make([]Way, len(ws))
+	for i, w := range ws {
+		ways[i] = Way{ID: w.ID, Nodes: w.NodeIDs, Line: orb.LineString(w.Coords)}
 	}
-	ways := make([]Way, 0, len(x.Ways))
-	for i := range x.Ways {
-		w := &x.Ways[i]
-		if !geo.Walkable(func(k string) string { return w.Tags[k] }) {
-			continue
-		}
-		ways = append(ways, Way{ID: w.ID, Nodes: w.NodeIDs, Line: orb.LineString(w.Coords)})
-	}
-	return ways, nil
+	return ways
 }
 
 // LineWays wraps GeoJSON network lines as ways that join by coordinate.

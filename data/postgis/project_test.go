@@ -25,14 +25,14 @@ func osmProject(t testing.TB, name, path string) *Project {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ways, err := ReadOSMWays(ctx, path, nil)
+	ways, err := data.ReadWalkableWays(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &Project{
 		Name: name, Profile: prof,
 		Settings:         Settings{Cell: 250, Sources: map[string]any{"osm": path}},
-		Network:          Network{Info: in.NetInfo, Ways: ways},
+		Network:          Network{Info: in.NetInfo, Ways: OSMWays(ways)},
 		Facilities:       in.Facilities,
 		Buildings:        in.Buildings,
 		ResidentialAreas: in.ResidentialAreas,

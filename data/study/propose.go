@@ -1,0 +1,127 @@
+package study
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// ProposeTypes returns the types a proposal sites: one type (single, with
+// the facilities of existing fixed too), several hosted by each site
+// ("clinic,elderly:2", with weights), or with specs "" a generic site of
+// radius with existing fixed. Each type keeps the study's facilities of
+// that type where they are; radius > 0 replaces the types' thresholds.
+func (st *Study) ProposeTypes(specs string, single bool, radius float64, existing []planner.Facility) ([]planner.ProposeType, error) {
+	var types []planner.ProposeType
+	if specs == "" {
+		t := planner.ProposeType{ID: "site", Names: planner.Names{Zh: "新设施", En: "new site"}, Radius: radius, Weight: 1}
+		for _, f := range existing {
+			t.Existing = append(t.Existing, f.Geometry)
+		}
+		types = append(types, t)
+	}
+	prof := st.In.Profile
+	for _, spec := range splitNonEmpty(specs) {
+		id, w := spec, 1.0
+		if i := strings.IndexByte(spec, ':'); i >= 0 {
+			id = spec[:i]
+			var err error
+			w, err = strconv.ParseFloat(spec[i+1:], 64)
+			if err != nil || !(w > 0) {
+				return nil, Invalidf("--types: weight of %q must be a number > 0", id)
+			}
+		}
+		t, ok := prof.Type(id)
+		if !ok {
+			return nil, Invalidf("unknown amenity type %q; profile %s has: %s", id, prof.ID, strings.Join(prof.TypeIDs(), ", "))
+		}
+		pt := planner.ProposeType{ID: t.ID, Names: t.Names, Radius: t.Threshold, Weight: w}
+		if radius > 0 {
+			pt.Radius = radius
+		}
+		for _, f := range st.In.Facilities {
+			if f.Type == t.ID {
+				pt.Existing = append(pt.Existing, f.Geometry)
+			}
+		}
+		if single {
+			for _, f := range existing {
+				pt.Existing = append(pt.Existing, f.Geometry)
+			}
+		}
+		types = append(types, pt)
+	}
+	return types, nil
+}
+
+func splitNonEmpty(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ReadFacilities reads a layer of existing facilities of any geometry
+// (propose --facilities).
+func ReadFacilities(path string, cs data.CoordSystem) ([]planner.Facility, error) {
+	l, err := data.ReadLayer(path, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	if err != nil {
+		return nil, err
+	}
+	var fs []planner.Facility
+	for _, f := range l.Features {
+		fs = append(fs, planner.Facility{ID: f.ID, Geometry: f.Geometry})
+	}
+	return fs, nil
+}
+
+// ReadCandidates reads a layer of candidate sites: points, or polygons
+// reached at their boundary (propose --candidates).
+func ReadCandidates(path string, cs data.CoordSystem) ([]planner.Candidate, error) {
+	l, err := data.ReadLayer(path, data.ReadOptions{Coords: cs, Allow: data.Points | data.Polygons})
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]planner.Candidate, 0, len(l.Features))
+	for _, f := range l.Features {
+		cands = append(cands, planner.Candidate{ID: f.ID, Name: StrProp(f.Properties, "name", "name:zh"), Geometry: f.Geometry})
+	}
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("%s: the candidate layer has no features — give points or polygons of possible sites, or leave --candidates out to generate them", path)
+	}
+	return cands, nil
+}
+
+// ReadDemandPoints reads a layer of points with population, which
+// replaces the estimated residents (propose --demand).
+func ReadDemandPoints(path string, cs data.CoordSystem) (*planner.Demand, error) {
+	pf, err := data.ReadPopulationLayer(path, cs)
+	if err != nil {
+		return nil, err
+	}
+	d := &planner.Demand{Source: "demand layer " + path}
+	for _, f := range pf {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
+			return nil, fmt.Errorf("%s: feature %s is a %s; --demand needs points with a population", path, f.ID, f.Geometry.GeoJSONType())
+		}
+		if !(f.Population >= 0) || math.IsInf(f.Population, 0) {
+			return nil, fmt.Errorf("%s: feature %s: population %v must be a number ≥ 0", path, f.ID, f.Population)
+		}
+		d.Points = append(d.Points, pt)
+		d.Pop = append(d.Pop, f.Population)
+		d.IDs = append(d.IDs, f.ID)
+	}
+	if len(d.Points) == 0 {
+		return nil, fmt.Errorf("%s: no demand points", path)
+	}
+	return d, nil
+}

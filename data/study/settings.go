@@ -1,0 +1,274 @@
+package study
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// Settings are every setting of a study: its inputs and its parameters.
+// Defaults gives the built-in values; Overlay lays a project file over
+// them and SetFlags the flags the user set, which win over any file;
+// Validate checks the result once. Distances are metres, areas m².
+type Settings struct {
+	Name string // title of the outputs
+
+	// Inputs.
+	OSM        string   // OpenStreetMap extract
+	Network    string   // walk network as GeoJSON lines (instead of OSM)
+	Amenities  []string // amenity layers
+	Population string   // population layer
+	// Units are unit layers, [LEVEL=]path each; none for grid cells.
+	Units []string
+	// UnitsOSM takes units from the extract's administrative boundaries
+	// ("admin_level=8,10", data.ParseAdminLevels).
+	UnitsOSM string
+	Profile  string // built-in profile id or a YAML file
+	Coords   string // coordinates of layer inputs: wgs84, gcj02, bd09
+	Sample   bool   // the bundled sample stands for OSM
+
+	// Parameters.
+	Cell            float64 // grid cell size
+	MaxSnap         float64 // longest straight access leg to the network
+	MaxDistance     float64 // search bound
+	FloorArea       float64 // residential floor area per person
+	TotalPopulation float64 // census total to rescale to; 0 = no rescaling
+
+	// Checks: provision rules besides the profile's, and the least
+	// district-wide coverage share per type (--fail-below).
+	Rules     []planner.Rule
+	FailBelow map[string]float64
+
+	Out string // output folder
+
+	// NoDemand leaves demand to the caller (propose --demand): Load
+	// neither reads the population layer nor estimates residents.
+	NoDemand bool
+	// Project is the stored project whose inputs a database Source reads
+	// (set by DBSource); the input paths above are then unused.
+	Project string
+
+	byFlag map[string]bool // settings the user gave as flags
+}
+
+// Defaults returns the built-in settings.
+func Defaults() Settings {
+	return Settings{
+		Profile:     planner.DefaultProfile,
+		Coords:      "wgs84",
+		Cell:        planner.DefaultCellSize,
+		MaxSnap:     geo.DefaultMaxSnap,
+		MaxDistance: planner.DefaultAuditMaxDistance,
+		FloorArea:   40,
+	}
+}
+
+// FlagNames are the names of the flags that set Settings, as SetFlags
+// takes them.
+var FlagNames = []string{"osm", "network", "amenities", "population", "units", "units-osm", "profile", "coords", "sample",
+	"cell", "max-snap", "max-distance", "floor-area", "total-population", "fail-below", "out"}
+
+// SetFlags copies from f the settings whose flag names (FlagNames) the
+// user set; project files overlaid before or after do not change them.
+// Other names are ignored. For fail-below, the types given by flag win
+// and a project's other types are added.
+func (s *Settings) SetFlags(f Settings, names []string) {
+	if s.byFlag == nil {
+		s.byFlag = map[string]bool{}
+	}
+	for _, n := range names {
+		s.byFlag[n] = true
+		switch n {
+		case "osm":
+			s.OSM = f.OSM
+		case "network":
+			s.Network = f.Network
+		case "amenities":
+			s.Amenities = f.Amenities
+		case "population":
+			s.Population = f.Population
+		case "units":
+			s.Units = f.Units
+		case "units-osm":
+			s.UnitsOSM = f.UnitsOSM
+		case "profile":
+			s.Profile = f.Profile
+		case "coords":
+			s.Coords = f.Coords
+		case "sample":
+			s.Sample = f.Sample
+		case "out":
+			s.Out = f.Out
+		case "fail-below":
+			s.FailBelow = map[string]float64{}
+			for k, v := range f.FailBelow {
+				s.FailBelow[k] = v
+			}
+		default:
+			if dst, src := s.number(n), f.number(n); dst != nil {
+				*dst = *src
+			}
+		}
+	}
+}
+
+// number returns the parameter of flag name n, nil for another name.
+func (s *Settings) number(n string) *float64 {
+	switch n {
+	case "cell":
+		return &s.Cell
+	case "max-snap":
+		return &s.MaxSnap
+	case "max-distance":
+		return &s.MaxDistance
+	case "floor-area":
+		return &s.FloorArea
+	case "total-population":
+		return &s.TotalPopulation
+	}
+	return nil
+}
+
+// ByFlag reports whether the user set the setting of flag name n.
+func (s *Settings) ByFlag(n string) bool { return s.byFlag[n] }
+
+// Overlay lays the keys given in a project file (or a batch entry, or a
+// stored project's parameters) over s: every non-empty value replaces s's
+// unless the user set it by flag; rules are added; fail_below adds types
+// and replaces a type's share unless fail-below was given by flag.
+func (s *Settings) Overlay(p *data.Project) {
+	str := func(flagName string, dst *string, v string) {
+		if v != "" && !s.byFlag[flagName] {
+			*dst = v
+		}
+	}
+	num := func(flagName string, v float64) {
+		if v != 0 && !s.byFlag[flagName] {
+			*s.number(flagName) = v
+		}
+	}
+	str("", &s.Name, p.Name)
+	str("osm", &s.OSM, p.OSM)
+	str("network", &s.Network, p.Network)
+	str("population", &s.Population, p.Population)
+	str("units-osm", &s.UnitsOSM, p.UnitsOSM)
+	str("profile", &s.Profile, p.Profile)
+	str("coords", &s.Coords, p.Coords)
+	str("out", &s.Out, p.Out)
+	num("cell", p.Cell)
+	num("max-snap", p.MaxSnap)
+	num("max-distance", p.MaxDistance)
+	num("floor-area", p.FloorArea)
+	num("total-population", p.TotalPopulation)
+	if len(p.Amenities) > 0 && !s.byFlag["amenities"] {
+		s.Amenities = append([]string(nil), p.Amenities...)
+	}
+	if len(p.Units) > 0 && !s.byFlag["units"] {
+		s.Units = append([]string(nil), p.Units...)
+	}
+	if p.Sample && !s.byFlag["sample"] {
+		s.Sample = true
+	}
+	s.Rules = append(s.Rules, p.Rules...)
+	for t, v := range p.FailBelow {
+		if _, given := s.FailBelow[t]; given && s.byFlag["fail-below"] {
+			continue
+		}
+		if s.FailBelow == nil {
+			s.FailBelow = map[string]float64{}
+		}
+		s.FailBelow[t] = v
+	}
+}
+
+// ErrInvalid is wrapped by every error that says the settings are wrong
+// (cmd exits with code 2 for them).
+var ErrInvalid = errors.New("invalid settings")
+
+type invalidError struct{ msg string }
+
+func (e invalidError) Error() string { return e.msg }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
+// Invalidf returns an error wrapping ErrInvalid with the given message.
+func Invalidf(format string, a ...any) error { return invalidError{fmt.Sprintf(format, a...)} }
+
+// Validate checks the settings; its errors wrap ErrInvalid and name the
+// flag to fix. The profile is checked when Load reads it.
+func (s *Settings) Validate() error {
+	if s.Project == "" {
+		if err := s.validateInputs(); err != nil {
+			return err
+		}
+	}
+	if !(s.Cell >= 10 && s.Cell <= 10000) {
+		return Invalidf("--cell must be between 10 and 10000 metres, not %v", s.Cell)
+	}
+	if !(s.MaxSnap > 0) || !(s.MaxDistance > 0) || !(s.FloorArea > 0) || !(s.TotalPopulation >= 0) {
+		return Invalidf("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
+	}
+	if _, err := data.ParseCoordSystem(s.Coords); err != nil {
+		return Invalidf("--coords: %v", err)
+	}
+	if s.Project == "" && s.UnitsOSM != "" {
+		if s.OSM == "" && !s.Sample {
+			return Invalidf("--units-osm takes boundaries from the OSM extract: give --osm (or --sample), or --units with your own polygons")
+		}
+		if _, err := data.ParseAdminLevels(s.UnitsOSM); err != nil {
+			return Invalidf("--units-osm %v", err)
+		}
+	}
+	return nil
+}
+
+func (s *Settings) validateInputs() error {
+	switch {
+	case s.Sample && (s.OSM != "" || s.Network != ""):
+		return Invalidf("--sample uses the bundled extract; do not give --osm or --network with it")
+	case !s.Sample && s.OSM == "" && s.Network == "":
+		return Invalidf("no street network: give --osm FILE.osm.pbf, --network LINES.geojson, -c lifecircle.yaml, or --sample to try the bundled sample")
+	case s.OSM != "" && s.Network != "":
+		return Invalidf("give either --osm or --network, not both")
+	}
+	return nil
+}
+
+// InputFiles returns the files the settings name, in the order Load
+// reads them: the OSM extract or network, the amenity layers, the
+// population layer, the unit layers and a profile file. The bundled
+// sample is not named.
+func (s *Settings) InputFiles() []string {
+	var files []string
+	add := func(p string) {
+		if p != "" {
+			files = append(files, p)
+		}
+	}
+	add(s.OSM)
+	add(s.Network)
+	for _, a := range s.Amenities {
+		add(a)
+	}
+	add(s.Population)
+	for _, u := range s.Units {
+		_, path := splitUnitSpec(u)
+		add(path)
+	}
+	if strings.HasSuffix(s.Profile, ".yaml") || strings.HasSuffix(s.Profile, ".yml") {
+		add(s.Profile)
+	}
+	return files
+}
+
+// splitUnitSpec splits a unit layer "[LEVEL=]path" into its level ("" when
+// none) and its path.
+func splitUnitSpec(spec string) (level, path string) {
+	if l, f, ok := strings.Cut(spec, "="); ok && !strings.ContainsAny(l, `/\`) {
+		return strings.TrimSpace(l), f
+	}
+	return "", spec
+}

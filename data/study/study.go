@@ -1,0 +1,284 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
+)
+
+// A Study is a study's inputs, read and estimated: the audit's input and
+// what its outputs say about how it was made.
+type Study struct {
+	Settings Settings
+	In       planner.AuditInput
+	Inputs   *Inputs
+	Meta     data.AuditMeta
+	// Grid is the grid of the cells, nil with units.
+	Grid *planner.Grid
+
+	p       Progress
+	start   time.Time
+	prepped bool
+}
+
+// Load validates the settings (after the source's stored ones are laid
+// over them), reads the inputs from src and estimates the residents
+// (unless s.NoDemand). Units are placed by Prepare (or Run), after the
+// caller may have replaced the demand.
+func Load(ctx context.Context, s Settings, src Source, p Progress) (*Study, error) {
+	if p == nil {
+		p = NoProgress{}
+	}
+	st := &Study{p: p, start: time.Now()}
+	if err := src.Resolve(ctx, &s, p); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	in, err := src.Read(ctx, s, p)
+	if err != nil {
+		return nil, err
+	}
+	st.Settings, st.Inputs = s, in
+	st.In = planner.AuditInput{Profile: in.Profile, Net: in.Net, Facilities: in.Facilities,
+		MaxSnap: s.MaxSnap, MaxDistance: s.MaxDistance}
+	inputs := map[string]any{"profile": in.Profile.ID}
+	for k, v := range in.Sources {
+		inputs[k] = v
+	}
+	inputs["cell_m"] = s.Cell
+	inputs["max_snap_m"] = s.MaxSnap
+	inputs["max_distance_m"] = s.MaxDistance
+	inputs["floor_area_m2"] = s.FloorArea
+	st.Meta = data.AuditMeta{Title: s.Name, Inputs: inputs, Network: in.NetInfo, Timings: map[string]time.Duration{},
+		Warnings: append([]string(nil), in.Warnings...)}
+	for k, v := range in.Timings {
+		st.Meta.Timings[k] = v
+	}
+	if st.In.Rules, err = Rules(in.Profile, s); err != nil {
+		return nil, err
+	}
+	if s.NoDemand {
+		return st, nil
+	}
+	t0 := time.Now()
+	if err := st.estimateDemand(); err != nil {
+		return nil, err
+	}
+	st.Meta.Timings["demand"] = time.Since(t0)
+	return st, nil
+}
+
+// estimateDemand estimates the residents, in order of preference (DESIGN
+// §2): the population layer, else residential buildings, else points every
+// 50 m along the streets.
+func (st *Study) estimateDemand() error {
+	in, s, p := st.Inputs, st.Settings, st.p
+	p.Step("estimate residents")
+	bopt := planner.BuildingOptions{FloorAreaPerPerson: s.FloorArea, ResidentialAreas: in.ResidentialAreas}
+	var dem *planner.Demand
+	var err error
+	switch {
+	case in.PopulationSource != "":
+		dem, err = planner.DemandFromPopulation(in.Population, in.Buildings, bopt, in.Net)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.PopulationSource, err)
+		}
+		st.Meta.Inputs["population"] = in.PopulationSource
+	default:
+		if len(in.Buildings) > 0 {
+			dem, _, err = planner.DemandFromBuildings(in.Buildings, bopt)
+			if err != nil {
+				return err
+			}
+		}
+		if dem == nil || len(dem.Points) == 0 {
+			if dem, err = planner.DemandFromNetwork(in.Net, 50); err != nil {
+				return err
+			}
+			p.Warn("no population layer and no residential buildings: residents are sampled every 50 m along the streets (weight 1 each); %s", in.noPopulationHint)
+		}
+	}
+	if len(dem.Points) == 0 {
+		return fmt.Errorf("no residents found: the population layer is empty or all zero")
+	}
+	if s.TotalPopulation > 0 {
+		if err := dem.Rescale(s.TotalPopulation); err != nil {
+			return err
+		}
+		st.Meta.Inputs["total_population"] = s.TotalPopulation
+	}
+	st.In.Demand = dem
+	p.Done("%s: %d points, %.0f residents", dem.Source, len(dem.Points), dem.Total())
+	return nil
+}
+
+// Rules gathers the provision rules of a study: the profile's, the
+// settings' (project file), and one district-wide coverage rule per
+// fail-below type, in type order.
+func Rules(prof *planner.Profile, s Settings) ([]planner.Rule, error) {
+	rules := append([]planner.Rule(nil), prof.Rules...)
+	rules = append(rules, s.Rules...)
+	types := make([]string, 0, len(s.FailBelow))
+	for t := range s.FailBelow {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		if _, ok := prof.Type(t); !ok {
+			return nil, Invalidf("--fail-below %s: %q is not a type of profile %s (its types: %s)", t, t, prof.ID, strings.Join(prof.TypeIDs(), ", "))
+		}
+		rules = append(rules, planner.Rule{Type: t, MinCoverage: s.FailBelow[t], Origin: "--fail-below"})
+	}
+	return rules, nil
+}
+
+// HasUnits reports whether the study has analysis units (not grid cells).
+func (st *Study) HasUnits() bool { return len(st.Inputs.Units) > 0 }
+
+// Prepare rounds the demand and the facilities to the outputs' precision
+// (Quantize) and places every demand point in its unit (AssignUnits).
+func (st *Study) Prepare() error {
+	if st.prepped {
+		return nil
+	}
+	st.Quantize()
+	if err := st.AssignUnits(); err != nil {
+		return err
+	}
+	st.prepped = true
+	return nil
+}
+
+// Run prepares the study and audits it.
+func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
+	if err := st.Prepare(); err != nil {
+		return nil, err
+	}
+	st.p.Step("walkable coverage")
+	res, err := planner.Audit(ctx, st.In)
+	if err != nil {
+		return nil, err
+	}
+	st.p.Done("%d types × %d residents' points", len(res.Types), len(st.In.Demand.Points))
+	for _, w := range res.Warnings {
+		st.p.Warn("%s", w)
+	}
+	return res, nil
+}
+
+// Write writes the audit's outputs into dir (data.WriteAudit), with the
+// time from Load to here as total_before_write.
+func (st *Study) Write(dir string, res *planner.AuditResult) error {
+	st.Meta.Timings["total_before_write"] = time.Since(st.start)
+	return data.WriteAudit(dir, st.In, res, st.Meta)
+}
+
+// Quantize rounds the demand points and the facilities' positions to 6
+// decimals (≈0.1 m), the precision of the GeoJSON outputs, so that every
+// distance in demand.geojson is what `lifecircle nearest` computes from the
+// points and facilities as written. Unrounded, a point within centimetres
+// of being equidistant from two streets can snap to the other street once
+// rounded, tens of metres away along the network.
+func (st *Study) Quantize() {
+	pts := st.In.Demand.Points
+	for i, p := range pts {
+		pts[i] = round6(p)
+	}
+	for i := range st.In.Facilities {
+		st.In.Facilities[i].Geometry = roundGeometry6(st.In.Facilities[i].Geometry)
+	}
+}
+
+func round6(p orb.Point) orb.Point {
+	return orb.Point{math.Round(p[0]*1e6) / 1e6, math.Round(p[1]*1e6) / 1e6}
+}
+
+// roundGeometry6 returns a copy of g with every position rounded to 6
+// decimals (a copy: OSM facilities may share coordinates with buildings).
+func roundGeometry6(g orb.Geometry) orb.Geometry {
+	return project.Geometry(orb.Clone(g), round6)
+}
+
+// AssignUnits puts every demand point in its unit: the units of every
+// level, or the grid cells that hold residents.
+func (st *Study) AssignUnits() error {
+	t0 := time.Now()
+	if st.HasUnits() {
+		if err := st.buildHierarchy(); err != nil {
+			return err
+		}
+	} else {
+		dem := st.In.Demand
+		var b orb.Bound
+		for i, pt := range dem.Points {
+			if i == 0 {
+				b = orb.Bound{Min: pt, Max: pt}
+			}
+			b = b.Extend(pt)
+		}
+		cell := st.Settings.Cell
+		g, err := planner.NewGrid(cell, b)
+		if err != nil {
+			return Invalidf("--cell: %v", err)
+		}
+		st.Grid = &g
+		st.In.Units, st.In.Assign = planner.CellUnits(g, dem.Points, dem.Pop)
+		st.In.Hierarchy = planner.SingleLevel("cell", st.In.Units, st.In.Assign)
+		st.Meta.CellSize = cell
+		st.Meta.GridID = fmt.Sprintf("%.0f m cells, Lambert azimuthal equal-area centred on %.0f°, %.0f°", cell, g.Anchor[0], g.Anchor[1])
+	}
+	st.Meta.Timings["units"] = time.Since(t0)
+	return nil
+}
+
+// buildHierarchy links the unit levels, places every demand point at
+// every level and makes the finest level the audit's units.
+func (st *Study) buildHierarchy() error {
+	in, p := st.Inputs, st.p
+	p.Step("link unit levels")
+	h, warns, err := planner.BuildHierarchy(in.Units, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.hierarchyLabel, err)
+	}
+	overlaps := h.AssignDemand(st.In.Demand.Points)
+	// Write each unit's parent as linked (by id or by containment).
+	for k := 1; k < len(h.Levels); k++ {
+		lv, up := &h.Levels[k], &h.Levels[k-1]
+		for u, pi := range lv.Parent {
+			if pi >= 0 {
+				lv.Units[u].Parent = up.Units[pi].ID
+			}
+		}
+	}
+	fin := h.Finest()
+	st.In.Units, st.In.Assign, st.In.Hierarchy = fin.Units, fin.Assign, h
+	st.Meta.UnitsFile = in.UnitsSource
+	st.Meta.Inputs["units"] = in.UnitsSource
+	var counts []string
+	for _, l := range h.Levels {
+		counts = append(counts, fmt.Sprintf("%d %s", len(l.Units), l.Name))
+	}
+	p.Done("%s", strings.Join(counts, " ⊃ "))
+	for _, w := range warns {
+		p.Warn("%s", w)
+		st.Meta.Warnings = append(st.Meta.Warnings, w)
+	}
+	for k, n := range overlaps {
+		if n > 0 {
+			w := fmt.Sprintf("%s: level %s: %d demand points lie in more than one unit (overlapping polygons); each is counted in the first unit only — check the unit boundaries", in.overlapLabel, h.Levels[k].Name, n)
+			p.Warn("%s", w)
+			st.Meta.Warnings = append(st.Meta.Warnings, w)
+		}
+	}
+	return nil
+}
