@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/sample"
 	"github.com/lifecircle/lifecircle/planner"
