@@ -18,12 +18,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/sample"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/data/synth"
-	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
-	"github.com/paulmach/orb"
 )
 
 // studyOptions name a study's inputs, as `lifecircle audit` takes them.
@@ -34,59 +32,24 @@ type studyOptions struct {
 	cell       float64 // metres; 0 = 250
 }
 
-// loadStudy reads the inputs the way `lifecircle audit` does (network,
-// OSM and layer facilities, demand from a population layer or buildings,
-// grid cells) and returns the audit input.
+// loadStudy reads the inputs through the study pipeline, as `lifecircle
+// audit` does (network, OSM and layer facilities, demand from a population
+// layer or buildings, grid cells), and returns the audit input.
 func loadStudy(tb testing.TB, o studyOptions) planner.AuditInput {
 	tb.Helper()
-	prof, err := planner.LoadProfile("gb50180")
+	s := study.Defaults()
+	s.OSM, s.Amenities, s.Population = o.osm, o.amenities, o.population
+	if o.cell != 0 {
+		s.Cell = o.cell
+	}
+	st, err := study.Load(context.Background(), s, study.FileSource{}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	osmIn, err := data.ReadOSMInputs(context.Background(), o.osm, data.OSMOptions{Profile: prof, Buildings: true}, nil)
-	if err != nil {
+	if err := st.AssignUnits(); err != nil {
 		tb.Fatal(err)
 	}
-	in := planner.AuditInput{Profile: prof, Net: osmIn.Net, Facilities: osmIn.Facilities,
-		MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance}
-	for _, path := range o.amenities {
-		fs, err := data.ReadAmenityLayer(path, prof, data.WGS84)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		in.Facilities = append(in.Facilities, fs...)
-	}
-	bopt := planner.BuildingOptions{FloorAreaPerPerson: planner.DefaultFloorAreaPerPerson, ResidentialAreas: osmIn.ResidentialAreas}
-	if o.population != "" {
-		pf, err := data.ReadPopulationLayer(o.population, data.WGS84)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if in.Demand, err = planner.DemandFromPopulation(pf, osmIn.Buildings, bopt, in.Net); err != nil {
-			tb.Fatal(err)
-		}
-	} else {
-		if in.Demand, _, err = planner.DemandFromBuildings(osmIn.Buildings, bopt); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if len(in.Demand.Points) == 0 {
-		tb.Fatal("study has no residents")
-	}
-	cell := o.cell
-	var b orb.Bound
-	for i, p := range in.Demand.Points {
-		if i == 0 {
-			b = orb.Bound{Min: p, Max: p}
-		}
-		b = b.Extend(p)
-	}
-	g, err := planner.NewGrid(cell, b)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in.Units, in.Assign = planner.CellUnits(g, in.Demand.Points, in.Demand.Pop)
-	return in
+	return st.In
 }
 
 // sampleStudy is the bundled sample as `lifecircle serve` with no inputs
