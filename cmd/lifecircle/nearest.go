@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -51,9 +49,7 @@ func (n *networkFlags) load(ctx context.Context, p *progress) (*geo.Network, dat
 	return net, info, nil
 }
 
-func runNearest(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("nearest", "--osm FILE | --network FILE --facilities FILE --points FILE [flags]",
-		`Computes, for every point, the walking distance over the street network to the
+const nearestHelp = `Computes, for every point, the walking distance over the street network to the
 nearest facility and which facility that is. Points and facilities join the
 network at the nearest point of the nearest walkable edge (the straight access
 leg counts as walking). Line and polygon facilities are reached anywhere along
@@ -65,7 +61,11 @@ the point cannot reach any facility (another network component, farther than
 --max-snap from a street, or beyond --max-distance).
 
 Example:
-  lifecircle nearest --osm city.osm.pbf --facilities clinics.geojson --points homes.csv --out nearest.csv`, e.stderr)
+  lifecircle nearest --osm city.osm.pbf --facilities clinics.geojson --points homes.csv --out nearest.csv`
+
+func runNearest(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("nearest", "--osm FILE | --network FILE --facilities FILE --points FILE [flags]",
+		nearestHelp, e.stderr)
 	var nf networkFlags
 	var facilities, points, coords, format, out string
 	var maxDist float64
@@ -116,53 +116,13 @@ Example:
 		return err
 	}
 
-	p.Step("read facilities")
-	fl, err := data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	fl, pl, err := readNearestLayers(net, facilities, points, cs, p)
 	if err != nil {
 		return err
 	}
-	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
-		return err
-	}
-	p.Done("%d facilities", len(fl.Features))
-	if len(fl.Features) == 0 {
-		p.Warn("%s has no features: no point can reach a facility", facilities)
-	}
-	p.Step("read points")
-	pl, err := data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
+	srcs, pos, ok, err := snapNearest(net, fl, pl, points, nf.maxSnap, p)
 	if err != nil {
 		return err
-	}
-	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
-		return err
-	}
-	p.Done("%d points", len(pl.Features))
-
-	p.Step("snap")
-	geoms := make([]orb.Geometry, len(fl.Features))
-	for i, f := range fl.Features {
-		geoms[i] = f.Geometry
-	}
-	srcs, unsnapped := planner.SnapFacilities(net, geoms, nf.maxSnap)
-	pts := make([]orb.Point, len(pl.Features))
-	for i, f := range pl.Features {
-		pt, isPt := f.Geometry.(orb.Point)
-		if !isPt {
-			return fmt.Errorf("%s: %s is a %s; --points needs one Point per feature — split it into Point features", points, featureName(f), f.Geometry.GeoJSONType())
-		}
-		pts[i] = pt
-	}
-	pos, ok := planner.SnapAll(net, pts, nf.maxSnap)
-	far := 0
-	for _, o := range ok {
-		if !o {
-			far++
-		}
-	}
-	p.Done("%d facility access points, %d points beyond --max-snap %.0f m", len(srcs), far, nf.maxSnap)
-	if len(unsnapped) > 0 {
-		p.Warn("%d of %d facilities are farther than --max-snap %.0f m from any walkable street and are not reachable (first: %s)",
-			len(unsnapped), len(fl.Features), nf.maxSnap, featureName(fl.Features[unsnapped[0]]))
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -175,57 +135,19 @@ Example:
 
 	p.Step("write")
 	reached := 0
-	write := func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 1<<16)
-		var gw *data.GeoJSONWriter
-		if format == "csv" {
-			bw.WriteString("id,distance_m,facility_id\n")
-		} else {
-			gw = data.NewGeoJSONWriter(bw)
-		}
-		buf := make([]byte, 0, 64)
-		for i, f := range pl.Features {
-			var d float64
+	row := func(i int) data.NearestRow {
+		f := pl.Features[i]
+		r := data.NearestRow{ID: f.ID, Geometry: f.Geometry}
+		if ok[i] {
 			var l int32
-			got := false
-			if ok[i] {
-				d, l, got = s.At(pos[i])
-			}
-			fid := ""
-			if got {
+			if r.Distance, l, r.Reached = s.At(pos[i]); r.Reached {
 				reached++
-				fid = fl.Features[l].ID
-			}
-			if gw != nil {
-				props := data.Props{{Key: "id", Value: f.ID}, {Key: "distance_m", Value: nil}, {Key: "facility_id", Value: nil}}
-				if got {
-					props[1].Value = round1(d)
-					props[2].Value = fid
-				}
-				if err := gw.Write(f.ID, f.Geometry, props); err != nil {
-					return err
-				}
-				continue
-			}
-			buf = appendCSVField(buf[:0], f.ID)
-			buf = append(buf, ',')
-			if got {
-				buf = strconv.AppendFloat(buf, round1(d), 'f', 1, 64)
-				buf = append(buf, ',')
-				buf = appendCSVField(buf, fid)
-			} else {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, '\n')
-			bw.Write(buf)
-		}
-		if gw != nil {
-			if err := gw.Close(); err != nil {
-				return err
+				r.FacilityID = fl.Features[l].ID
 			}
 		}
-		return bw.Flush()
+		return r
 	}
+	write := func(w io.Writer) error { return data.WriteNearest(w, format, len(pl.Features), row) }
 	if out == "" {
 		err = write(e.stdout)
 	} else {
@@ -238,8 +160,64 @@ Example:
 	return nil
 }
 
-// round1 rounds metres to the reported precision of 0.1 m.
-func round1(x float64) float64 { return math.Round(x*10) / 10 }
+// readNearestLayers reads the facilities (any geometry) and the points
+// (with ids), refusing a layer whose lon/lat look swapped.
+func readNearestLayers(net *geo.Network, facilities, points string, cs data.CoordSystem, p *progress) (fl, pl *data.Layer, err error) {
+	p.Step("read facilities")
+	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
+		return nil, nil, err
+	}
+	p.Done("%d facilities", len(fl.Features))
+	if len(fl.Features) == 0 {
+		p.Warn("%s has no features: no point can reach a facility", facilities)
+	}
+	p.Step("read points")
+	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
+		return nil, nil, err
+	}
+	p.Done("%d points", len(pl.Features))
+	return fl, pl, nil
+}
+
+// snapNearest snaps the facilities (search sources) and the points (ok[i]
+// is false for a point beyond maxSnap) to the network.
+func snapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p *progress) ([]geo.Source, []geo.Position, []bool, error) {
+	p.Step("snap")
+	geoms := make([]orb.Geometry, len(fl.Features))
+	for i, f := range fl.Features {
+		geoms[i] = f.Geometry
+	}
+	srcs, unsnapped := planner.SnapFacilities(net, geoms, maxSnap)
+	pts := make([]orb.Point, len(pl.Features))
+	for i, f := range pl.Features {
+		pt, isPt := f.Geometry.(orb.Point)
+		if !isPt {
+			return nil, nil, nil, fmt.Errorf("%s: %s is a %s; --points needs one Point per feature — split it into Point features", points, featureName(f), f.Geometry.GeoJSONType())
+		}
+		pts[i] = pt
+	}
+	pos, ok := planner.SnapAll(net, pts, maxSnap)
+	far := 0
+	for _, o := range ok {
+		if !o {
+			far++
+		}
+	}
+	p.Done("%d facility access points, %d points beyond --max-snap %.0f m", len(srcs), far, maxSnap)
+	if len(unsnapped) > 0 {
+		p.Warn("%d of %d facilities are farther than --max-snap %.0f m from any walkable street and are not reachable (first: %s)",
+			len(unsnapped), len(fl.Features), maxSnap, featureName(fl.Features[unsnapped[0]]))
+	}
+	return srcs, pos, ok, nil
+}
 
 func featureName(f data.Feature) string {
 	if n, ok := f.Properties["name"].(string); ok && n != "" {
@@ -249,28 +227,6 @@ func featureName(f data.Feature) string {
 		return fmt.Sprintf("feature %d (id %q)", f.Index, f.ID)
 	}
 	return fmt.Sprintf("feature %d", f.Index)
-}
-
-// appendCSVField appends s quoted as CSV needs.
-func appendCSVField(b []byte, s string) []byte {
-	need := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\n', '\r':
-			need = true
-		}
-	}
-	if !need {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
 }
 
 func hasExt(path, ext string) bool {

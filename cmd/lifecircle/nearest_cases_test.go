@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/paulmach/orb"
@@ -151,7 +152,7 @@ func pointsCSV(f frame, idCol, lonCol, latCol string, pts []idPt) string {
 	fmt.Fprintf(&b, "%s,%s,%s\n", idCol, lonCol, latCol)
 	for _, pt := range pts {
 		q := f.ll(pt.p)
-		fmt.Fprintf(&b, "%s,%.9f,%.9f\n", string(appendCSVField(nil, pt.id)), q[0], q[1])
+		fmt.Fprintf(&b, "%s,%.9f,%.9f\n", string(data.AppendCSVField(nil, pt.id)), q[0], q[1])
 	}
 	return b.String()
 }
