@@ -77,7 +77,7 @@ type Progress interface {
 // NoProgress reports nothing (web, tests).
 type NoProgress struct{}
 
-func (NoProgress) Step(string)                                    {}
-func (NoProgress) Done(string, ...any)                            {}
-func (NoProgress) Warn(string, ...any)                            {}
+func (NoProgress) Step(string)                                     {}
+func (NoProgress) Done(string, ...any)                             {}
+func (NoProgress) Warn(string, ...any)                             {}
 func (NoProgress) OSM(string) func(pass string, done, total int64) { return nil }
