@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,31 +18,6 @@ import (
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 )
-
-// Batch entry statuses.
-const (
-	batchOK     = "ok"
-	batchBroken = "broken" // ran, but a rule or --fail-below check failed
-	batchFailed = "failed" // did not run to the end
-)
-
-// batchRow is one entry's outcome in batch_summary.csv/.json.
-type batchRow struct {
-	Name          string             `json:"name"`
-	Status        string             `json:"status"`
-	Error         string             `json:"error,omitempty"`
-	Out           string             `json:"out"`
-	Population    *float64           `json:"population"`
-	Completeness  *float64           `json:"completeness"`
-	FullyServed   *float64           `json:"fully_served"`
-	Coverage      map[string]float64 `json:"coverage"`
-	RulesChecked  int                `json:"rules_checked"`
-	RulesBroken   int                `json:"rules_broken"`
-	BrokenRules   []string           `json:"broken_rules"`
-	DemandSource  string             `json:"demand_source,omitempty"`
-	Profile       string             `json:"profile,omitempty"`
-	ElapsedSecond float64            `json:"elapsed_s"`
-}
 
 // runBatch runs every entry of a batch file into out/<name>/, one after
 // the other, going on past entries that fail, and writes
@@ -79,7 +53,7 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 	}
 
 	p := newProgress(e.stderr, quiet)
-	rows := make([]batchRow, 0, len(entries))
+	rows := make([]data.BatchRow, 0, len(entries))
 	var typeOrder []string
 	seenType := map[string]bool{}
 	start := time.Now()
@@ -89,40 +63,18 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 		}
 		p.Step(fmt.Sprintf("batch %d/%d %s", i+1, len(entries), en.Name))
 		p.Update(int64(i), int64(len(entries)))
-		t0 := time.Now()
-		row := batchRow{Name: en.Name, Out: filepath.Join(out, en.Name), Coverage: map[string]float64{}, BrokenRules: []string{}}
-		res, prof, err := runBatchEntry(ctx, en, row.Out, failBelow)
-		row.ElapsedSecond = math.Round(time.Since(t0).Seconds()*100) / 100
-		switch {
-		case err != nil:
-			row.Status, row.Error, row.Out = batchFailed, oneLine(err), ""
-		default:
-			row.Status = batchOK
-			row.Population, row.Completeness, row.FullyServed = ptr(res.Population), ptr(round4(res.Completeness)), ptr(round4(res.FullyServed))
-			for _, t := range res.Types {
-				row.Coverage[t.ID] = round4(t.Coverage)
-				if !seenType[t.ID] {
-					seenType[t.ID] = true
-					typeOrder = append(typeOrder, t.ID)
-				}
+		row, types := runBatchRow(ctx, en, out, failBelow)
+		for _, t := range types {
+			if !seenType[t] {
+				seenType[t] = true
+				typeOrder = append(typeOrder, t)
 			}
-			row.RulesChecked = len(res.Rules)
-			row.RulesBroken = planner.BrokenRules(res.Rules)
-			for _, c := range res.Rules {
-				if c.Broken() {
-					row.BrokenRules = append(row.BrokenRules, c.Text.En)
-				}
-			}
-			if row.RulesBroken > 0 {
-				row.Status = batchBroken
-			}
-			row.Profile = prof
 		}
 		rows = append(rows, row)
 		switch row.Status {
-		case batchFailed:
+		case data.BatchFailed:
 			p.Done("FAILED: %s", row.Error)
-		case batchBroken:
+		case data.BatchBroken:
 			p.Done("%.0f residents, completeness %.1f%%; %d of %d rules broken", *row.Population, 100**row.Completeness, row.RulesBroken, row.RulesChecked)
 		default:
 			p.Done("%.0f residents, completeness %.1f%%", *row.Population, 100**row.Completeness)
@@ -130,22 +82,15 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 	}
 	p.Update(int64(len(entries)), int64(len(entries)))
 
-	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.csv"), func(w io.Writer) error {
-		return writeBatchCSV(w, rows, typeOrder)
-	}); err != nil {
-		return fmt.Errorf("write batch_summary.csv: %w", err)
-	}
 	var nOK, nBroken, nFailed int
-	var failed []string
 	for _, r := range rows {
 		switch r.Status {
-		case batchOK:
+		case data.BatchOK:
 			nOK++
-		case batchBroken:
+		case data.BatchBroken:
 			nBroken++
-		case batchFailed:
+		case data.BatchFailed:
 			nFailed++
-			failed = append(failed, r.Name)
 		}
 	}
 	summary := map[string]any{
@@ -153,13 +98,8 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 		"entries": rows, "ok": nOK, "broken": nBroken, "failed": nFailed,
 		"elapsed_s": math.Round(time.Since(start).Seconds()*100) / 100, "attribution": data.Attribution,
 	}
-	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(summary)
-	}); err != nil {
-		return fmt.Errorf("write batch_summary.json: %w", err)
+	if err := writeBatchSummary(out, rows, typeOrder, summary); err != nil {
+		return err
 	}
 	printBatchTable(e.stdout, rows)
 	fmt.Fprintf(e.stderr, "batch done in %.1fs: %d ok, %d with broken rules, %d failed → %s. %s\n",
@@ -167,7 +107,7 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 	if nFailed > 0 {
 		var why []string
 		for _, r := range rows {
-			if r.Status == batchFailed {
+			if r.Status == data.BatchFailed {
 				why = append(why, fmt.Sprintf("%s (%s)", r.Name, truncate(r.Error, 160)))
 			}
 		}
@@ -177,12 +117,62 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 	if nBroken > 0 {
 		var names []string
 		for _, r := range rows {
-			if r.Status == batchBroken {
+			if r.Status == data.BatchBroken {
 				names = append(names, r.Name)
 			}
 		}
 		return checkError{fmt.Sprintf("%d of %d batch entries broke a provision rule or --fail-below threshold: %s — see each entry's rules.csv",
 			nBroken, len(rows), strings.Join(names, ", "))}
+	}
+	return nil
+}
+
+// runBatchRow audits one entry into out/<name>/ and returns its row and
+// its types in profile order.
+func runBatchRow(ctx context.Context, en data.BatchEntry, out string, failBelow failBelowFlag) (data.BatchRow, []string) {
+	t0 := time.Now()
+	row := data.BatchRow{Name: en.Name, Out: filepath.Join(out, en.Name), Coverage: map[string]float64{}, BrokenRules: []string{}}
+	res, prof, err := runBatchEntry(ctx, en, row.Out, failBelow)
+	row.ElapsedSecond = math.Round(time.Since(t0).Seconds()*100) / 100
+	if err != nil {
+		row.Status, row.Error, row.Out = data.BatchFailed, oneLine(err), ""
+		return row, nil
+	}
+	var types []string
+	row.Status = data.BatchOK
+	row.Population, row.Completeness, row.FullyServed = ptr(res.Population), ptr(round4(res.Completeness)), ptr(round4(res.FullyServed))
+	for _, t := range res.Types {
+		row.Coverage[t.ID] = round4(t.Coverage)
+		types = append(types, t.ID)
+	}
+	row.RulesChecked = len(res.Rules)
+	row.RulesBroken = planner.BrokenRules(res.Rules)
+	for _, c := range res.Rules {
+		if c.Broken() {
+			row.BrokenRules = append(row.BrokenRules, c.Text.En)
+		}
+	}
+	if row.RulesBroken > 0 {
+		row.Status = data.BatchBroken
+	}
+	row.Profile = prof
+	return row, types
+}
+
+// writeBatchSummary writes batch_summary.csv and batch_summary.json.
+func writeBatchSummary(out string, rows []data.BatchRow, typeOrder []string, summary map[string]any) error {
+	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.csv"), func(w io.Writer) error {
+		return data.WriteBatchCSV(w, rows, typeOrder)
+	}); err != nil {
+		return fmt.Errorf("write batch_summary.csv: %w", err)
+	}
+	if err := data.WriteFileAtomic(filepath.Join(out, "batch_summary.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(summary)
+	}); err != nil {
+		return fmt.Errorf("write batch_summary.json: %w", err)
 	}
 	return nil
 }
@@ -227,46 +217,7 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(msg), " ")
 }
 
-func writeBatchCSV(w io.Writer, rows []batchRow, types []string) error {
-	cw := csv.NewWriter(w)
-	head := []string{"name", "status", "population", "completeness", "fully_served"}
-	for _, t := range types {
-		head = append(head, "coverage_"+t)
-	}
-	head = append(head, "rules_checked", "rules_broken", "broken_rules", "error", "out", "elapsed_s")
-	cw.Write(head)
-	f := func(x *float64, d int) string {
-		if x == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*x, 'f', d, 64)
-	}
-	for _, r := range rows {
-		rec := []string{r.Name, r.Status, f(r.Population, 1), f(r.Completeness, 4), f(r.FullyServed, 4)}
-		for _, t := range types {
-			if v, ok := r.Coverage[t]; ok {
-				rec = append(rec, strconv.FormatFloat(v, 'f', 4, 64))
-			} else {
-				rec = append(rec, "")
-			}
-		}
-		rules := ""
-		if r.Status != batchFailed {
-			rules = strconv.Itoa(r.RulesChecked)
-		}
-		broken := ""
-		if r.Status != batchFailed {
-			broken = strconv.Itoa(r.RulesBroken)
-		}
-		rec = append(rec, rules, broken, strings.Join(r.BrokenRules, "; "), r.Error, r.Out,
-			strconv.FormatFloat(r.ElapsedSecond, 'f', 2, 64))
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func printBatchTable(w io.Writer, rows []batchRow) {
+func printBatchTable(w io.Writer, rows []data.BatchRow) {
 	fmt.Fprintf(w, "\n批量体检 / Batch audit: %d entries\n", len(rows))
 	fmt.Fprintf(w, "%s %s %12s %13s %8s  %s\n", pad("name", 24), pad("status", 8), "residents", "completeness", "broken", "error")
 	for _, r := range rows {

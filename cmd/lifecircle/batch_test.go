@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
@@ -91,7 +92,7 @@ func TestAuditBatch(t *testing.T) {
 	}
 	var sum struct {
 		OK, Broken, Failed int
-		Entries            []batchRow
+		Entries            []data.BatchRow
 	}
 	b, err := os.ReadFile(filepath.Join(out, "batch_summary.json"))
 	if err != nil {
