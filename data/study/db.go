@@ -92,6 +92,9 @@ func (d *DBSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, e
 // layers are other layers shared for viewing. The database keeps the raw
 // layers, so every audit from it computes what a file-based audit computes.
 func Import(ctx context.Context, s Settings, layers []string, name string, p Progress) (*postgis.Project, error) {
+	if p == nil {
+		p = NoProgress{}
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
