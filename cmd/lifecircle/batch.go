@@ -25,33 +25,10 @@ import (
 // error naming the failed entries (exit 1), else a checkError when an
 // entry broke a rule or threshold (exit 3).
 func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, failBelow failBelowFlag, quiet bool) error {
-	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true}
-	var bad []string
-	fs.Visit(func(f *flag.Flag) {
-		if !allowed[f.Name] {
-			bad = append(bad, "--"+f.Name)
-		}
-	})
-	if len(bad) > 0 {
-		return usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below and --quiet)", strings.Join(bad, ", "))
-	}
-	fileOut, entries, err := data.ReadBatch(path)
+	out, entries, err := readBatch(fs, path, out)
 	if err != nil {
 		return err
 	}
-	if out == "" {
-		out = fileOut
-	}
-	if out == "" {
-		return usagef("--out DIR is required with --batch (or out: in the batch file): each entry is written to DIR/<name>/")
-	}
-	if st, err := os.Stat(out); err == nil && !st.IsDir() {
-		return fmt.Errorf("batch output %s exists and is a file — choose a folder", out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("batch: %w", err)
-	}
-
 	p := newProgress(e.stderr, quiet)
 	rows := make([]data.BatchRow, 0, len(entries))
 	var typeOrder []string
@@ -125,6 +102,38 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 			nBroken, len(rows), strings.Join(names, ", "))}
 	}
 	return nil
+}
+
+// readBatch refuses the flags a batch does not take, reads the batch file
+// and makes the output folder (--out, else the file's out:).
+func readBatch(fs *flag.FlagSet, path, out string) (string, []data.BatchEntry, error) {
+	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true}
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		if !allowed[f.Name] {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return "", nil, usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below and --quiet)", strings.Join(bad, ", "))
+	}
+	fileOut, entries, err := data.ReadBatch(path)
+	if err != nil {
+		return "", nil, err
+	}
+	if out == "" {
+		out = fileOut
+	}
+	if out == "" {
+		return "", nil, usagef("--out DIR is required with --batch (or out: in the batch file): each entry is written to DIR/<name>/")
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return "", nil, fmt.Errorf("batch output %s exists and is a file — choose a folder", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", nil, fmt.Errorf("batch: %w", err)
+	}
+	return out, entries, nil
 }
 
 // runBatchRow audits one entry into out/<name>/ and returns its row and

@@ -90,14 +90,9 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--coords: %v", err)
 	}
-	if format == "" {
-		format = "csv"
-		if out != "" && (hasExt(out, ".geojson") || hasExt(out, ".json")) {
-			format = "geojson"
-		}
-	}
-	if format != "csv" && format != "geojson" {
-		return usagef("--format must be csv or geojson, not %q", format)
+	format, err = nearestFormat(format, out)
+	if err != nil {
+		return err
 	}
 	if !(nf.maxSnap >= 0) || math.IsInf(nf.maxSnap, 0) {
 		return usagef("--max-snap must be a distance in metres ≥ 0")
@@ -133,31 +128,12 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	s.Run(srcs, bound)
 	p.Done("%d nodes reached", len(s.Reached()))
 
-	p.Step("write")
-	reached := 0
-	row := func(i int) data.NearestRow {
-		f := pl.Features[i]
-		r := data.NearestRow{ID: f.ID, Geometry: f.Geometry}
-		if ok[i] {
-			var l int32
-			if r.Distance, l, r.Reached = s.At(pos[i]); r.Reached {
-				reached++
-				r.FacilityID = fl.Features[l].ID
-			}
+	return writeNearest(e.stdout, out, format, fl, pl, func(i int) (float64, int32, bool) {
+		if !ok[i] {
+			return 0, 0, false
 		}
-		return r
-	}
-	write := func(w io.Writer) error { return data.WriteNearest(w, format, len(pl.Features), row) }
-	if out == "" {
-		err = write(e.stdout)
-	} else {
-		err = data.WriteFileAtomic(out, write)
-	}
-	if err != nil {
-		return err
-	}
-	p.Done("%d of %d points reach a facility", reached, len(pl.Features))
-	return nil
+		return s.At(pos[i])
+	}, p)
 }
 
 // readNearestLayers reads the facilities (any geometry) and the points
@@ -217,6 +193,49 @@ func snapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap fl
 			len(unsnapped), len(fl.Features), maxSnap, featureName(fl.Features[unsnapped[0]]))
 	}
 	return srcs, pos, ok, nil
+}
+
+// nearestFormat returns --format, by default from --out's extension.
+func nearestFormat(format, out string) (string, error) {
+	if format == "" {
+		format = "csv"
+		if out != "" && (hasExt(out, ".geojson") || hasExt(out, ".json")) {
+			format = "geojson"
+		}
+	}
+	if format != "csv" && format != "geojson" {
+		return "", usagef("--format must be csv or geojson, not %q", format)
+	}
+	return format, nil
+}
+
+// writeNearest writes each point's nearest facility (at gives the
+// distance and the facility's index) to out, or to stdout without one.
+func writeNearest(stdout io.Writer, out, format string, fl, pl *data.Layer, at func(i int) (float64, int32, bool), p *progress) error {
+	p.Step("write")
+	reached := 0
+	row := func(i int) data.NearestRow {
+		f := pl.Features[i]
+		r := data.NearestRow{ID: f.ID, Geometry: f.Geometry}
+		var l int32
+		if r.Distance, l, r.Reached = at(i); r.Reached {
+			reached++
+			r.FacilityID = fl.Features[l].ID
+		}
+		return r
+	}
+	write := func(w io.Writer) error { return data.WriteNearest(w, format, len(pl.Features), row) }
+	var err error
+	if out == "" {
+		err = write(stdout)
+	} else {
+		err = data.WriteFileAtomic(out, write)
+	}
+	if err != nil {
+		return err
+	}
+	p.Done("%d of %d points reach a facility", reached, len(pl.Features))
+	return nil
 }
 
 func featureName(f data.Feature) string {
