@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/study"
@@ -162,7 +161,7 @@ func newScenario(ctx context.Context, st *study.Study, p *progress) (*planner.Sc
 	if err := st.Prepare(); err != nil {
 		return nil, err
 	}
-	if n := uniqueFacilityIDs(st.In.Facilities); n > 0 {
+	if n := study.UniqueFacilityIDs(st.In.Facilities); n > 0 {
 		p.Warn("%d facilities shared an id with another one (an OSM object of two types, or two layers numbered alike): renamed id:type or id~N so that edits address each", n)
 	}
 	p.Step("walkable coverage")
@@ -197,45 +196,4 @@ func isLoopback(a net.Addr) bool {
 		return t.IP.IsLoopback()
 	}
 	return false
-}
-
-// uniqueFacilityIDs makes facility ids unique, since what-if edits and the
-// OGC collections address a facility by its id: a clash (an OSM object
-// matching two types, or layers numbered alike) becomes "id:type", then
-// "id~2", "id~3"… It returns the number of ids changed.
-func uniqueFacilityIDs(fs []planner.Facility) int {
-	seen := make(map[string]bool, len(fs))
-	for _, f := range fs {
-		seen[f.ID] = true
-	}
-	count := map[string]int{}
-	for _, f := range fs {
-		count[f.ID]++
-	}
-	changed := 0
-	first := map[string]bool{}
-	for i := range fs {
-		id := fs[i].ID
-		if id != "" && count[id] == 1 {
-			continue
-		}
-		if id != "" && !first[id] {
-			first[id] = true // the first keeps its id
-			continue
-		}
-		cand := id + ":" + fs[i].Type
-		if id == "" {
-			cand = "f" + strconv.Itoa(i+1)
-		}
-		for n := 2; seen[cand]; n++ {
-			cand = id + "~" + strconv.Itoa(n)
-			if id == "" {
-				cand = "f" + strconv.Itoa(i+1) + "~" + strconv.Itoa(n)
-			}
-		}
-		seen[cand] = true
-		fs[i].ID = cand
-		changed++
-	}
-	return changed
 }

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/lifecircle/lifecircle/planner"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -246,29 +244,5 @@ func TestServeBadUsage(t *testing.T) {
 	_, stderr, code := runCLI(t, "serve", "-h")
 	if code != 0 || !strings.Contains(stderr, "--edit-token") || !strings.Contains(stderr, "OAPIF") {
 		t.Errorf("serve -h: %d\n%s", code, stderr)
-	}
-}
-
-func TestUniqueFacilityIDs(t *testing.T) {
-	fs := []planner.Facility{
-		{ID: "n1", Type: "clinic"}, {ID: "n1", Type: "market"}, {ID: "n2", Type: "clinic"},
-		{ID: "1", Type: "fitness"}, {ID: "1", Type: "fitness"}, {ID: "1", Type: "fitness"},
-		{ID: "", Type: "clinic"}, {ID: "n1:market", Type: "playground"},
-	}
-	n := uniqueFacilityIDs(fs)
-	var got []string
-	for _, f := range fs {
-		got = append(got, f.ID)
-	}
-	want := []string{"n1", "n1~2", "n2", "1", "1:fitness", "1~2", "f7", "n1:market"}
-	if strings.Join(got, " ") != strings.Join(want, " ") || n != 4 {
-		t.Errorf("ids %v (%d changed), want %v (4)", got, n, want)
-	}
-	seen := map[string]bool{}
-	for _, id := range got {
-		if seen[id] {
-			t.Errorf("id %s twice", id)
-		}
-		seen[id] = true
 	}
 }
