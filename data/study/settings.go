@@ -63,7 +63,7 @@ func Defaults() Settings {
 		Cell:        planner.DefaultCellSize,
 		MaxSnap:     geo.DefaultMaxSnap,
 		MaxDistance: planner.DefaultAuditMaxDistance,
-		FloorArea:   40,
+		FloorArea:   planner.DefaultFloorAreaPerPerson,
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 func TestDefaults(t *testing.T) {
 	d := Defaults()
 	if d.Profile != planner.DefaultProfile || d.Coords != "wgs84" || d.Cell != planner.DefaultCellSize ||
-		d.MaxSnap != geo.DefaultMaxSnap || d.MaxDistance != planner.DefaultAuditMaxDistance || d.FloorArea != 40 || d.TotalPopulation != 0 {
+		d.MaxSnap != geo.DefaultMaxSnap || d.MaxDistance != planner.DefaultAuditMaxDistance || d.FloorArea != planner.DefaultFloorAreaPerPerson || d.TotalPopulation != 0 {
 		t.Errorf("Defaults() = %+v", d)
 	}
 	d.OSM = "x.osm.pbf"
