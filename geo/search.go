@@ -93,6 +93,12 @@ func (s *Searcher) AddSources(sources []Source) []int32 {
 // the remaining sources. It returns the nodes whose distance or label
 // changed. The result equals a new Run without those sources.
 func (s *Searcher) RemoveLabel(l int32) []int32 {
+	return s.RemoveLabels(func(x int32) bool { return x == l })
+}
+
+// RemoveLabels is RemoveLabel for every label drop reports true for, in
+// one pass: closing thousands of facilities costs about as much as one.
+func (s *Searcher) RemoveLabels(drop func(int32) bool) []int32 {
 	net := s.net
 	s.track, s.changed = true, s.changed[:0]
 	// Nodes reset to +Inf leave touched (relax adds them again when they
@@ -101,7 +107,7 @@ func (s *Searcher) RemoveLabel(l int32) []int32 {
 	var region []int32
 	k := 0
 	for _, v := range s.touched {
-		if s.reach[v].label == l && s.reach[v].dist != inf {
+		if s.reach[v].dist != inf && drop(s.reach[v].label) {
 			s.reach[v] = reachState{inf, -1}
 			region = append(region, v)
 			continue
@@ -113,7 +119,7 @@ func (s *Searcher) RemoveLabel(l int32) []int32 {
 	for e, list := range s.edgeSrc {
 		k := 0
 		for _, src := range list {
-			if src.label != l {
+			if !drop(src.label) {
 				list[k] = src
 				k++
 			}

@@ -12,4 +12,7 @@ var (
 	// ErrNotFound marks a reference to something that does not exist: an
 	// unknown profile name, type id or unit.
 	ErrNotFound = errors.New("not found")
+	// ErrConflict marks a request that the current state refuses: undoing
+	// an edit that a later edit, by someone else, built on.
+	ErrConflict = errors.New("conflict")
 )

@@ -23,7 +23,14 @@ type Edit struct {
 	Author   string       `json:"author,omitempty"` // who made it (team mode)
 	Previous orb.Geometry `json:"-"`                // before a move or remove, for undo
 	Index    int          `json:"-"`                // facility index the edit touched
+	// Seq numbers the edits a Scenario applied, from 1 in the order it
+	// applied them; RevertEdits addresses edits by it.
+	Seq int64 `json:"-"`
 }
+
+// MaxHistory is the most edits one Scenario keeps: an edit beyond it is
+// refused (save the scenario, then reset or undo).
+const MaxHistory = 200_000
 
 // A Change is what an edit did: the units whose figures changed and the
 // new district summary.
@@ -71,6 +78,8 @@ type Scenario struct {
 	pendingEdges []int32
 
 	history []Edit
+	nextSeq int64
+	dropped []bool // per facility: an added facility whose add was reverted
 }
 
 // histStep is the resolution in metres of the distance histograms a
@@ -96,6 +105,7 @@ func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 		sc.wsum += w
 	}
 	sc.active = make([]bool, len(in.Facilities))
+	sc.dropped = make([]bool, len(in.Facilities))
 	for i := range sc.active {
 		sc.active[i] = true
 	}
@@ -213,6 +223,18 @@ func (sc *Scenario) History() []Edit {
 func (sc *Scenario) Apply(e Edit) (*Change, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
+	return sc.apply(e)
+}
+
+// errHistoryFull says that an edit would pass MaxHistory.
+func errHistoryFull(n int) error {
+	return fmt.Errorf("scenario: %w: the scenario holds %d edits and would pass %d, the most one scenario keeps: save it, then reset it or undo some edits", ErrInvalid, n, MaxHistory)
+}
+
+func (sc *Scenario) apply(e Edit) (*Change, error) {
+	if len(sc.history) >= MaxHistory {
+		return nil, errHistoryFull(len(sc.history))
+	}
 	start := time.Now()
 	var t, fi int
 	switch e.Op {
@@ -235,9 +257,11 @@ func (sc *Scenario) Apply(e Edit) (*Change, error) {
 		fi = len(sc.in.Facilities)
 		sc.in.Facilities = append(sc.in.Facilities, Facility{ID: e.ID, Type: e.Type, Name: e.Name, Source: "scenario", Geometry: e.Geometry})
 		sc.active = append(sc.active, true)
+		sc.dropped = append(sc.dropped, false)
 		if !sc.open(t, fi) {
 			sc.in.Facilities = sc.in.Facilities[:fi]
 			sc.active = sc.active[:fi]
+			sc.dropped = sc.dropped[:fi]
 			return nil, fmt.Errorf("scenario: %w: the new facility is farther than %.0f m from any walkable street", ErrInvalid, sc.maxSnap)
 		}
 		sc.res.Types[t].Facilities++
@@ -273,6 +297,8 @@ func (sc *Scenario) Apply(e Edit) (*Change, error) {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
+	sc.nextSeq++
+	e.Seq = sc.nextSeq
 	ch := sc.refresh(t)
 	ch.Edit = e
 	sc.history = append(sc.history, e)
@@ -280,46 +306,267 @@ func (sc *Scenario) Apply(e Edit) (*Change, error) {
 	return ch, nil
 }
 
-// Undo reverts the last edit.
+// Undo reverts the last edit, whoever made it.
 func (sc *Scenario) Undo() (*Change, error) {
 	sc.mu.Lock()
+	defer sc.mu.Unlock()
 	if len(sc.history) == 0 {
-		sc.mu.Unlock()
 		return nil, fmt.Errorf("scenario: %w: nothing to undo", ErrInvalid)
 	}
-	e := sc.history[len(sc.history)-1]
-	sc.history = sc.history[:len(sc.history)-1]
-	start := time.Now()
-	fi := e.Index
-	t := sc.typeIdx[e.Type]
-	switch e.Op {
-	case "add":
-		sc.close(t, fi)
-		sc.active[fi] = false
-		sc.res.Types[t].Facilities--
-		// The added facility is the last one: any added after it was
-		// undone (and dropped) before. Dropping it too keeps a long
-		// session of adds and undos from growing without bound.
-		if fi == len(sc.in.Facilities)-1 {
-			sc.in.Facilities[fi] = Facility{}
-			sc.in.Facilities = sc.in.Facilities[:fi]
-			sc.active = sc.active[:fi]
-		}
-	case "move":
-		sc.close(t, fi)
-		sc.in.Facilities[fi].Geometry = e.Previous
-		sc.open(t, fi)
-	case "remove":
-		sc.active[fi] = true
-		sc.open(t, fi)
-		sc.res.Types[t].Facilities++
+	return sc.revert([]int64{sc.history[len(sc.history)-1].Seq})
+}
+
+// RevertEdits reverts the edits with the given sequence numbers (Edit.Seq)
+// as one step, whatever was applied after them, and drops them from the
+// history: the undo of one client among several. It refuses, changing
+// nothing, when an edit is no longer in the history (ErrNotFound) or when
+// a later edit not being reverted touched the same facility, or a facility
+// now holds the id a remove freed (ErrConflict). Change.Edit is the last
+// of them, its Op prefixed "undo ".
+func (sc *Scenario) RevertEdits(seqs []int64) (*Change, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.revert(seqs)
+}
+
+// Reset reverts every edit: the scenario is the baseline again. It returns
+// the number of edits reverted.
+func (sc *Scenario) Reset() (int, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	n := len(sc.history)
+	if n == 0 {
+		return 0, nil
 	}
-	ch := sc.refresh(t)
-	ch.Edit = e
-	ch.Edit.Op = "undo " + e.Op
+	seqs := make([]int64, n)
+	for i, e := range sc.history {
+		seqs[i] = e.Seq
+	}
+	if _, err := sc.revert(seqs); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// revert is RevertEdits under the write lock.
+func (sc *Scenario) revert(seqs []int64) (*Change, error) {
+	start := time.Now()
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("scenario: %w: nothing to undo", ErrInvalid)
+	}
+	want := make(map[int64]bool, len(seqs))
+	for _, q := range seqs {
+		want[q] = true
+	}
+	// Positions in the history of the edits to revert, oldest first, and
+	// the check that no later edit depends on them.
+	var pos []int
+	touched := map[int]bool{} // facility indices of edits being reverted
+	for k, e := range sc.history {
+		if want[e.Seq] {
+			pos = append(pos, k)
+			touched[e.Index] = true
+			continue
+		}
+		if touched[e.Index] {
+			return nil, fmt.Errorf("scenario: %w: facility %q was changed again later (%s) by another edit; undo that one first, or edit the facility directly", ErrConflict, e.ID, e.Op)
+		}
+	}
+	if len(pos) != len(want) {
+		return nil, fmt.Errorf("scenario: %w: the edit to undo is no longer in the scenario (reset, or undone already)", ErrNotFound)
+	}
+	for _, k := range pos {
+		if e := sc.history[k]; e.Op == "remove" && sc.find(e.ID) >= 0 {
+			return nil, fmt.Errorf("scenario: %w: a facility with id %q was added since %s was removed; remove or rename it first", ErrConflict, e.ID, e.ID)
+		}
+	}
+	// Revert newest first. Adds are closed together, per type, in one
+	// pass over the search (a dropped layer is thousands of adds).
+	addsOf := map[int]map[int32]bool{} // type → facility indices
+	var addGeoms []orb.Geometry
+	types := map[int]bool{}
+	for p := len(pos) - 1; p >= 0; p-- {
+		e := sc.history[pos[p]]
+		fi := e.Index
+		t := sc.typeIdx[e.Type]
+		types[t] = true
+		switch e.Op {
+		case "add":
+			if addsOf[t] == nil {
+				addsOf[t] = map[int32]bool{}
+			}
+			addsOf[t][int32(fi)] = true
+			addGeoms = append(addGeoms, sc.in.Facilities[fi].Geometry)
+			sc.active[fi] = false
+			sc.dropped[fi] = true
+			sc.res.Types[t].Facilities--
+		case "move":
+			sc.close(t, fi)
+			sc.in.Facilities[fi].Geometry = e.Previous
+			sc.open(t, fi)
+		case "remove":
+			sc.active[fi] = true
+			sc.open(t, fi)
+			sc.res.Types[t].Facilities++
+		}
+	}
+	for t, set := range addsOf {
+		sc.markNodes(sc.search[t].RemoveLabels(func(l int32) bool { return set[l] }))
+	}
+	if len(addGeoms) > 0 {
+		// Points on the facilities' own edges were reached along the edge.
+		srcs, _ := SnapFacilities(sc.in.Net, addGeoms, sc.maxSnap)
+		for _, s := range srcs {
+			sc.markEdge(s.Pos.Edge)
+		}
+	}
+	// Dropped adds at the end of the facilities go, so that a long session
+	// of adds and undos does not grow without bound.
+	n := len(sc.in.Facilities)
+	for n > 0 && sc.dropped[n-1] {
+		n--
+		sc.in.Facilities[n] = Facility{}
+	}
+	sc.in.Facilities, sc.active, sc.dropped = sc.in.Facilities[:n], sc.active[:n], sc.dropped[:n]
+
+	last := sc.history[pos[len(pos)-1]]
+	k := 0
+	for _, e := range sc.history {
+		if !want[e.Seq] {
+			sc.history[k] = e
+			k++
+		}
+	}
+	clear(sc.history[k:])
+	sc.history = sc.history[:k]
+
+	ch := sc.refreshTypes(types)
+	ch.Edit = last
+	ch.Edit.Op = "undo " + last.Op
 	ch.Elapsed = time.Since(start)
-	sc.mu.Unlock()
 	return ch, nil
+}
+
+// refreshTypes refreshes every type in ts (pending edges are read for
+// each) and merges their changes.
+func (sc *Scenario) refreshTypes(ts map[int]bool) *Change {
+	order := make([]int, 0, len(ts))
+	for t := range ts {
+		order = append(order, t)
+	}
+	slices.Sort(order)
+	pending := append([]int32(nil), sc.pendingEdges...)
+	out := &Change{}
+	units := map[int]bool{}
+	for k, t := range order {
+		if k > 0 {
+			for _, e := range pending {
+				sc.markEdge(e)
+			}
+		}
+		ch := sc.refresh(t)
+		out.Points += ch.Points
+		for _, u := range ch.Units {
+			units[u] = true
+		}
+		out.Types, out.Completeness, out.FullyServed = ch.Types, ch.Completeness, ch.FullyServed
+	}
+	for u := range units {
+		out.Units = append(out.Units, u)
+	}
+	slices.Sort(out.Units)
+	return out
+}
+
+// ApplyAdds adds many facilities (a dropped layer) as one step: their
+// positions are snapped to the streets before the scenario is locked, and
+// each type's search takes all of its new facilities in one pass, so that
+// views wait for a short time only. It adds all of them or none: an
+// unknown type, a bad geometry, a taken id or a facility farther than
+// MaxSnap from any street refuses the whole batch, naming the edit by its
+// position. It returns the edits as applied (ids and Seq set).
+func (sc *Scenario) ApplyAdds(edits []Edit) (*Change, []Edit, error) {
+	start := time.Now()
+	geoms := make([]orb.Geometry, len(edits))
+	for i, e := range edits {
+		if e.Op != "add" {
+			return nil, nil, fmt.Errorf("scenario: %w: edit %d: ApplyAdds takes adds only, not %q", ErrInvalid, i, e.Op)
+		}
+		if _, ok := sc.typeIdx[e.Type]; !ok {
+			return nil, nil, fmt.Errorf("scenario: %w: edit %d: unknown amenity type %q (profile %s has %v)", ErrInvalid, i, e.Type, sc.in.Profile.ID, sc.in.Profile.TypeIDs())
+		}
+		if err := checkGeometry(e.Geometry); err != nil {
+			return nil, nil, fmt.Errorf("edit %d: %w", i, err)
+		}
+		geoms[i] = e.Geometry
+	}
+	// The network and the snap distance never change: snap unlocked.
+	srcs, unsnapped := SnapFacilities(sc.in.Net, geoms, sc.maxSnap)
+	if len(unsnapped) > 0 {
+		return nil, nil, fmt.Errorf("scenario: %w: edit %d: the new facility is farther than %.0f m from any walkable street", ErrInvalid, unsnapped[0], sc.maxSnap)
+	}
+
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.history)+len(edits) > MaxHistory {
+		return nil, nil, errHistoryFull(len(sc.history))
+	}
+	taken := make(map[string]bool, len(sc.in.Facilities)+len(edits))
+	for i, f := range sc.in.Facilities {
+		if sc.active[i] {
+			taken[f.ID] = true
+		}
+	}
+	out := make([]Edit, len(edits))
+	next := sc.nextID
+	for i, e := range edits {
+		if e.ID == "" {
+			e.ID = fmt.Sprintf("new-%d", next)
+			next++
+		}
+		if taken[e.ID] {
+			return nil, nil, fmt.Errorf("scenario: %w: edit %d: a facility with id %q already exists", ErrInvalid, i, e.ID)
+		}
+		taken[e.ID] = true
+		out[i] = e
+	}
+	sc.nextID = next
+	base := len(sc.in.Facilities)
+	now := time.Now().UTC()
+	perType := map[int][]geo.Source{}
+	for _, s := range srcs {
+		i := int(s.Label)
+		s.Label = int32(base + i)
+		t := sc.typeIdx[out[i].Type]
+		perType[t] = append(perType[t], s)
+		sc.markEdge(s.Pos.Edge)
+	}
+	types := map[int]bool{}
+	for i := range out {
+		e := &out[i]
+		e.Index = base + i
+		if e.At.IsZero() {
+			e.At = now
+		}
+		sc.nextSeq++
+		e.Seq = sc.nextSeq
+		sc.in.Facilities = append(sc.in.Facilities, Facility{ID: e.ID, Type: e.Type, Name: e.Name, Source: "scenario", Geometry: e.Geometry})
+		sc.active = append(sc.active, true)
+		sc.dropped = append(sc.dropped, false)
+		t := sc.typeIdx[e.Type]
+		sc.res.Types[t].Facilities++
+		types[t] = true
+	}
+	for t, ss := range perType {
+		sc.markNodes(sc.search[t].AddSources(ss))
+	}
+	sc.history = append(sc.history, out...)
+	ch := sc.refreshTypes(types)
+	if len(out) > 0 {
+		ch.Edit = out[len(out)-1]
+	}
+	ch.Elapsed = time.Since(start)
+	return ch, out, nil
 }
 
 func (sc *Scenario) find(id string) int {
