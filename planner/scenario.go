@@ -212,6 +212,34 @@ func (sc *Scenario) View(fn func(in AuditInput, res *AuditResult, active []bool)
 	fn(sc.in, sc.res, sc.active)
 }
 
+// Snapshot returns a copy of the current inputs' facilities, the figures
+// and the active flags, taken under one read lock: a consistent view that
+// later edits do not change, for readers that take long (exports). The
+// network, units and demand are shared, as they never change.
+func (sc *Scenario) Snapshot() (AuditInput, *AuditResult, []bool) {
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
+	in := sc.in
+	in.Facilities = slices.Clone(sc.in.Facilities)
+	r := *sc.res
+	r.Types = slices.Clone(r.Types)
+	r.Dist = make([][]float64, len(sc.res.Dist))
+	for t, d := range sc.res.Dist {
+		r.Dist[t] = slices.Clone(d)
+	}
+	r.Nearest = make([][]int32, len(sc.res.Nearest))
+	for t, n := range sc.res.Nearest {
+		r.Nearest[t] = slices.Clone(n)
+	}
+	r.Units = slices.Clone(r.Units)
+	for u := range r.Units {
+		ur := &r.Units[u]
+		ur.Covered, ur.Unreachable = slices.Clone(ur.Covered), slices.Clone(ur.Unreachable)
+		ur.DistMean, ur.DistP90 = slices.Clone(ur.DistMean), slices.Clone(ur.DistP90)
+	}
+	return in, &r, slices.Clone(sc.active)
+}
+
 // History returns the edits applied so far (oldest first).
 func (sc *Scenario) History() []Edit {
 	sc.mu.RLock()
@@ -486,26 +514,49 @@ func (sc *Scenario) refreshTypes(ts map[int]bool) *Change {
 // MaxSnap from any street refuses the whole batch, naming the edit by its
 // position. It returns the edits as applied (ids and Seq set).
 func (sc *Scenario) ApplyAdds(edits []Edit) (*Change, []Edit, error) {
+	a, err := sc.PrepareAdds(edits)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc.CommitAdds(a)
+}
+
+// Adds are facilities to add, checked and snapped by PrepareAdds.
+type Adds struct {
+	edits []Edit
+	srcs  []geo.Source // labels index edits
+	start time.Time
+}
+
+// PrepareAdds checks edits (adds only) and snaps their facilities to the
+// streets without locking the scenario: the slow part of ApplyAdds.
+func (sc *Scenario) PrepareAdds(edits []Edit) (*Adds, error) {
 	start := time.Now()
 	geoms := make([]orb.Geometry, len(edits))
 	for i, e := range edits {
 		if e.Op != "add" {
-			return nil, nil, fmt.Errorf("scenario: %w: edit %d: ApplyAdds takes adds only, not %q", ErrInvalid, i, e.Op)
+			return nil, fmt.Errorf("scenario: %w: edit %d: ApplyAdds takes adds only, not %q", ErrInvalid, i, e.Op)
 		}
 		if _, ok := sc.typeIdx[e.Type]; !ok {
-			return nil, nil, fmt.Errorf("scenario: %w: edit %d: unknown amenity type %q (profile %s has %v)", ErrInvalid, i, e.Type, sc.in.Profile.ID, sc.in.Profile.TypeIDs())
+			return nil, fmt.Errorf("scenario: %w: edit %d: unknown amenity type %q (profile %s has %v)", ErrInvalid, i, e.Type, sc.in.Profile.ID, sc.in.Profile.TypeIDs())
 		}
 		if err := checkGeometry(e.Geometry); err != nil {
-			return nil, nil, fmt.Errorf("edit %d: %w", i, err)
+			return nil, fmt.Errorf("edit %d: %w", i, err)
 		}
 		geoms[i] = e.Geometry
 	}
 	// The network and the snap distance never change: snap unlocked.
 	srcs, unsnapped := SnapFacilities(sc.in.Net, geoms, sc.maxSnap)
 	if len(unsnapped) > 0 {
-		return nil, nil, fmt.Errorf("scenario: %w: edit %d: the new facility is farther than %.0f m from any walkable street", ErrInvalid, unsnapped[0], sc.maxSnap)
+		return nil, fmt.Errorf("scenario: %w: edit %d: the new facility is farther than %.0f m from any walkable street", ErrInvalid, unsnapped[0], sc.maxSnap)
 	}
+	return &Adds{edits: edits, srcs: srcs, start: start}, nil
+}
 
+// CommitAdds adds facilities prepared by PrepareAdds, all or none, and
+// returns the edits as applied (ids and Seq set).
+func (sc *Scenario) CommitAdds(a *Adds) (*Change, []Edit, error) {
+	edits, srcs, start := a.edits, a.srcs, a.start
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if len(sc.history)+len(edits) > MaxHistory {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -506,15 +507,32 @@ func TestAPISave(t *testing.T) {
 		t.Errorf("saved facilities: added %s present %v, removed %s present %v", add.Edit.ID, ids[add.Edit.ID], fac.ID, ids[fac.ID])
 	}
 
-	// Bad names never write anything outside the workspace's scenarios.
-	for _, name := range []string{"", "../escape", "a/b", `a\b`, "..", "x.json", "名字", "a b", strings.Repeat("a", 65), "%2e%2e"} {
+	// Bad names are refused; names of any script, even path-like ones,
+	// are saved in a folder of their own inside the workspace's scenarios.
+	for _, name := range []string{"", "  ", "a\nb", "a\x00b", "tab\there", strings.Repeat("a", 65), strings.Repeat("名", 65)} {
 		body, _ := json.Marshal(map[string]string{"name": name})
 		checkError(t, ts.post("/api/scenario/save", body), 400, "bad_request")
 	}
 	checkError(t, ts.post("/api/scenario/save", `{"name":"ok","path":"/etc"}`), 400, "bad_request")
+	odd := []string{"../escape", "a/b", `a\b`, "..", "x.json", "名字", "a b", "%2e%2e", strings.Repeat("名", 64)}
+	for _, name := range odd {
+		body, _ := json.Marshal(map[string]string{"name": name})
+		decode[map[string]any](t, ts.post("/api/scenario/save", body), 200)
+	}
 	entries, _ := os.ReadDir(filepath.Join(ws, "scenarios"))
-	if len(entries) != 1 || entries[0].Name() != "my-plan_2" {
-		t.Errorf("scenarios folder holds %v, want only my-plan_2", entries)
+	if len(entries) != 1+len(odd) {
+		t.Errorf("scenarios folder holds %v, want my-plan_2 and %d more", entries, len(odd))
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !regexp.MustCompile(`^[a-z0-9_-]+$|^my-plan_2$`).MatchString(e.Name()) {
+			t.Errorf("scenario folder %q: want a plain ASCII folder name", e.Name())
+		}
+	}
+	list := decode[struct {
+		Scenarios []struct{ Name string } `json:"scenarios"`
+	}](t, ts.get("/api/scenarios"), 200)
+	if len(list.Scenarios) != 1+len(odd) {
+		t.Errorf("list: %+v", list)
 	}
 	if _, err := os.Stat(filepath.Join(ws, "escape.json")); err == nil {
 		t.Error("a save escaped the scenarios folder")
@@ -554,8 +572,7 @@ func TestAPILayer(t *testing.T) {
 	if len(fc.Features) != 2 {
 		t.Errorf("elderly collection has %d features", len(fc.Features))
 	}
-	// Each facility is one edit: undo twice restores the summary.
-	ts.post("/api/scenario", `{"op":"undo"}`)
+	// The layer is one step of its client: one undo restores the summary.
 	u := decode[apiScenario](t, ts.post("/api/scenario", `{"op":"undo"}`), 200)
 	if u.Summary.covered(t, "elderly") != s0.covered(t, "elderly") {
 		t.Errorf("after undoing the layer: %v, want %v", u.Summary.covered(t, "elderly"), s0.covered(t, "elderly"))

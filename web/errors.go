@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/lifecircle/lifecircle/planner"
 )
@@ -27,21 +28,37 @@ var (
 type apiError struct {
 	kind error
 	msg  string
+	zh   string // the message in Chinese, for clients that ask for it
 }
 
 func (e *apiError) Error() string { return e.msg }
 func (e *apiError) Unwrap() error { return e.kind }
 
 func badRequest(format string, a ...any) error {
-	return &apiError{planner.ErrInvalid, fmt.Sprintf(format, a...)}
+	return &apiError{kind: planner.ErrInvalid, msg: fmt.Sprintf(format, a...)}
+}
+
+// badRequestL is badRequest with the message in English and Chinese: the
+// client gets the one of its language (wantsZh).
+func badRequestL(en, zh string) error {
+	return &apiError{kind: planner.ErrInvalid, msg: en, zh: zh}
+}
+
+// wantsZh reports whether the client reads Chinese: the page says so in
+// X-Lang, other clients in Accept-Language.
+func wantsZh(r *http.Request) bool {
+	if l := r.Header.Get("X-Lang"); l != "" {
+		return strings.HasPrefix(strings.ToLower(l), "zh")
+	}
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language"))), "zh")
 }
 
 func notFound(format string, a ...any) error {
-	return &apiError{planner.ErrNotFound, fmt.Sprintf(format, a...)}
+	return &apiError{kind: planner.ErrNotFound, msg: fmt.Sprintf(format, a...)}
 }
 
 func forbidden(format string, a ...any) error {
-	return &apiError{errForbidden, fmt.Sprintf(format, a...)}
+	return &apiError{kind: errForbidden, msg: fmt.Sprintf(format, a...)}
 }
 
 // errorTable maps error kinds to HTTP statuses and the codes of the JSON
@@ -58,6 +75,7 @@ var errorTable = []struct {
 	{is(errTooLarge), http.StatusRequestEntityTooLarge, "too_large", ""},
 	{is(planner.ErrInvalid), http.StatusBadRequest, "bad_request", ""},
 	{is(planner.ErrNotFound), http.StatusNotFound, "not_found", ""},
+	{is(planner.ErrConflict), http.StatusConflict, "conflict", ""},
 	{is(errForbidden), http.StatusForbidden, "forbidden", ""},
 	{is(errMethod), http.StatusMethodNotAllowed, "method_not_allowed", ""},
 	{is(errUnavailable), http.StatusServiceUnavailable, "unavailable", ""},
@@ -91,7 +109,7 @@ func bodyReadError(err error) error {
 	case isMaxBytes(err):
 		return err
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return &apiError{errTimeout, "the request body did not arrive in time: send it again (on a slow link, send a smaller file)"}
+		return &apiError{kind: errTimeout, msg: "the request body did not arrive in time: send it again (on a slow link, send a smaller file)"}
 	}
 	return nil
 }
@@ -133,6 +151,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			matched = true
 			break
 		}
+	}
+	var ae *apiError
+	if errors.As(err, &ae) && ae.zh != "" && wantsZh(r) {
+		msg = ae.zh
 	}
 	if isMaxBytes(err) {
 		var mb *http.MaxBytesError

@@ -35,7 +35,6 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/sample"
-	"github.com/lifecircle/lifecircle/planner"
 )
 
 // pgCluster is a private PostgreSQL cluster for one test.
@@ -161,21 +160,6 @@ func (c *pgCluster) url(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
 }
 
-// pgScenarios is what `serve --db` passes as Config.Scenarios
-// (cmd/lifecircle's dbScenarios): the store's errors go to web unchanged.
-type pgScenarios struct {
-	store   *postgis.Store
-	project string
-}
-
-func (p pgScenarios) SaveScenario(ctx context.Context, name, author string, edits []planner.Edit, facilities []planner.Facility) (string, error) {
-	id, err := p.store.SaveScenario(ctx, postgis.Scenario{Project: p.project, Name: name, Author: author, Edits: edits, Facilities: facilities})
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("scenario %d (%s) of project %s", id, name, p.project), nil
-}
-
 // dbConnections counts the connections lifecircle holds to database db
 // (application_name lifecircle), through a connection of its own.
 func dbConnections(t testing.TB, c *pgCluster, db string) int {
@@ -287,7 +271,7 @@ func TestDatabaseFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ls := startLive(t, in, Config{Scenarios: pgScenarios{store, "fault"}}, "", true)
+	ls := startLive(t, in, Config{Scenarios: postgis.ProjectScenarios{Store: store, Project: "fault"}}, "", true)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 

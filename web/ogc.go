@@ -119,6 +119,16 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 		return
 	}
 	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
+		fn(s.viewOf(c, in, res, active))
+	})
+}
+
+// viewOf is the view of collection c (units, facilities or demand) over
+// the given state; it is valid while that state does not change.
+func (s *Server) viewOf(c collection, in planner.AuditInput, res *planner.AuditResult, active []bool) *itemView {
+	var v *itemView
+	{
+		fn := func(iv *itemView) { v = iv }
 		switch c.kind {
 		case kindUnits:
 			fn(&itemView{
@@ -166,7 +176,8 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 				},
 			})
 		}
-	})
+	}
+	return v
 }
 
 func (s *Server) streetView() *itemView {
@@ -476,41 +487,47 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 // later chunks only.
 func (s *Server) writeCollection(w io.Writer, c collection) error {
 	const chunk = 4096
+	// One consistent view for the whole file: the scenario's state is
+	// copied under one read lock (planner.Scenario.Snapshot), and encoded
+	// without holding it, so that edits neither wait for a long export nor
+	// tear it.
+	var v *itemView
+	switch c.kind {
+	case kindProposals, kindStreets:
+		s.withItems(c, func(iv *itemView) { v = iv }) // immutable once made
+	default:
+		in, res, active := s.sc.Snapshot()
+		v = s.viewOf(c, in, res, active)
+	}
 	if _, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`); err != nil {
 		return err
 	}
 	first := true
-	for start := 0; ; start += chunk {
-		var buf []byte
-		n := 0
-		s.withItems(c, func(v *itemView) {
-			n = v.n
-			var props data.Props
-			for i := start; i < v.n && i < start+chunk; i++ {
-				if v.keep != nil && !v.keep(i) {
-					continue
-				}
-				mark := len(buf)
-				if first {
-					buf = append(buf, '\n')
-				} else {
-					buf = append(buf, ',', '\n')
-				}
-				out, err := data.AppendFeature(buf, v.id(i), v.geom(i), v.props(i, props[:0]))
-				if err != nil {
-					s.log.Warn("feature not encoded", "collection", c.id, "index", i, "err", err)
-					buf = buf[:mark]
-					continue
-				}
-				buf = out
-				first = false
+	var props data.Props
+	buf := make([]byte, 0, 256<<10)
+	for start := 0; start < v.n; start += chunk {
+		buf = buf[:0]
+		for i := start; i < v.n && i < start+chunk; i++ {
+			if v.keep != nil && !v.keep(i) {
+				continue
 			}
-		})
+			mark := len(buf)
+			if first {
+				buf = append(buf, '\n')
+			} else {
+				buf = append(buf, ',', '\n')
+			}
+			out, err := data.AppendFeature(buf, v.id(i), v.geom(i), v.props(i, props[:0]))
+			if err != nil {
+				s.log.Warn("feature not encoded", "collection", c.id, "index", i, "err", err)
+				buf = buf[:mark]
+				continue
+			}
+			buf = out
+			first = false
+		}
 		if _, err := w.Write(buf); err != nil {
 			return err
-		}
-		if start+chunk >= n {
-			break
 		}
 	}
 	_, err := io.WriteString(w, "\n]}\n")

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -111,6 +112,21 @@ type Server struct {
 
 	propMu   sync.RWMutex
 	proposal *proposal // latest, nil before the first
+
+	// The live scenario's name, the edits it had when last saved or
+	// opened (editStamp), and each client's undo and redo: under editMu.
+	scName    string
+	scSavedAt string
+	clients   *clientStacks
+	// store keeps saved scenarios (cfg.Scenarios, or the workspace);
+	// saveMu runs saves and deletes one at a time.
+	store  ScenarioStore
+	saveMu sync.Mutex
+	// The baseline: its facilities, inputs and figures, for comparisons.
+	baseFacs []planner.Facility
+	baseIn   planner.AuditInput
+	baseFig  *figures
+	compare  compareCache
 }
 
 // New returns a server for the scenario sc. log receives request logs and
@@ -135,7 +151,11 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
-	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1)}
+	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1), clients: newClientStacks()}
+	s.store = cfg.Scenarios
+	if s.store == nil {
+		s.store = data.NewWorkspaceScenarios(filepath.Join(cfg.Workspace, "scenarios"))
+	}
 	s.loopback = isLoopbackAddr(cfg.Addr)
 	img := "'self' data:"
 	if tilesSrc != "" {
@@ -171,6 +191,16 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 			s.bounds = s.bounds.Union(s.demandExt)
 		}
 		static = in
+		// The baseline is the scenario as the server starts (with the
+		// edits it may hold already); saved scenarios apply to it.
+		for i, f := range in.Facilities {
+			if active[i] {
+				s.baseFacs = append(s.baseFacs, f)
+			}
+		}
+		s.baseIn = in
+		s.baseIn.Facilities = nil
+		s.baseFig = figuresOf(res)
 		demandIDs := in.Demand.IDs
 		s.demandIdx = sync.OnceValue(func() map[string]int {
 			m := make(map[string]int, len(demandIDs))
@@ -279,7 +309,7 @@ func (s *Server) Handler() http.Handler {
 		s.fail(w, r, notFound("no such page: %s", r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &apiError{errMethod, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+		s.fail(w, r, &apiError{kind: errMethod, msg: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
 	})
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -301,10 +331,17 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/units/{unit_id}", s.handleUnit)
 		r.With(s.requireSameSite).Post("/propose", s.handlePropose)
 		r.Get("/export/{collection}", s.handleExport)
+		r.Get("/scenario", s.handleScenarioState)
+		r.Get("/scenarios", s.handleListScenarios)
+		r.Get("/scenarios/compare", s.handleCompare)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireEdit)
 			r.Post("/scenario", s.handleScenario)
+			r.Post("/scenario/name", s.handleScenarioName)
+			r.Post("/scenario/reset", s.handleReset)
 			r.Post("/scenario/save", s.handleSave)
+			r.Post("/scenarios/open", s.handleOpen)
+			r.Post("/scenarios/delete", s.handleDelete)
 			r.Post("/layer", s.handleLayer)
 		})
 	})

@@ -398,15 +398,5 @@ func (db *dbSession) scenarios() web.ScenarioStore {
 	if db == nil {
 		return nil
 	}
-	return dbScenarios{db}
-}
-
-type dbScenarios struct{ db *dbSession }
-
-func (d dbScenarios) SaveScenario(ctx context.Context, name, author string, edits []planner.Edit, facilities []planner.Facility) (string, error) {
-	id, err := d.db.store.SaveScenario(ctx, postgis.Scenario{Project: d.db.flags.project, Name: name, Author: author, Edits: edits, Facilities: facilities})
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("scenario %d (%s) of project %s in %s", id, name, d.db.flags.project, d.db.store.Target()), nil
+	return postgis.ProjectScenarios{Store: db.store, Project: db.flags.project}
 }

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb/geojson"
 )
@@ -60,8 +64,14 @@ func (s *Store) SaveScenario(ctx context.Context, sc Scenario) (int64, error) {
 	if sc.Name == "" || len([]rune(sc.Name)) > maxScenarioName || len([]rune(sc.Author)) > maxScenarioName {
 		return 0, fmt.Errorf("postgis: scenario name must be 1 to %d characters and the author at most %d", maxScenarioName, maxScenarioName)
 	}
+	if err := checkText("scenario name", sc.Name, sc.Author); err != nil {
+		return 0, err
+	}
 	edits := make([]editJSON, len(sc.Edits))
 	for i, e := range sc.Edits {
+		if err := checkText(fmt.Sprintf("scenario %s: edit %d", sc.Name, i+1), e.ID, e.Type, e.Name, e.Author); err != nil {
+			return 0, err
+		}
 		edits[i] = editJSON{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name, At: e.At, Author: e.Author, Index: e.Index}
 		if e.Geometry != nil {
 			edits[i].Geometry = geojson.NewGeometry(e.Geometry)
@@ -171,4 +181,94 @@ func (s *Store) LoadScenario(ctx context.Context, project string, id int64, name
 		return nil, markUnavailable(fmt.Errorf("postgis: load scenario of %s from %s: %w", project, s.target, err))
 	}
 	return sc, nil
+}
+
+// DeleteScenario deletes every version of a project's scenario name (its
+// facilities go with it); ErrNotFound when there is none.
+func (s *Store) DeleteScenario(ctx context.Context, project, name string) error {
+	if err := ValidateProjectName(project); err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM lifecircle.scenarios s USING lifecircle.projects p
+		WHERE p.id = s.project AND p.name = $1 AND s.name = $2`, project, name)
+	if err != nil {
+		return markUnavailable(fmt.Errorf("postgis: delete scenario %s of %s in %s: %w", name, project, s.target, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgis: project %s has no scenario named %q: %w", project, name, ErrNotFound)
+	}
+	return nil
+}
+
+// ProjectScenarios is the scenario store of one project in the database,
+// as `serve --db` hands it to the web server (web.ScenarioStore): saving
+// a name again adds a newer version, Open and List see the newest.
+type ProjectScenarios struct {
+	Store   *Store
+	Project string
+}
+
+// Save stores sc and returns where, for the user.
+func (p ProjectScenarios) Save(ctx context.Context, sc *data.SavedScenario) (string, error) {
+	if err := data.ValidateScenarioName(sc.Name); err != nil {
+		return "", err
+	}
+	id, err := p.Store.SaveScenario(ctx, Scenario{Project: p.Project, Name: sc.Name, Author: sc.Author, Edits: sc.Edits, Facilities: sc.Facilities})
+	if err != nil {
+		return "", err
+	}
+	sc.Saved = time.Now().UTC()
+	return fmt.Sprintf("scenario %d (%s) of project %s in %s", id, sc.Name, p.Project, p.Store.Target()), nil
+}
+
+// List returns the newest version of each scenario, newest first.
+func (p ProjectScenarios) List(ctx context.Context) ([]data.ScenarioInfo, error) {
+	all, err := p.Store.ListScenarios(ctx, p.Project)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := []data.ScenarioInfo{}
+	for _, si := range all { // newest first
+		if seen[si.Name] {
+			continue
+		}
+		seen[si.Name] = true
+		out = append(out, data.ScenarioInfo{Name: si.Name, Author: si.Author, Saved: si.Created, Edits: si.Edits,
+			Facilities: si.Facilities, Where: fmt.Sprintf("scenario %d of project %s", si.ID, p.Project)})
+	}
+	return out, nil
+}
+
+// Open reads the newest version of scenario name.
+func (p ProjectScenarios) Open(ctx context.Context, name string) (*data.SavedScenario, error) {
+	sc, err := p.Store.LoadScenario(ctx, p.Project, 0, name)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w: no saved scenario named %q in project %s", planner.ErrNotFound, name, p.Project)
+		}
+		return nil, err
+	}
+	return &data.SavedScenario{Name: sc.Name, Author: sc.Author, Saved: sc.Created, Edits: sc.Edits, Facilities: sc.Facilities}, nil
+}
+
+// Delete deletes every version of scenario name.
+func (p ProjectScenarios) Delete(ctx context.Context, name string) error {
+	err := p.Store.DeleteScenario(ctx, p.Project, name)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: no saved scenario named %q in project %s", planner.ErrNotFound, name, p.Project)
+	}
+	return err
+}
+
+// checkText refuses text that PostgreSQL would refuse (NUL) or that has
+// no place in a name (other control characters), before it reaches the
+// database: the error names what and wraps planner.ErrInvalid.
+func checkText(what string, texts ...string) error {
+	for _, t := range texts {
+		if !utf8.ValidString(t) || strings.ContainsFunc(t, unicode.IsControl) {
+			return fmt.Errorf("postgis: %s: %w: %q holds a control character or invalid UTF-8; remove it", what, planner.ErrInvalid, t)
+		}
+	}
+	return nil
 }
