@@ -33,6 +33,36 @@
       addingFacility: '点击地图放置…',
       undo: '撤销',
       saveScenario: '保存情景',
+      redo: '重做',
+      reset: '重置为基线',
+      newScenario: '命名情景',
+      savedScenarios: '已存情景',
+      compare: '对比',
+      compareA: '方案 A',
+      compareB: '方案 B',
+      baseline: '基线（现状）',
+      currentScenario: '当前情景',
+      scenarioBadge: '情景：{name}',
+      unnamedScenario: '未命名情景',
+      editCount: '{n} 处修改 · 未保存',
+      editCountSaved: '{n} 处修改 · 已保存',
+      noEdits: '无修改，与基线相同',
+      open: '打开',
+      deleteScenario: '删除',
+      noSaved: '尚无已存情景。',
+      opened: '已打开情景“{name}”（{n} 处修改）',
+      deleted: '已删除情景“{name}”',
+      resetDone: '已重置为基线（撤回 {n} 处修改）',
+      confirmReset: '撤回所有修改（包括其他规划师的修改），回到基线？',
+      confirmDelete: '删除已保存的情景“{name}”？',
+      named: '当前情景已命名为“{name}”',
+      redone: '已重做：覆盖人口 {delta}（{ms} 毫秒）',
+      covA: 'A 覆盖人口',
+      covB: 'B 覆盖人口',
+      change: '变化',
+      changePts: '覆盖率变化',
+      unitsChanged: '{n} 个单元的覆盖人口有变化，变化最大的：',
+      noChange: '两者覆盖人口相同。',
       editHint: '点击“添加设施”后在地图上点击放置；开启编辑模式后可拖动设施，或在弹窗中删除。',
       addHint: '在地图上点击以添加“{type}”。按 Esc 退出。',
       scenarioName: '情景名称',
@@ -117,6 +147,36 @@
       addingFacility: 'Click the map…',
       undo: 'Undo',
       saveScenario: 'Save scenario',
+      redo: 'Redo',
+      reset: 'Reset to baseline',
+      newScenario: 'Name scenario',
+      savedScenarios: 'Saved scenarios',
+      compare: 'Compare',
+      compareA: 'Scenario A',
+      compareB: 'Scenario B',
+      baseline: 'Baseline (as is)',
+      currentScenario: 'Current scenario',
+      scenarioBadge: 'Scenario: {name}',
+      unnamedScenario: 'Unnamed scenario',
+      editCount: '{n} edits · not saved',
+      editCountSaved: '{n} edits · saved',
+      noEdits: 'no edits: same as the baseline',
+      open: 'Open',
+      deleteScenario: 'Delete',
+      noSaved: 'No saved scenarios yet.',
+      opened: 'Opened scenario “{name}” ({n} edits)',
+      deleted: 'Deleted scenario “{name}”',
+      resetDone: 'Back to the baseline ({n} edits reverted)',
+      confirmReset: 'Revert every edit (other planners’ too) and go back to the baseline?',
+      confirmDelete: 'Delete the saved scenario “{name}”?',
+      named: 'The current scenario is now named “{name}”',
+      redone: 'Redone: covered {delta} ({ms} ms)',
+      covA: 'A covered',
+      covB: 'B covered',
+      change: 'Change',
+      changePts: 'Coverage change',
+      unitsChanged: '{n} units changed; the largest changes:',
+      noChange: 'The two cover the same residents.',
       editHint: 'Press “Add facility”, then click the map. In edit mode drag a facility to move it, or delete it from its popup.',
       addHint: 'Click the map to add a “{type}”. Esc to stop.',
       scenarioName: 'Scenario name',
@@ -260,7 +320,18 @@
       { maximumFractionDigits: digits, minimumFractionDigits: 0 });
   }
   function fmtInt(x) { return isNum(x) ? nf(0).format(Math.round(x)) : t('none'); }
-  function fmtPct(x) { return isNum(x) ? nf(1).format(x * 100) + ' %' : t('none'); }
+  // zeroSafe rounds to the shown decimals and turns −0 into 0: no "-0 %".
+  function zeroSafe(x, decimals) {
+    var p = Math.pow(10, decimals);
+    var r = Math.round(x * p) / p;
+    return r === 0 ? 0 : r;
+  }
+  function fmtPct(x) { return isNum(x) ? nf(1).format(zeroSafe(x * 100, 1)) + ' %' : t('none'); }
+  function fmtSignedPts(x) {
+    if (!isNum(x)) return t('none');
+    var r = zeroSafe(x, 1);
+    return (r > 0 ? '+' : r < 0 ? '−' : '±') + nf(1).format(Math.abs(r)) + ' %';
+  }
   function fmtM(x) { return isNum(x) ? nf(0).format(x) + ' m' : t('none'); }
   function fmtSigned(x) {
     if (!isNum(x)) return t('none');
@@ -302,6 +373,21 @@
     return u.pathname + u.search;
   }
 
+  // clientId names this tab to the server: its undo and redo are its own.
+  function clientId() {
+    if (state.clientId) return state.clientId;
+    var id = '';
+    try { id = window.sessionStorage.getItem('lifecircle.client') || ''; } catch (e) { /* ignore */ }
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      var b = new Uint8Array(12);
+      window.crypto.getRandomValues(b);
+      id = 'c' + Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+      try { window.sessionStorage.setItem('lifecircle.client', id); } catch (e) { /* ignore */ }
+    }
+    state.clientId = id;
+    return id;
+  }
+
   function api(method, path, body, contentType) {
     var headers = { 'Accept': 'application/json, application/geo+json' };
     var opts = { method: method, headers: headers, credentials: 'same-origin' };
@@ -315,6 +401,8 @@
       }
     }
     if (state.token && method !== 'GET') headers['X-Edit-Token'] = state.token;
+    headers['X-Client-Id'] = clientId();
+    headers['X-Lang'] = state.lang;
     setBusy(1);
     return fetch(path, opts).then(function (resp) {
       return resp.text().then(function (text) {
@@ -946,7 +1034,8 @@
     var delta = 0;
     var after = coveredByType();
     Object.keys(after).forEach(function (k) { if (isNum(before[k]) && isNum(after[k])) delta += after[k] - before[k]; });
-    var key = { add: 'added', move: 'moved', remove: 'removed', undo: 'undone' }[body.op] || 'added';
+    if (res.scenario) renderScenarioState(res.scenario);
+    var key = { add: 'added', move: 'moved', remove: 'removed', undo: 'undone', redo: 'redone' }[body.op] || 'added';
     showMessage(t(key, { type: typeName(state.types[state.typeIndex[type]]) || type || '', delta: fmtSigned(delta), ms: isNum(res.elapsed_ms) ? nf(1).format(res.elapsed_ms) : '?' }), true);
     if (state.popupUnit && (res.changed_units || []).some(function (p) { return String(p.unit_id) === state.popupUnit; }) && map._popup && map._popup.isOpen()) {
       selectUnit(state.popupUnit, state.popupLatLng);
@@ -1006,6 +1095,143 @@
       $('save-dialog').hidden = true;
       var files = (res.saved || []).map(function (x) { return typeof x === 'string' ? x : x.path || x.name || JSON.stringify(x); });
       showMessage(t('saved', { files: files.join(', ') || name }), true);
+      return refreshScenarioState().then(function () { if (!$('scenario-list').hidden) return listScenarios(); });
+    }).catch(showError);
+  }
+
+  // ---------------------------------------------------------------- scenarios
+  // renderScenarioState shows whether the map is the baseline or a
+  // scenario, its name and its edits, and enables undo and redo.
+  function renderScenarioState(st) {
+    state.scenario = st;
+    var badge = $('scenario-badge');
+    var isBase = st.baseline && !st.name;
+    badge.className = 'badge ' + (isBase ? 'baseline' : 'scenario') + (!st.baseline && !st.saved ? ' unsaved' : '');
+    badge.textContent = isBase ? t('baseline') : t('scenarioBadge', { name: st.name || t('unnamedScenario') });
+    $('scenario-edits').textContent = st.edits === 0 ? t('noEdits') : t(st.saved ? 'editCountSaved' : 'editCount', { n: nf(0).format(st.edits) });
+    $('undo-button').disabled = !(st.undo > 0);
+    $('redo-button').disabled = !(st.redo > 0);
+    $('reset-button').disabled = st.edits === 0;
+    if (st.name && !$('save-name').value) $('save-name').value = st.name;
+  }
+
+  function refreshScenarioState() {
+    return api('GET', 'api/scenario').then(renderScenarioState);
+  }
+
+  // afterReplace redraws everything after the edits were replaced (reset,
+  // open): the summary, every cell and the facilities.
+  function afterReplace(res) {
+    if (res.summary) { state.summary = res.summary; renderSummary(); }
+    if (res.scenario) renderScenarioState(res.scenario);
+    return Promise.all([loadCells(), loadFacilities()]);
+  }
+
+  function resetScenario() {
+    if (!window.confirm(t('confirmReset'))) return Promise.resolve();
+    return api('POST', 'api/scenario/reset', {}).then(function (res) {
+      showMessage(t('resetDone', { n: res.reverted }), true);
+      return afterReplace(res);
+    }).catch(showError);
+  }
+
+  function nameScenario() {
+    var name = $('save-name').value.trim();
+    if (!name) { showMessage(t('needName'), false); return Promise.resolve(); }
+    return api('POST', 'api/scenario/name', { name: name }).then(function (st) {
+      $('save-dialog').hidden = true;
+      renderScenarioState(st);
+      showMessage(t('named', { name: name }), true);
+    }).catch(showError);
+  }
+
+  function listScenarios() {
+    return api('GET', 'api/scenarios').then(function (res) {
+      var ul = $('scenario-items');
+      ul.textContent = '';
+      state.saved = res.scenarios || [];
+      if (!state.saved.length) ul.appendChild(el('li', { class: 'hint', text: t('noSaved') }));
+      state.saved.forEach(function (sc) {
+        var open = el('button', { type: 'button', text: t('open') });
+        open.addEventListener('click', function () { openScenario(sc.name); });
+        var del = el('button', { type: 'button', text: t('deleteScenario') });
+        del.addEventListener('click', function () { deleteScenario(sc.name); });
+        var li = el('li', { 'data-name': sc.name }, [
+          el('span', { class: 'sc-name', text: sc.name, title: sc.where || '' }),
+          el('small', { text: t('editCountSaved', { n: nf(0).format(sc.edits) }).split(' · ')[0] }),
+          open, del
+        ]);
+        ul.appendChild(li);
+      });
+      renderCompareSelects();
+    });
+  }
+
+  function openScenario(name) {
+    return api('POST', 'api/scenarios/open', { name: name }).then(function (res) {
+      showMessage(t('opened', { name: name, n: res.scenario ? res.scenario.edits : '?' }), true);
+      $('save-name').value = name;
+      return afterReplace(res);
+    }).catch(showError);
+  }
+
+  function deleteScenario(name) {
+    if (!window.confirm(t('confirmDelete', { name: name }))) return Promise.resolve();
+    return api('POST', 'api/scenarios/delete', { name: name }).then(function () {
+      showMessage(t('deleted', { name: name }), true);
+      return Promise.all([listScenarios(), refreshScenarioState()]);
+    }).catch(showError);
+  }
+
+  function renderCompareSelects() {
+    [['compare-a', 'baseline'], ['compare-b', 'current']].forEach(function (p) {
+      var sel = $(p[0]);
+      var keep = sel.value || p[1];
+      sel.textContent = '';
+      sel.appendChild(el('option', { value: 'baseline', text: t('baseline') }));
+      sel.appendChild(el('option', { value: 'current', text: t('currentScenario') }));
+      (state.saved || []).forEach(function (sc) { sel.appendChild(el('option', { value: sc.name, text: sc.name })); });
+      sel.value = keep;
+      if (sel.value !== keep) sel.value = p[1];
+    });
+  }
+
+  function runCompare() {
+    var a = $('compare-a').value || 'baseline', b = $('compare-b').value || 'current';
+    return api('GET', 'api/scenarios/compare?a=' + encodeURIComponent(a) + '&b=' + encodeURIComponent(b)).then(function (res) {
+      var out = $('compare-result');
+      out.textContent = '';
+      var label = function (x) { return x === 'baseline' ? t('baseline') : x === 'current' ? t('currentScenario') : x; };
+      out.appendChild(el('div', { class: 'hint', text: 'A = ' + label(res.a) + ' · B = ' + label(res.b) }));
+      var rows = (res.types || []).map(function (ty) {
+        var c = zeroSafe(ty.change, 0);
+        return el('tr', { 'data-type': ty.id }, [
+          el('td', { text: state.lang === 'zh' ? (ty.name_zh || ty.name_en || ty.id) : (ty.name_en || ty.name_zh || ty.id) }),
+          el('td', { text: fmtInt(ty.a_covered) }),
+          el('td', { text: fmtInt(ty.b_covered) }),
+          el('td', { class: c > 0 ? 'up' : c < 0 ? 'down' : '', text: fmtSigned(ty.change) }),
+          el('td', { class: c > 0 ? 'up' : c < 0 ? 'down' : '', text: fmtSignedPts(ty.change_pts) })
+        ]);
+      });
+      out.appendChild(el('table', { class: 'compare-table', id: 'compare-table' }, [
+        el('thead', {}, [el('tr', {}, [el('th', { text: t('type') }), el('th', { text: t('covA') }), el('th', { text: t('covB') }),
+          el('th', { text: t('change') }), el('th', { text: t('changePts') })])]),
+        el('tbody', {}, rows)
+      ]));
+      if (!res.units_changed) {
+        out.appendChild(el('div', { class: 'hint', text: t('noChange') }));
+        return;
+      }
+      out.appendChild(el('div', { class: 'hint', text: t('unitsChanged', { n: nf(0).format(res.units_changed) }) }));
+      var ul = el('ul', { class: 'scenario-items', id: 'compare-units' });
+      (res.units || []).slice(0, 8).forEach(function (u) {
+        var parts = Object.keys(u.changes).map(function (k) {
+          return typeName(state.types[state.typeIndex[k]]) + ' ' + fmtSigned(u.changes[k]);
+        });
+        var li = el('li', {}, [el('span', { class: 'sc-name', text: (u.name || u.id) + ': ' + parts.join(', ') })]);
+        ul.appendChild(li);
+      });
+      out.appendChild(ul);
     }).catch(showError);
   }
 
@@ -1060,6 +1286,7 @@
         renderSummary(before);
       }
       recolourUnits(res.changed_units);
+      if (res.scenario) renderScenarioState(res.scenario);
       showMessage(t('layerAdded', { n: fmtInt(res.added), file: name }), true);
       // A server that does not list the changed units: reload them all.
       return Promise.all([loadFacilities(), res.changed_units ? null : loadCells()]);
@@ -1095,6 +1322,8 @@
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
     try { window.localStorage.setItem('lifecircle.lang', state.lang); } catch (e) { /* ignore */ }
     applyLang();
+    if (state.scenario) renderScenarioState(state.scenario);
+    if (!$('compare-panel').hidden) runCompare();
   }
 
   // ---------------------------------------------------------------- wiring
@@ -1119,17 +1348,36 @@
     $('edit-type').addEventListener('change', function () { setAddMode(state.addMode); });
     $('edit-mode').addEventListener('change', function (e) { setEditMode(e.target.checked); });
     $('undo-button').addEventListener('click', function () { scenario({ op: 'undo' }).catch(showError); });
-    $('save-button').addEventListener('click', function () {
+    $('redo-button').addEventListener('click', function () { scenario({ op: 'redo' }).catch(showError); });
+    $('reset-button').addEventListener('click', resetScenario);
+    var openDialog = function (mode) {
       var d = $('save-dialog');
-      d.hidden = !d.hidden;
+      var again = !d.hidden && state.dialogMode === mode;
+      state.dialogMode = mode;
+      d.hidden = again;
+      $('save-confirm').textContent = mode === 'name' ? t('newScenario') : t('save');
       if (!d.hidden) {
-        $('save-name').value = $('save-name').value || 'scenario-' + new Date().toISOString().slice(0, 10);
+        $('save-name').value = $('save-name').value || (state.scenario && state.scenario.name) || 'scenario-' + new Date().toISOString().slice(0, 10);
         $('save-name').focus();
       }
-    });
-    $('save-confirm').addEventListener('click', saveScenario);
+    };
+    $('save-button').addEventListener('click', function () { openDialog('save'); });
+    $('new-button').addEventListener('click', function () { openDialog('name'); });
+    var confirmDialog = function () { return state.dialogMode === 'name' ? nameScenario() : saveScenario(); };
+    $('save-confirm').addEventListener('click', confirmDialog);
     $('save-cancel').addEventListener('click', function () { $('save-dialog').hidden = true; });
-    $('save-name').addEventListener('keydown', function (e) { if (e.key === 'Enter') saveScenario(); });
+    $('save-name').addEventListener('keydown', function (e) { if (e.key === 'Enter') confirmDialog(); });
+    $('list-button').addEventListener('click', function () {
+      var d = $('scenario-list');
+      d.hidden = !d.hidden;
+      if (!d.hidden) listScenarios().catch(showError);
+    });
+    $('compare-button').addEventListener('click', function () {
+      var d = $('compare-panel');
+      d.hidden = !d.hidden;
+      if (!d.hidden) listScenarios().then(runCompare).catch(showError);
+    });
+    $('compare-run').addEventListener('click', runCompare);
     $('export-button').addEventListener('click', function () {
       var c = $('export-collection').value || state.unitsCollection;
       var a = el('a', { href: 'api/export/' + encodeURIComponent(c), download: c + '.geojson' });
@@ -1179,7 +1427,8 @@
       return Promise.all([
         loadStreets().then(function () { mark('streets'); }),
         loadCells(),
-        loadFacilities().then(function () { mark('facilities'); })
+        loadFacilities().then(function () { mark('facilities'); }),
+        state.editEnabled ? refreshScenarioState() : null
       ]);
     }).then(function () {
       bringFacilitiesToFront();
