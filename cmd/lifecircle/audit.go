@@ -37,6 +37,7 @@ type auditFlags struct {
 	failBelow failBelowFlag
 	s         study.Settings // defaults ⊕ project file ⊕ flags
 	set       map[string]bool
+	scenario  string // saved scenario folder whose edits apply to the facilities
 }
 
 func (a *auditFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&a.f.MaxDistance, "max-distance", d.MaxDistance, "search bound, metres: farther counts as unreachable")
 	fs.Float64Var(&a.f.FloorArea, "floor-area", d.FloorArea, "residential floor area per person, m² (demand from buildings)")
 	fs.Float64Var(&a.f.TotalPopulation, "total-population", d.TotalPopulation, "rescale estimated residents to this census total (0 = no rescaling)")
+	fs.StringVar(&a.scenario, "scenario", "", "saved what-if scenario folder (WORKSPACE/scenarios/NAME): its edits apply to the facilities of these same inputs")
 }
 
 // resolve lays the project file (-c) over the defaults and the flags the
@@ -141,7 +143,7 @@ Examples:
 	}
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	st, res, err := auditFiles(ctx, af.s, p)
+	st, res, err := auditFiles(ctx, af.s, af.scenario, p)
 	if err != nil {
 		return err
 	}
@@ -151,11 +153,38 @@ Examples:
 	return rulesError(res)
 }
 
+// applyScenario applies the edits saved in the scenario folder dir (none
+// when dir is "") to the study's facilities: moved and removed facilities
+// are found by id (made unique as serve makes them), so none is counted
+// twice.
+func applyScenario(st *study.Study, dir string, p *progress) error {
+	if dir == "" {
+		return nil
+	}
+	p.Step("apply scenario")
+	sc, err := data.ReadScenarioDir(dir)
+	if err != nil {
+		return fmt.Errorf("--scenario: %w", err)
+	}
+	study.UniqueFacilityIDs(st.In.Facilities)
+	facs, err := planner.ApplyEdits(st.In.Facilities, sc.Edits)
+	if err != nil {
+		return fmt.Errorf("--scenario %s (%q): %w", dir, sc.Name, err)
+	}
+	st.In.Facilities = facs
+	st.Meta.Inputs["scenario"] = dir
+	p.Done("%d edits of scenario %q", len(sc.Edits), sc.Name)
+	return nil
+}
+
 // auditFiles reads the inputs s names, audits them and writes every
 // output to s.Out.
-func auditFiles(ctx context.Context, s study.Settings, p *progress) (*study.Study, *planner.AuditResult, error) {
+func auditFiles(ctx context.Context, s study.Settings, scenario string, p *progress) (*study.Study, *planner.AuditResult, error) {
 	st, err := study.Load(ctx, s, study.FileSource{}, p)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := applyScenario(st, scenario, p); err != nil {
 		return nil, nil, err
 	}
 	st.Meta.Version = version

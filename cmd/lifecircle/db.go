@@ -180,6 +180,9 @@ func runAuditDB(ctx context.Context, e *env, a *auditFlags, d *dbFlags, quiet bo
 	if err != nil {
 		return err
 	}
+	if err := applyScenario(st, a.scenario, p); err != nil {
+		return err
+	}
 	st.Meta.Version = version
 	res, err := study.Run(ctx, st)
 	if err != nil {
@@ -264,6 +267,9 @@ func (db *dbSession) load(ctx context.Context, a *auditFlags, p *progress) (*stu
 	}
 	st, err := study.Load(ctx, a.s, src, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := applyScenario(st, a.scenario, p); err != nil {
 		return nil, err
 	}
 	st.Meta.Version = version
