@@ -157,7 +157,8 @@ func mb(b uint64) float64 { return float64(b) / (1 << 20) }
 //
 // By default it runs 50 clients (5 writing) for 4 s on the bundled sample;
 // LIFECIRCLE_LOAD_CLIENTS, LIFECIRCLE_LOAD_WRITERS, LIFECIRCLE_LOAD_DURATION
-// and LIFECIRCLE_LOAD_REQUESTS change that, and LIFECIRCLE_BIG=1 serves the
+// and LIFECIRCLE_LOAD_REQUESTS change that, LIFECIRCLE_LOAD_NODES=N serves a
+// generated city of about N nodes, and LIFECIRCLE_BIG=1 serves the
 // generated 1,000,000-node city instead. The benchmark figures come from
 //
 //	LIFECIRCLE_LOAD_DURATION=30s go test ./web -run '^TestLoad$' -count=1 -v
@@ -171,9 +172,12 @@ func TestLoad(t *testing.T) {
 	}
 	var in planner.AuditInput
 	study := "bundled sample (central Helsinki), 100 m cells"
-	if os.Getenv("LIFECIRCLE_BIG") != "" {
+	if n := envInt(t, "LIFECIRCLE_LOAD_NODES", 0); n > 0 || os.Getenv("LIFECIRCLE_BIG") != "" {
+		if n == 0 {
+			n = 1000000
+		}
 		t0 := time.Now()
-		in = synthStudy(t, synth.Options{Nodes: 1000000, Facilities: 2000, Points: 1000000, Seed: 11}, 250)
+		in = synthStudy(t, synth.Options{Nodes: n, Facilities: max(10, n/500), Points: n, Seed: 11}, 250)
 		study = fmt.Sprintf("generated city, %d nodes, %d demand points, 250 m cells (loaded in %v)",
 			in.Net.NumNodes(), len(in.Demand.Points), time.Since(t0).Round(time.Second))
 	} else {
