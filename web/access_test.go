@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -340,8 +341,11 @@ func TestNoPathTraversal(t *testing.T) {
 			if len(b) > maxJSONBody {
 				want = 413
 			}
-			if name == "-" {
-				want = 200 // a plain name
+			if data.ValidateScenarioName(name) == nil {
+				// Any text without control characters is a name; its
+				// folder is a safe slug (data.ScenarioFolder), checked
+				// below.
+				want = 200
 			}
 			if a.status != want {
 				t.Errorf("save name %q: %d %s, want %d", shorten(name, 40), a.status, shorten(a.body, 200), want)
@@ -367,8 +371,8 @@ func TestNoPathTraversal(t *testing.T) {
 			}
 		}
 	})
-	// The workspace holds the one scenario saved (named "-"), nothing
-	// else changed beside it.
+	// The workspace holds the scenarios saved, each in a plain folder of
+	// scenarios/, and nothing else changed beside it.
 	after := listTree(t, parent)
 	var added []string
 	for p := range after {
@@ -377,10 +381,18 @@ func TestNoPathTraversal(t *testing.T) {
 		}
 	}
 	slices.Sort(added)
-	want := []string{"workspace/scenarios", "workspace/scenarios/-", "workspace/scenarios/-/" + data.OutputMarker,
-		"workspace/scenarios/-/facilities.geojson", "workspace/scenarios/-/scenario.json"}
-	if !slices.Equal(added, want) && !slices.Equal(added, want[1:]) {
-		t.Errorf("files added under the workspace's parent: %v, want %v", added, want)
+	plain := regexp.MustCompile(`^workspace/scenarios(/[A-Za-z0-9_-]+(/(\.lifecircle-output|facilities\.geojson|scenario\.json))?)?$`)
+	folders := 0
+	for _, p := range added {
+		if !plain.MatchString(p) {
+			t.Errorf("file added under the workspace's parent: %s, want only scenarios/FOLDER/{scenario.json,facilities.geojson}", p)
+		}
+		if strings.Count(p, "/") == 2 {
+			folders++
+		}
+	}
+	if folders != 14 { // the 14 names without control characters, of at most 64 characters
+		t.Errorf("%d scenario folders added, want 14: %v", folders, added)
 	}
 	if strings.Contains(ls.logs.String(), "level=ERROR") {
 		t.Errorf("internal errors logged:\n%s", shorten(ls.logs.String(), 3000))
