@@ -28,6 +28,9 @@ type AuditMeta struct {
 	Timings   map[string]time.Duration
 	// Title names the project in the report ("" = the inputs' names).
 	Title string
+	// Created is when the audit ran (zero = when its summary is made), so
+	// that summary.json and the run stored in the database carry one time.
+	Created time.Time
 	// Warnings are the input warnings (cut boundaries, overlapping
 	// units) shown with the audit's own in summary.json and the report.
 	Warnings []string

@@ -147,11 +147,16 @@ type BreachSummary struct {
 	UnitID           string `json:"unit_id"`
 }
 
-// NewSummary returns summary.json of an audit, created now.
+// NewSummary returns summary.json of an audit, created at meta.Created
+// (now when that is zero).
 func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) Summary {
+	created := meta.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
 	s := Summary{
 		Attribution:  Attribution,
-		Created:      time.Now().UTC().Format(time.RFC3339),
+		Created:      created.UTC().Format(time.RFC3339),
 		DemandSource: in.Demand.Source,
 		Inputs:       meta.Inputs,
 		Version:      meta.Version,

@@ -74,7 +74,7 @@ func TestDBSaveAudit(t *testing.T) {
 	}
 	in, res := auditOf(t, p)
 	dir := filepath.Join(t.TempDir(), "out")
-	meta := data.AuditMeta{Version: "test", Inputs: map[string]any{"osm": "Helsinki.osm.pbf"}, CellSize: 250, Timings: map[string]time.Duration{"x": time.Second}}
+	meta := data.AuditMeta{Version: "test", Created: time.Now(), Inputs: map[string]any{"osm": "Helsinki.osm.pbf"}, CellSize: 250, Timings: map[string]time.Duration{"x": time.Second}}
 	if err := data.WriteAudit(dir, in, res, meta); err != nil {
 		t.Fatal(err)
 	}
