@@ -239,7 +239,7 @@ func square(lon, lat, d float64) orb.Polygon {
 // distances), an empty one, a facility of a type the profile does not
 // know, a point outside every unit and a broken coverage rule.
 func handAudit(t *testing.T) (planner.AuditInput, *planner.AuditResult, AuditMeta) {
-	prof, err := planner.LoadProfile("gb50180")
+	prof, err := LoadProfile("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestAuditRoundTripHandMade(t *testing.T) {
 }
 
 func prof(t *testing.T) *planner.Profile {
-	p, err := planner.LoadProfile("gb50180")
+	p, err := LoadProfile("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -318,7 +317,7 @@ func TestBuiltinProfiles(t *testing.T) {
 	}
 	for _, id := range BuiltinProfiles() {
 		t.Run(id, func(t *testing.T) {
-			p, err := LoadProfile(id)
+			p, err := Builtin(id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -346,8 +345,8 @@ func TestBuiltinProfiles(t *testing.T) {
 			}
 			// Fresh copy per call.
 			p.Types[0].Threshold = 1
-			if q, _ := LoadProfile(id); q.Types[0].Threshold == 1 {
-				t.Error("LoadProfile returns shared state")
+			if q, _ := Builtin(id); q.Types[0].Threshold == 1 {
+				t.Error("Builtin returns shared state")
 			}
 		})
 	}
@@ -367,11 +366,11 @@ func TestBuiltinValues(t *testing.T) {
 		"playground": {5, 300, "儿童游乐场"},
 	}
 	order := []string{"clinic", "elderly", "market", "fitness", "playground"}
-	gb, err := LoadProfile("")
+	gb, err := Builtin("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fifteen, err := LoadProfile("15min")
+	fifteen, err := Builtin("15min")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +404,7 @@ func TestBuiltinValues(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	p, err := LoadProfile("gb50180")
+	p, err := Builtin("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +490,7 @@ func TestTagMatch(t *testing.T) {
 // only amenity=dentist, its 16 markets 9 convenience shops, its 17 fitness
 // sites 4 gyms).
 func TestMatchRealData(t *testing.T) {
-	p, err := LoadProfile("gb50180")
+	p, err := Builtin("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,39 +539,19 @@ func TestMatchRealData(t *testing.T) {
 	}
 }
 
-func TestLoadProfile(t *testing.T) {
-	dir := t.TempDir()
-	good := filepath.Join(dir, "mine.yaml")
-	if err := os.WriteFile(good, []byte(minimalProfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(minimalProfile, "1000", "-1", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadProfile(good)
-	if err != nil || p.ID != "mini" || len(p.Types) != 1 {
-		t.Fatalf("LoadProfile(%s) = %+v, %v", good, p, err)
-	}
-	_, err = LoadProfile(bad)
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), bad+":6: type \"clinic\": threshold must be > 0 metres") {
-		t.Errorf("bad file: %v", err)
-	}
-	_, err = LoadProfile("gb5018")
+func TestBuiltinUnknown(t *testing.T) {
+	_, err := Builtin("gb5018")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "gb50180, 15min") {
 		t.Errorf("unknown name: %v", err)
 	}
-	_, err = LoadProfile(filepath.Join(dir, "missing.yaml"))
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("missing file: %v", err)
-	}
-	if _, err = LoadProfile(dir); err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("directory: %v", err)
+	p, err := Builtin("")
+	if err != nil || p.ID != DefaultProfile {
+		t.Errorf("Builtin(\"\") = %+v, %v", p, err)
 	}
 }
 
 func TestValidate(t *testing.T) {
-	p, err := LoadProfile("gb50180")
+	p, err := Builtin("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,7 +650,7 @@ func FuzzParseSelector(f *testing.F) {
 }
 
 func BenchmarkMatch(b *testing.B) {
-	p, err := LoadProfile("gb50180")
+	p, err := Builtin("gb50180")
 	if err != nil {
 		b.Fatal(err)
 	}

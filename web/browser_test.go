@@ -486,7 +486,7 @@ func TestBrowserBigCity(t *testing.T) {
 func browserStudyServer(t *testing.T, big bool) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	prof, err := planner.LoadProfile("gb50180")
+	prof, err := data.LoadProfile("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}

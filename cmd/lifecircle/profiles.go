@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -57,7 +58,7 @@ func runProfiles(_ context.Context, e *env, args []string) error {
 	case rest[0] == "":
 		return usagef("empty profile name; built-in profiles: %s", strings.Join(planner.BuiltinProfiles(), ", "))
 	}
-	p, err := planner.LoadProfile(rest[0])
+	p, err := data.LoadProfile(rest[0])
 	if errors.Is(err, planner.ErrNotFound) {
 		return usagef("%q is neither a built-in profile (%s) nor a file; run \"lifecircle profiles\" to list them",
 			rest[0], strings.Join(planner.BuiltinProfiles(), ", "))
@@ -75,7 +76,7 @@ func runProfiles(_ context.Context, e *env, args []string) error {
 func listProfiles(w, hint io.Writer) error {
 	var b strings.Builder
 	for i, id := range planner.BuiltinProfiles() {
-		p, err := planner.LoadProfile(id)
+		p, err := data.LoadProfile(id)
 		if err != nil {
 			return fmt.Errorf("built-in profile %s: %w", id, err)
 		}

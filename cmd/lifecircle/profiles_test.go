@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -64,7 +65,7 @@ func TestProfilesPrint(t *testing.T) {
 			if err != nil {
 				t.Fatalf("printed YAML does not parse: %v", err)
 			}
-			want, err := planner.LoadProfile(tc.arg)
+			want, err := data.LoadProfile(tc.arg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ import (
 func osmProject(t testing.TB, name, path string) *Project {
 	t.Helper()
 	ctx := context.Background()
-	prof, err := planner.LoadProfile("gb50180")
+	prof, err := data.LoadProfile("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestImportRoundTrip(t *testing.T) {
 func TestImportLayersAndUnits(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	prof, _ := planner.LoadProfile("15min")
+	prof, _ := data.LoadProfile("15min")
 	sq := func(x, y float64) orb.Polygon {
 		return orb.Polygon{{{x, y}, {x + 0.01, y}, {x + 0.01, y + 0.01}, {x, y + 0.01}, {x, y}}}
 	}

@@ -300,7 +300,7 @@ func TestDBSaveProposal(t *testing.T) {
 func TestDBScenarioRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	prof, _ := planner.LoadProfile("gb50180")
+	prof, _ := data.LoadProfile("gb50180")
 	_ = s.DeleteProject(ctx, "scen") // a clean start under -count=N
 	if _, err := s.Import(ctx, &Project{Name: "scen", Profile: prof, Network: Network{Ways: LineWays([]orb.LineString{{{1, 1}, {1.001, 1}}})}}); err != nil {
 		t.Fatal(err)

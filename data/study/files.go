@@ -41,7 +41,7 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	if err != nil {
 		return nil, Invalidf("--coords: %v", err)
 	}
-	prof, err := planner.LoadProfile(s.Profile)
+	prof, err := data.LoadProfile(s.Profile)
 	if err != nil {
 		return nil, err
 	}
