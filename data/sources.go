@@ -64,9 +64,10 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		if o.Profile == nil || g == nil {
 			return
 		}
-		for _, t := range o.Profile.Match(tagGetter(tags)) {
+		for _, m := range o.Profile.MatchRules(tagGetter(tags)) {
 			in.Facilities = append(in.Facilities, planner.Facility{
-				ID: id, Type: t, Name: osmName(tags), Source: src, Geometry: g,
+				ID: id, Type: m.Type, Name: osmName(tags), Source: src, Geometry: g,
+				Rule: m.Rule, Tags: tags,
 			})
 		}
 	}
@@ -208,7 +209,7 @@ func ReadAmenityLayer(path string, prof *planner.Profile, cs CoordSystem) ([]pla
 	}
 	out := make([]planner.Facility, 0, len(l.Features))
 	for _, f := range l.Features {
-		raw := propString(f.Properties, "type", "category", "amenity_type", "类型")
+		col, raw := propStringKey(f.Properties, "type", "category", "amenity_type", "类型")
 		if raw == "" {
 			return nil, fmt.Errorf("%s: %s has no `type` property — add a `type` column naming one of: %s",
 				path, featureLabel(f), strings.Join(ids, ", "))
@@ -221,6 +222,7 @@ func ReadAmenityLayer(path string, prof *planner.Profile, cs CoordSystem) ([]pla
 		out = append(out, planner.Facility{
 			ID: f.ID, Type: t, Name: propString(f.Properties, "name:zh", "name", "名称", "name:en"),
 			Source: filepath.Base(path), Geometry: f.Geometry,
+			Rule: col + "=" + raw,
 		})
 	}
 	return out, nil
@@ -256,17 +258,24 @@ func featureLabel(f Feature) string {
 }
 
 func propString(props map[string]any, keys ...string) string {
+	_, v := propStringKey(props, keys...)
+	return v
+}
+
+// propStringKey returns the first of keys with a non-empty text or
+// number value, and that value as text; "", "" when none has one.
+func propStringKey(props map[string]any, keys ...string) (key, value string) {
 	for _, k := range keys {
 		switch v := props[k].(type) {
 		case string:
 			if v != "" {
-				return v
+				return k, v
 			}
 		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64)
+			return k, strconv.FormatFloat(v, 'f', -1, 64)
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func propNumber(props map[string]any, keys ...string) (float64, bool) {

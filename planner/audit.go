@@ -21,6 +21,14 @@ type Facility struct {
 	Name     string // zh or local name, may be empty
 	Source   string // "osm" or the file it came from
 	Geometry orb.Geometry
+	// Rule says why the facility is of its type: the profile selector
+	// that matched its OSM tags, as written in the profile (e.g.
+	// "amenity=clinic|doctors"), or the layer's type column and value
+	// (e.g. "type=clinic").
+	Rule string
+	// Tags are the OSM tags of the element (shared, not copied: read
+	// only); nil for a layer's features.
+	Tags map[string]string
 }
 
 // DefaultAuditMaxDistance is the usual bound in metres of each type's

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -68,17 +69,37 @@ type AmenityType struct {
 	// when any selector matches it. A type without selectors only takes
 	// facilities from user layers that name the type.
 	Selectors []Selector `json:"selectors"`
+	// Exclude lists selectors of elements that are never of this type,
+	// even when a selector matches them (a dentist tagged amenity=clinic,
+	// an indoor gym tagged leisure=fitness_centre).
+	Exclude []Selector `json:"exclude,omitempty"`
 }
 
-// Matches reports whether any of t's selectors matches the element whose
-// tags get returns ("" for an absent key).
-func (t *AmenityType) Matches(get func(key string) string) bool {
+// Match reports whether the element whose tags get returns ("" for an
+// absent key) is of type t: one of t's selectors matches it and none of
+// its exclusions does. rule is the first selector that matched, in its
+// text form (as written in a profile file).
+func (t *AmenityType) Match(get func(key string) string) (rule string, ok bool) {
 	for i := range t.Selectors {
 		if t.Selectors[i].Matches(get) {
-			return true
+			if t.Excluded(get) != "" {
+				return "", false
+			}
+			return t.Selectors[i].String(), true
 		}
 	}
-	return false
+	return "", false
+}
+
+// Excluded returns the text form of the first of t's exclusions that
+// matches the element, or "" when none does.
+func (t *AmenityType) Excluded(get func(key string) string) string {
+	for i := range t.Exclude {
+		if t.Exclude[i].Matches(get) {
+			return t.Exclude[i].String()
+		}
+	}
+	return ""
 }
 
 // A Selector matches an OSM element when all of its conditions hold.
@@ -94,6 +115,8 @@ type Selector struct {
 //	key=v1|v2    the value is v1 or v2
 //	key!=*       the key is absent
 //	key!=v1|v2   the key is absent or its value is neither v1 nor v2
+//	key~t1|t2    the value contains t1 or t2, ignoring case (names)
+//	key!~t1|t2   the key is absent or its value contains neither
 //
 // OSM values that list several items separated by ";" (such as
 // social_facility:for=senior;disabled) match when any item matches.
@@ -101,6 +124,10 @@ type TagMatch struct {
 	Key    string
 	Values []string // empty: any value (key=* or key!=*)
 	Not    bool
+	// Contains makes Values substrings of the value, compared without
+	// case (key~text), for places whose tags alone do not tell what they
+	// are but whose names do ("社区卫生服务中心" tagged as a hospital).
+	Contains bool
 }
 
 // Matches reports whether the condition holds for the element whose tags
@@ -113,7 +140,21 @@ func (m TagMatch) Matches(get func(key string) string) bool {
 	if len(m.Values) == 0 {
 		return !m.Not
 	}
+	if m.Contains {
+		return containsAny(v, m.Values) != m.Not
+	}
 	return valueIn(v, m.Values) != m.Not
+}
+
+// containsAny reports whether v contains one of subs, ignoring case.
+func containsAny(v string, subs []string) bool {
+	v = strings.ToLower(v)
+	for _, w := range subs {
+		if strings.Contains(v, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // valueIn reports whether v, or one of its ";"-separated items, is in values.
@@ -140,8 +181,11 @@ func valueIn(v string, values []string) bool {
 // String returns the condition's text form, e.g. "healthcare!=pharmacy".
 func (m TagMatch) String() string {
 	op := "="
+	if m.Contains {
+		op = "~"
+	}
 	if m.Not {
-		op = "!="
+		op = "!" + op
 	}
 	if len(m.Values) == 0 {
 		return m.Key + op + "*"
@@ -214,11 +258,12 @@ func parseCondition(c string) (TagMatch, error) {
 	if c == "" {
 		return TagMatch{}, fmt.Errorf("empty condition (a stray \";\"?): %w", ErrInvalid)
 	}
-	eq := strings.IndexByte(c, '=')
+	var m TagMatch
+	eq := strings.IndexAny(c, "=~")
 	if eq < 0 {
 		return TagMatch{}, fmt.Errorf("condition %q has no \"=\"; write %s=* for any value or %s=value: %w", c, c, c, ErrInvalid)
 	}
-	var m TagMatch
+	m.Contains = c[eq] == '~'
 	key := c[:eq]
 	if strings.HasSuffix(key, "!") {
 		m.Not = true
@@ -228,6 +273,9 @@ func parseCondition(c string) (TagMatch, error) {
 	val := strings.TrimSpace(c[eq+1:])
 	if val == "" {
 		return TagMatch{}, fmt.Errorf("condition %q has no value; write %s=* for any value: %w", c, m.Key, ErrInvalid)
+	}
+	if val == "*" && m.Contains {
+		return TagMatch{}, fmt.Errorf("condition %q: \"~\" needs text to look for; write %s=* for any value: %w", c, m.Key, ErrInvalid)
 	}
 	if val != "*" {
 		for v := range strings.SplitSeq(val, "|") {
@@ -248,6 +296,9 @@ func (m TagMatch) validate() error {
 		r, _ := utf8.DecodeRuneInString(m.Key[i:])
 		return fmt.Errorf("key %q contains %q; keys are OSM keys such as amenity or social_facility:for: %w", m.Key, r, ErrInvalid)
 	}
+	if m.Contains && len(m.Values) == 0 {
+		return fmt.Errorf("%s~ needs text to look for, such as %s~clinic: %w", m.Key, m.Key, ErrInvalid)
+	}
 	for _, v := range m.Values {
 		switch {
 		case v == "":
@@ -266,7 +317,7 @@ func (m TagMatch) validate() error {
 }
 
 func badKeyRune(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || strings.ContainsRune("=!|;*", r)
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || strings.ContainsRune("=!|;*~", r)
 }
 
 func (s Selector) validate() error {
@@ -290,6 +341,11 @@ type Profile struct {
 	Names       Names         `json:"names"`
 	Description string        `json:"description,omitempty"`
 	Types       []AmenityType `json:"types"`
+	// Off holds the types the profile defines but leaves out of an audit
+	// ("enabled: false" in the file): places a standard counts apart,
+	// such as hospitals beside community health stations. They match
+	// nothing until Enable turns them on.
+	Off []AmenityType `json:"off,omitempty"`
 	// Rules are provision rules checked by every audit with this profile
 	// (see Rule); optional.
 	Rules []Rule `json:"rules,omitempty"`
@@ -314,33 +370,76 @@ func (p *Profile) TypeIDs() []string {
 	return ids
 }
 
-// Match returns the ids, in profile order, of the types whose selectors
-// match an OSM element; get returns the element's value for a key ("" when
-// absent). An element may be of several types (a sports centre with a
+// Match returns the ids, in profile order, of the types an OSM element is
+// of (AmenityType.Match); get returns the element's value for a key (""
+// when absent). An element may be of several types (a sports centre with a
 // playground) or of none (nil).
 func (p *Profile) Match(get func(key string) string) []string {
 	var ids []string
 	for i := range p.Types {
-		if p.Types[i].Matches(get) {
+		if _, ok := p.Types[i].Match(get); ok {
 			ids = append(ids, p.Types[i].ID)
 		}
 	}
 	return ids
 }
 
-// Keys returns the distinct OSM keys that selectors require to be present,
-// in first-use order. An element with none of these keys matches no type,
-// so readers may skip it without calling Match.
+// A TypeMatch is one type an element is of, with the selector that
+// matched it in its text form.
+type TypeMatch struct {
+	Type string
+	Rule string
+}
+
+// MatchRules is Match with the selector that matched each type.
+func (p *Profile) MatchRules(get func(key string) string) []TypeMatch {
+	var out []TypeMatch
+	for i := range p.Types {
+		if rule, ok := p.Types[i].Match(get); ok {
+			out = append(out, TypeMatch{Type: p.Types[i].ID, Rule: rule})
+		}
+	}
+	return out
+}
+
+// Enable turns on the named types of p.Off, appending them to p.Types in
+// the order given. Naming a type that is already on does nothing; naming
+// one the profile lacks wraps ErrNotFound.
+func (p *Profile) Enable(ids ...string) error {
+	for _, id := range ids {
+		if _, on := p.Type(id); on {
+			continue
+		}
+		i := slices.IndexFunc(p.Off, func(t AmenityType) bool { return t.ID == id })
+		if i < 0 {
+			all := p.TypeIDs()
+			for _, t := range p.Off {
+				all = append(all, t.ID)
+			}
+			return fmt.Errorf("profile %s has no type %q (its types: %s): %w", p.ID, id, strings.Join(all, ", "), ErrNotFound)
+		}
+		p.Types = append(p.Types, p.Off[i])
+		p.Off = slices.Delete(p.Off, i, i+1)
+	}
+	if len(p.Off) == 0 {
+		p.Off = nil
+	}
+	return nil
+}
+
+// Keys returns distinct OSM keys, in first-use order, such that every
+// selector requires one of them to be present (the first key of each
+// selector that must be present). An element with none of these keys
+// matches no type, so readers may skip it without calling Match.
 func (p *Profile) Keys() []string {
 	var keys []string
 	seen := map[string]bool{}
 	for _, t := range p.Types {
 		for _, s := range t.Selectors {
-			for _, m := range s.All {
-				if !m.Not && !seen[m.Key] {
-					seen[m.Key] = true
-					keys = append(keys, m.Key)
-				}
+			i := slices.IndexFunc(s.All, func(m TagMatch) bool { return !m.Not })
+			if i >= 0 && !seen[s.All[i].Key] {
+				seen[s.All[i].Key] = true
+				keys = append(keys, s.All[i].Key)
 			}
 		}
 	}
@@ -360,12 +459,16 @@ func (p *Profile) MaxThreshold() float64 {
 // Validate checks a profile built or edited in code by the rules
 // ParseProfile applies to files. Errors wrap ErrInvalid.
 func (p *Profile) Validate() error {
-	ln := &profileLines{types: make([]typeLines, len(p.Types))}
+	all := *p
+	all.Types = append(slices.Clip(p.Types), p.Off...)
+	ln := &profileLines{types: make([]typeLines, len(all.Types))}
 	for i := range ln.types {
 		ln.types[i].hasTier, ln.types[i].hasThreshold = true, true
+		ln.types[i].off = i >= len(p.Types)
 	}
 	ps := &parser{file: "profile " + strconv.Quote(p.ID)}
-	ps.validate(p, ln)
+	ps.validate(&all, ln)
+	ps.checkRuleTypes(p, 0)
 	return ps.err()
 }
 

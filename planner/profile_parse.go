@@ -62,10 +62,28 @@ func ParseProfile(name string, yamlText []byte) (p *Profile, err error) {
 		p.ID = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	ps.validate(p, ln)
+	p.splitOff(ln)
+	if ln.sawTypes {
+		ps.checkRuleTypes(p, ln.rules)
+	}
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// splitOff moves the types the file turned off (enabled: false) from
+// p.Types to p.Off.
+func (p *Profile) splitOff(ln *profileLines) {
+	var on, off []AmenityType
+	for i, t := range p.Types {
+		if i < len(ln.types) && ln.types[i].off {
+			off = append(off, t)
+		} else {
+			on = append(on, t)
+		}
+	}
+	p.Types, p.Off = on, off
 }
 
 // parser collects errors with their lines while walking the YAML tree.
@@ -79,6 +97,8 @@ type parser struct {
 // profileLines records where each field was, for validation messages.
 type profileLines struct {
 	root, id     int
+	rules        int  // line of the rules field
+	sawTypes     bool // the file had a types field
 	typesMissing bool // "no types" already reported
 	types        []typeLines
 }
@@ -89,6 +109,7 @@ type typeLines struct {
 	item, id, names, tier, threshold, weight int
 	badTier, badThreshold, badWeight         bool
 	hasTier, hasThreshold                    bool
+	off                                      bool // enabled: false
 }
 
 func (ps *parser) add(line int, format string, a ...any) {
@@ -351,8 +372,6 @@ func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 	}
 	p := &Profile{}
 	ln := &profileLines{root: root.Line}
-	sawTypes := false
-	rulesLine := 0
 	for _, f := range ps.fields(root, "", "id", "names", "description", "types", "rules") {
 		switch f.key {
 		case "id":
@@ -364,7 +383,7 @@ func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 		case "description":
 			p.Description = ps.str(f.v, "", "description")
 		case "types":
-			sawTypes = true
+			ln.sawTypes = true
 			if f.v.Kind != yaml.SequenceNode {
 				ps.add(f.v.Line, "types must be a list (each item starting with \"- id: ...\"), not %s", kindName(f.v))
 				continue
@@ -376,13 +395,10 @@ func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 			}
 		case "rules":
 			p.Rules = ps.rules(f.v)
-			rulesLine = f.v.Line
+			ln.rules = f.v.Line
 		}
 	}
-	if sawTypes {
-		ps.checkRuleTypes(p, rulesLine)
-	}
-	if !sawTypes {
+	if !ln.sawTypes {
 		ps.add(root.Line, "no types: field; a profile lists its amenity types under types: (see lifecircle profiles %s)", DefaultProfile)
 		ln.typesMissing = true
 	}
@@ -406,7 +422,7 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 		}
 	}
 	var ok bool
-	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors") {
+	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors", "exclude", "enabled") {
 		switch f.key {
 		case "id":
 			t.ID = ps.str(f.v, ctx, "id")
@@ -437,13 +453,23 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 		case "source":
 			t.Source = ps.str(f.v, ctx, "source")
 		case "selectors":
-			t.Selectors = ps.selectors(f.v, ctx)
+			t.Selectors = ps.selectors(f.v, ctx, "selectors")
+		case "exclude":
+			t.Exclude = ps.selectors(f.v, ctx, "exclude")
+		case "enabled":
+			switch v := strings.ToLower(strings.TrimSpace(f.v.Value)); {
+			case f.v.Kind == yaml.ScalarNode && v == "true":
+			case f.v.Kind == yaml.ScalarNode && v == "false":
+				tl.off = true
+			default:
+				ps.add(f.v.Line, "%senabled must be true or false (false: the type is defined but left out of audits), not %s", ctx, kindName(f.v))
+			}
 		}
 	}
 	return t, tl
 }
 
-func (ps *parser) selectors(n *yaml.Node, ctx string) []Selector {
+func (ps *parser) selectors(n *yaml.Node, ctx, field string) []Selector {
 	var items []*yaml.Node
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -454,24 +480,32 @@ func (ps *parser) selectors(n *yaml.Node, ctx string) []Selector {
 	case yaml.SequenceNode:
 		items = n.Content
 	default:
-		ps.add(n.Line, "%sselectors must be a list of OSM tag conditions such as \"- amenity=clinic\", not %s", ctx, kindName(n))
+		ps.add(n.Line, "%s%s must be a list of OSM tag conditions such as \"- amenity=clinic\", not %s", ctx, field, kindName(n))
 		return nil
 	}
 	var out []Selector
 	for i, item := range items {
 		item = deref(item)
 		if item.Kind != yaml.ScalarNode {
-			ps.add(item.Line, "%sselector %d must be text such as amenity=clinic, not %s", ctx, i+1, kindName(item))
+			ps.add(item.Line, "%s%s %d must be text such as amenity=clinic, not %s", ctx, itemName(field), i+1, kindName(item))
 			continue
 		}
 		s, err := ParseSelector(item.Value)
 		if err != nil {
-			ps.add(item.Line, "%sselector %d %q: %s", ctx, i+1, item.Value, strings.TrimSuffix(err.Error(), ": "+ErrInvalid.Error()))
+			ps.add(item.Line, "%s%s %d %q: %s", ctx, itemName(field), i+1, item.Value, strings.TrimSuffix(err.Error(), ": "+ErrInvalid.Error()))
 			continue
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// itemName names one item of a type's selectors or exclude list.
+func itemName(field string) string {
+	if field == "exclude" {
+		return "exclusion"
+	}
+	return "selector"
 }
 
 var typeIDRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -487,8 +521,17 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 		}
 		ps.add(line, "profile id %q must be letters, digits, _ . or - (set it with id: at the top of the file)", p.ID)
 	}
-	if len(p.Types) == 0 && !ln.typesMissing {
+	on := 0
+	for i := range p.Types {
+		if i >= len(ln.types) || !ln.types[i].off {
+			on++
+		}
+	}
+	switch {
+	case len(p.Types) == 0 && !ln.typesMissing:
 		ps.add(ln.root, "no amenity types; add at least one under types: (see lifecircle profiles %s)", DefaultProfile)
+	case len(p.Types) > 0 && on == 0:
+		ps.add(ln.root, "every type has enabled: false; turn at least one on (enabled: true, or remove the line)")
 	}
 	seen := map[string]int{} // type id → index
 	sumWeight := 0.0
@@ -546,7 +589,7 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 			// reported while parsing
 		} else if !(t.Weight >= 0) || math.IsInf(t.Weight, 0) {
 			ps.add(at(tl.weight), "%sweight must be a number ≥ 0, got %s", ctx, fmtNum(t.Weight))
-		} else {
+		} else if !tl.off {
 			sumWeight += t.Weight
 		}
 		for j, s := range t.Selectors {
@@ -554,8 +597,13 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 				ps.add(at(0), "%sselector %d: %s", ctx, j+1, strings.TrimSuffix(err.Error(), ": "+ErrInvalid.Error()))
 			}
 		}
+		for j, s := range t.Exclude {
+			if err := s.validate(); err != nil {
+				ps.add(at(0), "%sexclusion %d: %s", ctx, j+1, strings.TrimSuffix(err.Error(), ": "+ErrInvalid.Error()))
+			}
+		}
 	}
-	if len(p.Types) > 0 && sumWeight == 0 {
+	if on > 0 && sumWeight == 0 {
 		ps.add(ln.root, "every type has weight 0; give at least one a weight > 0 so completeness is defined")
 	}
 }

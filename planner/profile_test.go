@@ -397,7 +397,7 @@ func TestBuiltinValues(t *testing.T) {
 	if _, ok := gb.Type("school"); ok {
 		t.Error("Type(school) found")
 	}
-	wantKeys := []string{"amenity", "healthcare", "social_facility:for", "social_facility", "shop", "leisure", "route"}
+	wantKeys := []string{"amenity", "healthcare", "shop", "leisure", "route"}
 	if !slices.Equal(gb.Keys(), wantKeys) {
 		t.Errorf("Keys() = %v, want %v", gb.Keys(), wantKeys)
 	}
@@ -415,29 +415,49 @@ func TestMatch(t *testing.T) {
 	}{
 		{"clinic", tags("amenity=clinic", "name=社区卫生服务站"), []string{"clinic"}},
 		{"doctors", tags("amenity=doctors"), []string{"clinic"}},
-		{"hospital both tags", tags("amenity=hospital", "healthcare=hospital"), []string{"clinic"}},
+		{"hospital both tags", tags("amenity=hospital", "healthcare=hospital"), nil},
+		{"community health centre mapped as hospital", tags("amenity=hospital", "healthcare=hospital", "name=校医院（北京邮电大学社区卫生服务中心）"), []string{"clinic"}},
 		{"healthcare only", tags("healthcare=centre"), []string{"clinic"}},
-		{"dentist by healthcare", tags("amenity=dentist", "healthcare=dentist"), []string{"clinic"}},
+		{"dentist by healthcare", tags("amenity=dentist", "healthcare=dentist"), nil},
+		{"dentist tagged clinic", tags("amenity=clinic", "healthcare=dentist"), nil},
+		{"blood donation", tags("healthcare=blood_donation"), nil},
+		{"alternative medicine", tags("healthcare=alternative", "healthcare:speciality=osteopathy"), nil},
+		{"hypnosis among specialities", tags("healthcare=clinic", "healthcare:speciality=hypnosis; herbalism"), nil},
+		{"plastic surgery clinic", tags("amenity=clinic", "healthcare=yes", "healthcare:speciality=plastic_surgery"), nil},
+		{"x-ray clinic by name", tags("amenity=clinic", "name=Elielinaukion röntgen"), nil},
+		{"laboratory", tags("amenity=clinic", "healthcare=laboratory"), nil},
+		{"physiotherapist", tags("healthcare=physiotherapist"), nil},
+		{"general practice", tags("amenity=doctors", "healthcare=doctor", "healthcare:speciality=general"), []string{"clinic"}},
 		{"pharmacy excluded", tags("amenity=pharmacy", "healthcare=pharmacy"), nil},
 		{"pharmacy amenity only", tags("amenity=pharmacy"), nil},
 		{"chemist", tags("shop=chemist"), nil},
 		{"social facility for senior", tags("amenity=social_facility", "social_facility=day_care", "social_facility:for=senior"), []string{"elderly"}},
-		{"senior among several", tags("amenity=social_facility", "social_facility:for=disabled;senior"), []string{"elderly"}},
-		{"senior with spaces", tags("amenity=social_facility", "social_facility:for=disabled; senior"), []string{"elderly"}},
-		{"elderly value", tags("amenity=social_facility", "social_facility:for=elderly"), []string{"elderly"}},
+		{"senior among several", tags("amenity=social_facility", "social_facility=day_care", "social_facility:for=disabled;senior"), []string{"elderly"}},
+		{"senior with spaces", tags("amenity=social_facility", "social_facility=day_care", "social_facility:for=disabled; senior"), []string{"elderly"}},
+		{"elderly value", tags("amenity=social_facility", "social_facility=outreach", "social_facility:for=elderly"), []string{"elderly"}},
+		{"senior facility of unknown kind", tags("amenity=social_facility", "social_facility:for=senior"), nil},
+		{"nursing home as social facility", tags("amenity=social_facility", "social_facility=nursing_home", "social_facility:for=senior"), nil},
+		{"assisted living", tags("amenity=social_facility", "social_facility=assisted_living", "social_facility:for=senior"), nil},
 		{"day care for whom unknown", tags("amenity=social_facility", "social_facility=day_care"), []string{"elderly"}},
 		{"child day care", tags("amenity=social_facility", "social_facility=day_care", "social_facility:for=child"), nil},
 		{"outreach for diseased", tags("amenity=social_facility", "social_facility=outreach", "social_facility:for=diseased"), nil},
 		{"senior tag without social facility", tags("social_facility:for=senior"), nil},
-		{"nursing home", tags("amenity=nursing_home"), []string{"elderly"}},
+		{"nursing home", tags("amenity=nursing_home"), nil},
+		{"day care in a nursing home", tags("amenity=nursing_home", "social_facility=day_care"), nil},
 		{"marketplace", tags("amenity=marketplace"), []string{"market"}},
 		{"supermarket", tags("shop=supermarket", "name=物美"), []string{"market"}},
 		{"greengrocer", tags("shop=greengrocer"), []string{"market"}},
 		{"convenience excluded", tags("shop=convenience"), nil},
 		{"fitness station", tags("leisure=fitness_station"), []string{"fitness"}},
-		{"basketball pitch", tags("leisure=pitch", "sport=basketball"), []string{"fitness"}},
+		{"basketball pitch", tags("leisure=pitch", "sport=basketball"), nil},
+		{"outdoor fitness pitch", tags("leisure=pitch", "sport=fitness"), []string{"fitness"}},
+		{"indoor fitness station", tags("leisure=fitness_station", "indoor=yes"), nil},
+		{"swimming hall", tags("leisure=sports_centre", "sport=swimming"), nil},
+		{"gym as sports centre", tags("leisure=sports_centre", "name=Fitness 24Seven Hakaniemi"), nil},
+		{"calisthenics in a sports hall", tags("leisure=pitch", "sport=calisthenics", "building=yes"), nil},
 		{"fitness trail", tags("type=route", "route=fitness_trail"), []string{"fitness"}},
 		{"gym excluded", tags("leisure=fitness_centre"), nil},
+		{"dance studio", tags("leisure=dance"), nil},
 		{"playground", tags("leisure=playground"), []string{"playground"}},
 		{"several types", tags("amenity=clinic", "shop=supermarket"), []string{"clinic", "market"}},
 		{"no tags", tags(), nil},
@@ -498,14 +518,14 @@ func TestMatchRealData(t *testing.T) {
 		place, layer, typ string
 		features, matched int
 	}{
-		{"helsinki", "health", "clinic", 21, 11},
+		{"helsinki", "health", "clinic", 21, 4}, // 2 doctors, 2 clinics; not blood donation, therapists, dentists, cosmetic or X-ray
 		{"helsinki", "elderly_care", "elderly", 2, 0}, // child day care and outreach
 		{"helsinki", "market", "market", 16, 7},
-		{"helsinki", "fitness", "fitness", 17, 13},
+		{"helsinki", "fitness", "fitness", 17, 3}, // fitness stations; not pitches, gyms, swimming hall, studio
 		{"helsinki", "playground", "playground", 4, 4},
-		{"cn_beijing_bupt", "health", "clinic", 2, 2},
+		{"cn_beijing_bupt", "health", "clinic", 2, 1}, // the campus community health centre; not the TCM hospital
 		{"cn_beijing_bupt", "market", "market", 4, 3},
-		{"cn_beijing_bupt", "fitness", "fitness", 28, 28},
+		{"cn_beijing_bupt", "fitness", "fitness", 28, 4}, // fitness stations; not basketball/tennis courts, tracks
 	}
 	for _, tc := range tests {
 		t.Run(tc.place+"/"+tc.layer, func(t *testing.T) {

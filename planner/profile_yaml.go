@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -25,7 +26,10 @@ const yamlHeader = `# lifecircle amenity profile — copy this file, edit it and
 #              A selector is conditions joined by ";", ALL of which must hold:
 #                key=value   key=v1|v2 (either)   key=* (any value)
 #                key!=value  (absent or different)   key!=* (absent)
-#              Example: amenity=social_facility;social_facility:for=senior|elderly`
+#              Example: amenity=social_facility;social_facility:for=senior|elderly
+#   exclude    optional selectors of elements never of the type, even when a selector matches
+#              (a dentist tagged amenity=clinic): same syntax as selectors
+#   enabled    optional; false defines the type but leaves it out of audits until turned on`
 
 // YAML returns p as commented YAML that a user can copy and edit;
 // ParseProfile reads it back to an equal profile.
@@ -55,7 +59,7 @@ func (p *Profile) YAML() []byte {
 		add(root, "description", text(p.Description))
 	}
 	types := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, t := range p.Types {
+	for i, t := range append(slices.Clip(p.Types), p.Off...) {
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		add(m, "id", strNode(t.ID))
 		add(m, "names", namesNode(t.Names))
@@ -78,6 +82,18 @@ func (p *Profile) YAML() []byte {
 			sels.LineComment = "none: facilities come only from layers that name this type"
 		}
 		add(m, "selectors", sels)
+		if len(t.Exclude) > 0 {
+			ex := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, s := range t.Exclude {
+				ex.Content = append(ex.Content, strNode(s.String()))
+			}
+			add(m, "exclude", ex)
+		}
+		if i >= len(p.Types) {
+			off := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}
+			off.LineComment = "left out of audits unless turned on"
+			add(m, "enabled", off)
+		}
 		types.Content = append(types.Content, m)
 	}
 	add(root, "types", types)
@@ -107,9 +123,9 @@ const (
 // contains reports whether any text of p contains s.
 func (p *Profile) contains(s string) bool {
 	texts := []string{p.ID, p.Names.Zh, p.Names.En, p.Description}
-	for _, t := range p.Types {
+	for _, t := range append(slices.Clip(p.Types), p.Off...) {
 		texts = append(texts, t.ID, t.Names.Zh, t.Names.En, t.Source)
-		for _, sel := range t.Selectors {
+		for _, sel := range append(slices.Clip(t.Selectors), t.Exclude...) {
 			texts = append(texts, sel.String())
 		}
 	}

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -366,7 +367,12 @@ func (ps *parser) rules(n *yaml.Node) []Rule {
 // checkRuleTypes reports rules naming a type the profile lacks.
 func (ps *parser) checkRuleTypes(p *Profile, line int) {
 	for i, r := range p.Rules {
-		if _, ok := p.Type(r.Type); !ok {
+		if _, ok := p.Type(r.Type); ok {
+			continue
+		}
+		if slices.ContainsFunc(p.Off, func(t AmenityType) bool { return t.ID == r.Type }) {
+			ps.add(line, "rule %d: type %q has enabled: false; turn it on or drop the rule", i+1, r.Type)
+		} else {
 			ps.add(line, "rule %d: type %q is not one of this profile's types (%s)", i+1, r.Type, strings.Join(p.TypeIDs(), ", "))
 		}
 	}
