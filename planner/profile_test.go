@@ -518,7 +518,7 @@ func TestMatchRealData(t *testing.T) {
 		place, layer, typ string
 		features, matched int
 	}{
-		{"helsinki", "health", "clinic", 21, 4}, // 2 doctors, 2 clinics; not blood donation, therapists, dentists, cosmetic or X-ray
+		{"helsinki", "health", "clinic", 21, 4},       // 2 doctors, 2 clinics; not blood donation, therapists, dentists, cosmetic or X-ray
 		{"helsinki", "elderly_care", "elderly", 2, 0}, // child day care and outreach
 		{"helsinki", "market", "market", 16, 7},
 		{"helsinki", "fitness", "fitness", 17, 3}, // fitness stations; not pitches, gyms, swimming hall, studio
