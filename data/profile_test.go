@@ -69,3 +69,24 @@ func TestLoadProfile(t *testing.T) {
 		t.Errorf("long name: %v", err)
 	}
 }
+
+func TestAmenityLayerRule(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "amenities.geojson")
+	text := `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"A","type":"Clinic"},"geometry":{"type":"Point","coordinates":[24.94,60.17]}},
+{"type":"Feature","properties":{"name":"B","类型":"clinic"},"geometry":{"type":"Point","coordinates":[24.95,60.17]}}]}`
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := planner.ParseProfile("mini.yaml", []byte(miniProfile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ReadAmenityLayer(path, prof, WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].Rule != "type=Clinic" || fs[1].Rule != "类型=clinic" || fs[0].Tags != nil {
+		t.Errorf("facilities %+v", fs)
+	}
+}

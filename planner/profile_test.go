@@ -654,7 +654,7 @@ func FuzzParseProfile(f *testing.F) {
 }
 
 func FuzzParseSelector(f *testing.F) {
-	for _, s := range []string{"amenity=clinic|doctors", "healthcare=*;healthcare!=pharmacy", " a = b ", "a!=*;b=c", "a==b", "", ";"} {
+	for _, s := range []string{"amenity=clinic|doctors", "healthcare=*;healthcare!=pharmacy", " a = b ", "a!=*;b=c", "a==b", "", ";", "name~röntgen|x-ray;amenity!~z"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -700,5 +700,109 @@ func TestParseProfileCRLFAndBOM(t *testing.T) {
 	_, err = ParseProfile("mini.yaml", []byte(strings.ReplaceAll(strings.Replace(minimalProfile, "1000", "-1", 1), "\n", "\r\n")))
 	if err == nil || !strings.Contains(err.Error(), "mini.yaml:6:") {
 		t.Errorf("CRLF line numbers: %v", err)
+	}
+}
+
+func TestExcludeAndOffTypes(t *testing.T) {
+	text := minimalProfile + `    exclude: [healthcare=dentist, name~röntgen]
+  - id: hospital
+    names: {en: Hospital}
+    tier: 15
+    threshold: 1000
+    selectors: [amenity=hospital]
+    enabled: false
+`
+	p, err := ParseProfile("off.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.TypeIDs(), []string{"clinic"}) || len(p.Off) != 1 || p.Off[0].ID != "hospital" {
+		t.Fatalf("types %v, off %+v", p.TypeIDs(), p.Off)
+	}
+	clinic, _ := p.Type("clinic")
+	if got := []string{clinic.Exclude[0].String(), clinic.Exclude[1].String()}; !slices.Equal(got, []string{"healthcare=dentist", "name~röntgen"}) {
+		t.Errorf("exclude = %v", got)
+	}
+	cases := []struct {
+		tags func(string) string
+		want []TypeMatch
+	}{
+		{tags("amenity=clinic"), []TypeMatch{{"clinic", "amenity=clinic"}}},
+		{tags("amenity=clinic", "healthcare=dentist"), nil},
+		{tags("amenity=clinic", "name=Elielinaukion RÖNTGEN"), nil},
+		{tags("amenity=hospital"), nil}, // off
+	}
+	for _, c := range cases {
+		if got := p.MatchRules(c.tags); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("MatchRules = %v, want %v", got, c.want)
+		}
+	}
+	back, err := ParseProfile("off.yaml", p.YAML())
+	if err != nil || !reflect.DeepEqual(back, p) {
+		t.Fatalf("round trip: %v\n%s", err, p.YAML())
+	}
+	if !strings.Contains(string(p.YAML()), "enabled: false") {
+		t.Errorf("YAML lacks enabled: false:\n%s", p.YAML())
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if err := p.Enable("school"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "clinic, hospital") {
+		t.Errorf("Enable(school) = %v", err)
+	}
+	if err := p.Enable("hospital", "clinic"); err != nil || !slices.Equal(p.TypeIDs(), []string{"clinic", "hospital"}) || p.Off != nil {
+		t.Fatalf("Enable: %v, types %v, off %v", err, p.TypeIDs(), p.Off)
+	}
+	if got := p.MatchRules(tags("amenity=hospital")); !reflect.DeepEqual(got, []TypeMatch{{"hospital", "amenity=hospital"}}) {
+		t.Errorf("after Enable, MatchRules = %v", got)
+	}
+
+	bad := []struct{ name, text, want string }{
+		{"enabled not bool", strings.Replace(text, "enabled: false", "enabled: maybe", 1), `off.yaml:14: type "hospital": enabled must be true or false`},
+		{"bad exclusion", strings.Replace(text, "name~röntgen", "name~", 1), `type "clinic": exclusion 2 "name~"`},
+		{"negative exclusion", strings.Replace(text, "name~röntgen", "name!=x", 1), "only negative conditions"},
+		{"all off", strings.Replace(text, "    selectors: [amenity=clinic]\n", "    selectors: [amenity=clinic]\n    enabled: false\n", 1), "every type has enabled: false"},
+		{"rule on an off type", text + "rules:\n  - {type: hospital, min: 1}\n", `rule 1: type "hospital" has enabled: false`},
+		{"duplicate across on and off", strings.Replace(text, "id: hospital", "id: clinic", 1), `type "clinic": defined twice`},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseProfile("off.yaml", []byte(tc.text))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestContainsCondition(t *testing.T) {
+	get := tags("name=Elielinaukion Röntgen", "amenity=clinic")
+	for _, tc := range []struct {
+		sel  string
+		want bool
+	}{
+		{"name~röntgen", true},
+		{"name~x-ray|RÖNTGEN", true},
+		{"name~lab", false},
+		{"name!~lab;amenity=clinic", true},
+		{"name!~röntgen;amenity=clinic", false},
+		{"ref~1;amenity=clinic", false},
+		{"ref!~1;amenity=clinic", true},
+	} {
+		s, err := ParseSelector(tc.sel)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sel, err)
+		}
+		if s.String() != tc.sel {
+			t.Errorf("%s prints as %s", tc.sel, s)
+		}
+		if got := s.Matches(get); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.sel, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"name~*", "name~", "na~me~x=y"} {
+		if _, err := ParseSelector(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }
