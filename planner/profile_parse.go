@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -58,8 +58,8 @@ func ParseProfile(name string, yamlText []byte) (p *Profile, err error) {
 		return nil, ps.err()
 	}
 	if p.ID == "" && !ps.hasID {
-		base := filepath.Base(name)
-		p.ID = strings.TrimSuffix(base, filepath.Ext(base))
+		base := path.Base(name) // a name, not a file: planner reads no files
+		p.ID = strings.TrimSuffix(base, path.Ext(base))
 	}
 	ps.validate(p, ln)
 	p.splitOff(ln)
