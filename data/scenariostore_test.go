@@ -43,7 +43,7 @@ func TestWorkspaceScenarios(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "scenarios")
 	st := NewWorkspaceScenarios(dir)
-	prof, err := planner.LoadProfile("gb50180")
+	prof, err := LoadProfile("gb50180")
 	if err != nil {
 		t.Fatal(err)
 	}
