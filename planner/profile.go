@@ -30,7 +30,7 @@ const (
 var builtinFS embed.FS
 
 // builtinIDs lists the embedded profiles, the default first.
-var builtinIDs = []string{"gb50180", "15min"}
+var builtinIDs = []string{"gb50180", "15min", "gb50180-full", "tdt1062"}
 
 // Names is a bilingual label: Zh in Chinese (optional), En in English.
 type Names struct {
