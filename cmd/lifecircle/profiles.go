@@ -19,7 +19,18 @@ func init() {
 }
 
 const profilesHelp = `With no argument, list the built-in amenity profiles: each type's tier,
-walking threshold (metres) and names.
+walking threshold (metres) and names. The built-in profiles:
+
+  gb50180       (default) five everyday types at the tiers of GB 50180-2018
+  15min         the same types, each within a 15-minute walk (1200 m)
+  gb50180-full  every walking-tier facility of GB 50180-2018: schools,
+                health, elderly care, culture, community service, sports
+                grounds, markets and play (1000, 500 or 300 m by tier)
+  tdt1062       the 15-minute and 5-10-minute levels of TD/T 1062-2021,
+                the community life-circle planning guide (1000 or 500 m)
+
+Each type's source says where its threshold comes from and which OSM wiki
+pages its selectors follow; a value the standard's text did not confirm says "Unconfirmed:".
 
 With the id of a built-in profile, print it to stdout as commented YAML;
 save it, edit it and pass the file to audit with --profile FILE:
