@@ -49,7 +49,7 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.f.Population, "population", "", "population layer: points or polygons with a `population` property")
 	fs.Var(&a.units, "units", "analysis units: GeoJSON polygons with id, name, optional parent and level (default: grid cells); repeat for several levels, [LEVEL=]FILE")
 	fs.StringVar(&a.f.UnitsOSM, "units-osm", "", "analysis units from the OSM extract's administrative boundaries: admin_level=8,10 (or admin_level=8:subdistrict,10:community)")
-	fs.StringVar(&a.f.Profile, "profile", d.Profile, "amenity profile: built-in id (gb50180, 15min) or a YAML file")
+	fs.StringVar(&a.f.Profile, "profile", d.Profile, "amenity profile: built-in id (gb50180, gb50180-full, tdt1062, 15min; see lifecircle profiles) or a YAML file")
 	fs.Float64Var(&a.f.Cell, "cell", d.Cell, "grid cell size in metres, when no --units")
 	fs.BoolVar(&a.f.Sample, "sample", false, "use the bundled sample (central Helsinki, OSM)")
 	fs.StringVar(&a.f.Coords, "coords", d.Coords, "coordinates of CSV/GeoJSON inputs: wgs84, gcj02 (Amap/Tencent), bd09 (Baidu)")
