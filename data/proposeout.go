@@ -98,6 +98,8 @@ func writeBeforeAfter(w io.Writer, in planner.ProposeInput, res *planner.Propose
 		"coverable":          Round(res.Coverable, 3),
 		"coverage":           res.Coverage,
 		"timings_s":          timings,
+		"optimal":            res.Optimal,
+		"nodes":              res.Nodes,
 		"attribution":        Attribution,
 	}
 	if res.Max != nil {

@@ -117,6 +117,8 @@ type ProposeResult struct {
 	UpperBound float64 // maximal covering: bound on the best objective for K
 	Gap        float64
 	LowerBound int // set covering: no fewer sites can reach the target
+	Optimal    bool // the answer is proven optimal (bound met, or exact search finished)
+	Nodes      int  // branch-and-bound nodes explored
 	Coverable  float64
 	Timings    map[string]time.Duration
 }
@@ -281,6 +283,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 			res.Timings["solve_"+k] = v
 		}
 		res.Objective, res.UpperBound, res.Gap, res.Coverable = r.Objective, r.UpperBound, r.Gap, r.Coverable
+		res.Optimal, res.Nodes = r.Optimal, r.Nodes
 	} else {
 		opt.K = 0
 		r, err := cover.SolveSet(ctx, res.Problem, in.Target, opt)
@@ -293,6 +296,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 			res.Timings["solve_"+k] = v
 		}
 		res.Objective, res.LowerBound, res.Coverable = r.Covered, r.LowerBound, r.Coverable
+		res.Optimal, res.Nodes = r.Optimal, r.Nodes
 	}
 	res.Timings["solve"] = time.Since(t0)
 	res.Sites, res.Coverage = describeSites(in, res, chosen)

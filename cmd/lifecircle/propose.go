@@ -60,7 +60,7 @@ func (o *proposeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.facilities, "facilities", "", "existing facilities of the type, any geometry (fixed), besides those in the OSM extract")
 	fs.Float64Var(&o.radius, "radius", 0, "walking distance that counts as covered, metres (default: the type's threshold)")
 	fs.Float64Var(&o.spacing, "spacing", planner.DefaultSpacing, "least spacing of generated candidates, metres")
-	fs.DurationVar(&o.timeLimit, "time-limit", 10*time.Second, "time budget for improving the solution and the bound")
+	fs.DurationVar(&o.timeLimit, "time-limit", planner.DefaultCoverTimeLimit, "time budget for the solve; it stops earlier once the answer is proven optimal")
 	fs.StringVar(&o.exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
 }
 
@@ -234,12 +234,20 @@ func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeRes
 	for _, s := range res.Sites {
 		fmt.Fprintf(w, "%4d  %-16s %11.6f %11.6f %14.0f  %.0f\n", s.Rank, truncate(s.ID, 16), s.Point[0], s.Point[1], s.Gain, s.Cumulative)
 	}
-	if res.Max != nil {
-		fmt.Fprintf(w, "covers %s residents; no choice of %d sites covers more than %s (gap ≤ %.2g %%)\n",
-			thousands(math.Floor(res.Objective+1e-9)), k, thousands(math.Ceil(res.UpperBound-1e-9)), 100*res.Gap)
-	} else if res.Set != nil {
-		fmt.Fprintf(w, "%d sites cover %s of %s coverable residents (target %s); no fewer than %d sites can\n",
-			len(res.Sites), thousands(res.Objective), thousands(res.Coverable), thousands(res.Set.Target), res.LowerBound)
+	switch {
+	case res.Max != nil && res.Optimal:
+		fmt.Fprintf(w, "covers %s residents: proven optimal, no choice of %d sites covers more (%d search nodes)\n",
+			thousands(math.Floor(res.Objective+1e-9)), k, res.Nodes)
+	case res.Max != nil:
+		fmt.Fprintf(w, "covers %s residents; no choice of %d sites covers more than %s (gap ≤ %.2g %%, not proven optimal within the time limit, %d search nodes)\n",
+			thousands(math.Floor(res.Objective+1e-9)), k, thousands(math.Ceil(res.UpperBound-1e-9)), 100*res.Gap, res.Nodes)
+	case res.Set != nil:
+		proof := fmt.Sprintf("no fewer than %d sites can", res.LowerBound)
+		if res.Optimal {
+			proof = "proven minimum"
+		}
+		fmt.Fprintf(w, "%d sites cover %s of %s coverable residents (target %s); %s (%d search nodes)\n",
+			len(res.Sites), thousands(res.Objective), thousands(res.Coverable), thousands(res.Set.Target), proof, res.Nodes)
 	}
 	for _, c := range res.Coverage {
 		fmt.Fprintf(w, "  %-12s coverage %5.1f%% → %5.1f%% (within %.0f m)\n", c.ID, 100*c.Before, 100*c.After, c.Radius)

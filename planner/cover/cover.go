@@ -9,8 +9,9 @@ import (
 )
 
 // DefaultTimeLimit is the time budget a caller gives SolveMax and SolveSet
-// (Options.TimeLimit) when the user names none.
-const DefaultTimeLimit = 10 * time.Second
+// (Options.TimeLimit) when the user names none. Solves end earlier once the
+// answer is proven optimal.
+const DefaultTimeLimit = 60 * time.Second
 
 // A Problem is a weighted covering instance.
 type Problem struct {
@@ -57,6 +58,13 @@ type MaxResult struct {
 	// Coverable is the total weight of non-fixed items that at least one
 	// candidate covers.
 	Coverable float64
+	// Optimal reports that Objective is proven optimal: the bound met it,
+	// or the exact search (branch and bound) finished within the time
+	// limit. UpperBound then equals Objective and Gap is 0.
+	Optimal bool
+	// Nodes counts the branch-and-bound nodes explored (0 when the bound
+	// alone proved the answer or no time was left).
+	Nodes int
 	// StoppedEarly reports that K is larger than useful: no candidate adds
 	// any gain after len(Chosen) sites (everything coverable is covered).
 	StoppedEarly bool
@@ -67,7 +75,7 @@ type MaxResult struct {
 	// Iterations counts the subgradient iterations spent on UpperBound.
 	Iterations int
 	// Timings holds wall time per phase: "prepare", "greedy", "swap",
-	// "bound", "perturb" and "total".
+	// "bound", "perturb", "exact" (branch and bound) and "total".
 	Timings map[string]time.Duration
 }
 
@@ -87,8 +95,14 @@ type SetResult struct {
 	// LowerBound is a valid lower bound on the fewest sites that reach
 	// Target (from the Lagrangian relaxation of maximal covering).
 	LowerBound int
+	// Optimal reports that Chosen is proven the fewest sites reaching
+	// Target: len(Chosen) == LowerBound.
+	Optimal bool
+	// Nodes counts the branch-and-bound nodes of the exact search on the
+	// number of sites.
+	Nodes int
 	// Timings holds wall time per phase: "prepare", "greedy", "reduce",
-	// "bound" and "total".
+	// "bound", "exact" and "total".
 	Timings map[string]time.Duration
 }
 

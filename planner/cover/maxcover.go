@@ -176,20 +176,90 @@ func SolveMax(ctx context.Context, p *Problem, o Options) (*MaxResult, error) {
 		st.dropRedundant(st.obj)
 	} else if st.obj < c.coverable {
 		sts := searchStats{timings: res.Timings}
-		st = c.search(st, o.K, math.Inf(1), newLagrange(c), clock, &sts)
+		lg := newLagrange(c)
+		st = c.search(st, o.K, math.Inf(1), lg, clock, &sts)
 		if err := clock.err(); err != nil {
 			return nil, fmt.Errorf("max cover: %w", err)
 		}
 		ub = sts.ub
 		res.Swaps, res.Starts, res.Iterations = sts.swaps, sts.starts, sts.iters
+		st.recount()
+		if !c.closed(ub, st.obj) && !clock.stop() {
+			t := time.Now()
+			st, ub, err = c.proveMax(st, o.K, ub, lg, clock, res)
+			if err != nil {
+				return nil, err
+			}
+			res.Timings["exact"] = time.Since(t)
+		}
 	}
 	st.recount()
 	res.Objective = st.obj
 	res.UpperBound = max(ub, res.Objective)
+	res.Optimal = res.Optimal || c.closed(res.UpperBound, res.Objective)
+	if res.Optimal {
+		res.UpperBound = res.Objective
+	}
 	if res.UpperBound > 0 {
 		res.Gap = (res.UpperBound - res.Objective) / res.UpperBound
 	}
 	res.Chosen, res.Gains = c.rank(st.sol, make([]int32, c.nItem))
 	res.Timings["total"] = time.Since(start)
 	return res, nil
+}
+
+// closed reports whether the bound ub proves obj optimal: no integer
+// objective fits between them (integral weights), or they differ by at most
+// a billionth of the coverable weight.
+func (c *coverInst) closed(ub, obj float64) bool {
+	if c.integral {
+		return math.Floor(ub+1e-9) <= obj
+	}
+	return ub-obj <= 1e-9*c.coverable
+}
+
+// proveMax runs the exact search (reduction, then Lagrangian branch and
+// bound) from the solution st with the time left, and returns the best
+// solution and the bound. res.Optimal and res.Nodes are set.
+func (c *coverInst) proveMax(st *coverState, k int, ub float64, lg *lagrange, clock coverClock, res *MaxResult) (*coverState, float64, error) {
+	r, err := c.reduce()
+	if err != nil {
+		return nil, 0, fmt.Errorf("max cover: %w", err)
+	}
+	er := exactMax(r, k, st.obj, r.lift(lg.best), clock.stop)
+	if err := clock.err(); err != nil {
+		return nil, 0, fmt.Errorf("max cover: %w", err)
+	}
+	res.Nodes = er.nodes
+	if er.sol != nil {
+		next := newCoverState(c, make([]int32, c.nItem), er.sol)
+		if len(er.sol) < k {
+			// Fewer kept candidates than k: fill with any that still add weight.
+			skip := make([]bool, c.nCand)
+			for _, j := range er.sol {
+				skip[j] = true
+			}
+			picks, _, _ := c.greedy(nil, k-len(er.sol), next.cnt, math.Inf(1), skip, nil)
+			for _, j := range picks {
+				for _, i := range c.set(j) {
+					next.cnt[i]--
+				}
+				next.add(j)
+			}
+			next.recount()
+			res.StoppedEarly = len(next.sol) < k
+		}
+		if next.obj > st.obj {
+			st = next
+		}
+	}
+	if er.proven {
+		res.Optimal = true
+		return st, st.obj, nil
+	}
+	ub = min(ub, er.bound)
+	if c.integral {
+		ub = math.Floor(ub + 1e-9)
+	}
+	return st, max(ub, st.obj), nil
 }

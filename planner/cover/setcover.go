@@ -130,12 +130,61 @@ func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetR
 	if err := clock.err(); err != nil {
 		return nil, fmt.Errorf("set cover: %w", err)
 	}
+	res.Timings["reduce"] = time.Since(t)
+	t = time.Now()
+	st, err = c.proveSet(st, need, clock, res)
+	if err != nil {
+		return nil, err
+	}
+	res.Timings["exact"] = time.Since(t)
 	st.recount()
 	res.Covered = st.obj
-	res.Timings["reduce"] = time.Since(t)
+	res.Optimal = st.obj >= need && len(st.sol) <= res.LowerBound
 	res.Chosen, res.Gains = c.rank(st.sol, make([]int32, c.nItem))
 	res.Timings["total"] = time.Since(start)
 	return res, nil
+}
+
+// proveSet is branch and bound on the number of sites: while the best
+// solution st has more sites than the lower bound, it searches exactly for
+// one site fewer reaching need (Lagrangian branch and bound of maximal
+// covering on the reduced instance, pruning every node whose bound falls
+// short of need). A solution found replaces st; a search that finishes
+// without one proves len(st.sol) the minimum.
+func (c *coverInst) proveSet(st *coverState, need float64, clock coverClock, res *SetResult) (*coverState, error) {
+	if st.obj < need || len(st.sol) <= res.LowerBound || clock.stop() {
+		return st, nil
+	}
+	r, err := c.reduce()
+	if err != nil {
+		return nil, fmt.Errorf("set cover: %w", err)
+	}
+	goal := need
+	if !c.integral {
+		goal = need - 1e-9*c.coverable // merged weights may round differently
+	}
+	for len(st.sol) > res.LowerBound && !clock.stop() {
+		k := len(st.sol) - 1
+		er := exactReach(r, k, goal, clock.stop)
+		if err := clock.err(); err != nil {
+			return nil, fmt.Errorf("set cover: %w", err)
+		}
+		res.Nodes += er.nodes
+		if er.sol != nil {
+			next := newCoverState(c, make([]int32, c.nItem), er.sol)
+			next.dropRedundant(need)
+			if next.obj < need || len(next.sol) >= len(st.sol) {
+				break
+			}
+			st = next
+			continue
+		}
+		if er.proven {
+			res.LowerBound = max(res.LowerBound, k+1)
+		}
+		break
+	}
+	return st, nil
 }
 
 // dropRedundant removes, smallest loss first, sites whose removal keeps the
