@@ -116,7 +116,7 @@ type ProposeResult struct {
 	Objective  float64
 	UpperBound float64 // maximal covering: bound on the best objective for K
 	Gap        float64
-	LowerBound int // set covering: no fewer sites can reach the target
+	LowerBound int  // set covering: no fewer sites can reach the target
 	Optimal    bool // the answer is proven optimal (bound met, or exact search finished)
 	Nodes      int  // branch-and-bound nodes explored
 	Coverable  float64
