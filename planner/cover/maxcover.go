@@ -232,7 +232,9 @@ func (c *coverInst) proveMax(st *coverState, k int, ub float64, lg *lagrange, cl
 	}
 	res.Nodes = er.nodes
 	if er.sol != nil {
-		next := newCoverState(c, make([]int32, c.nItem), er.sol)
+		next := newCoverState(c, make([]int32, c.nItem), nil)
+		next.reset(er.sol) // counts the items, unlike newCoverState
+		next.recount()
 		if len(er.sol) < k {
 			// Fewer kept candidates than k: fill with any that still add weight.
 			skip := make([]bool, c.nCand)

@@ -171,7 +171,9 @@ func (c *coverInst) proveSet(st *coverState, need float64, clock coverClock, res
 		}
 		res.Nodes += er.nodes
 		if er.sol != nil {
-			next := newCoverState(c, make([]int32, c.nItem), er.sol)
+			next := newCoverState(c, make([]int32, c.nItem), nil)
+			next.reset(er.sol) // counts the items, unlike newCoverState
+			next.recount()
 			next.dropRedundant(need)
 			if next.obj < need || len(next.sol) >= len(st.sol) {
 				break
