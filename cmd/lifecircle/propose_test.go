@@ -81,7 +81,8 @@ func TestProposeMatchesReference(t *testing.T) {
 					"--osm", filepath.Join(dir, name+".osm.pbf"),
 					"--demand", filepath.Join(dir, "points.geojson"),
 					"--candidates", filepath.Join(dir, cands),
-					"--radius", strconv.FormatFloat(inst.Radius, 'f', -1, 64)}
+					"--radius", strconv.FormatFloat(inst.Radius, 'f', -1, 64),
+					"--time-limit", "10s"} // the solve stops earlier once proven optimal
 				for p, sol := range inst.MCLP {
 					t.Run(iname+"/k="+p, func(t *testing.T) {
 						out := t.TempDir()
