@@ -11,7 +11,7 @@ import (
 // DefaultTimeLimit is the time budget a caller gives SolveMax and SolveSet
 // (Options.TimeLimit) when the user names none. Solves end earlier once the
 // answer is proven optimal.
-const DefaultTimeLimit = 60 * time.Second
+const DefaultTimeLimit = 10 * time.Second
 
 // A Problem is a weighted covering instance.
 type Problem struct {
