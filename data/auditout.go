@@ -1,16 +1,13 @@
 package data
 
 import (
-	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data/xlsx"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -34,6 +31,12 @@ type AuditMeta struct {
 	// Warnings are the input warnings (cut boundaries, overlapping
 	// units) shown with the audit's own in summary.json and the report.
 	Warnings []string
+	// Format says whether the layers are written as GeoJSON files, as
+	// audit.gpkg, or both (zero: GeoJSON).
+	Format OutputFormat
+	// OutCoords, when set, adds facilities.csv and demand.csv with
+	// lon/lat in WGS84 and in this system (GCJ-02 or BD-09).
+	OutCoords OutCoords
 }
 
 // UnitsFileName is the name of the per-unit layer: cells.geojson for the
@@ -45,28 +48,85 @@ func UnitsFileName(meta AuditMeta) string {
 	return "cells.geojson"
 }
 
+// An outputStep is one file of an output folder: written to a stream
+// (fn) or, for the binary formats, to a path (file).
+type outputStep struct {
+	OutputFile
+	fn   func(io.Writer) error
+	file func(path string) error
+}
+
+// auditSteps lists the files of an audit folder in the order they are
+// written: the layers (GeoJSON and/or audit.gpkg; WGS84), summary.json,
+// summary.csv, summary.xlsx, the point CSVs of --out-coords, rules.csv
+// and report.html.
+func auditSteps(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) []outputStep {
+	var steps []outputStep
+	add := func(name, coords string, fn func(io.Writer) error) {
+		steps = append(steps, outputStep{OutputFile: OutputFile{name, coords}, fn: fn})
+	}
+	const wgs = "WGS84"
+	if meta.Format.geojson() {
+		add(UnitsFileName(meta), wgs, func(w io.Writer) error { return writeUnits(w, in, res) })
+		add("facilities.geojson", wgs, func(w io.Writer) error { return writeFacilities(w, in) })
+		add("demand.geojson", wgs, func(w io.Writer) error { return writeDemand(w, in, res) })
+		steps = append(steps, levelLayerFiles(in, res)...)
+	}
+	if meta.Format.GPKG {
+		steps = append(steps, outputStep{OutputFile: OutputFile{AuditGPKG, wgs}, file: func(p string) error {
+			return writeAuditGPKG(p, in, res, meta)
+		}})
+	}
+	add("summary.json", "", func(w io.Writer) error { return writeSummaryJSON(w, in, res, meta) })
+	add("summary.csv", "", func(w io.Writer) error { return writeSummaryCSV(w, res) })
+	steps = append(steps, outputStep{OutputFile: OutputFile{"summary.xlsx", ""}, file: func(p string) error {
+		return xlsx.Write(p, SummarySheets(in, res, meta))
+	}})
+	if o := meta.OutCoords; o != "" {
+		add("facilities.csv", o.Label(), func(w io.Writer) error { return writeFacilitiesCSV(w, in, o) })
+		add("demand.csv", o.Label(), func(w io.Writer) error { return writeDemandCSV(w, in, res, o) })
+	}
+	if len(res.Rules) > 0 {
+		add("rules.csv", "", func(w io.Writer) error { return writeRulesCSV(w, res) })
+	}
+	add("report.html", "", func(w io.Writer) error { return WriteReport(w, in, res, meta) })
+	return steps
+}
+
+// AuditOutputs lists the files WriteAudit writes, each with its
+// coordinate systems, for the terminal.
+func AuditOutputs(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) []OutputFile {
+	steps := auditSteps(in, res, meta)
+	out := make([]OutputFile, len(steps))
+	for i, s := range steps {
+		out[i] = s.OutputFile
+	}
+	return out
+}
+
 // WriteAudit writes every audit output into dir atomically: the folder
 // holds either the previous complete set or the new one.
 func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
 	return WriteDirAtomic(dir, func(tmp string) error {
-		steps := []struct {
-			name string
-			fn   func(io.Writer) error
-		}{
-			{UnitsFileName(meta), func(w io.Writer) error { return writeUnits(w, in, res) }},
-			{"facilities.geojson", func(w io.Writer) error { return writeFacilities(w, in) }},
-			{"demand.geojson", func(w io.Writer) error { return writeDemand(w, in, res) }},
-			{"summary.json", func(w io.Writer) error { return writeSummaryJSON(w, in, res, meta) }},
-			{"summary.csv", func(w io.Writer) error { return writeSummaryCSV(w, res) }},
-		}
-		steps = append(steps, hierarchyFiles(in, res, meta)...)
-		for _, s := range steps {
-			if err := WriteFileAtomic(filepath.Join(tmp, s.name), s.fn); err != nil {
-				return fmt.Errorf("write %s: %w", s.name, err)
-			}
-		}
-		return nil
+		return writeSteps(tmp, auditSteps(in, res, meta))
 	})
+}
+
+// writeSteps writes each file into dir.
+func writeSteps(dir string, steps []outputStep) error {
+	for _, s := range steps {
+		p := filepath.Join(dir, s.Name)
+		var err error
+		if s.file != nil {
+			err = s.file(p)
+		} else {
+			err = WriteFileAtomic(p, s.fn)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", s.Name, err)
+		}
+	}
+	return nil
 }
 
 func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
@@ -116,23 +176,5 @@ func typeSource(p *planner.Profile, id string) string {
 }
 
 func writeSummaryCSV(w io.Writer, res *planner.AuditResult) error {
-	bw := bufio.NewWriter(w)
-	cw := csv.NewWriter(bw)
-	cw.Write([]string{"type", "name_zh", "name_en", "threshold_m", "facilities", "population", "covered", "coverage", "gap", "gap_units", "unreachable", "dist_mean_m", "dist_p90_m"})
-	f := func(x float64, d int) string {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return ""
-		}
-		return strconv.FormatFloat(x, 'f', d, 64)
-	}
-	for _, t := range res.Types {
-		cw.Write([]string{t.ID, t.Names.Zh, t.Names.En, f(t.Threshold, 0), strconv.Itoa(t.Facilities),
-			f(t.Population, 1), f(t.Covered, 1), f(t.Coverage, 4), f(t.Gap, 1), strconv.Itoa(t.GapUnits),
-			f(t.Unreachable, 1), f(t.DistMean, 1), f(t.DistP90, 1)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return SummaryTable(res).WriteCSV(w)
 }

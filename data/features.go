@@ -108,7 +108,7 @@ func (p UnitProperties) Props() Props {
 	for _, t := range p.Types {
 		props = append(props,
 			Prop{"covered_" + t.ID, t.Covered},
-			Prop{"coverage_" + t.ID, t.Coverage},
+			Prop{"coverage_" + t.ID, Real(t.Coverage)},
 			Prop{"gap_" + t.ID, t.Gap},
 			Prop{"unreachable_" + t.ID, t.Unreachable},
 			Prop{"dist_" + t.ID + "_mean", t.DistMean},
@@ -118,7 +118,7 @@ func (p UnitProperties) Props() Props {
 			props = append(props, Prop{"facilities_" + t.ID, t.Facilities})
 		}
 	}
-	return append(props, Prop{"completeness", p.Completeness}, Prop{"fully_served", p.FullyServed})
+	return append(props, Prop{"completeness", Real(p.Completeness)}, Prop{"fully_served", Real(p.FullyServed)})
 }
 
 // FacilityProps returns the properties of a facility as facilities.geojson

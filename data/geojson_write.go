@@ -323,6 +323,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return appendFloat(b, v, 64), nil
 	case Num:
 		return appendFloat(b, float64(v), 64), nil
+	case Real:
+		return appendReal(b, float64(v)), nil
 	case float32:
 		return appendFloat(b, float64(v), 32), nil
 	case int:

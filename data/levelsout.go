@@ -1,10 +1,7 @@
 package data
 
 import (
-	"bufio"
-	"encoding/csv"
 	"io"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -30,32 +27,16 @@ func LevelFileName(level string) string {
 	return "units_" + b.String() + ".geojson"
 }
 
-// hierarchyFiles lists the outputs beyond the per-unit layer: one layer
-// per level when there are several, rules.csv when rules were checked,
-// and report.html.
-func hierarchyFiles(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) []struct {
-	name string
-	fn   func(io.Writer) error
-} {
-	var out []struct {
-		name string
-		fn   func(io.Writer) error
-	}
-	add := func(name string, fn func(io.Writer) error) {
-		out = append(out, struct {
-			name string
-			fn   func(io.Writer) error
-		}{name, fn})
-	}
+// levelLayerFiles lists the layers units_<level>.geojson (WGS84), one
+// per level when there are several.
+func levelLayerFiles(in planner.AuditInput, res *planner.AuditResult) []outputStep {
+	var out []outputStep
 	if in.Hierarchy != nil && len(res.Levels) > 1 {
 		for k := range res.Levels {
-			add(LevelFileName(res.Levels[k].Name), func(w io.Writer) error { return writeLevelUnits(w, in, res, k) })
+			out = append(out, outputStep{OutputFile: OutputFile{LevelFileName(res.Levels[k].Name), "WGS84"},
+				fn: func(w io.Writer) error { return writeLevelUnits(w, in, res, k) }})
 		}
 	}
-	if len(res.Rules) > 0 {
-		add("rules.csv", func(w io.Writer) error { return writeRulesCSV(w, in, res) })
-	}
-	add("report.html", func(w io.Writer) error { return WriteReport(w, in, res, meta) })
 	return out
 }
 
@@ -96,40 +77,7 @@ func writeLevelUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResul
 	return g.Close()
 }
 
-// writeRulesCSV writes one row per unit that breaks a rule, and one row
-// per rule that holds (unit_id empty, status ok), so every rule appears.
-func writeRulesCSV(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
-	bw := bufio.NewWriter(w)
-	cw := csv.NewWriter(bw)
-	cw.Write([]string{"rule", "origin", "level", "type", "kind", "rule_zh", "rule_en", "status", "unit_id", "unit_name",
-		"population", "required", "actual", "shortfall", "residents_to_reach"})
-	f := func(x float64, d int) string { return strconv.FormatFloat(x, 'f', d, 64) }
-	for _, c := range res.Rules {
-		level := c.Rule.Level
-		if level == "" {
-			level = planner.DistrictLevel
-		}
-		head := []string{strconv.Itoa(c.Index + 1), c.Rule.Origin, level, c.Rule.Type, c.Kind, c.Text.Zh, c.Text.En}
-		if !c.Broken() {
-			cw.Write(append(head, "ok", "", "", "", "", "", "", ""))
-			continue
-		}
-		for _, b := range c.Breaches {
-			d := 0
-			if c.Kind == planner.RuleCoverage {
-				d = 4
-			}
-			res := ""
-			if c.Kind == planner.RuleCoverage {
-				res = f(b.Residents, 1)
-			}
-			cw.Write(append(head, "broken", b.UnitID, b.UnitName, f(b.Population, 1),
-				f(b.Required, d), f(b.Actual, d), f(b.Shortfall, d), res))
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return bw.Flush()
+// writeRulesCSV writes rules.csv (RulesTable).
+func writeRulesCSV(w io.Writer, res *planner.AuditResult) error {
+	return RulesTable(res).WriteCSV(w)
 }

@@ -79,3 +79,35 @@ func appendJSONNum(b []byte, x float64) []byte {
 	}
 	return b
 }
+
+// A Real is a share (coverage, completeness) written as a number that
+// always has a decimal point: 1.0 and 0.0, never 1 and 0. GDAL types a
+// GeoJSON property Integer when no value has one, and a GeoPackage made
+// from such a layer then truncates another audit's 0.4133 to 0 when the
+// two are appended. NaN and ±Inf are written as null.
+type Real float64
+
+// MarshalJSON writes null for NaN and ±Inf, else the number with at
+// least one decimal.
+func (r Real) MarshalJSON() ([]byte, error) {
+	return appendReal(make([]byte, 0, 24), float64(r)), nil
+}
+
+// UnmarshalJSON reads a number, or null as NaN.
+func (r *Real) UnmarshalJSON(b []byte) error {
+	return (*Num)(r).UnmarshalJSON(b)
+}
+
+// appendReal appends x as appendJSONNum does, with ".0" after a whole
+// number written without exponent.
+func appendReal(b []byte, x float64) []byte {
+	start := len(b)
+	b = appendJSONNum(b, x)
+	for _, c := range b[start:] {
+		switch c {
+		case '.', 'e', 'E', 'n': // decimal point, exponent, null
+			return b
+		}
+	}
+	return append(b, ".0"...)
+}

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data/gpkg"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -18,20 +18,54 @@ type ProposeMeta struct {
 	K       int
 	Target  float64
 	Elapsed time.Duration
+	// Format: proposals.geojson and/or proposals.gpkg (zero: GeoJSON).
+	Format OutputFormat
+	// OutCoords, when set, adds proposals.csv with lon/lat in WGS84 and
+	// in this system, to paste into Amap, Tencent or Baidu maps.
+	OutCoords OutCoords
 }
 
-// WriteProposal writes proposals.geojson and before_after.json into dir
+// ProposalGPKG is the name of a proposal's GeoPackage.
+const ProposalGPKG = "proposals.gpkg"
+
+// proposalSteps lists the files of a proposal folder: proposals.geojson
+// and/or proposals.gpkg (WGS84), proposals.csv with --out-coords, and
+// before_after.json.
+func proposalSteps(in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) []outputStep {
+	var steps []outputStep
+	if meta.Format.geojson() {
+		steps = append(steps, outputStep{OutputFile: OutputFile{"proposals.geojson", "WGS84"},
+			fn: func(w io.Writer) error { return writeSites(w, in, res) }})
+	}
+	if meta.Format.GPKG {
+		steps = append(steps, outputStep{OutputFile: OutputFile{ProposalGPKG, "WGS84"}, file: func(p string) error {
+			return gpkg.WriteLayers(p, []gpkg.Layer{ProposalGPKGLayer(in, res)}, nil)
+		}})
+	}
+	if o := meta.OutCoords; o != "" {
+		steps = append(steps, outputStep{OutputFile: OutputFile{"proposals.csv", o.Label()},
+			fn: func(w io.Writer) error { return ProposalTable(in, res, o).WriteCSV(w) }})
+	}
+	return append(steps, outputStep{OutputFile: OutputFile{"before_after.json", ""},
+		fn: func(w io.Writer) error { return writeBeforeAfter(w, in, res, meta) }})
+}
+
+// ProposalOutputs lists the files WriteProposal writes, each with its
+// coordinate systems, for the terminal.
+func ProposalOutputs(in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) []OutputFile {
+	steps := proposalSteps(in, res, meta)
+	out := make([]OutputFile, len(steps))
+	for i, s := range steps {
+		out[i] = s.OutputFile
+	}
+	return out
+}
+
+// WriteProposal writes the proposal's files (proposalSteps) into dir
 // atomically.
 func WriteProposal(dir string, in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) error {
 	return WriteDirAtomic(dir, func(tmp string) error {
-		if err := WriteFileAtomic(filepath.Join(tmp, "proposals.geojson"), func(w io.Writer) error {
-			return writeSites(w, in, res)
-		}); err != nil {
-			return err
-		}
-		return WriteFileAtomic(filepath.Join(tmp, "before_after.json"), func(w io.Writer) error {
-			return writeBeforeAfter(w, in, res, meta)
-		})
+		return writeSteps(tmp, proposalSteps(in, res, meta))
 	})
 }
 
@@ -45,35 +79,38 @@ func typeList(in planner.ProposeInput) string {
 
 func writeSites(w io.Writer, in planner.ProposeInput, res *planner.ProposeResult) error {
 	g := NewGeoJSONWriter(w)
-	types := typeList(in)
 	for _, s := range res.Sites {
-		units := make([]string, len(s.Units))
-		for i, u := range s.Units {
-			units[i] = u.Unit
-		}
-		props := Props{
-			{"rank", s.Rank}, {"site_id", s.ID}, {"types", types},
-			{"lon", Round(s.Point[0], 6)}, {"lat", Round(s.Point[1], 6)},
-			{"gain", Round(s.Gain, 1)}, {"cumulative_covered", Round(s.Cumulative, 1)},
-		}
-		if s.Name != "" {
-			props = append(props, Prop{"name", s.Name})
-		}
-		if len(in.Types) == 1 {
-			props = append(props, Prop{"coverage_after", Round(s.CoverageAfter[0], 4)})
-		} else {
-			for ti, t := range in.Types {
-				props = append(props, Prop{"gain_" + t.ID, Round(s.GainByType[ti], 1)},
-					Prop{"coverage_after_" + t.ID, Round(s.CoverageAfter[ti], 4)})
-			}
-		}
-		props = append(props, Prop{"units", strings.Join(units, ",")})
 		geom := res.Candidates[s.Candidate].Geometry
-		if err := g.Write(s.ID, geom, props); err != nil {
+		if err := g.Write(s.ID, geom, siteProps(in, s)); err != nil {
 			return err
 		}
 	}
 	return g.Close()
+}
+
+// siteProps are the properties of a proposed site in proposals.geojson.
+func siteProps(in planner.ProposeInput, s planner.Site) Props {
+	units := make([]string, len(s.Units))
+	for i, u := range s.Units {
+		units[i] = u.Unit
+	}
+	props := Props{
+		{"rank", s.Rank}, {"site_id", s.ID}, {"types", typeList(in)},
+		{"lon", Round(s.Point[0], 6)}, {"lat", Round(s.Point[1], 6)},
+		{"gain", Round(s.Gain, 1)}, {"cumulative_covered", Round(s.Cumulative, 1)},
+	}
+	if s.Name != "" {
+		props = append(props, Prop{"name", s.Name})
+	}
+	if len(in.Types) == 1 {
+		props = append(props, Prop{"coverage_after", Real(Round(s.CoverageAfter[0], 4))})
+	} else {
+		for ti, t := range in.Types {
+			props = append(props, Prop{"gain_" + t.ID, Round(s.GainByType[ti], 1)},
+				Prop{"coverage_after_" + t.ID, Real(Round(s.CoverageAfter[ti], 4))})
+		}
+	}
+	return append(props, Prop{"units", strings.Join(units, ",")})
 }
 
 func writeBeforeAfter(w io.Writer, in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) error {
