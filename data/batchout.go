@@ -1,9 +1,7 @@
 package data
 
 import (
-	"encoding/csv"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -33,42 +31,38 @@ type BatchRow struct {
 }
 
 // WriteBatchCSV writes batch_summary.csv: one row per entry, with a
-// coverage column per type in types.
+// coverage column per type in types (as every CSV output: NewCSVWriter).
 func WriteBatchCSV(w io.Writer, rows []BatchRow, types []string) error {
-	cw := csv.NewWriter(w)
+	c := NewCSVWriter(w)
 	head := []string{"name", "status", "population", "completeness", "fully_served"}
 	for _, t := range types {
 		head = append(head, "coverage_"+t)
 	}
 	head = append(head, "rules_checked", "rules_broken", "broken_rules", "error", "out", "elapsed_s")
-	cw.Write(head)
-	f := func(x *float64, d int) string {
+	c.Text(head...)
+	f := func(x *float64, d int) any {
 		if x == nil {
-			return ""
+			return nil
 		}
-		return strconv.FormatFloat(*x, 'f', d, 64)
+		return F(*x, d)
 	}
 	for _, r := range rows {
-		rec := []string{r.Name, r.Status, f(r.Population, 1), f(r.Completeness, 4), f(r.FullyServed, 4)}
+		rec := []any{r.Name, r.Status, f(r.Population, 1), f(r.Completeness, 4), f(r.FullyServed, 4)}
 		for _, t := range types {
 			if v, ok := r.Coverage[t]; ok {
-				rec = append(rec, strconv.FormatFloat(v, 'f', 4, 64))
+				rec = append(rec, F(v, 4))
 			} else {
-				rec = append(rec, "")
+				rec = append(rec, nil)
 			}
 		}
-		rules := ""
+		var rules, broken any
 		if r.Status != BatchFailed {
-			rules = strconv.Itoa(r.RulesChecked)
+			rules, broken = r.RulesChecked, r.RulesBroken
 		}
-		broken := ""
-		if r.Status != BatchFailed {
-			broken = strconv.Itoa(r.RulesBroken)
+		rec = append(rec, rules, broken, strings.Join(r.BrokenRules, "; "), r.Error, r.Out, F(r.ElapsedSecond, 2))
+		if err := c.Row(rec...); err != nil {
+			return err
 		}
-		rec = append(rec, rules, broken, strings.Join(r.BrokenRules, "; "), r.Error, r.Out,
-			strconv.FormatFloat(r.ElapsedSecond, 'f', 2, 64))
-		cw.Write(rec)
 	}
-	cw.Flush()
-	return cw.Error()
+	return c.Flush()
 }

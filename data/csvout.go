@@ -131,6 +131,9 @@ func appendCSVFloat(b []byte, x float64) []byte {
 // UTF-8 byte order mark, each value as AppendCSVValue writes it. Errors
 // are sticky: Flush returns the first.
 type CSVWriter struct {
+	// NoBOM leaves out the byte order mark (set before the first row),
+	// for CSV piped to other programs rather than opened in Excel.
+	NoBOM   bool
 	w       *bufio.Writer
 	buf     []byte
 	started bool
@@ -150,7 +153,9 @@ func (c *CSVWriter) Row(vals ...any) error {
 	}
 	b := c.buf[:0]
 	if !c.started {
-		b = append(b, UTF8BOM...)
+		if !c.NoBOM {
+			b = append(b, UTF8BOM...)
+		}
 		c.started = true
 	}
 	for i, v := range vals {
@@ -182,7 +187,7 @@ func (c *CSVWriter) Flush() error {
 	if c.err != nil {
 		return c.err
 	}
-	if !c.started {
+	if !c.started && !c.NoBOM {
 		c.started = true
 		if _, err := c.w.WriteString(UTF8BOM); err != nil {
 			c.err = err

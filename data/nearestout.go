@@ -1,11 +1,10 @@
 package data
 
 import (
-	"bufio"
 	"io"
 	"math"
-	"strconv"
 
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -20,71 +19,63 @@ type NearestRow struct {
 	Reached    bool
 }
 
+// NearestOptions say how WriteNearest writes.
+type NearestOptions struct {
+	Format string // "csv", else GeoJSON
+	// OutCoords adds lon,lat (WGS84) and the point in GCJ-02 or BD-09 to
+	// the CSV. GeoJSON is always WGS84 alone.
+	OutCoords OutCoords
+	// NoBOM leaves out the CSV's UTF-8 byte order mark, for output piped
+	// to other programs (stdout) rather than opened in a spreadsheet.
+	NoBOM bool
+}
+
 // WriteNearest writes n rows, in order, as CSV "id,distance_m,facility_id"
-// (format "csv") or as GeoJSON features with those properties (any other
-// format), distances rounded to 0.1 m; unreached points have empty
-// (CSV) or null (GeoJSON) distance and facility.
-func WriteNearest(w io.Writer, format string, n int, row func(i int) NearestRow) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	var gw *GeoJSONWriter
-	if format == "csv" {
-		bw.WriteString("id,distance_m,facility_id\n")
-	} else {
-		gw = NewGeoJSONWriter(bw)
+// (with OutCoords: then lon,lat and the converted pair of the point)
+// or as GeoJSON features with those properties, distances rounded to
+// 0.1 m; unreached points have empty (CSV) or null (GeoJSON) distance
+// and facility. The CSV is written as every CSV output is (NewCSVWriter).
+func WriteNearest(w io.Writer, o NearestOptions, n int, row func(i int) NearestRow) error {
+	if o.Format != "csv" {
+		return writeNearestGeoJSON(w, n, row)
 	}
-	buf := make([]byte, 0, 64)
+	c := NewCSVWriter(w)
+	c.NoBOM = o.NoBOM
+	h := []string{"id", "distance_m", "facility_id"}
+	if o.OutCoords != "" {
+		h = append(h, o.OutCoords.coordHeader()...)
+	}
+	c.Text(h...)
+	vals := make([]any, 0, 7)
 	for i := 0; i < n; i++ {
 		r := row(i)
-		d := math.Round(r.Distance*10) / 10
-		if gw != nil {
-			props := Props{{Key: "id", Value: r.ID}, {Key: "distance_m", Value: nil}, {Key: "facility_id", Value: nil}}
-			if r.Reached {
-				props[1].Value = d
-				props[2].Value = r.FacilityID
-			}
-			if err := gw.Write(r.ID, r.Geometry, props); err != nil {
-				return err
-			}
-			continue
-		}
-		buf = AppendCSVField(buf[:0], r.ID)
-		buf = append(buf, ',')
+		vals = append(vals[:0], r.ID, nil, nil)
 		if r.Reached {
-			buf = strconv.AppendFloat(buf, d, 'f', 1, 64)
-			buf = append(buf, ',')
-			buf = AppendCSVField(buf, r.FacilityID)
-		} else {
-			buf = append(buf, ',')
+			vals[1], vals[2] = F(r.Distance, 1), r.FacilityID
 		}
-		buf = append(buf, '\n')
-		bw.Write(buf)
-	}
-	if gw != nil {
-		if err := gw.Close(); err != nil {
+		if o.OutCoords != "" {
+			p, ok := geo.RepresentativePoint(r.Geometry)
+			vals = o.OutCoords.appendCoords(vals, p, ok)
+		}
+		if err := c.Row(vals...); err != nil {
 			return err
 		}
 	}
-	return bw.Flush()
+	return c.Flush()
 }
 
-// AppendCSVField appends s quoted as CSV needs.
-func AppendCSVField(b []byte, s string) []byte {
-	need := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\n', '\r':
-			need = true
+func writeNearestGeoJSON(w io.Writer, n int, row func(i int) NearestRow) error {
+	gw := NewGeoJSONWriter(w)
+	for i := 0; i < n; i++ {
+		r := row(i)
+		props := Props{{Key: "id", Value: r.ID}, {Key: "distance_m", Value: nil}, {Key: "facility_id", Value: nil}}
+		if r.Reached {
+			props[1].Value = math.Round(r.Distance*10) / 10
+			props[2].Value = r.FacilityID
+		}
+		if err := gw.Write(r.ID, r.Geometry, props); err != nil {
+			return err
 		}
 	}
-	if !need {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
+	return gw.Close()
 }

@@ -106,7 +106,12 @@ exit code is 3, after all outputs are written.
 
 Writes to --out DIR (atomically): cells.geojson (or units.geojson and
 units_<level>.geojson), facilities.geojson, demand.geojson, summary.json,
-summary.csv, rules.csv (with rules) and report.html; prints a bilingual table.
+summary.csv, summary.xlsx, rules.csv (with rules) and report.html; prints a
+bilingual table. --format gpkg writes the layers (and summary and rules
+tables) as one audit.gpkg instead, --format geojson,gpkg both; layers are
+always WGS84. --out-coords gcj02|bd09 adds facilities.csv and demand.csv with
+lon/lat in WGS84 and in that system, for Amap/Tencent or Baidu maps. CSVs start
+with a UTF-8 BOM (Excel); text that would run as a formula starts with '.
 
 --batch FILE runs many audits (a list of entries, each a name and a project file
 or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
@@ -124,9 +129,14 @@ Examples:
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
 	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
+	var of outputFlags
+	of.register(fs)
 	af.failBelow = failBelowFlag{}
 	fs.Var(af.failBelow, "fail-below", "exit with code 3 when a type's district coverage is below SHARE: TYPE=SHARE (repeatable, e.g. market=0.9)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := of.parse(); err != nil {
 		return err
 	}
 	if *batch != "" {
@@ -143,10 +153,12 @@ Examples:
 	}
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
-	st, res, err := auditFiles(ctx, af.s, af.scenario, p)
+	st, res, err := auditFiles(ctx, af.s, af.scenario, of, p)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(e.stderr, "wrote (GeoJSON and GeoPackage layers are WGS84, EPSG:4326):\n")
+	printOutputs(e.stderr, af.s.Out, data.AuditOutputs(st.In, res, st.Meta))
 	printAuditTable(e.stdout, st, res)
 	printRules(e.stdout, res)
 	fmt.Fprintf(e.stderr, "done in %.1fs. %s\n", time.Since(start).Seconds(), data.Attribution)
@@ -178,8 +190,8 @@ func applyScenario(st *study.Study, dir string, p *progress) error {
 }
 
 // auditFiles reads the inputs s names, audits them and writes every
-// output to s.Out.
-func auditFiles(ctx context.Context, s study.Settings, scenario string, p *progress) (*study.Study, *planner.AuditResult, error) {
+// output to s.Out, in the formats of of.
+func auditFiles(ctx context.Context, s study.Settings, scenario string, of outputFlags, p *progress) (*study.Study, *planner.AuditResult, error) {
 	st, err := study.Load(ctx, s, study.FileSource{}, p)
 	if err != nil {
 		return nil, nil, err
@@ -188,6 +200,7 @@ func auditFiles(ctx context.Context, s study.Settings, scenario string, p *progr
 		return nil, nil, err
 	}
 	st.Meta.Version = version
+	st.Meta.Format, st.Meta.OutCoords = of.Format, of.OutCoords
 	res, err := study.Run(ctx, st)
 	if err != nil {
 		return nil, nil, err

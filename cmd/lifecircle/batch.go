@@ -206,7 +206,7 @@ func runBatchEntry(ctx context.Context, en data.BatchEntry, dir string, failBelo
 		s.Overlay(pr)
 	}
 	s.Out = dir
-	st, res, err := auditFiles(ctx, s, "", newProgress(io.Discard, true))
+	st, res, err := auditFiles(ctx, s, "", outputFlags{}, newProgress(io.Discard, true))
 	if err != nil {
 		return nil, "", err
 	}

@@ -79,6 +79,8 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&coords, "coords", "wgs84", "coordinate system of CSV/GeoJSON inputs: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
 	fs.StringVar(&format, "format", "", "output format: csv or geojson (default: from --out's extension, else csv)")
 	fs.StringVar(&out, "out", "", "output file (default: stdout); written atomically")
+	var outCoords string
+	fs.StringVar(&outCoords, "out-coords", "", "CSV only: add lon,lat (WGS84) and the point in gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -93,6 +95,13 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	format, err = nearestFormat(format, out)
 	if err != nil {
 		return err
+	}
+	opt := data.NearestOptions{Format: format, NoBOM: out == ""}
+	if opt.OutCoords, err = data.ParseOutCoords(outCoords); err != nil {
+		return usagef("%v", err)
+	}
+	if opt.OutCoords != "" && format != "csv" {
+		return usagef("--out-coords adds CSV columns; GeoJSON output is always WGS84 (RFC 7946) — use --format csv")
 	}
 	if !(nf.maxSnap >= 0) || math.IsInf(nf.maxSnap, 0) {
 		return usagef("--max-snap must be a distance in metres ≥ 0")
@@ -128,7 +137,7 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	s.Run(srcs, bound)
 	p.Done("%d nodes reached", len(s.Reached()))
 
-	return writeNearest(e.stdout, out, format, fl, pl, func(i int) (float64, int32, bool) {
+	return writeNearest(e.stdout, out, opt, fl, pl, func(i int) (float64, int32, bool) {
 		if !ok[i] {
 			return 0, 0, false
 		}
@@ -211,7 +220,7 @@ func nearestFormat(format, out string) (string, error) {
 
 // writeNearest writes each point's nearest facility (at gives the
 // distance and the facility's index) to out, or to stdout without one.
-func writeNearest(stdout io.Writer, out, format string, fl, pl *data.Layer, at func(i int) (float64, int32, bool), p *progress) error {
+func writeNearest(stdout io.Writer, out string, opt data.NearestOptions, fl, pl *data.Layer, at func(i int) (float64, int32, bool), p *progress) error {
 	p.Step("write")
 	reached := 0
 	row := func(i int) data.NearestRow {
@@ -224,7 +233,7 @@ func writeNearest(stdout io.Writer, out, format string, fl, pl *data.Layer, at f
 		}
 		return r
 	}
-	write := func(w io.Writer) error { return data.WriteNearest(w, format, len(pl.Features), row) }
+	write := func(w io.Writer) error { return data.WriteNearest(w, opt, len(pl.Features), row) }
 	var err error
 	if out == "" {
 		err = write(stdout)
@@ -234,7 +243,14 @@ func writeNearest(stdout io.Writer, out, format string, fl, pl *data.Layer, at f
 	if err != nil {
 		return err
 	}
-	p.Done("%d of %d points reach a facility", reached, len(pl.Features))
+	cs := "WGS84"
+	if opt.Format == "csv" {
+		cs = opt.OutCoords.Label()
+	}
+	if out == "" {
+		out = "stdout"
+	}
+	p.Done("%d of %d points reach a facility; wrote %s (%s)", reached, len(pl.Features), out, cs)
 	return nil
 }
 

@@ -100,7 +100,12 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
+	var of outputFlags
+	of.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := of.parse(); err != nil {
 		return err
 	}
 	if err := af.resolve(fs); err != nil {
@@ -136,12 +141,17 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	meta := data.ProposeMeta{Version: version, Mode: "maximal covering", K: o.k, Target: o.target, Elapsed: time.Since(start)}
+	meta := data.ProposeMeta{Version: version, Mode: "maximal covering", K: o.k, Target: o.target, Elapsed: time.Since(start),
+		Format: of.Format, OutCoords: of.OutCoords}
 	if o.k == 0 {
 		meta.Mode = "set covering"
 	}
 	if err := db.writeProposal(ctx, af.s.Out, st.In.Profile, in, res, meta, nil, p); err != nil {
 		return err
+	}
+	if af.s.Out != "" {
+		fmt.Fprintf(e.stderr, "wrote (GeoJSON and GeoPackage layers are WGS84, EPSG:4326):\n")
+		printOutputs(e.stderr, af.s.Out, data.ProposalOutputs(in, res, meta))
 	}
 	printProposal(e.stdout, in, res, o.k)
 	fmt.Fprintf(e.stderr, "done in %.1fs; wrote %s. %s\n", time.Since(start).Seconds(), af.s.Out, data.Attribution)
