@@ -131,9 +131,6 @@ func appendCSVFloat(b []byte, x float64) []byte {
 // UTF-8 byte order mark, each value as AppendCSVValue writes it. Errors
 // are sticky: Flush returns the first.
 type CSVWriter struct {
-	// NoBOM leaves out the byte order mark (set before the first row),
-	// for CSV piped to other programs rather than opened in Excel.
-	NoBOM   bool
 	w       *bufio.Writer
 	buf     []byte
 	started bool
@@ -153,9 +150,7 @@ func (c *CSVWriter) Row(vals ...any) error {
 	}
 	b := c.buf[:0]
 	if !c.started {
-		if !c.NoBOM {
-			b = append(b, UTF8BOM...)
-		}
+		b = append(b, UTF8BOM...)
 		c.started = true
 	}
 	for i, v := range vals {
@@ -187,7 +182,7 @@ func (c *CSVWriter) Flush() error {
 	if c.err != nil {
 		return c.err
 	}
-	if !c.started && !c.NoBOM {
+	if !c.started {
 		c.started = true
 		if _, err := c.w.WriteString(UTF8BOM); err != nil {
 			c.err = err

@@ -25,9 +25,6 @@ type NearestOptions struct {
 	// OutCoords adds lon,lat (WGS84) and the point in GCJ-02 or BD-09 to
 	// the CSV. GeoJSON is always WGS84 alone.
 	OutCoords OutCoords
-	// NoBOM leaves out the CSV's UTF-8 byte order mark, for output piped
-	// to other programs (stdout) rather than opened in a spreadsheet.
-	NoBOM bool
 }
 
 // WriteNearest writes n rows, in order, as CSV "id,distance_m,facility_id"
@@ -40,7 +37,6 @@ func WriteNearest(w io.Writer, o NearestOptions, n int, row func(i int) NearestR
 		return writeNearestGeoJSON(w, n, row)
 	}
 	c := NewCSVWriter(w)
-	c.NoBOM = o.NoBOM
 	h := []string{"id", "distance_m", "facility_id"}
 	if o.OutCoords != "" {
 		h = append(h, o.OutCoords.coordHeader()...)

@@ -732,7 +732,7 @@ func checkAuditDir(t *testing.T, dir string) *auditOut {
 	a.units = readAuditGeoJSON(t, filepath.Join(dir, unitsFile))
 	a.demand = readAuditGeoJSON(t, filepath.Join(dir, "demand.geojson"))
 	a.facilities = readAuditGeoJSON(t, filepath.Join(dir, "facilities.geojson"))
-	a.csv = readCSV(t, filepath.Join(dir, "summary.csv"))
+	a.csv = readOutputCSV(t, filepath.Join(dir, "summary.csv"))
 
 	if len(a.units) != s.Units.Count {
 		t.Errorf("%s: %d features, summary says %d units", unitsFile, len(a.units), s.Units.Count)
@@ -1273,7 +1273,7 @@ func checkAgainstNearest(t *testing.T, osmFile string, a *auditOut) {
 		if code != 0 {
 			t.Fatalf("nearest %s: exit %d:\n%s", ty.ID, code, stderr)
 		}
-		rows := readCSV(t, out)
+		rows := readOutputCSV(t, out)
 		if len(rows)-1 != len(a.demand) {
 			t.Fatalf("nearest %s: %d rows for %d points", ty.ID, len(rows)-1, len(a.demand))
 		}

@@ -397,7 +397,7 @@ func containsFlag(args []string, flags ...string) bool {
 
 func wantCSVRows(t *testing.T, path string, n int) {
 	t.Helper()
-	rows := readCSV(t, path)
+	rows := readOutputCSV(t, path)
 	if len(rows) != n {
 		t.Errorf("%s: %d rows, want %d", path, len(rows), n)
 	}

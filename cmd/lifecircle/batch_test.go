@@ -49,7 +49,7 @@ func TestAuditBatch(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "runs-all")
-	rows := readCSV(t, filepath.Join(out, "batch_summary.csv"))
+	rows := readOutputCSV(t, filepath.Join(out, "batch_summary.csv"))
 	if len(rows) != 4 {
 		t.Fatalf("batch_summary.csv has %d rows, want a header and 3 entries: %v", len(rows), rows)
 	}

@@ -96,7 +96,7 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := data.NearestOptions{Format: format, NoBOM: out == ""}
+	opt := data.NearestOptions{Format: format}
 	if opt.OutCoords, err = data.ParseOutCoords(outCoords); err != nil {
 		return usagef("%v", err)
 	}

@@ -192,7 +192,7 @@ func runNearestCSV(t *testing.T, args ...string) [][]string {
 	if stdout != "" {
 		t.Errorf("stdout not empty with --out: %q", stdout)
 	}
-	rows := readCSV(t, out)
+	rows := readOutputCSV(t, out)
 	if len(rows) == 0 || strings.Join(rows[0], ",") != "id,distance_m,facility_id" {
 		t.Fatalf("header %v, want id,distance_m,facility_id", rows)
 	}
@@ -488,7 +488,7 @@ func TestNearestCSVOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "id,distance_m,facility_id\n" +
+	want := data.UTF8BOM + "id,distance_m,facility_id\n" +
 		"z9,500.0,\"Clinic \"\"B\"\", east\"\n" +
 		"a1,175.0,f1\n" +
 		"\"Home \"\"7\"\", left\",165.0,f1\n" +

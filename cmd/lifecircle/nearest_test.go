@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
@@ -27,14 +28,29 @@ func runCLI(t testing.TB, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-func readCSV(t testing.TB, path string) [][]string {
+// readOutputCSV reads a CSV file lifecircle wrote, failing unless it
+// starts with the UTF-8 byte order mark every CSV output carries.
+func readOutputCSV(t testing.TB, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	if !bytes.HasPrefix(b, []byte(data.UTF8BOM)) {
+		t.Errorf("%s does not start with the UTF-8 byte order mark (Excel would read it as GBK)", path)
+	}
+	return readCSV(t, path)
+}
+
+// readCSV reads a CSV file, without the UTF-8 byte order mark if it has
+// one.
+func readCSV(t testing.TB, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte(data.UTF8BOM)))).ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -81,7 +97,7 @@ func TestNearestMatchesReference(t *testing.T) {
 					if code != 0 {
 						t.Fatalf("exit %d: %s", code, stderr)
 					}
-					rows := readCSV(t, out)
+					rows := readOutputCSV(t, out)
 					if strings.Join(rows[0], ",") != "id,distance_m,facility_id" {
 						t.Fatalf("header %v", rows[0])
 					}

@@ -148,7 +148,7 @@ func TestAuditRulesExitCode(t *testing.T) {
 					t.Errorf("%s not written: %v", f, err)
 				}
 			}
-			rows := readCSV(t, filepath.Join(out, "rules.csv"))
+			rows := readOutputCSV(t, filepath.Join(out, "rules.csv"))
 			col := map[string]int{}
 			for i, h := range rows[0] {
 				col[h] = i

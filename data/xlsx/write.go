@@ -1,12 +1,16 @@
 package xlsx
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -66,7 +70,7 @@ func Write(path string, sheets []Sheet) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := f.Write(tmp); err != nil {
+	if err := writeSorted(tmp, f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
@@ -87,6 +91,48 @@ func Write(path string, sheets []Sheet) error {
 		d.Close()
 	}
 	return nil
+}
+
+// writeSorted writes the workbook with its zip entries in a fixed order
+// ([Content_Types].xml first, then by name): excelize writes them in map
+// order, so the same sheets would give different bytes from run to run.
+// Entries are copied compressed, as excelize made them.
+func writeSorted(w io.Writer, f *excelize.File) error {
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return err
+	}
+	files := slices.Clone(zr.File)
+	slices.SortFunc(files, func(a, b *zip.File) int {
+		ka, kb := a.Name != "[Content_Types].xml", b.Name != "[Content_Types].xml"
+		if ka != kb {
+			if !ka {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	zw := zip.NewWriter(w)
+	for _, zf := range files {
+		r, err := zf.OpenRaw()
+		if err != nil {
+			return err
+		}
+		hdr := zf.FileHeader
+		out, err := zw.CreateRaw(&hdr)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, r); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // checkSheets applies Excel's rules for sheet names (1–31 characters,
