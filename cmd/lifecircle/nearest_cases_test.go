@@ -803,7 +803,7 @@ func TestNearestNoFacilities(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := "id,distance_m,facility_id\nmid,,\nsame-a,,\n"; stdout != want {
+	if want := data.UTF8BOM + "id,distance_m,facility_id\nmid,,\nsame-a,,\n"; stdout != want {
 		t.Errorf("stdout %q, want %q", stdout, want)
 	}
 	if !strings.Contains(stderr, "warning: "+facPath+" has no features") {
@@ -830,7 +830,7 @@ func FuzzNearestNetwork(f *testing.F) {
 		stdout, stderr, code := runCLI(t, "nearest", "--quiet", "--network", netPath, "--facilities", facPath, "--points", ptsPath)
 		switch code {
 		case 0:
-			if !strings.HasPrefix(stdout, "id,distance_m,facility_id\n") || strings.Count(stdout, "\n") != 4 {
+			if !strings.HasPrefix(stdout, data.UTF8BOM+"id,distance_m,facility_id\n") || strings.Count(stdout, "\n") != 4 {
 				t.Fatalf("exit 0 with output %q", stdout)
 			}
 		case 1:
