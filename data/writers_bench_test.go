@@ -16,7 +16,7 @@ import (
 // with the gb50180 types and 2,000 facilities: figures drawn at random
 // (the writers do not care where they come from).
 func benchAudit(b *testing.B, n int) (planner.AuditInput, *planner.AuditResult, AuditMeta) {
-	prof, err := planner.LoadProfile("gb50180")
+	prof, err := LoadProfile("gb50180")
 	if err != nil {
 		b.Fatal(err)
 	}
