@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/xlsx"
@@ -112,21 +114,43 @@ func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, met
 	})
 }
 
-// writeSteps writes each file into dir.
+// writeSteps writes each file into dir, several at once (the files are
+// independent and each is written to its own temporary name first). The
+// error reported is that of the first failing step in step order, so a
+// run with several bad steps always says the same thing.
 func writeSteps(dir string, steps []outputStep) error {
-	for _, s := range steps {
-		p := filepath.Join(dir, s.Name)
-		var err error
-		if s.file != nil {
-			err = s.file(p)
-		} else {
-			err = WriteFileAtomic(p, s.fn)
-		}
+	errs := make([]error, len(steps))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(steps)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = steps[i].write(dir)
+			}
+		}()
+	}
+	for i := range steps {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			return fmt.Errorf("write %s: %w", s.Name, err)
+			return fmt.Errorf("write %s: %w", steps[i].Name, err)
 		}
 	}
 	return nil
+}
+
+// write writes the step's file into dir.
+func (s outputStep) write(dir string) error {
+	p := filepath.Join(dir, s.Name)
+	if s.file != nil {
+		return s.file(p)
+	}
+	return WriteFileAtomic(p, s.fn)
 }
 
 func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
