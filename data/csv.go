@@ -29,7 +29,7 @@ func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
 	if o.Allow&Points == 0 {
 		return nil, fmt.Errorf("%s: a CSV file holds points, but this layer needs %s — use GeoJSON", path, o.Allow)
 	}
-	data, err := checkUTF8(path, data, utf8FixCSV)
+	data, err := decodeText(path, data, utf8FixCSV, o)
 	if err != nil {
 		return nil, err
 	}

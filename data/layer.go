@@ -156,6 +156,9 @@ type ReadOptions struct {
 	// RequireIDs makes a feature without an id an error. Otherwise missing
 	// ids are set to the 1-based index.
 	RequireIDs bool
+	// Report, when set, receives notes on how the file was read (a guessed
+	// text encoding, a coordinate system given twice); see formats.go.
+	Report func(note string)
 
 	skipIDs bool // network lines: ids are not used, duplicates allowed
 }
@@ -165,8 +168,9 @@ type ReadOptions struct {
 // before conversion), converts the coordinates to WGS84 and checks ids.
 // Errors name the file, the feature and what to do about it.
 func ReadLayer(path string, o ReadOptions) (*Layer, error) {
-	if o.Allow == 0 {
-		o.Allow = AnyGeom
+	l, path, o, done, err := readFormat(path, o) // formats.go: @CRS, .shp, .gpkg, .xlsx
+	if done {
+		return l, err
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":

@@ -20,11 +20,13 @@ import (
 // (lifecircle.yaml), so an audit re-runs with `lifecircle audit -c
 // lifecircle.yaml`. Paths are relative to the project file's folder.
 type Project struct {
-	Name       string   `yaml:"name,omitempty"`
-	OSM        string   `yaml:"osm,omitempty"`
-	Network    string   `yaml:"network,omitempty"`
-	Amenities  []string `yaml:"amenities,omitempty"`
-	Population string   `yaml:"population,omitempty"`
+	Name    string `yaml:"name,omitempty"`
+	OSM     string `yaml:"osm,omitempty"`
+	Network string `yaml:"network,omitempty"`
+	// Amenities, Population and Units each name a file, or a mapping
+	// {path: FILE, coords: CRS} (and level: for units), see paths.go.
+	Amenities  Paths `yaml:"amenities,omitempty"`
+	Population Path  `yaml:"population,omitempty"`
 	// Units are unit layers (one path or a list), coarsest first or in
 	// any order (levels are then ordered by unit size); "LEVEL=path"
 	// names the level of a file whose features carry none.
@@ -47,30 +49,6 @@ type Project struct {
 	// FailBelow maps a type id to the least district-wide coverage share
 	// (0..1) the audit accepts; below it the audit exits with code 3.
 	FailBelow map[string]float64 `yaml:"fail_below,omitempty"`
-}
-
-// Paths is a list of paths that YAML may give as one string or a list.
-type Paths []string
-
-// UnmarshalYAML accepts a scalar or a sequence of scalars.
-func (p *Paths) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" || n.Value == "" {
-			*p = nil
-			return nil
-		}
-		*p = Paths{n.Value}
-		return nil
-	case yaml.SequenceNode:
-		var s []string
-		if err := n.Decode(&s); err != nil {
-			return err
-		}
-		*p = s
-		return nil
-	}
-	return fmt.Errorf("line %d: expected a path or a list of paths", n.Line)
 }
 
 // knownProjectKeys lists the keys of a project file, for messages.
@@ -163,7 +141,7 @@ func (p *Project) resolve(dir string) {
 	}
 	p.OSM = abs(p.OSM)
 	p.Network = abs(p.Network)
-	p.Population = abs(p.Population)
+	p.Population = Path(abs(string(p.Population)))
 	for i, u := range p.Units {
 		if level, path, ok := strings.Cut(u, "="); ok && !strings.ContainsAny(level, `/\`) {
 			p.Units[i] = level + "=" + abs(path)

@@ -197,6 +197,13 @@ func ReadAmenityLayer(path string, prof *planner.Profile, cs CoordSystem) ([]pla
 	if err != nil {
 		return nil, err
 	}
+	return AmenitiesFromLayer(l, prof)
+}
+
+// AmenitiesFromLayer reads the amenities of a layer read by ReadLayer
+// (as ReadAmenityLayer does).
+func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, error) {
+	path := l.Path
 	lookup := map[string]string{}
 	var ids []string
 	for _, t := range prof.Types {
@@ -235,6 +242,13 @@ func ReadPopulationLayer(path string, cs CoordSystem) ([]planner.PopFeature, err
 	if err != nil {
 		return nil, err
 	}
+	return PopulationFromLayer(l)
+}
+
+// PopulationFromLayer reads the population features of a layer read by
+// ReadLayer (as ReadPopulationLayer does).
+func PopulationFromLayer(l *Layer) ([]planner.PopFeature, error) {
+	path := l.Path
 	out := make([]planner.PopFeature, 0, len(l.Features))
 	for _, f := range l.Features {
 		p, ok := propNumber(f.Properties, "population", "pop", "人口")

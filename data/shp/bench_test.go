@@ -1,4 +1,4 @@
-package shp
+package shp_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/crs"
+	"github.com/lifecircle/lifecircle/data/shp"
 )
 
 // BenchmarkRead1MPoints reads one million points with two attributes (a
@@ -28,7 +29,7 @@ func BenchmarkRead1MPoints(b *testing.B) {
 	writeBenchFiles(b, shpPath, gjPath, n)
 	b.Run("shapefile", func(b *testing.B) {
 		for b.Loop() {
-			l, err := Read(shpPath)
+			l, err := shp.Read(shpPath)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -39,7 +40,7 @@ func BenchmarkRead1MPoints(b *testing.B) {
 	})
 	b.Run("shapefile-wgs84", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := ReadWGS84(shpPath, crs.WGS84); err != nil {
+			if _, err := shp.ReadWGS84(shpPath, crs.WGS84); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -70,8 +71,8 @@ func writeBenchFiles(b *testing.B, shpPath, gjPath string, n int) {
 	binary.BigEndian.PutUint32(shpBuf[0:], 9994)
 	binary.BigEndian.PutUint32(shpBuf[24:], uint32(len(shpBuf)/2))
 	le.PutUint32(shpBuf[28:], 1000)
-	le.PutUint32(shpBuf[32:], typePoint)
-	fields := []Field{{Name: "id", Type: 'N', Length: 10}, {Name: "name", Type: 'C', Length: 30}}
+	le.PutUint32(shpBuf[32:], shp.TypePoint)
+	fields := []shp.Field{{Name: "id", Type: 'N', Length: 10}, {Name: "name", Type: 'C', Length: 30}}
 	rows := make([][]string, n)
 	gj, err := os.Create(gjPath)
 	if err != nil {
@@ -84,7 +85,7 @@ func writeBenchFiles(b *testing.B, shpPath, gjPath string, n int) {
 		r := shpBuf[100+28*i:]
 		binary.BigEndian.PutUint32(r[0:], uint32(i+1))
 		binary.BigEndian.PutUint32(r[4:], 10)
-		le.PutUint32(r[8:], typePoint)
+		le.PutUint32(r[8:], shp.TypePoint)
 		le.PutUint64(r[12:], math.Float64bits(lon))
 		le.PutUint64(r[20:], math.Float64bits(lat))
 		name := "社区卫生站" + strconv.Itoa(i)
@@ -101,8 +102,8 @@ func writeBenchFiles(b *testing.B, shpPath, gjPath string, n int) {
 	if err := gj.Close(); err != nil {
 		b.Fatal(err)
 	}
-	writeFile(b, shpPath, shpBuf)
+	shp.WriteFile(b, shpPath, shpBuf)
 	base := shpPath[:len(shpPath)-4]
-	writeFile(b, base+".dbf", dbfBytes(fields, rows, nil, 0))
-	writeFile(b, base+".cpg", []byte("UTF-8"))
+	shp.WriteFile(b, base+".dbf", shp.DBFBytes(fields, rows, nil, 0))
+	shp.WriteFile(b, base+".cpg", []byte("UTF-8"))
 }

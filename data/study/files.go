@@ -127,10 +127,15 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 	p.Step("read amenity layers")
 	n := 0
 	for _, path := range s.Amenities {
-		fs, err := data.ReadAmenityLayer(path, in.Profile, in.Coords)
+		l, err := readLayer(in, path, data.AnyGeom, p)
 		if err != nil {
 			return err
 		}
+		fs, err := data.AmenitiesFromLayer(l, in.Profile)
+		if err != nil {
+			return err
+		}
+		checkDatum(in, path, len(fs), func(i int) orb.Geometry { return fs[i].Geometry }, p)
 		if !f.ForImport {
 			if err := checkSwapped(path, in.Net, len(fs), func(i int) (string, orb.Geometry) { return fs[i].ID, fs[i].Geometry }); err != nil {
 				return err
@@ -146,7 +151,11 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 
 func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 	p.Step("read population")
-	pf, err := data.ReadPopulationLayer(s.Population, in.Coords)
+	l, err := readLayer(in, s.Population, data.Points|data.Polygons, p)
+	if err != nil {
+		return err
+	}
+	pf, err := data.PopulationFromLayer(l)
 	if err != nil {
 		return err
 	}
@@ -155,6 +164,7 @@ func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 			return err
 		}
 	}
+	checkDatum(in, s.Population, len(pf), func(i int) orb.Geometry { return pf[i].Geometry }, p)
 	in.Population, in.PopulationSource = pf, s.Population
 	in.Sources["population"] = s.Population
 	p.Done("%d features", len(pf))
@@ -195,7 +205,7 @@ func readUnitLayers(in *Inputs, s Settings, admin []planner.Unit, p Progress) er
 	var files []string
 	for _, spec := range s.Units {
 		level, path := splitUnitSpec(spec)
-		units, err := readUnits(path, in.Coords)
+		units, err := readUnits(in, path, p)
 		if err != nil {
 			return err
 		}
@@ -203,7 +213,7 @@ func readUnitLayers(in *Inputs, s Settings, admin []planner.Unit, p Progress) er
 			if level != "" {
 				units[i].Level = level
 			} else if units[i].Level == "" && len(s.Units)+min(len(admin), 1) > 1 {
-				units[i].Level = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+				units[i].Level = strings.TrimSuffix(filepath.Base(data.InputPath(path)), filepath.Ext(data.InputPath(path)))
 			}
 		}
 		all = append(all, units...)
@@ -224,8 +234,8 @@ func readUnitLayers(in *Inputs, s Settings, admin []planner.Unit, p Progress) er
 }
 
 // readUnits reads a polygon layer of analysis units.
-func readUnits(path string, cs data.CoordSystem) ([]planner.Unit, error) {
-	l, err := data.ReadLayer(path, data.ReadOptions{Coords: cs, Allow: data.Polygons})
+func readUnits(in *Inputs, path string, p Progress) ([]planner.Unit, error) {
+	l, err := readLayer(in, path, data.Polygons, p)
 	if err != nil {
 		if errors.Is(err, data.ErrGeometryKind) {
 			return nil, fmt.Errorf("%w (--units needs polygons: grids, communities or subdistricts)", err)

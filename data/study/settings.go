@@ -18,17 +18,19 @@ type Settings struct {
 	Name string // title of the outputs
 
 	// Inputs.
-	OSM        string   // OpenStreetMap extract
-	Network    string   // walk network as GeoJSON lines (instead of OSM)
-	Amenities  []string // amenity layers
-	Population string   // population layer
-	// Units are unit layers, [LEVEL=]path each; none for grid cells.
+	OSM     string // OpenStreetMap extract
+	Network string // walk network as GeoJSON lines (instead of OSM)
+	// Amenity layers and the population layer: each FILE[#LAYER][@CRS],
+	// the suffix giving the layer's coordinate system (data.SplitInput).
+	Amenities  []string
+	Population string
+	// Units are unit layers, [LEVEL=]FILE[@CRS] each; none for grid cells.
 	Units []string
 	// UnitsOSM takes units from the extract's administrative boundaries
 	// ("admin_level=8,10", data.ParseAdminLevels).
 	UnitsOSM string
 	Profile  string // built-in profile id or a YAML file
-	Coords   string // coordinates of layer inputs: wgs84, gcj02, bd09
+	Coords   string // default coordinates of layer inputs without @CRS: wgs84, gcj02, bd09
 	Sample   bool   // the bundled sample stands for OSM
 
 	// Parameters.
@@ -154,7 +156,7 @@ func (s *Settings) Overlay(p *data.Project) {
 	str("", &s.Name, p.Name)
 	str("osm", &s.OSM, p.OSM)
 	str("network", &s.Network, p.Network)
-	str("population", &s.Population, p.Population)
+	str("population", &s.Population, string(p.Population))
 	str("units-osm", &s.UnitsOSM, p.UnitsOSM)
 	str("profile", &s.Profile, p.Profile)
 	str("coords", &s.Coords, p.Coords)
@@ -245,7 +247,7 @@ func (s *Settings) InputFiles() []string {
 	var files []string
 	add := func(p string) {
 		if p != "" {
-			files = append(files, p)
+			files = append(files, data.InputPath(p))
 		}
 	}
 	add(s.OSM)

@@ -1,0 +1,64 @@
+package data
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/paulmach/orb"
+
+	"github.com/lifecircle/lifecircle/geo"
+)
+
+// DatumHint looks for a layer read as WGS84 whose positions are in fact
+// GCJ-02 (Amap, Tencent) or BD-09 (Baidu): such points sit 300–700 m off
+// in one direction, which no validation of single positions can see. It
+// compares the median straight distance from the points to the walk
+// network as read with the median after converting them from GCJ-02 (and
+// from BD-09) to WGS84; when one of those halves it (and gains at least
+// 10 m), it returns a warning naming spec and the suffix to add. Layers
+// of fewer than 8 points, or outside China, get "".
+func DatumHint(spec string, net *geo.Network, pts []orb.Point) string {
+	const (
+		minPoints = 8
+		far       = 2000.0 // metres: points farther off count as this
+	)
+	var in []orb.Point
+	for _, p := range pts {
+		if !geo.OutOfChina(p) {
+			in = append(in, p)
+		}
+	}
+	if len(in) < minPoints || len(in)*2 < len(pts) {
+		return ""
+	}
+	median := func(conv func(orb.Point) orb.Point) float64 {
+		d := make([]float64, len(in))
+		for i, p := range in {
+			d[i] = far
+			if pos, ok := net.Snap(conv(p), far); ok {
+				d[i] = pos.Access
+			}
+		}
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	asRead := median(func(p orb.Point) orb.Point { return p })
+	best, name, suffix := asRead, "", ""
+	for _, c := range []struct {
+		name, suffix string
+		conv         func(orb.Point) orb.Point
+	}{
+		{"GCJ-02 (Amap, Tencent)", "gcj02", geo.GCJ02ToWGS84},
+		{"BD-09 (Baidu)", "bd09", geo.BD09ToWGS84},
+	} {
+		if m := median(c.conv); m < best {
+			best, name, suffix = m, c.name, c.suffix
+		}
+	}
+	if name == "" || best > asRead/2 || asRead-best < 10 {
+		return ""
+	}
+	return fmt.Sprintf("%s: the points lie %.0f m from the streets (median) as WGS84 but %.0f m when read as %s — they look copied from a Chinese web map: give the file as %s@%s (or coords: %s in the project file)",
+		spec, asRead, best, name, filepath.Base(spec), suffix, suffix)
+}
