@@ -38,7 +38,21 @@ func TestParseProjectUnitsRules(t *testing.T) {
 		{"rule without requirement", "rules:\n  - {type: clinic}\n", nil, "p.yaml: rules: item 1: give min"},
 		{"coverage in percent", "rules:\n  - {type: clinic, min_coverage: 90}\n", nil, "min_coverage must be a share in (0, 1]"},
 		{"fail_below in percent", "fail_below: {clinic: 90}\n", nil, "fail_below: clinic: 90 is not a share"},
-		{"units not a path", "units: {a: b}\n", nil, "expected a path or a list of paths"},
+		{"units not a path", "units: {a: b}\n", nil, `unknown key "a" in a layer entry`},
+		{"units not a path either", "units: [[a]]\n", nil, "expected a path or {path: …, coords: …}"},
+		{"layers with coords", "amenities: [a.csv, {path: s.csv, coords: GCJ-02}]\npopulation: {path: p.gpkg#blocks, coords: cgcs2000}\nunits:\n  - {path: c.shp, coords: \"EPSG:4547\", level: 社区}\n  - s@x.geojson@wgs84\n", func(t *testing.T, p *Project) {
+			if len(p.Amenities) != 2 || p.Amenities[0] != "a.csv" || p.Amenities[1] != "s.csv@gcj02" {
+				t.Errorf("amenities %q", p.Amenities)
+			}
+			if p.Population != "p.gpkg#blocks@cgcs2000" {
+				t.Errorf("population %q", p.Population)
+			}
+			if len(p.Units) != 2 || p.Units[0] != "社区=c.shp@EPSG:4547" || p.Units[1] != "s@x.geojson@wgs84" {
+				t.Errorf("units %q", p.Units)
+			}
+		}, ""},
+		{"layer with bad coords", "amenities:\n  - {path: s.csv, coords: gcj2}\n", nil, `p.yaml:2: s.csv: coords: "gcj2" is not a coordinate system`},
+		{"layer without path", "population: {coords: gcj02}\n", nil, "a layer entry needs path:"},
 		{"unknown key lists the new ones", "unitz: a\n", nil, "units_osm, profile"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
