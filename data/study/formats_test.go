@@ -227,7 +227,9 @@ func TestAuditGDALFormats(t *testing.T) {
 			}
 			return u, a
 		}, "read as GBK"},
-		{"shapefile EPSG:4547", func() (string, string) { return conv("gk3", "ESRI Shapefile", "-t_srs", "EPSG:4547", "-lco", "ENCODING=UTF-8") }, ""},
+		{"shapefile EPSG:4547", func() (string, string) {
+			return conv("gk3", "ESRI Shapefile", "-t_srs", "EPSG:4547", "-lco", "ENCODING=UTF-8")
+		}, ""},
 		{"geopackage", func() (string, string) { return conv("gpkg", "GPKG") }, ""},
 		{"geopackage EPSG:4498", func() (string, string) { return conv("gk6", "GPKG", "-t_srs", "EPSG:4498") }, ""},
 	} {
