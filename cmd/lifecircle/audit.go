@@ -45,14 +45,14 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.project, "c", "", "project file (lifecircle.yaml) holding any of these settings; flags override it")
 	fs.StringVar(&a.f.OSM, "osm", "", "OpenStreetMap extract (.osm.pbf/.osm/.osm.gz/.osm.bz2): walk network, amenities, buildings")
 	fs.StringVar(&a.f.Network, "network", "", "walk network as GeoJSON LineStrings (instead of --osm)")
-	fs.Var(&a.amenities, "amenities", "amenity layer, GeoJSON or CSV with a `type` column (repeatable)")
-	fs.StringVar(&a.f.Population, "population", "", "population layer: points or polygons with a `population` property")
-	fs.Var(&a.units, "units", "analysis units: GeoJSON polygons with id, name, optional parent and level (default: grid cells); repeat for several levels, [LEVEL=]FILE")
+	fs.Var(&a.amenities, "amenities", "amenity layer with a `type` column: GeoJSON, CSV (UTF-8 or GBK), .xlsx, .shp or .gpkg[#LAYER], optionally FILE@CRS (repeatable)")
+	fs.StringVar(&a.f.Population, "population", "", "population layer: points or polygons with a `population` property (any layer format, optionally FILE@CRS)")
+	fs.Var(&a.units, "units", "analysis units: polygons (GeoJSON, .shp, .gpkg[#LAYER]) with id, name, optional parent and level (default: grid cells); repeat for several levels, [LEVEL=]FILE[@CRS]")
 	fs.StringVar(&a.f.UnitsOSM, "units-osm", "", "analysis units from the OSM extract's administrative boundaries: admin_level=8,10 (or admin_level=8:subdistrict,10:community)")
 	fs.StringVar(&a.f.Profile, "profile", d.Profile, "amenity profile: built-in id (gb50180, gb50180-full, tdt1062, 15min; see lifecircle profiles) or a YAML file")
 	fs.Float64Var(&a.f.Cell, "cell", d.Cell, "grid cell size in metres, when no --units")
 	fs.BoolVar(&a.f.Sample, "sample", false, "use the bundled sample (central Helsinki, OSM)")
-	fs.StringVar(&a.f.Coords, "coords", d.Coords, "coordinates of CSV/GeoJSON inputs: wgs84, gcj02 (Amap/Tencent), bd09 (Baidu)")
+	fs.StringVar(&a.f.Coords, "coords", d.Coords, "coordinates of input layers that give none (no @CRS suffix, .prj or GeoPackage SRS): wgs84, gcj02 (Amap/Tencent), bd09 (Baidu)")
 	fs.Float64Var(&a.f.MaxSnap, "max-snap", d.MaxSnap, "largest straight access leg to the street network, metres")
 	fs.Float64Var(&a.f.MaxDistance, "max-distance", d.MaxDistance, "search bound, metres: farther counts as unreachable")
 	fs.Float64Var(&a.f.FloorArea, "floor-area", d.FloorArea, "residential floor area per person, m² (demand from buildings)")
@@ -100,6 +100,14 @@ carry a "level"; [LEVEL=]FILE names a file's level) or --units-osm admin_level=8
 (the extract's administrative boundaries). Levels are linked by "parent" ids or
 by containment, and every figure is given at every level (units_<level>.geojson).
 
+Input layers: GeoJSON, CSV (UTF-8 with or without BOM, or GBK), Excel .xlsx
+(lon/lat or x/y columns), Shapefile .shp (.dbf, .prj, .cpg beside it) and
+GeoPackage .gpkg (FILE.gpkg#LAYER picks a layer). Any input file may end in
+@CRS: wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu) or EPSG:nnnn, e.g.
+--amenities stations.csv@gcj02 --units communities.shp@EPSG:4547. The suffix
+wins over a .prj or GeoPackage SRS; --coords is for inputs that give none. A
+layer whose points look like GCJ-02 or BD-09 read as WGS84 gets a warning.
+
 Provision rules (the profile's, the project file's rules:, and --fail-below) are
 checked after the audit: broken rules are listed (rules.csv, report.html) and the
 exit code is 3, after all outputs are written.
@@ -119,6 +127,7 @@ or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
 Examples:
   lifecircle audit --sample --out out
   lifecircle audit --osm district.osm.pbf --amenities stations.csv --coords gcj02 --out out
+  lifecircle audit --osm district.osm.pbf --amenities stations.xlsx@gcj02 --units 社区=communities.shp@EPSG:4547 --out out
   lifecircle audit --osm monaco.osm.pbf --units-osm admin_level=8,10 --fail-below market=0.9 --out out
   lifecircle audit -c lifecircle.yaml
   lifecircle audit --batch batch.yaml --out runs`, e.stderr)
