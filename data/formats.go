@@ -36,9 +36,6 @@ import (
 //  2. else the .prj of a Shapefile or the SRS of a GeoPackage layer;
 //  3. else ReadOptions.Coords (--coords, "wgs84" unless given).
 
-// SuffixHelp explains the @CRS suffix in help texts.
-const SuffixHelp = "Any input file may end in @CRS to give its coordinate system: wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu) or EPSG:nnnn (e.g. EPSG:4547, CGCS2000 Gauss–Krüger), e.g. --amenities stations.csv@gcj02 --units communities.shp@EPSG:4547. A Shapefile's .prj and a GeoPackage layer's SRS are read; the suffix wins over them and --coords applies to inputs that say nothing."
-
 // SplitInput splits an input spec into the file name (with any #LAYER)
 // and the coordinate system of its @ suffix; ok is false when it has none.
 func SplitInput(spec string) (file string, c crs.CRS, ok bool) {

@@ -164,7 +164,8 @@ type ReadOptions struct {
 }
 
 // ReadLayer reads a GeoJSON (.geojson, .json) or CSV (.csv, .txt, .tsv)
-// layer, validates every coordinate (finite, lon -180..180, lat -90..90,
+// layer — or a Shapefile, GeoPackage or .xlsx sheet, and path may end in
+// @CRS (formats.go) — validates every coordinate (finite, lon -180..180, lat -90..90,
 // before conversion), converts the coordinates to WGS84 and checks ids.
 // Errors name the file, the feature and what to do about it.
 func ReadLayer(path string, o ReadOptions) (*Layer, error) {
