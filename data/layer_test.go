@@ -335,7 +335,7 @@ func TestReadLayerFileErrors(t *testing.T) {
 	if _, err := ReadLayer(sub, ReadOptions{}); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("directory: %v", err)
 	}
-	if _, err := ReadLayer(writeTemp(t, "b.shp", "x"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), `unsupported file type ".shp"`) {
+	if _, err := ReadLayer(writeTemp(t, "b.shp", "x"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "b.dbf is missing") {
 		t.Errorf("shapefile: %v", err)
 	}
 	if _, err := ReadLayer(writeTemp(t, "noext", "x"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no file extension") {
