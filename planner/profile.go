@@ -361,6 +361,63 @@ func (p *Profile) Type(id string) (*AmenityType, bool) {
 	return nil, false
 }
 
+// Lookup finds the type a user named: by its id (clinic), by its Chinese
+// or English name (社区卫生服务站/中心, Fresh-food market; English ignoring
+// case), or by one "/"-separated part of a name (托老站, 菜市场), so that
+// planners may write --fail-below 菜市场=0.9 or --type 托老站. A name that
+// fits several types is an error listing them; an unknown one lists the
+// profile's types.
+func (p *Profile) Lookup(name string) (*AmenityType, error) {
+	name = strings.TrimSpace(name)
+	if t, ok := p.Type(name); ok {
+		return t, nil
+	}
+	var found []int
+	for i := range p.Types {
+		if typeNamed(p.Types[i].Names, name) {
+			found = append(found, i)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return &p.Types[found[0]], nil
+	case 0:
+		var known []string
+		for _, t := range p.Types {
+			known = append(known, t.ID+" ("+t.Names.Zh+")")
+		}
+		return nil, fmt.Errorf("%q is not a type of profile %s; its types: %s: %w", name, p.ID, strings.Join(known, ", "), ErrInvalid)
+	default:
+		var ids []string
+		for _, i := range found {
+			ids = append(ids, p.Types[i].ID)
+		}
+		return nil, fmt.Errorf("%q names several types of profile %s (%s): use one of the ids: %w", name, p.ID, strings.Join(ids, ", "), ErrInvalid)
+	}
+}
+
+// typeNamed reports whether name is one of n's names or one of their
+// "/"-separated parts.
+func typeNamed(n Names, name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, full := range []string{n.Zh, n.En} {
+		if full == "" {
+			continue
+		}
+		if strings.EqualFold(full, name) {
+			return true
+		}
+		for _, part := range strings.FieldsFunc(full, func(r rune) bool { return r == '/' || r == '／' }) {
+			if strings.EqualFold(strings.TrimSpace(part), name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TypeIDs returns the ids of p's types in profile order.
 func (p *Profile) TypeIDs() []string {
 	ids := make([]string, len(p.Types))

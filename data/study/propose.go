@@ -36,8 +36,8 @@ func (st *Study) ProposeTypes(specs string, single bool, radius float64, existin
 				return nil, Invalidf("--types: weight of %q must be a number > 0", id)
 			}
 		}
-		t, ok := prof.Type(id)
-		if !ok {
+		t, err := prof.Lookup(id)
+		if err != nil {
 			return nil, Invalidf("unknown amenity type %q; profile %s has: %s", id, prof.ID, strings.Join(prof.TypeIDs(), ", "))
 		}
 		pt := planner.ProposeType{ID: t.ID, Names: t.Names, Radius: t.Threshold, Weight: w}

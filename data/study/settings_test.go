@@ -155,3 +155,45 @@ func TestInputFiles(t *testing.T) {
 		t.Errorf("defaults name files: %v", d.InputFiles())
 	}
 }
+
+func TestRulesChineseTypeNames(t *testing.T) {
+	prof, err := data.LoadProfile("gb50180")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Defaults()
+	s.FailBelow = map[string]float64{"菜市场": 0.9, "托老站": 0.5}
+	rules, err := Rules(prof, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, r := range rules {
+		if r.Origin == "--fail-below" {
+			got[r.Type] = r.MinCoverage
+		}
+	}
+	if got["market"] != 0.9 || got["elderly"] != 0.5 || len(got) != 2 {
+		t.Fatalf("fail-below rules by Chinese names: %v", got)
+	}
+	s.FailBelow = map[string]float64{"学校": 0.9}
+	if _, err := Rules(prof, s); err == nil || !strings.Contains(err.Error(), `"学校" is not a type of profile gb50180`) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown Chinese type: %v", err)
+	}
+}
+
+func TestProposeTypesChineseNames(t *testing.T) {
+	prof, err := data.LoadProfile("gb50180")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Study{}
+	st.In.Profile = prof
+	types, err := st.ProposeTypes("托老站,菜市场:2", false, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(types) != 2 || types[0].ID != "elderly" || types[1].ID != "market" || types[1].Weight != 2 {
+		t.Fatalf("propose types by Chinese names: %+v", types)
+	}
+}

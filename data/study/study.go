@@ -134,10 +134,11 @@ func Rules(prof *planner.Profile, s Settings) ([]planner.Rule, error) {
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		if _, ok := prof.Type(t); !ok {
-			return nil, Invalidf("--fail-below %s: %q is not a type of profile %s (its types: %s)", t, t, prof.ID, strings.Join(prof.TypeIDs(), ", "))
+		ty, err := prof.Lookup(t)
+		if err != nil {
+			return nil, Invalidf("--fail-below %s=%v: %v", t, s.FailBelow[t], strings.TrimSuffix(err.Error(), ": "+planner.ErrInvalid.Error()))
 		}
-		rules = append(rules, planner.Rule{Type: t, MinCoverage: s.FailBelow[t], Origin: "--fail-below"})
+		rules = append(rules, planner.Rule{Type: ty.ID, MinCoverage: s.FailBelow[t], Origin: "--fail-below"})
 	}
 	return rules, nil
 }
