@@ -107,6 +107,15 @@ func ReadAudit(dir string) (*AuditRun, error) {
 				p.Name = s
 			case "source":
 				p.Source = s
+			case "rule":
+				p.Rule = s
+			case "tags":
+				if m, ok := v.(map[string]any); ok {
+					p.Tags = make(map[string]string, len(m))
+					for tk, tv := range m {
+						p.Tags[tk], _ = tv.(string)
+					}
+				}
 			}
 		}
 		if hasZh || hasEn {

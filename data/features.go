@@ -129,18 +129,23 @@ func FacilityProps(prof *planner.Profile, f planner.Facility) Props {
 
 // FacilityProperties are the properties of one facility of
 // facilities.geojson: id, type, type_zh and type_en (when the profile
-// knows the type), name and source.
+// knows the type), name, source (the input file's base name), rule (why
+// it counts: the profile selector that matched, a layer's type column, or
+// an override) and tags (the OSM element's tags as an object, null for a
+// layer's features).
 type FacilityProperties struct {
 	ID        string
 	Type      string
 	TypeNames *planner.Names // nil when the profile does not know the type
 	Name      string
 	Source    string
+	Rule      string
+	Tags      map[string]string // nil = written as null
 }
 
 // NewFacilityProperties returns the properties of facility f.
 func NewFacilityProperties(prof *planner.Profile, f planner.Facility) FacilityProperties {
-	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source}
+	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source, Rule: f.Rule, Tags: f.Tags}
 	if t, ok := prof.Type(f.Type); ok {
 		names := t.Names
 		p.TypeNames = &names
@@ -155,7 +160,11 @@ func (p FacilityProperties) Props() Props {
 	if p.TypeNames != nil {
 		props = append(props, Prop{"type_zh", p.TypeNames.Zh}, Prop{"type_en", p.TypeNames.En})
 	}
-	return append(props, Prop{"name", p.Name}, Prop{"source", p.Source})
+	var tags any
+	if p.Tags != nil {
+		tags = p.Tags
+	}
+	return append(props, Prop{"name", p.Name}, Prop{"source", p.Source}, Prop{"rule", p.Rule}, Prop{"tags", tags})
 }
 
 // DemandProps appends to props (usually a reused props[:0]) the properties

@@ -27,6 +27,9 @@ type OSMInputs struct {
 type OSMOptions struct {
 	Profile   *planner.Profile // amenity selectors; nil = no facilities
 	Buildings bool             // residential buildings and landuse=residential for demand
+	// Source names the extract in the facilities' Source; "" = the
+	// file's base name (e.g. "Helsinki.osm.pbf").
+	Source string
 }
 
 // ReadOSMInputs reads an extract once (in streaming passes) and returns
@@ -58,7 +61,10 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		return nil, err
 	}
 	in := &OSMInputs{Net: net, NetInfo: info}
-	src := "osm:" + filepath.Base(path)
+	src := o.Source
+	if src == "" {
+		src = filepath.Base(path)
+	}
 
 	addFacility := func(id string, tags map[string]string, g orb.Geometry) {
 		if o.Profile == nil || g == nil {

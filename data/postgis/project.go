@@ -145,7 +145,8 @@ func (s *Store) Import(ctx context.Context, p *Project) (ImportStats, error) {
 			src := fs[0].Source
 			fl = append(fl, featureLayer{kind: "amenity", name: src, source: src, n: len(fs), row: func(k int) (featureRow, error) {
 				f := fs[k]
-				return featureRow{fid: f.ID, typ: &f.Type, name: f.Name, props: map[string]any{"source": f.Source}, geom: f.Geometry}, nil
+				return featureRow{fid: f.ID, typ: &f.Type, name: f.Name, props: map[string]any{"source": f.Source}, geom: f.Geometry,
+					rule: f.Rule, tags: f.Tags}, nil
 			}})
 			i = j
 		}
@@ -236,6 +237,8 @@ type featureRow struct {
 	population *float64
 	props      any
 	geom       orb.Geometry
+	rule       string            // amenities: why the facility counts
+	tags       map[string]string // amenities: the OSM element's tags
 }
 
 func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) (int64, error) {
@@ -266,12 +269,16 @@ func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) 
 		if r.name != "" {
 			name = r.name
 		}
-		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g}
+		tags, err := tagsJSON(r.tags)
+		if err != nil {
+			return nil, fmt.Errorf("%s layer %s: feature %d (id %s): tags: %w", l.kind, l.name, k, r.fid, err)
+		}
+		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g, nullable(r.rule), tags}
 		k++
 		return row, nil
 	})
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"lifecircle", "features"},
-		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom"}, src)
+		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom", "rule", "tags"}, src)
 	if err != nil {
 		return n, fmt.Errorf("copy features: %w", err)
 	}
@@ -427,7 +434,7 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 		}
 	}
 
-	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom)
+	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom), f.rule, f.tags
 		FROM lifecircle.features f JOIN lifecircle.layers l ON l.id = f.layer
 		WHERE l.project = $1 ORDER BY l.id, f.seq`, pid)
 	if err != nil {
@@ -437,10 +444,10 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 	for rows.Next() {
 		var lid int64
 		var fid string
-		var typ, fname *string
+		var typ, fname, rule *string
 		var pop *float64
-		var props, gb []byte
-		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb); err != nil {
+		var props, gb, tags []byte
+		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb, &rule, &tags); err != nil {
 			return nil, err
 		}
 		li := layers[lid]
@@ -460,7 +467,11 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 				Source string `json:"source"`
 			}
 			_ = json.Unmarshal(props, &pr)
-			p.Facilities = append(p.Facilities, planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g})
+			f := planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g, Rule: str(rule)}
+			if f.Tags, err = tagsFromJSON(tags); err != nil {
+				return nil, fmt.Errorf("amenity %s: tags: %w", fid, err)
+			}
+			p.Facilities = append(p.Facilities, f)
 		case "buildings":
 			var tags map[string]string
 			if err := json.Unmarshal(props, &tags); err != nil {

@@ -72,9 +72,15 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Errorf("network differs after the round trip (%d vs %d ways, info %+v vs %+v)",
 			len(got.Network.Ways), len(want.Network.Ways), got.Network.Info, want.Network.Info)
 	}
-	// The database does not store why a facility was counted (rule, tags) yet.
-	for i := range want.Facilities {
-		want.Facilities[i].Rule, want.Facilities[i].Tags = "", nil
+	// Every facility comes back with why it counts: its rule and OSM tags.
+	for i, f := range want.Facilities {
+		if f.Rule == "" || len(f.Tags) == 0 || f.Source != "Helsinki.osm.pbf" {
+			t.Fatalf("facility %s read with rule %q, %d tags, source %q", f.ID, f.Rule, len(f.Tags), f.Source)
+		}
+		if i < len(got.Facilities) && !reflect.DeepEqual(got.Facilities[i], f) {
+			t.Errorf("facility %d differs after the round trip:\n got %+v\nwant %+v", i, got.Facilities[i], f)
+			break
+		}
 	}
 	if !reflect.DeepEqual(got.Facilities, want.Facilities) {
 		t.Errorf("facilities differ: %d vs %d", len(got.Facilities), len(want.Facilities))

@@ -265,13 +265,17 @@ func (s *Store) copyRows(ctx context.Context, tx pgx.Tx, table string, cols []st
 }
 
 func (s *Store) copyFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int64, fs []planner.Facility) error {
-	return s.copyRows(ctx, tx, table, []string{owner, "seq", "fid", "type", "name", "source", "geom"}, len(fs), func(k int) ([]any, error) {
+	return s.copyRows(ctx, tx, table, []string{owner, "seq", "fid", "type", "name", "source", "geom", "rule", "tags"}, len(fs), func(k int) ([]any, error) {
 		f := fs[k]
 		g, err := toEWKB(f.Geometry)
 		if err != nil {
 			return nil, fmt.Errorf("facility %s: %w", f.ID, err)
 		}
-		return []any{id, int32(k), f.ID, f.Type, nullable(f.Name), nullable(f.Source), g}, nil
+		tags, err := tagsJSON(f.Tags)
+		if err != nil {
+			return nil, fmt.Errorf("facility %s: tags: %w", f.ID, err)
+		}
+		return []any{id, int32(k), f.ID, f.Type, nullable(f.Name), nullable(f.Source), g, nullable(f.Rule), tags}, nil
 	})
 }
 
@@ -538,7 +542,7 @@ func deref(p *string) string {
 // loadFacilities reads the facilities of a run or scenario; table and
 // owner are constants of this package, never user input.
 func loadFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int64) ([]planner.Facility, error) {
-	rows, err := tx.Query(ctx, `SELECT fid, type, name, source, ST_AsBinary(geom) FROM lifecircle.`+table+` WHERE `+owner+` = $1 ORDER BY seq`, id)
+	rows, err := tx.Query(ctx, `SELECT fid, type, name, source, ST_AsBinary(geom), rule, tags FROM lifecircle.`+table+` WHERE `+owner+` = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -546,16 +550,43 @@ func loadFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int6
 	var fs []planner.Facility
 	for rows.Next() {
 		var f planner.Facility
-		var name, source *string
-		var gb []byte
-		if err := rows.Scan(&f.ID, &f.Type, &name, &source, &gb); err != nil {
+		var name, source, rule *string
+		var gb, tags []byte
+		if err := rows.Scan(&f.ID, &f.Type, &name, &source, &gb, &rule, &tags); err != nil {
 			return nil, err
 		}
-		f.Name, f.Source = deref(name), deref(source)
+		f.Name, f.Source, f.Rule = deref(name), deref(source), deref(rule)
+		if f.Tags, err = tagsFromJSON(tags); err != nil {
+			return nil, fmt.Errorf("facility %s: tags: %w", f.ID, err)
+		}
 		if f.Geometry, err = fromWKB(gb); err != nil {
 			return nil, fmt.Errorf("facility %s: %w", f.ID, err)
 		}
 		fs = append(fs, f)
 	}
 	return fs, rows.Err()
+}
+
+// tagsJSON encodes OSM tags for a jsonb column: nil (SQL NULL) for none.
+func tagsJSON(tags map[string]string) (any, error) {
+	if tags == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(tags)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// tagsFromJSON decodes a jsonb column of OSM tags; NULL gives nil.
+func tagsFromJSON(b []byte) (map[string]string, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var tags map[string]string
+	if err := json.Unmarshal(b, &tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
 }

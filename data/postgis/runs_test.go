@@ -131,6 +131,18 @@ func TestDBSaveAudit(t *testing.T) {
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM lifecircle.v_demand_latest WHERE project = 'helsinki'`).Scan(&nd); err != nil || nd != len(in.Demand.Points) {
 		t.Errorf("v_demand_latest has %d rows (%v), want %d", nd, err, len(in.Demand.Points))
 	}
+	// The facility views say why each facility counts.
+	f0 := in.Facilities[0]
+	for _, view := range []string{"v_facilities_latest", "v_amenities"} {
+		var rule, amenity *string
+		if err := s.pool.QueryRow(ctx, `SELECT rule, tags ->> 'amenity' FROM lifecircle.`+view+` WHERE project = 'helsinki' AND fid = $1 AND type = $2 LIMIT 1`,
+			f0.ID, f0.Type).Scan(&rule, &amenity); err != nil {
+			t.Fatal(err)
+		}
+		if deref(rule) != f0.Rule || deref(amenity) != f0.Tags["amenity"] || f0.Rule == "" {
+			t.Errorf("%s: facility %s has rule %q and amenity=%q, want %q and %q", view, f0.ID, deref(rule), deref(amenity), f0.Rule, f0.Tags["amenity"])
+		}
+	}
 	var cov float64
 	if err := s.pool.QueryRow(ctx, `SELECT coverage FROM lifecircle.v_unit_coverage_latest WHERE project = 'helsinki' AND unit_id = $1 AND type = 'clinic'`,
 		in.Units[0].ID).Scan(&cov); err != nil {

@@ -18,6 +18,10 @@ var helsinki []byte
 // Name describes the sample for summaries.
 const Name = "Helsinki (bundled sample, OSM 2019-04, © OpenStreetMap contributors)"
 
+// SourceName names the sample extract in its facilities' source (the
+// file it is written to carries a checksum in its name).
+const SourceName = "helsinki.osm.pbf (bundled sample)"
+
 // OSMFile returns the path of the sample extract, written once to the
 // user's cache (or temp) directory, since the OSM reader streams from files.
 func OSMFile() (string, error) {

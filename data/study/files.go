@@ -77,7 +77,11 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 
 func (f FileSource) readOSM(ctx context.Context, in *Inputs, s Settings, p Progress) error {
 	p.Step("read OpenStreetMap")
-	osmIn, err := data.ReadOSMInputs(ctx, s.OSM, data.OSMOptions{Profile: in.Profile, Buildings: true}, p.OSM("read OpenStreetMap"))
+	o := data.OSMOptions{Profile: in.Profile, Buildings: true}
+	if s.Sample {
+		o.Source = sample.SourceName
+	}
+	osmIn, err := data.ReadOSMInputs(ctx, s.OSM, o, p.OSM("read OpenStreetMap"))
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,8 @@
       stoppedEarly: '搜索在时间上限处停止；上界仍然成立。',
       name: '名称',
       source: '来源',
+      rule: '计入依据',
+      tags: 'OSM 标签',
       id: '编号',
       delete: '删除设施',
       added: '已添加 {type}：覆盖人口 {delta}（{ms} 毫秒）',
@@ -212,6 +214,8 @@
       stoppedEarly: 'The search stopped at its time limit; the bound still holds.',
       name: 'Name',
       source: 'Source',
+      rule: 'Counted by',
+      tags: 'OSM tags',
       id: 'Id',
       delete: 'Delete facility',
       added: 'Added {type}: covered {delta} ({ms} ms)',
@@ -762,9 +766,18 @@
       el('div', { class: 'popup-sub', text: zh + ' / ' + en }),
       el('table', null, [
         el('tr', null, [el('td', { text: t('id') }), el('td', { text: facilityId(f) })]),
-        p.source ? el('tr', null, [el('td', { text: t('source') }), el('td', { text: p.source })]) : null
+        p.source ? el('tr', null, [el('td', { text: t('source') }), el('td', { text: p.source })]) : null,
+        p.rule ? el('tr', null, [el('td', { text: t('rule') }), el('td', { class: 'popup-rule', text: p.rule })]) : null
       ])
     ];
+    // The OSM tags say why the rule matched; folded, since there may be many.
+    var tags = p.tags && typeof p.tags === 'object' ? Object.keys(p.tags).sort() : [];
+    if (tags.length) {
+      kids.push(el('details', { class: 'popup-tags' }, [
+        el('summary', { text: t('tags') + ' (' + tags.length + ')' }),
+        el('div', null, tags.map(function (k) { return el('div', { text: k + '=' + p.tags[k] }); }))
+      ]));
+    }
     if (state.editEnabled) {
       kids.push(el('div', { class: 'popup-actions' }, [
         el('button', {
