@@ -39,6 +39,9 @@ type AuditMeta struct {
 	// OutCoords, when set, adds facilities.csv and demand.csv with
 	// lon/lat in WGS84 and in this system (GCJ-02 or BD-09).
 	OutCoords OutCoords
+	// FacilityOverrides are the changes of a facility overrides file; nil
+	// without one.
+	FacilityOverrides *FacilityOverrideSummary
 }
 
 // UnitsFileName is the name of the per-unit layer: cells.geojson for the

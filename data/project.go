@@ -42,7 +42,12 @@ type Project struct {
 	FloorArea       float64 `yaml:"floor_area,omitempty"`
 	TotalPopulation float64 `yaml:"total_population,omitempty"`
 	Sample          bool    `yaml:"sample,omitempty"`
-	Out             string  `yaml:"out,omitempty"`
+	// Types turns on off-by-default types of the profile (hospital, ...).
+	Types []string `yaml:"types,omitempty"`
+	// FacilityOverrides is a CSV file of corrections to the facilities
+	// counted (exclude, include, retype; see ReadFacilityOverrides).
+	FacilityOverrides string `yaml:"facility_overrides,omitempty"`
+	Out               string `yaml:"out,omitempty"`
 	// Rules are provision rules checked by the audit (planner.Rule), in
 	// addition to the profile's.
 	Rules []planner.Rule `yaml:"rules,omitempty"`
@@ -52,7 +57,7 @@ type Project struct {
 }
 
 // knownProjectKeys lists the keys of a project file, for messages.
-const knownProjectKeys = "name, osm, network, amenities, population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, out, rules, fail_below"
+const knownProjectKeys = "name, osm, network, amenities, population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, out, rules, fail_below"
 
 // ReadProject reads a project file; errors carry the line number.
 func ReadProject(path string) (*Project, error) {
@@ -150,6 +155,7 @@ func (p *Project) resolve(dir string) {
 		}
 	}
 	p.Out = abs(p.Out)
+	p.FacilityOverrides = abs(p.FacilityOverrides)
 	for i := range p.Amenities {
 		p.Amenities[i] = abs(p.Amenities[i])
 	}

@@ -16,10 +16,13 @@ import (
 // A Summary is summary.json: the district figures of an audit, its inputs
 // and its levels and provision rules.
 type Summary struct {
-	Attribution  string         `json:"attribution"`
-	Created      string         `json:"created"` // RFC 3339, UTC, seconds
-	DemandSource string         `json:"demand_source"`
-	Inputs       map[string]any `json:"inputs"` // the inputs and settings, keys vary with the run
+	Attribution  string `json:"attribution"`
+	Created      string `json:"created"` // RFC 3339, UTC, seconds
+	DemandSource string `json:"demand_source"`
+	// FacilityOverrides are the changes of a facility overrides file
+	// (only with one).
+	FacilityOverrides *FacilityOverrideSummary `json:"facility_overrides,omitempty"`
+	Inputs            map[string]any           `json:"inputs"` // the inputs and settings, keys vary with the run
 	// Levels are the figures per unit level, coarsest first (only with a
 	// unit hierarchy).
 	Levels  []LevelSummary `json:"levels,omitempty"`
@@ -58,22 +61,25 @@ type Totals struct {
 
 // A TypeSummary is the district figures of one amenity type.
 type TypeSummary struct {
-	Coverage            Num    `json:"coverage"`
-	DistMean            Num    `json:"dist_mean_m"`
-	DistP90             Num    `json:"dist_p90_m"`
-	Facilities          int    `json:"facilities"`
-	FacilitiesUnsnapped int    `json:"facilities_unsnapped"`
-	GapUnits            int    `json:"gap_units"`
-	ID                  string `json:"id"`
-	NameEn              string `json:"name_en"`
-	NameZh              string `json:"name_zh"`
-	Population          Num    `json:"population"`
-	Covered             Num    `json:"population_covered"`
-	Gap                 Num    `json:"population_gap"`
-	Unreachable         Num    `json:"population_unreachable"`
-	Source              string `json:"source"`
-	Threshold           Num    `json:"threshold_m"`
-	Tier                int    `json:"tier_min"`
+	Coverage            Num `json:"coverage"`
+	DistMean            Num `json:"dist_mean_m"`
+	DistP90             Num `json:"dist_p90_m"`
+	Facilities          int `json:"facilities"`
+	FacilitiesUnsnapped int `json:"facilities_unsnapped"`
+	// Overrides are a facility overrides file's changes to this type's
+	// facilities (only when it changed them).
+	Overrides   *TypeOverrides `json:"facility_overrides,omitempty"`
+	GapUnits    int            `json:"gap_units"`
+	ID          string         `json:"id"`
+	NameEn      string         `json:"name_en"`
+	NameZh      string         `json:"name_zh"`
+	Population  Num            `json:"population"`
+	Covered     Num            `json:"population_covered"`
+	Gap         Num            `json:"population_gap"`
+	Unreachable Num            `json:"population_unreachable"`
+	Source      string         `json:"source"`
+	Threshold   Num            `json:"threshold_m"`
+	Tier        int            `json:"tier_min"`
 }
 
 // UnitsSummary describes the units of an audit: grid cells (CellM and
@@ -179,7 +185,9 @@ func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 	}
 	for i, t := range res.Types {
 		s.Types[i] = NewTypeSummary(in.Profile, t)
+		s.Types[i].Overrides = meta.FacilityOverrides.Type(t.ID)
 	}
+	s.FacilityOverrides = meta.FacilityOverrides
 	if meta.UnitsFile != "" {
 		s.Units.Kind, s.Units.File = UnitsImported, meta.UnitsFile
 	} else {

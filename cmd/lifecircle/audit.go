@@ -38,6 +38,7 @@ type auditFlags struct {
 	s         study.Settings // defaults ⊕ project file ⊕ flags
 	set       map[string]bool
 	scenario  string // saved scenario folder whose edits apply to the facilities
+	types     typeList
 }
 
 func (a *auditFlags) register(fs *flag.FlagSet) {
@@ -57,6 +58,8 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&a.f.MaxDistance, "max-distance", d.MaxDistance, "search bound, metres: farther counts as unreachable")
 	fs.Float64Var(&a.f.FloorArea, "floor-area", d.FloorArea, "residential floor area per person, m² (demand from buildings)")
 	fs.Float64Var(&a.f.TotalPopulation, "total-population", d.TotalPopulation, "rescale estimated residents to this census total (0 = no rescaling)")
+	fs.Var(&a.types, "types", "turn on off-by-default types of the profile: ID,ID (e.g. hospital,nursing_home; `lifecircle profiles NAME` lists them)")
+	fs.StringVar(&a.f.FacilityOverrides, "facility-overrides", "", "CSV of corrections to the facilities counted: id,action,type,reason[,lon,lat,name], action exclude, include or retype")
 	fs.StringVar(&a.scenario, "scenario", "", "saved what-if scenario folder (WORKSPACE/scenarios/NAME): its edits apply to the facilities of these same inputs")
 }
 
@@ -69,7 +72,7 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 		a.set[f.Name] = true
 		names = append(names, f.Name)
 	})
-	a.f.Amenities, a.f.Units, a.f.FailBelow = a.amenities, a.units, a.failBelow
+	a.f.Amenities, a.f.Units, a.f.FailBelow, a.f.Types = a.amenities, a.units, a.failBelow, a.types
 	a.s = study.Defaults()
 	a.s.SetFlags(a.f, names)
 	if a.project == "" {
@@ -228,8 +231,15 @@ func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 		st.In.Profile.ID, st.In.Profile.Names.En, res.Population, st.In.Demand.Source)
 	fmt.Fprintf(w, "%s %s %s %8s %6s %12s %8s %10s\n", pad("type", 11), pad("名称", 26), pad("name", 30), "dist_m", "sites", "covered", "share", "gap")
 	for _, t := range res.Types {
-		fmt.Fprintf(w, "%s %s %s %8.0f %6d %12.0f %7.1f%% %10.0f\n",
-			pad(t.ID, 11), pad(t.Names.Zh, 26), pad(t.Names.En, 30), t.Threshold, t.Facilities, t.Covered, 100*t.Coverage, t.Gap)
+		ov := ""
+		if o := st.Meta.FacilityOverrides.Type(t.ID); o != nil {
+			ov = "  (overrides 更正: " + o.Text() + ")"
+		}
+		fmt.Fprintf(w, "%s %s %s %8.0f %6d %12.0f %7.1f%% %10.0f%s\n",
+			pad(t.ID, 11), pad(t.Names.Zh, 26), pad(t.Names.En, 30), t.Threshold, t.Facilities, t.Covered, 100*t.Coverage, t.Gap, ov)
+	}
+	if o := st.Meta.FacilityOverrides; o != nil {
+		fmt.Fprintf(w, "facility overrides 设施更正 %s: %d excluded 排除, %d included 加入, %d retyped 改类\n", o.File, o.Excluded, o.Included, o.Retyped)
 	}
 	fmt.Fprintf(w, "completeness 完整度 %.1f%%, fully served 全部可达 %.1f%%\n", 100*res.Completeness, 100*res.FullyServed)
 	// Worst units: lowest completeness among the most populous gaps.
@@ -292,4 +302,17 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// typeList is a repeatable flag of type ids separated by commas (--types).
+type typeList []string
+
+func (t *typeList) String() string { return strings.Join(*t, ",") }
+func (t *typeList) Set(v string) error {
+	for _, id := range strings.Split(v, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			*t = append(*t, id)
+		}
+	}
+	return nil
 }

@@ -128,6 +128,9 @@ Examples:
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
+	if af.set["facility-overrides"] {
+		return usagef("import stores the facilities as read; give --facility-overrides %s to the audits instead (lifecircle audit --db ... --project %s --facility-overrides FILE)", af.s.FacilityOverrides, d.project)
+	}
 	if err := d.check(); err != nil {
 		return err
 	}

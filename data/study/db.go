@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -60,6 +61,14 @@ func (d *DBSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, e
 	cs, err := data.ParseCoordSystem(s.Coords)
 	if err != nil {
 		return nil, Invalidf("--coords: %v", err)
+	}
+	for _, id := range s.Types {
+		if _, on := proj.Profile.Type(id); !on {
+			if !slices.ContainsFunc(proj.Profile.Off, func(t planner.AmenityType) bool { return t.ID == id }) {
+				return nil, enableTypes(proj.Profile, []string{id}) // names the profile's types
+			}
+			return nil, Invalidf("--types %s: project %s was imported without type %s, so it stores none of its facilities — re-import with --types %s", id, d.Name, id, id)
+		}
 	}
 	in := &Inputs{Profile: proj.Profile, Coords: cs, Net: net, NetInfo: proj.Network.Info,
 		Facilities: append([]planner.Facility(nil), proj.Facilities...),

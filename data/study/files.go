@@ -45,6 +45,9 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	if err != nil {
 		return nil, err
 	}
+	if err := enableTypes(prof, s.Types); err != nil {
+		return nil, err
+	}
 	in := &Inputs{Profile: prof, Coords: cs, Sources: map[string]any{}, Timings: map[string]time.Duration{},
 		noPopulationHint: "give --population for real figures"}
 	t0 := time.Now()

@@ -32,6 +32,12 @@ type Settings struct {
 	Profile  string // built-in profile id or a YAML file
 	Coords   string // default coordinates of layer inputs without @CRS: wgs84, gcj02, bd09
 	Sample   bool   // the bundled sample stands for OSM
+	// Types are off-by-default types of the profile to turn on
+	// (planner.Profile.Enable).
+	Types []string
+	// FacilityOverrides is a CSV file of corrections to the facilities
+	// (data.ReadFacilityOverrides), applied after they are read.
+	FacilityOverrides string
 
 	// Parameters.
 	Cell            float64 // grid cell size
@@ -71,7 +77,7 @@ func Defaults() Settings {
 
 // FlagNames are the names of the flags that set Settings, as SetFlags
 // takes them.
-var FlagNames = []string{"osm", "network", "amenities", "population", "units", "units-osm", "profile", "coords", "sample",
+var FlagNames = []string{"osm", "network", "amenities", "population", "units", "units-osm", "profile", "coords", "sample", "types", "facility-overrides",
 	"cell", "max-snap", "max-distance", "floor-area", "total-population", "fail-below", "out"}
 
 // SetFlags copies from f the settings whose flag names (FlagNames) the
@@ -103,6 +109,10 @@ func (s *Settings) SetFlags(f Settings, names []string) {
 			s.Coords = f.Coords
 		case "sample":
 			s.Sample = f.Sample
+		case "types":
+			s.Types = f.Types
+		case "facility-overrides":
+			s.FacilityOverrides = f.FacilityOverrides
 		case "out":
 			s.Out = f.Out
 		case "fail-below":
@@ -161,6 +171,10 @@ func (s *Settings) Overlay(p *data.Project) {
 	str("profile", &s.Profile, p.Profile)
 	str("coords", &s.Coords, p.Coords)
 	str("out", &s.Out, p.Out)
+	str("facility-overrides", &s.FacilityOverrides, p.FacilityOverrides)
+	if len(p.Types) > 0 && !s.byFlag["types"] {
+		s.Types = append([]string(nil), p.Types...)
+	}
 	num("cell", p.Cell)
 	num("max-snap", p.MaxSnap)
 	num("max-distance", p.MaxDistance)
@@ -263,6 +277,7 @@ func (s *Settings) InputFiles() []string {
 	if strings.HasSuffix(s.Profile, ".yaml") || strings.HasSuffix(s.Profile, ".yml") {
 		add(s.Profile)
 	}
+	add(s.FacilityOverrides)
 	return files
 }
 

@@ -64,6 +64,11 @@ func Load(ctx context.Context, s Settings, src Source, p Progress) (*Study, erro
 	for k, v := range in.Timings {
 		st.Meta.Timings[k] = v
 	}
+	if s.FacilityOverrides != "" {
+		if err := st.applyOverrides(s.FacilityOverrides); err != nil {
+			return nil, err
+		}
+	}
 	if st.In.Rules, err = Rules(in.Profile, s); err != nil {
 		return nil, err
 	}
