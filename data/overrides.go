@@ -174,13 +174,13 @@ func ParseFacilityOverrides(path string, b []byte, cs CoordSystem) (*FacilityOve
 // overrides file and how many facilities it excluded, included (added, or
 // counted under one more type) and retyped.
 type FacilityOverrideSummary struct {
-	Excluded int    `json:"excluded"`
-	File     string `json:"file"`
-	Included int    `json:"included"`
-	Retyped  int    `json:"retyped"`
 	// Types are the changes per type id, shown next to each type's
 	// facility count (summary.json carries them in types[].facility_overrides).
-	Types map[string]TypeOverrides `json:"-"`
+	Types    map[string]TypeOverrides `json:"-"`
+	Excluded int                      `json:"excluded"`
+	File     string                   `json:"file"`
+	Included int                      `json:"included"`
+	Retyped  int                      `json:"retyped"`
 }
 
 // TypeOverrides are the overrides' changes to one type's facilities:
@@ -218,4 +218,14 @@ func (o *FacilityOverrideSummary) Type(id string) *TypeOverrides {
 		return nil
 	}
 	return &t
+}
+
+// facilitiesKPI is the report's facility count, with the overrides file's
+// changes as its note.
+func facilitiesKPI(n int, o *FacilityOverrideSummary) reportKPI {
+	k := reportKPI{Zh: "设施", En: "Facilities", Value: strconv.Itoa(n)}
+	if o != nil {
+		k.Note = fmt.Sprintf("%s: −%d excluded 排除, +%d included 加入, %d retyped 改类", o.File, o.Excluded, o.Included, o.Retyped)
+	}
+	return k
 }

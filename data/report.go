@@ -154,6 +154,7 @@ type reportBar struct {
 	Color         string
 	Gap           float64
 	Facilities    int
+	Overrides     string  // a facility overrides file's changes to the count, "" = none
 	Target        float64 // rule target share, 0 = none
 	TargetLeft    string
 	TargetMissing bool
@@ -329,12 +330,15 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		{Zh: "居民", En: "Residents", Value: groupThousands(res.Population), Note: fmt.Sprintf("%d", len(in.Demand.Points))},
 		{Zh: "完整度", En: "Completeness", Value: pctText(res.Completeness)},
 		{Zh: "全部可达", En: "Fully served", Value: pctText(res.FullyServed)},
-		{Zh: "设施", En: "Facilities", Value: strconv.Itoa(nFac)},
+		facilitiesKPI(nFac, meta.FacilityOverrides),
 		{Zh: "未达标规则", En: "Rules broken", Value: fmt.Sprintf("%d / %d", d.BrokenRules, len(res.Rules)), Bad: d.BrokenRules > 0},
 	}
 	for ti, t := range res.Types {
 		b := reportBar{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold, Tier: t.Tier,
 			Share: t.Coverage, Width: cssPct(t.Coverage), Color: shareColor(t.Coverage, 1), Gap: t.Gap, Facilities: t.Facilities}
+		if o := meta.FacilityOverrides.Type(t.ID); o != nil {
+			b.Overrides = o.Text()
+		}
 		if x, ok := target[t.ID]; ok {
 			b.Target, b.TargetLeft, b.TargetMissing = x, cssPct(x), t.Coverage < x-1e-9
 		}

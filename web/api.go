@@ -139,6 +139,7 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 	}
 	for i, t := range res.Types {
 		out.Types[i] = data.NewTypeSummary(p, t)
+		out.Types[i].Overrides = s.cfg.FacilityOverrides.Type(t.ID)
 		out.Collections.Facilities = append(out.Collections.Facilities, t.ID)
 	}
 	return out

@@ -57,6 +57,9 @@ type Config struct {
 	// Scenarios, when set, stores saved scenarios instead of Workspace
 	// (team mode: the database).
 	Scenarios ScenarioStore
+	// FacilityOverrides are the changes of a facility overrides file, shown
+	// next to each type's facility count; nil without one.
+	FacilityOverrides *data.FacilityOverrideSummary
 	// Timeouts bound slow clients in the server HTTPServer returns; zero
 	// fields take DefaultTimeouts' values.
 	Timeouts Timeouts

@@ -111,6 +111,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv, err := web.New(sc, web.Config{
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
 		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(),
+		FacilityOverrides: st.Meta.FacilityOverrides,
 	}, e.log)
 	if err != nil {
 		ln.Close()

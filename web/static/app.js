@@ -99,6 +99,10 @@
       name: '名称',
       source: '来源',
       rule: '计入依据',
+      ovExcluded: '已排除',
+      ovIncluded: '已加入',
+      ovRetypedIn: '改入',
+      ovRetypedOut: '改出',
       tags: 'OSM 标签',
       id: '编号',
       delete: '删除设施',
@@ -215,6 +219,10 @@
       name: 'Name',
       source: 'Source',
       rule: 'Counted by',
+      ovExcluded: 'excluded',
+      ovIncluded: 'included',
+      ovRetypedIn: 'retyped in',
+      ovRetypedOut: 'retyped out',
       tags: 'OSM tags',
       id: 'Id',
       delete: 'Delete facility',
@@ -757,6 +765,18 @@
     return String(p.id !== undefined ? p.id : f.id);
   }
 
+  // overridesText says how a facility overrides file changed a type's
+  // facility count, e.g. " (−1 excluded, +1 included)"; "" when it did not.
+  function overridesText(o) {
+    if (!o) return '';
+    var parts = [];
+    if (o.excluded) parts.push('−' + o.excluded + ' ' + t('ovExcluded'));
+    if (o.included) parts.push('+' + o.included + ' ' + t('ovIncluded'));
+    if (o.retyped_in) parts.push('+' + o.retyped_in + ' ' + t('ovRetypedIn'));
+    if (o.retyped_out) parts.push('−' + o.retyped_out + ' ' + t('ovRetypedOut'));
+    return parts.length ? ' (' + parts.join(', ') + ')' : '';
+  }
+
   function facilityPopup(typeId, f) {
     var p = f.properties || {};
     var ty = state.types[state.typeIndex[typeId]];
@@ -833,7 +853,7 @@
         el('div', { class: 'bar' }, [el('span', { style: 'width:' + Math.max(0, Math.min(100, (ty.coverage || 0) * 100)).toFixed(1) + '%;background:' + typeColour(ty.id) })]),
         el('div', { class: 'cov-figs' }, [
           el('span', { class: 'cov-covered', text: fmtInt(ty.population_covered) + ' ' + t('of') + ' ' + fmtInt(s.population) + ' ' + t('covered') }),
-          el('span', { text: fmtInt(ty.facilities) + ' ' + t('facilities') + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
+          el('span', { text: fmtInt(ty.facilities) + ' ' + t('facilities') + overridesText(ty.facility_overrides) + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
         ])
       ]);
       row.addEventListener('click', function () { setColourBy(ty.id); });
