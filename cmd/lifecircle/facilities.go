@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/study"
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+func init() {
+	register("facilities", "list what each amenity type counts, with the rule and OSM tags that made it count", runFacilities)
+}
+
+func runFacilities(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("facilities", "[--sample | --osm FILE | --network FILE] [flags]",
+		`Lists the facilities each amenity type counts, as the audit counts them (after
+--types and --facility-overrides): type, id, name, the rule that made it count (the
+profile's selector as written, a layer's type column, or an overrides line), the
+source file and the element's OSM tags — so a planner can read through what is
+counted before reporting coverage, and write corrections into an overrides file
+(id,action,type,reason[,lon,lat,name]; actions exclude, include, retype).
+
+--format table (default) prints a bilingual list for the terminal; csv is for
+Excel (UTF-8 with a header), geojson for QGIS (the properties of facilities.geojson).
+Ids are those the overrides file takes (n123 an OSM node, w123 a way, r123 a
+relation, a layer's own id otherwise).
+
+Examples:
+  lifecircle facilities --sample --type clinic
+  lifecircle facilities --osm district.osm.pbf --format csv --out facilities.csv
+  lifecircle facilities -c lifecircle.yaml --types hospital --format geojson --out facilities.geojson`, e.stderr)
+	var af auditFlags
+	af.register(fs)
+	typ := fs.String("type", "", "list only this type id")
+	format := fs.String("format", "table", "table, csv or geojson")
+	out := fs.String("out", "", "write to this file (default: standard output)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if af.scenario != "" {
+		return usagef("facilities lists the inputs' facilities; --scenario is for audit and serve")
+	}
+	if err := af.resolve(fs); err != nil {
+		return err
+	}
+	switch *format {
+	case "table", "csv", "geojson":
+	default:
+		return usagef("--format %q: use table, csv or geojson", *format)
+	}
+	s := af.s
+	s.NoDemand = true
+	st, err := study.Load(ctx, s, study.FileSource{}, newProgress(e.stderr, *quiet))
+	if err != nil {
+		return err
+	}
+	prof := st.In.Profile
+	if *typ != "" {
+		if _, ok := prof.Type(*typ); !ok {
+			return usagef("--type %s: profile %s has no type %q turned on (its types: %s; --types turns on off-by-default ones)", *typ, prof.ID, *typ, strings.Join(prof.TypeIDs(), ", "))
+		}
+	}
+	fac := listedFacilities(prof, st.In.Facilities, *typ)
+	write := func(w io.Writer) error {
+		switch *format {
+		case "csv":
+			return writeFacilitiesCSV(w, prof, fac)
+		case "geojson":
+			g := data.NewGeoJSONWriter(w)
+			for _, f := range fac {
+				if err := g.Write(f.ID, f.Geometry, data.FacilityProps(prof, f)); err != nil {
+					return err
+				}
+			}
+			return g.Close()
+		}
+		return writeFacilitiesTable(w, prof, fac, *typ)
+	}
+	if *out == "" {
+		bw := bufio.NewWriter(e.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	if err := data.WriteFileAtomic(*out, write); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d facilities written to %s\n", len(fac), *out)
+	return nil
+}
+
+// listedFacilities returns the facilities of type typ ("" = every type),
+// in the profile's type order, then by id.
+func listedFacilities(prof *planner.Profile, fs []planner.Facility, typ string) []planner.Facility {
+	order := map[string]int{}
+	for i, id := range prof.TypeIDs() {
+		order[id] = i
+	}
+	var out []planner.Facility
+	for _, f := range fs {
+		if typ == "" || f.Type == typ {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if oa, ob := order[out[a].Type], order[out[b].Type]; oa != ob {
+			return oa < ob
+		}
+		return out[a].ID < out[b].ID
+	})
+	return out
+}
+
+// tagsText writes OSM tags as "k=v; k=v", keys sorted.
+func tagsText(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+func writeFacilitiesCSV(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"})
+	for _, f := range fs {
+		p := data.NewFacilityProperties(prof, f)
+		var zh, en string
+		if p.TypeNames != nil {
+			zh, en = p.TypeNames.Zh, p.TypeNames.En
+		}
+		c := f.Geometry.Bound().Center()
+		cw.Write([]string{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source,
+			strconv.FormatFloat(c[0], 'f', 6, 64), strconv.FormatFloat(c[1], 'f', 6, 64), tagsText(f.Tags)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeFacilitiesTable(w io.Writer, prof *planner.Profile, fs []planner.Facility, only string) error {
+	for _, t := range prof.Types {
+		if only != "" && t.ID != only {
+			continue
+		}
+		var of []planner.Facility
+		for _, f := range fs {
+			if f.Type == t.ID {
+				of = append(of, f)
+			}
+		}
+		fmt.Fprintf(w, "\n%s %s / %s — %d 处 facilities\n", t.ID, t.Names.Zh, t.Names.En, len(of))
+		if len(of) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s %s %s %s\n", pad("id 编号", 14), pad("name 名称", 34), pad("rule 计入依据", 34), "source 来源")
+		for _, f := range of {
+			fmt.Fprintf(w, "  %s %s %s %s\n", pad(truncate(f.ID, 14), 14), pad(truncate(f.Name, 34), 34), pad(truncate(f.Rule, 34), 34), f.Source)
+			if len(f.Tags) > 0 {
+				fmt.Fprintf(w, "  %s tags 标签: %s\n", pad("", 14), truncate(tagsText(f.Tags), 160))
+			}
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
