@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 )
@@ -52,6 +53,19 @@ func TestLoadRunFiles(t *testing.T) {
 	for _, f := range []string{"cells.geojson", "summary.json", "report.html"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
+		}
+	}
+	// Every OSM facility says why it counts: its rule, tags and file.
+	a, err := data.ReadAudit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Facilities) == 0 {
+		t.Fatal("facilities.geojson is empty")
+	}
+	for _, f := range a.Facilities {
+		if f.Rule == "" || f.Tags == nil || f.Source != "Helsinki.osm.pbf" {
+			t.Fatalf("facility %s: rule %q, %d tags, source %q", f.ID, f.Rule, len(f.Tags), f.Source)
 		}
 	}
 }
