@@ -165,10 +165,10 @@ func checkChineseNames(t *testing.T, a *auditOut, withLayers bool) {
 				sources = append(sources, fmt.Sprint(f.props["source"]))
 			}
 		}
-		want := []string{"osm:map.osm"}
+		want := []string{"map.osm"}
 		if name == buptNames[1] {
 			want = nil
-			if slices.Contains(sources, "osm:map.osm") {
+			if slices.Contains(sources, "map.osm") {
 				t.Errorf("facilities.geojson: hospital %q counted from OSM as a clinic", name)
 			}
 		}
