@@ -332,8 +332,13 @@ func TestBrowserMap(t *testing.T) {
 	browserStep(t, ctx, "undo the move", chromedp.Click(chromedp.CSS("#undo-button")))
 	waitMsg("Undone")
 	browserStep(t, ctx, "open a facility popup", chromedp.Click(chromedp.CSS(".fac-icon.fac-"+ptype)),
-		chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup .delete-facility") !== null`, chromedp.WithPollingTimeout(10*time.Second)),
-		chromedp.Click(chromedp.CSS(".leaflet-popup .delete-facility")))
+		chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup .delete-facility") !== null`, chromedp.WithPollingTimeout(10*time.Second)))
+	// The popup says why the facility counts: the profile's selector.
+	rule := browsertest.Eval[string](t, ctx, `(document.querySelector(".leaflet-popup .popup-rule") || {}).textContent || ""`)
+	if !strings.Contains(rule, "=") || !strings.Contains(browsertest.Eval[string](t, ctx, `document.querySelector(".leaflet-popup").textContent`), "Counted by") {
+		t.Errorf("facility popup shows rule %q, want the selector that counted it (key=value)", rule)
+	}
+	browserStep(t, ctx, "delete the facility", chromedp.Click(chromedp.CSS(".leaflet-popup .delete-facility")))
 	t.Logf("delete: %s", waitMsg("Removed"))
 	if removed, _ := browserCovered(t, ctx, ptype); removed > pbefore+1e-6 {
 		t.Errorf("covered %s rose from %v to %v after deleting a facility", ptype, pbefore, removed)

@@ -446,6 +446,16 @@ func TestOGCItem(t *testing.T) {
 	if m.ID != fac.ID || m.Properties["type_en"] != "Fresh-food market" {
 		t.Errorf("market %s: %+v", fac.ID, m)
 	}
+	// The item says why it counts: the profile's rule and the OSM tags.
+	tags, _ := m.Properties["tags"].(map[string]any)
+	if fac.Rule == "" || m.Properties["rule"] != fac.Rule || len(tags) != len(fac.Tags) || len(tags) == 0 {
+		t.Errorf("market %s: rule %v, tags %v; want %q and %d tags", fac.ID, m.Properties["rule"], tags, fac.Rule, len(fac.Tags))
+	}
+	for k, v := range fac.Tags {
+		if tags[k] != v {
+			t.Errorf("market %s: tag %s = %v, want %q", fac.ID, k, tags[k], v)
+		}
+	}
 	// A facility of another type is not in this collection.
 	checkError(t, ts.get("/ogc/collections/clinic/items/"+url.PathEscape(fac.ID)), 404, "not_found")
 	d := decode[struct {
