@@ -39,6 +39,9 @@ type auditFlags struct {
 	set       map[string]bool
 	scenario  string // saved scenario folder whose edits apply to the facilities
 	types     typeList
+	// proposeTypes: propose's own --types (the types each site hosts)
+	// stands for --types, and turns on those that are off by default.
+	proposeTypes bool
 }
 
 func (a *auditFlags) register(fs *flag.FlagSet) {
@@ -58,7 +61,9 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&a.f.MaxDistance, "max-distance", d.MaxDistance, "search bound, metres: farther counts as unreachable")
 	fs.Float64Var(&a.f.FloorArea, "floor-area", d.FloorArea, "residential floor area per person, m² (demand from buildings)")
 	fs.Float64Var(&a.f.TotalPopulation, "total-population", d.TotalPopulation, "rescale estimated residents to this census total (0 = no rescaling)")
-	fs.Var(&a.types, "types", "turn on off-by-default types of the profile: ID,ID (e.g. hospital,nursing_home; `lifecircle profiles NAME` lists them)")
+	if !a.proposeTypes {
+		fs.Var(&a.types, "types", "turn on off-by-default types of the profile: ID,ID (e.g. hospital,nursing_home; `lifecircle profiles NAME` lists them)")
+	}
 	fs.StringVar(&a.f.FacilityOverrides, "facility-overrides", "", "CSV of corrections to the facilities counted: id,action,type,reason[,lon,lat,name], action exclude, include or retype")
 	fs.StringVar(&a.scenario, "scenario", "", "saved what-if scenario folder (WORKSPACE/scenarios/NAME): its edits apply to the facilities of these same inputs")
 }

@@ -92,7 +92,7 @@ func (o *proposeFlags) check() error {
 
 func runPropose(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("propose", "[inputs as for audit] (--type T | --types T1,T2:W) (--k N | --target SHARE) --out DIR", proposeHelp, e.stderr)
-	var af auditFlags
+	af := auditFlags{proposeTypes: true}
 	af.register(fs)
 	var o proposeFlags
 	o.register(fs)
@@ -116,6 +116,12 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	}
 	if err := o.check(); err != nil {
 		return err
+	}
+	// The types sited, off by default or not, are turned on (--types).
+	for _, spec := range strings.Split(o.types+","+o.typ, ",") {
+		if id, _, _ := strings.Cut(strings.TrimSpace(spec), ":"); id != "" {
+			af.s.Types = append(af.s.Types, id)
+		}
 	}
 	cs, err := data.ParseCoordSystem(af.s.Coords)
 	if err != nil {
