@@ -14,10 +14,10 @@ import (
 // same point in GCJ-02 or BD-09, for pasting into Amap, Tencent or Baidu
 // maps. A facility mapped as an area is given by a point inside it.
 
-// writeFacilitiesCSV writes facilities.csv.
+// writeFacilitiesCSV writes facilities.csv (rule: why the facility counts).
 func writeFacilitiesCSV(w io.Writer, in planner.AuditInput, o OutCoords) error {
 	c := NewCSVWriter(w)
-	c.Text(append([]string{"id", "type", "type_zh", "type_en", "name", "source"}, o.coordHeader()...)...)
+	c.Text(append([]string{"id", "type", "type_zh", "type_en", "name", "source", "rule"}, o.coordHeader()...)...)
 	row := make([]any, 0, 10)
 	for _, f := range in.Facilities {
 		p := NewFacilityProperties(in.Profile, f)
@@ -26,7 +26,7 @@ func writeFacilitiesCSV(w io.Writer, in planner.AuditInput, o OutCoords) error {
 			zh, en = p.TypeNames.Zh, p.TypeNames.En
 		}
 		pt, ok := geo.RepresentativePoint(f.Geometry)
-		row = append(row[:0], p.ID, p.Type, zh, en, p.Name, p.Source)
+		row = append(row[:0], p.ID, p.Type, zh, en, p.Name, p.Source, p.Rule)
 		if err := c.Row(o.appendCoords(row, pt, ok)...); err != nil {
 			return err
 		}
