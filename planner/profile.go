@@ -464,10 +464,10 @@ func (p *Profile) MatchRules(get func(key string) string) []TypeMatch {
 // one the profile lacks wraps ErrNotFound.
 func (p *Profile) Enable(ids ...string) error {
 	for _, id := range ids {
-		if _, on := p.Type(id); on {
+		if _, err := p.Lookup(id); err == nil {
 			continue
 		}
-		i := slices.IndexFunc(p.Off, func(t AmenityType) bool { return t.ID == id })
+		i := slices.IndexFunc(p.Off, func(t AmenityType) bool { return t.ID == id || typeNamed(t.Names, id) })
 		if i < 0 {
 			all := p.TypeIDs()
 			for _, t := range p.Off {

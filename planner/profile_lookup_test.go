@@ -53,3 +53,20 @@ func TestProfileLookupAmbiguous(t *testing.T) {
 		t.Fatalf("Lookup(活动站) = %v, %v", got, err)
 	}
 }
+
+func TestEnableByChineseName(t *testing.T) {
+	p, err := Builtin(DefaultProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Off) == 0 {
+		t.Fatal("the default profile should have off-by-default types (hospital, nursing home, sports pitch)")
+	}
+	off := p.Off[0]
+	if err := p.Enable(off.Names.Zh, "托老站"); err != nil {
+		t.Fatalf("Enable(%q): %v", off.Names.Zh, err)
+	}
+	if _, on := p.Type(off.ID); !on {
+		t.Fatalf("%s (%s) not enabled", off.ID, off.Names.Zh)
+	}
+}
