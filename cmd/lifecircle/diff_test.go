@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -94,7 +94,7 @@ func TestDiffAddedFacilities(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("diff: exit %d\n%s", code, stderr)
 	}
-	var d runDiffResult
+	var d data.RunDiff
 	raw, err := os.ReadFile(filepath.Join(out, "diff.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -111,11 +111,11 @@ func TestDiffAddedFacilities(t *testing.T) {
 			var got []string
 			for _, u := range l.Units {
 				got = append(got, u.ID)
-				if u.Status != diffImproved {
+				if u.Status != data.DiffImproved {
 					t.Errorf("%s %s: status %s, want improved", level, u.ID, u.Status)
 				}
 				for _, ty := range u.Types {
-					if (ty.ID == "playground") != (ty.Status == diffImproved) {
+					if (ty.ID == "playground") != (ty.Status == data.DiffImproved) {
 						t.Errorf("%s %s type %s: %s", level, u.ID, ty.ID, ty.Status)
 					}
 				}
@@ -148,10 +148,10 @@ func TestDiffAddedFacilities(t *testing.T) {
 	}
 	for _, tc := range d.Types {
 		if tc.ID == "playground" {
-			if tc.Status != diffImproved || tc.FacilitiesB != tc.FacilitiesA+2 {
+			if tc.Status != data.DiffImproved || tc.FacilitiesB != tc.FacilitiesA+2 {
 				t.Errorf("playground: %+v", tc)
 			}
-		} else if tc.Status != diffUnchanged {
+		} else if tc.Status != data.DiffUnchanged {
 			t.Errorf("%s: %s, want unchanged", tc.ID, tc.Status)
 		}
 	}
@@ -181,23 +181,6 @@ func TestDiffAddedFacilities(t *testing.T) {
 	stdout, _, _ = runCLI(t, "diff", runA, runA)
 	if !strings.Contains(stdout, "0 improved, 0 worse, 0 mixed, 6 unchanged") || !strings.Contains(stdout, "facilities: 0 new, 0 closed, 0 moved") {
 		t.Errorf("self diff:\n%s", stdout)
-	}
-}
-
-func TestDiffFacilitiesByPosition(t *testing.T) {
-	p := orb.Point{24.94, 60.17}
-	q := orb.Point{24.94001, 60.17} // 0.55 m east
-	r := orb.Point{24.95, 60.17}
-	a := []runFacility{{ID: "1", Type: "clinic", At: p}, {ID: "n5", Type: "market", At: r}, {ID: "x", Type: "clinic", At: r}}
-	b := []runFacility{{ID: "7", Type: "clinic", At: q}, {ID: "n5", Type: "market", At: p}, {ID: "y", Type: "market", At: r}}
-	fc := diffFacilities(a, b)
-	// clinic 1 ↔ 7: same place, ids renumbered; market n5 moved ~550 m;
-	// clinic x closed; market y new.
-	if len(fc.Moved) != 1 || fc.Moved[0].ID != "n5" || math.Abs(fc.Moved[0].Distance-552) > 5 {
-		t.Errorf("moved %+v", fc.Moved)
-	}
-	if len(fc.Closed) != 1 || fc.Closed[0].ID != "x" || len(fc.New) != 1 || fc.New[0].ID != "y" {
-		t.Errorf("closed %+v new %+v", fc.Closed, fc.New)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -49,7 +50,7 @@ type levelUnit struct {
 
 func readLevelUnits(t *testing.T, path string) []levelUnit {
 	t.Helper()
-	fc, err := readFC(path)
+	fc, err := data.ReadOutputLayer(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ type demandPoint struct {
 
 func readDemand(t *testing.T, path string, types []string) []demandPoint {
 	t.Helper()
-	fc, err := readFC(path)
+	fc, err := data.ReadOutputLayer(path)
 	if err != nil {
 		t.Fatal(err)
 	}

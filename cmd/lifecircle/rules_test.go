@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/paulmach/orb"
 )
@@ -16,7 +17,7 @@ import (
 // facilityPoints reads the points of facilities.geojson of one type.
 func facilityPoints(t *testing.T, dir, typ string) []orb.Point {
 	t.Helper()
-	fc, err := readFC(filepath.Join(dir, "facilities.geojson"))
+	fc, err := data.ReadOutputLayer(filepath.Join(dir, "facilities.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}

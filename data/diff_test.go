@@ -1,0 +1,195 @@
+package data
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+func TestDiffFacilitiesByPosition(t *testing.T) {
+	p := orb.Point{24.94, 60.17}
+	q := orb.Point{24.94001, 60.17} // 0.55 m east
+	r := orb.Point{24.95, 60.17}
+	a := []DiffFacility{{ID: "1", Type: "clinic", At: p}, {ID: "n5", Type: "market", At: r}, {ID: "x", Type: "clinic", At: r}}
+	b := []DiffFacility{{ID: "7", Type: "clinic", At: q}, {ID: "n5", Type: "market", At: p}, {ID: "y", Type: "market", At: r}}
+	fc := DiffFacilities(a, b)
+	// clinic 1 ↔ 7: same place, ids renumbered; market n5 moved ~550 m;
+	// clinic x closed; market y new.
+	if len(fc.Moved) != 1 || fc.Moved[0].ID != "n5" || math.Abs(fc.Moved[0].Distance-552) > 5 {
+		t.Errorf("moved %+v", fc.Moved)
+	}
+	if len(fc.Closed) != 1 || fc.Closed[0].ID != "x" || len(fc.New) != 1 || fc.New[0].ID != "y" {
+		t.Errorf("closed %+v new %+v", fc.Closed, fc.New)
+	}
+	// A facility without a position is never the same place as another.
+	nan := orb.Point{math.NaN(), math.NaN()}
+	fc = DiffFacilities([]DiffFacility{{Type: "clinic", At: nan}}, []DiffFacility{{Type: "clinic", At: nan}})
+	if len(fc.Closed) != 1 || len(fc.New) != 1 {
+		t.Errorf("unplaced facilities matched: %+v", fc)
+	}
+}
+
+// diffUnit returns a unit with the coverage share and covered residents of
+// each type, in the order given (share NaN: no share written).
+func diffUnitOf(id string, pop, completeness float64, types ...any) UnitFeature {
+	u := UnitFeature{UnitProperties: UnitProperties{UnitID: id, Name: "unit " + id, Population: Num(pop), Completeness: Num(completeness)},
+		Geometry: orb.Point{1, 2}}
+	for i := 0; i < len(types); i += 3 {
+		u.Types = append(u.Types, UnitTypeFigures{ID: types[i].(string), Coverage: Num(types[i+1].(float64)), Covered: Num(types[i+2].(float64))})
+	}
+	return u
+}
+
+// TestDiffRuns compares two small runs with two levels: a unit that got
+// better, one worse, one mixed, one unchanged, one added and one removed,
+// a type only in A and a type whose share stayed but whose residents
+// covered rose.
+func TestDiffRuns(t *testing.T) {
+	a := &AuditRun{Dir: "runA", Summary: Summary{
+		Types: []TypeSummary{
+			{ID: "clinic", NameEn: "Clinic", Coverage: 0.5, Covered: 50, Facilities: 2},
+			{ID: "market", NameEn: "Market", Coverage: 0.8, Covered: 80, Facilities: 3},
+			{ID: "pool", NameEn: "Pool", Coverage: 0.1, Covered: 10, Facilities: 1},
+		},
+		Totals: Totals{Population: 100, Completeness: 0.25, FullyServed: 0.2, PopulationFullyServed: 20},
+	}, Levels: []UnitLayer{
+		{Level: "district", Units: []UnitFeature{diffUnitOf("D", 100, 0.4, "clinic", 0.5, 50.0, "market", 0.8, 80.0)}},
+		{Level: "community", Units: []UnitFeature{
+			diffUnitOf("better", 10, 0.5, "clinic", 0.2, 2.0, "market", 1.0, 10.0),
+			diffUnitOf("worse", 10, 0.5, "clinic", 0.5, 5.0, "market", 1.0, 10.0),
+			diffUnitOf("mixed", 10, 0.5, "clinic", 0.5, 5.0, "market", 1.0, 10.0),
+			diffUnitOf("same", 10, 0.5, "clinic", 0.5, 5.0, "market", math.NaN(), 0.0),
+			diffUnitOf("gone", 10, 0.5, "clinic", 0.5, 5.0, "market", 1.0, 10.0),
+		}},
+	}}
+	b := &AuditRun{Dir: "runB", Summary: Summary{
+		Types: []TypeSummary{
+			{ID: "market", NameEn: "Market", Coverage: 0.8, Covered: 85, Facilities: 3},
+			{ID: "clinic", NameEn: "Clinic", Coverage: 0.45, Covered: 45, Facilities: 1},
+		},
+		Totals: Totals{Population: 100, Completeness: 0.3, FullyServed: 0.2, PopulationFullyServed: 20},
+	}, Levels: []UnitLayer{
+		{Level: "district", Units: []UnitFeature{diffUnitOf("D", 100, 0.4, "clinic", 0.5, 50.0, "market", 0.8, 80.0)}},
+		{Level: "community", Units: []UnitFeature{
+			diffUnitOf("new", 10, 0.5, "clinic", 0.5, 5.0, "market", 1.0, 10.0),
+			diffUnitOf("better", 10, 0.7, "clinic", 0.2, 3.0, "market", 1.0, 10.0),
+			diffUnitOf("worse", 10, 0.5, "clinic", 0.4, 4.0, "market", 1.0, 10.0),
+			diffUnitOf("mixed", 10, 0.5, "clinic", 0.6, 6.0, "market", 0.9, 9.0),
+			diffUnitOf("same", 10, 0.5, "clinic", 0.5, 5.0, "market", math.NaN(), 0.0),
+		}},
+	}}
+	d := DiffRuns(a, b)
+	if d.A != "runA" || d.B != "runB" {
+		t.Errorf("runs %q %q", d.A, d.B)
+	}
+	// Types: B's order, then those only in A.
+	var ids []string
+	for _, tc := range d.Types {
+		ids = append(ids, tc.ID+":"+tc.Status)
+	}
+	if got := strings.Join(ids, " "); got != "market:improved clinic:worse pool:worse" {
+		t.Errorf("types %s", got)
+	}
+	if c := d.Types[1]; c.Delta != -0.05 || c.FacilitiesA != 2 || c.FacilitiesB != 1 || c.NameEn != "Clinic" {
+		t.Errorf("clinic %+v", c)
+	}
+	// Unit types follow d.Types: market, clinic, pool (only in A).
+	// Finest level's unit statuses per type: clinic better in 2 (better
+	// on covered residents, mixed), worse in 1, unchanged in 1, added in 1.
+	if u := d.Types[1].Units; u[DiffImproved] != 2 || u[DiffWorse] != 1 || u[DiffUnchanged] != 1 || u[DiffAdded] != 1 || u[DiffRemoved] != 1 {
+		t.Errorf("clinic units %v", u)
+	}
+	if tot := d.Totals[1]; tot.Key != "completeness" || tot.Delta != 0.05 {
+		t.Errorf("totals %+v", d.Totals)
+	}
+	if len(d.Levels) != 2 || d.Levels[0].Name != "district" || d.Levels[1].Name != "community" {
+		t.Fatalf("levels %+v", d.Levels)
+	}
+	if l := d.Levels[0]; l.Counts[DiffUnchanged] != 1 || len(l.Units) != 0 || l.Units == nil || len(l.All) != 1 {
+		t.Errorf("district %+v", l)
+	}
+	com := d.Levels[1]
+	status := map[string]string{}
+	for _, u := range com.All {
+		status[u.ID] = u.Status
+	}
+	want := map[string]string{"new": DiffAdded, "better": DiffImproved, "worse": DiffWorse, "mixed": DiffMixed, "same": DiffUnchanged, "gone": DiffRemoved}
+	for id, s := range want {
+		if status[id] != s {
+			t.Errorf("unit %s: %s, want %s", id, status[id], s)
+		}
+	}
+	if len(com.Units) != 5 || com.All[0].ID != "new" || com.All[5].ID != "gone" {
+		t.Errorf("changed units %d, order %v", len(com.Units), com.All)
+	}
+	better := com.All[1]
+	if *better.CompletenessDelta != 0.2 || better.Types[1].DeltaCov == nil || *better.Types[1].DeltaCov != 1 || *better.Types[1].Delta != 0 {
+		t.Errorf("better %+v %+v", better, better.Types[1])
+	}
+	if s := com.All[4].Types[0]; s.Status != DiffUnchanged || s.CoverageA != nil || s.Delta != nil {
+		t.Errorf("same/market without a share: %+v", s)
+	}
+	if g := com.All[5]; g.PopulationB != nil || *g.PopulationA != 10 || g.CompletenessDelta != nil {
+		t.Errorf("gone %+v", g)
+	}
+
+	// The same run against itself: nothing changed.
+	self := DiffRuns(a, a)
+	for _, l := range self.Levels {
+		if len(l.Units) != 0 || l.Counts[DiffUnchanged] != len(l.All) {
+			t.Errorf("self diff level %s: %v", l.Name, l.Counts)
+		}
+	}
+}
+
+// TestDiffSingleLevel: without units_<level> layers the per-unit layer is
+// compared, named by the summary's one level.
+func TestDiffSingleLevel(t *testing.T) {
+	run := func(cov float64) *AuditRun {
+		return &AuditRun{Summary: Summary{Types: []TypeSummary{{ID: "clinic"}}, Levels: []LevelSummary{{Name: "block"}}},
+			Units: []UnitFeature{diffUnitOf("1", 5, 1, "clinic", cov, 5*cov)}}
+	}
+	d := DiffRuns(run(0.2), run(0.4))
+	if len(d.Levels) != 1 || d.Levels[0].Name != "block" || d.Levels[0].Counts[DiffImproved] != 1 {
+		t.Errorf("levels %+v", d.Levels)
+	}
+}
+
+func TestWriteDiff(t *testing.T) {
+	run := func(cov float64) *AuditRun {
+		return &AuditRun{Dir: "r", Summary: Summary{Types: []TypeSummary{{ID: "clinic"}}},
+			Units: []UnitFeature{diffUnitOf("1", 5, 1, "clinic", cov, 5*cov), diffUnitOf("2", 5, 1, "clinic", 0.5, 2.5)}}
+	}
+	d := DiffRuns(run(0.2), run(0.4))
+	dir := filepath.Join(t.TempDir(), "change")
+	if err := WriteDiff(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "diff.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back RunDiff
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Levels) != 1 || len(back.Levels[0].Units) != 1 || back.Levels[0].Units[0].ID != "1" || back.Levels[0].Units[0].Status != DiffImproved {
+		t.Errorf("diff.json: %s", raw)
+	}
+	fc, err := ReadOutputLayer(filepath.Join(dir, "diff.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Features) != 2 {
+		t.Fatalf("diff.geojson has %d features, want every unit (2)", len(fc.Features))
+	}
+	p := fc.Features[0].Properties
+	if p["status_clinic"] != DiffImproved || p["delta_coverage_clinic"] != 0.2 || p["delta_covered_clinic"] != 1.0 || p["level"] != "units" {
+		t.Errorf("diff.geojson properties %v", p)
+	}
+}
