@@ -1,0 +1,54 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// maxFuncLines is the longest a function of cmd/lifecircle may be: the
+// binary holds flags, printing and exit codes; longer logic belongs in
+// data/study or the package that owns it.
+const maxFuncLines = 80
+
+// TestNoLongFunctions fails when a non-test function of this package,
+// from its func line to its closing brace, is longer than maxFuncLines.
+func TestNoLongFunctions(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			checked++
+			lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
+			if lines > maxFuncLines {
+				t.Errorf("%s: func %s is %d lines, more than %d: move its logic out of cmd or split it", fset.Position(fn.Pos()), fn.Name.Name, lines, maxFuncLines)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("found no functions to check")
+	}
+}
