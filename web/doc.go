@@ -9,8 +9,11 @@
 // long computation. Errors map to HTTP statuses in one table (errors.go)
 // and reach clients in one JSON shape; internal details stay in the log.
 //
-// web imports planner, geo and data (for GeoJSON encoding and layer
-// readers), chi and the standard library; it never imports cmd. (Its load
-// test drives a live server with cmd/lifecircle/loadtest, a standard-library
-// HTTP client, and its fault test stores scenarios with data/postgis.)
+// Import rules: web imports planner, geo and data (for GeoJSON encoding and
+// layer readers), chi and the standard library; it never imports cmd, and
+// imports no storage package (data/postgis, pgx, database/sql): it reaches
+// stores only through interfaces (ScenarioStore, the study's Source), which
+// TestWebImportsNoStorage checks. (Its load test drives a live server with
+// cmd/lifecircle/loadtest, a standard-library HTTP client, and its fault
+// test stores scenarios with data/postgis.)
 package web

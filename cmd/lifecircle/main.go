@@ -1,9 +1,3 @@
-// Command lifecircle plans walkable access to everyday amenities: it audits
-// how many residents reach each amenity type on foot within the standard
-// distance, proposes new sites, and serves a map for planners.
-//
-// main only parses the verb and wires dependencies; each verb lives in its
-// own file (nearest.go, audit.go, ...).
 package main
 
 import (

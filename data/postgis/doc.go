@@ -20,6 +20,8 @@
 // (stopped, restarting, network down) wrap ErrUnavailable, and are retried
 // once on a fresh connection when they lost theirs before committing.
 //
-// It may import data, data/osm, planner, geo and orb; nothing imports it
-// but cmd/lifecircle (and web's fault tests).
+// It may import data, data/osm, planner, geo, orb and pgx; nothing imports
+// it but data/study (the database Source), cmd/lifecircle and web's fault
+// tests: web reaches it only through interfaces (checked by
+// TestPostgisImportRule in data and TestWebImportsNoStorage in web).
 package postgis

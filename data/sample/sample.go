@@ -1,6 +1,3 @@
-// Package sample holds the bundled sample data (central Helsinki, OSM
-// 2019-04, ODbL © OpenStreetMap contributors) embedded in the binary, so
-// `lifecircle audit --sample` and `lifecircle serve` work with no input.
 package sample
 
 import (
