@@ -197,3 +197,33 @@ func TestProposeTypesChineseNames(t *testing.T) {
 		t.Fatalf("propose types by Chinese names: %+v", types)
 	}
 }
+
+// TestProjectFileSameAsFlags: a project file (audit -c) gives the settings
+// the same values as flags give, with its paths — out too — relative to
+// the project file's folder; Load being deterministic, the same audit.
+func TestProjectFileSameAsFlags(t *testing.T) {
+	proj := t.TempDir()
+	cfg := "# Central Helsinki audit\nname: helsinki\nosm: Helsinki.osm.pbf\nprofile: 15min\ncell: 300\nout: out\n"
+	path := filepath.Join(proj, "lifecircle.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := data.ReadProject(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := Defaults()
+	fromFile.SetFlags(Settings{}, nil)
+	fromFile.Overlay(pf)
+
+	osm := filepath.Join(proj, "Helsinki.osm.pbf")
+	fromFlags := Defaults()
+	fromFlags.SetFlags(Settings{OSM: osm, Profile: "15min", Cell: 300}, []string{"osm", "profile", "cell"})
+	if fromFile.OSM != osm || fromFile.Out != filepath.Join(proj, "out") || fromFile.Name != "helsinki" {
+		t.Errorf("project file paths not relative to its folder: osm %q out %q name %q", fromFile.OSM, fromFile.Out, fromFile.Name)
+	}
+	fromFile.Name, fromFile.Out, fromFile.byFlag, fromFlags.byFlag = "", "", nil, nil
+	if !reflect.DeepEqual(fromFile, fromFlags) {
+		t.Errorf("settings from the project file\n%+v\nfrom flags\n%+v", fromFile, fromFlags)
+	}
+}
