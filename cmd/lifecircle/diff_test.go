@@ -12,6 +12,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -62,6 +63,10 @@ func TestDiffAddedFacilities(t *testing.T) {
 		t.Fatalf("audit B: exit %d\n%s", code, stderr)
 	}
 	ptsB := readDemand(t, filepath.Join(runB, "demand.geojson"), types)
+
+	// The level layers are RFC 7946 and read by GDAL (the hierarchy's
+	// figures are data/study's TestHierarchyMonaco).
+	readAuditGeoJSON(t, filepath.Join(runA, "units_subdistrict.geojson"))
 
 	// Independent expectation.
 	parent := map[string]string{}
@@ -202,4 +207,57 @@ func TestDiffBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// levelUnit is one feature of a units_<level>.geojson.
+type levelUnit struct {
+	id, parent string
+	props      map[string]any
+	geom       orb.Geometry
+}
+
+func readLevelUnits(t *testing.T, path string) []levelUnit {
+	t.Helper()
+	fc, err := data.ReadOutputLayer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]levelUnit, len(fc.Features))
+	for i, f := range fc.Features {
+		id, _ := f.Properties["unit_id"].(string)
+		parent, _ := f.Properties["parent"].(string)
+		out[i] = levelUnit{id: id, parent: parent, props: f.Properties, geom: f.Geometry}
+	}
+	return out
+}
+
+// demandPoint is one feature of demand.geojson.
+type demandPoint struct {
+	at   orb.Point
+	pop  float64
+	unit string             // finest unit, "" outside
+	dist map[string]float64 // NaN unreachable
+}
+
+func readDemand(t *testing.T, path string, types []string) []demandPoint {
+	t.Helper()
+	fc, err := data.ReadOutputLayer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]demandPoint, len(fc.Features))
+	for i, f := range fc.Features {
+		d := demandPoint{at: f.Geometry.(orb.Point), dist: map[string]float64{}}
+		d.pop, _ = f.Properties["population"].(float64)
+		d.unit, _ = f.Properties["unit_id"].(string)
+		for _, ty := range types {
+			if v, ok := f.Properties["dist_"+ty].(float64); ok {
+				d.dist[ty] = v
+			} else {
+				d.dist[ty] = math.NaN()
+			}
+		}
+		out[i] = d
+	}
+	return out
 }

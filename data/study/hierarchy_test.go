@@ -1,7 +1,7 @@
-package main
+package study
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -16,6 +16,14 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 )
+
+// warnings is a Progress that keeps the warnings.
+type warnings []string
+
+func (w *warnings) Step(string)                           {}
+func (w *warnings) Done(string, ...any)                   {}
+func (w *warnings) OSM(string) func(string, int64, int64) { return func(string, int64, int64) {} }
+func (w *warnings) Warn(format string, a ...any)          { *w = append(*w, fmt.Sprintf(format, a...)) }
 
 // writeGridPopulation writes points every step degrees over the box with
 // deterministic populations 1..50, so every unit gets residents.
@@ -153,56 +161,52 @@ func weightedStats(pts []demandPoint, ty string) (mean, p90 float64) {
 // the residents inside the commune but in no quarter, distances are the
 // statistics of the commune's own residents, and the district totals are
 // the communes' sums plus the residents outside every commune.
-func TestAuditHierarchyMonaco(t *testing.T) {
+func TestHierarchyMonaco(t *testing.T) {
 	t.Parallel()
 	src := shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
 	dir := t.TempDir()
 	pop := filepath.Join(dir, "population.geojson")
 	writeGridPopulation(t, pop, 7.374, 43.718, 7.440, 43.766, 0.0012)
-	out := filepath.Join(dir, "out")
-	stdout, stderr, code := runCLI(t, "audit", "--osm", src, "--population", pop, "--units-osm", "admin_level=8,10", "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, stderr)
-	}
-	if !strings.Contains(stderr, "cut by the extract's edge") {
-		t.Errorf("stderr does not warn about the communes the extract cuts:\n%s", stderr)
-	}
-	a := checkAuditDir(t, out)
-	a.stdout = stdout
-
-	var sum struct {
-		Totals map[string]float64 `json:"totals"`
-		Levels []struct {
-			Name       string  `json:"name"`
-			File       string  `json:"file"`
-			Units      int     `json:"units"`
-			Population float64 `json:"population"`
-			Outside    float64 `json:"population_outside"`
-		} `json:"levels"`
-	}
-	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err := json.Unmarshal(b, &sum); err != nil {
+	s := Defaults()
+	s.OSM, s.Population, s.UnitsOSM = src, pop, "admin_level=8,10"
+	var warns warnings
+	st, err := Load(context.Background(), s, FileSource{}, &warns)
+	if err != nil {
 		t.Fatal(err)
 	}
+	res, err := Run(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := st.Write(out, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(warns, "\n"), "cut by the extract's edge") {
+		t.Errorf("no warning about the communes the extract cuts: %q", warns)
+	}
+	run, err := data.ReadAudit(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := run.Summary
 	if len(sum.Levels) != 2 || sum.Levels[0].Name != "admin8" || sum.Levels[1].Name != "admin10" {
 		t.Fatalf("summary levels %+v, want admin8 then admin10", sum.Levels)
 	}
 	communes := readLevelUnits(t, filepath.Join(out, sum.Levels[0].File))
 	quarters := readLevelUnits(t, filepath.Join(out, sum.Levels[1].File))
-	readAuditGeoJSON(t, filepath.Join(out, sum.Levels[0].File)) // RFC 7946 and GDAL
-	readAuditGeoJSON(t, filepath.Join(out, sum.Levels[1].File))
 	if len(communes) != 4 || len(quarters) != 9 {
 		t.Fatalf("%d communes and %d quarters, want 4 complete communes (Beausoleil, Cap-d'Ail, La Turbie, Monaco) and Monaco's 9 quarters", len(communes), len(quarters))
 	}
 	// units.geojson is the finest level.
-	if len(a.units) != len(quarters) {
-		t.Errorf("units.geojson has %d units, want the %d quarters", len(a.units), len(quarters))
+	if len(run.Units) != len(quarters) {
+		t.Errorf("units.geojson has %d units, want the %d quarters", len(run.Units), len(quarters))
 	}
 	var types []string
 	thr := map[string]float64{}
-	for _, ty := range a.summary.Types {
+	for _, ty := range sum.Types {
 		types = append(types, ty.ID)
-		thr[ty.ID] = ty.Threshold
+		thr[ty.ID] = float64(ty.Threshold)
 	}
 	pts := readDemand(t, filepath.Join(out, "demand.geojson"), types)
 
@@ -326,10 +330,10 @@ func TestAuditHierarchyMonaco(t *testing.T) {
 		}
 	}
 	// District totals = communes + residents outside every commune.
-	if got, want := sum.Totals["population"], districtPop+sum.Levels[0].Outside; math.Abs(got-want) > 0.05*float64(len(communes)+2) {
+	if got, want := float64(sum.Totals.Population), districtPop+float64(sum.Levels[0].PopulationOutside); math.Abs(got-want) > 0.05*float64(len(communes)+2) {
 		t.Errorf("district population %v, communes + outside = %v", got, want)
 	}
-	if math.Abs(sum.Levels[0].Population-districtPop) > 0.05*float64(len(communes)+1) {
+	if math.Abs(float64(sum.Levels[0].Population)-districtPop) > 0.05*float64(len(communes)+1) {
 		t.Errorf("summary level admin8 population %v, its units sum to %v", sum.Levels[0].Population, districtPop)
 	}
 }
