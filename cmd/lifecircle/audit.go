@@ -91,9 +91,8 @@ func (a *auditFlags) resolve(fs *flag.FlagSet) error {
 	return nil
 }
 
-func runAudit(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("audit", "[--sample | --osm FILE | --network FILE] [flags] --out DIR",
-		`Audits walkable access: for every grid cell (or imported unit), how many residents
+// auditHelp is audit -h.
+const auditHelp = `Audits walkable access: for every grid cell (or imported unit), how many residents
 reach each amenity type of the profile on foot within its standard distance
 (gb50180: clinic 1000 m, elderly care 300 m, market 500 m, fitness 300 m,
 playground 300 m), and where the gaps are.
@@ -138,7 +137,11 @@ Examples:
   lifecircle audit --osm district.osm.pbf --amenities stations.xlsx@gcj02 --units 社区=communities.shp@EPSG:4547 --out out
   lifecircle audit --osm monaco.osm.pbf --units-osm admin_level=8,10 --fail-below market=0.9 --out out
   lifecircle audit -c lifecircle.yaml
-  lifecircle audit --batch batch.yaml --out runs`, e.stderr)
+  lifecircle audit --batch batch.yaml --out runs`
+
+func runAudit(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("audit", "[--sample | --osm FILE | --network FILE] [flags] --out DIR",
+		auditHelp, e.stderr)
 	var af auditFlags
 	af.register(fs)
 	fs.StringVar(&af.f.Out, "out", "", "output folder (required; created, or replaced if it holds an earlier audit)")

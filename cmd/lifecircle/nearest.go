@@ -64,10 +64,9 @@ Example:
   lifecircle nearest --osm city.osm.pbf --facilities clinics.geojson --points homes.csv --out nearest.csv`
 
 func runNearest(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("nearest", "--osm FILE | --network FILE --facilities FILE --points FILE [flags]",
-		nearestHelp, e.stderr)
+	fs := newFlagSet("nearest", "--osm FILE | --network FILE --facilities FILE --points FILE [flags]", nearestHelp, e.stderr)
 	var nf networkFlags
-	var facilities, points, coords, format, out string
+	var facilities, points, coords, format, out, outCoords string
 	var maxDist float64
 	var quiet bool
 	fs.StringVar(&nf.osm, "osm", "", "OpenStreetMap extract (.osm.pbf, .osm, .osm.gz, .osm.bz2) for the walk network")
@@ -79,7 +78,6 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&coords, "coords", "wgs84", "coordinate system of CSV/GeoJSON inputs: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
 	fs.StringVar(&format, "format", "", "output format: csv or geojson (default: from --out's extension, else csv)")
 	fs.StringVar(&out, "out", "", "output file (default: stdout); written atomically")
-	var outCoords string
 	fs.StringVar(&outCoords, "out-coords", "", "CSV only: add lon,lat (WGS84) and the point in gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
