@@ -3,12 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -66,23 +62,19 @@ Examples:
 	}
 	prof := st.In.Profile
 	if *typ != "" {
-		if _, ok := prof.Type(*typ); !ok {
+		t, err := prof.Lookup(*typ)
+		if err != nil {
 			return usagef("--type %s: profile %s has no type %q turned on (its types: %s; --types turns on off-by-default ones)", *typ, prof.ID, *typ, strings.Join(prof.TypeIDs(), ", "))
 		}
+		*typ = t.ID
 	}
-	fac := listedFacilities(prof, st.In.Facilities, *typ)
+	fac := data.ListFacilities(prof, st.In.Facilities, *typ)
 	write := func(w io.Writer) error {
 		switch *format {
 		case "csv":
-			return writeFacilitiesCSV(w, prof, fac)
+			return data.WriteFacilityListCSV(w, prof, fac)
 		case "geojson":
-			g := data.NewGeoJSONWriter(w)
-			for _, f := range fac {
-				if err := g.Write(f.ID, f.Geometry, data.FacilityProps(prof, f)); err != nil {
-					return err
-				}
-			}
-			return g.Close()
+			return data.WriteFacilityListGeoJSON(w, prof, fac)
 		}
 		return writeFacilitiesTable(w, prof, fac, *typ)
 	}
@@ -98,59 +90,6 @@ Examples:
 	}
 	fmt.Fprintf(e.stderr, "%d facilities written to %s\n", len(fac), *out)
 	return nil
-}
-
-// listedFacilities returns the facilities of type typ ("" = every type),
-// in the profile's type order, then by id.
-func listedFacilities(prof *planner.Profile, fs []planner.Facility, typ string) []planner.Facility {
-	order := map[string]int{}
-	for i, id := range prof.TypeIDs() {
-		order[id] = i
-	}
-	var out []planner.Facility
-	for _, f := range fs {
-		if typ == "" || f.Type == typ {
-			out = append(out, f)
-		}
-	}
-	sort.SliceStable(out, func(a, b int) bool {
-		if oa, ob := order[out[a].Type], order[out[b].Type]; oa != ob {
-			return oa < ob
-		}
-		return out[a].ID < out[b].ID
-	})
-	return out
-}
-
-// tagsText writes OSM tags as "k=v; k=v", keys sorted.
-func tagsText(tags map[string]string) string {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + tags[k]
-	}
-	return strings.Join(parts, "; ")
-}
-
-func writeFacilitiesCSV(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"})
-	for _, f := range fs {
-		p := data.NewFacilityProperties(prof, f)
-		var zh, en string
-		if p.TypeNames != nil {
-			zh, en = p.TypeNames.Zh, p.TypeNames.En
-		}
-		c := f.Geometry.Bound().Center()
-		cw.Write([]string{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source,
-			strconv.FormatFloat(c[0], 'f', 6, 64), strconv.FormatFloat(c[1], 'f', 6, 64), tagsText(f.Tags)})
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 func writeFacilitiesTable(w io.Writer, prof *planner.Profile, fs []planner.Facility, only string) error {
@@ -172,7 +111,7 @@ func writeFacilitiesTable(w io.Writer, prof *planner.Profile, fs []planner.Facil
 		for _, f := range of {
 			fmt.Fprintf(w, "  %s %s %s %s\n", pad(truncate(f.ID, 14), 14), pad(truncate(f.Name, 34), 34), pad(truncate(f.Rule, 34), 34), f.Source)
 			if len(f.Tags) > 0 {
-				fmt.Fprintf(w, "  %s tags 标签: %s\n", pad("", 14), truncate(tagsText(f.Tags), 160))
+				fmt.Fprintf(w, "  %s tags 标签: %s\n", pad("", 14), truncate(data.TagsText(f.Tags), 160))
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lifecircle/lifecircle/data"
 )
 
 // TestFacilitiesSampleClinics lists the bundled sample's clinics as CSV:
@@ -17,7 +19,10 @@ func TestFacilitiesSampleClinics(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
-	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if !strings.HasPrefix(out, data.UTF8BOM) {
+		t.Errorf("the CSV does not start with a UTF-8 byte order mark (Excel on Chinese Windows needs it)")
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, data.UTF8BOM))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

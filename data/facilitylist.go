@@ -1,0 +1,79 @@
+package data
+
+import (
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// ListFacilities returns the facilities of type typ ("" = every type), in
+// the profile's type order, then by id: the list `lifecircle facilities`
+// prints for a planner to review.
+func ListFacilities(prof *planner.Profile, fs []planner.Facility, typ string) []planner.Facility {
+	order := map[string]int{}
+	for i, id := range prof.TypeIDs() {
+		order[id] = i
+	}
+	var out []planner.Facility
+	for _, f := range fs {
+		if typ == "" || f.Type == typ {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if oa, ob := order[out[a].Type], order[out[b].Type]; oa != ob {
+			return oa < ob
+		}
+		return out[a].ID < out[b].ID
+	})
+	return out
+}
+
+// TagsText writes OSM tags as "k=v; k=v", keys sorted.
+func TagsText(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// WriteFacilityListCSV writes the facilities as a CSV for review in a
+// spreadsheet (UTF-8 with BOM, formula-like text neutralised): type, its
+// names, id, name, rule, source, the centre's lon/lat (WGS84) and the tags.
+func WriteFacilityListCSV(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
+	c := NewCSVWriter(w)
+	c.Text("type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags")
+	for _, f := range fs {
+		p := NewFacilityProperties(prof, f)
+		var zh, en string
+		if p.TypeNames != nil {
+			zh, en = p.TypeNames.Zh, p.TypeNames.En
+		}
+		ct := f.Geometry.Bound().Center()
+		if err := c.Row(f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags)); err != nil {
+			return err
+		}
+	}
+	return c.Flush()
+}
+
+// WriteFacilityListGeoJSON writes the facilities with the properties of
+// facilities.geojson.
+func WriteFacilityListGeoJSON(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
+	g := NewGeoJSONWriter(w)
+	for _, f := range fs {
+		if err := g.Write(f.ID, f.Geometry, FacilityProps(prof, f)); err != nil {
+			return err
+		}
+	}
+	return g.Close()
+}
