@@ -95,18 +95,44 @@ func stale(base string, e fs.DirEntry) bool {
 	} else {
 		return false
 	}
-	if pidText, _, ok := strings.Cut(rest, "-"); ok {
-		if pid, err := strconv.Atoi(pidText); err == nil && pid > 0 {
-			if pid == os.Getpid() {
-				return false // this process: a concurrent write
-			}
-			if alive, known := processAlive(pid); known {
-				return !alive
-			}
-		}
+	// Only names lifecircle made: PID-RANDOM, both parts digits or hex
+	// (os.MkdirTemp/CreateTemp and randomSuffix), nothing else. A file or
+	// folder a user named ".results.old-2024" or ".results.old-backup.txt"
+	// is not ours and is never removed.
+	pidText, suffix, ok := strings.Cut(rest, "-")
+	if !ok || !allDigits(pidText) || len(pidText) > 10 || !allHex(suffix) || len(suffix) < 4 {
+		return false
+	}
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return false // this process: a concurrent write
+	}
+	if alive, known := processAlive(pid); known {
+		return !alive
 	}
 	info, err := e.Info()
 	return err == nil && info.ModTime().Before(processStart)
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func allHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // restoreOld puts back a previous output directory that a write killed
@@ -209,6 +235,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 // marker, syncs every file and makes the directory mode 0755. On any error
 // the old directory is left as it was and the temp dir removed.
 func WriteDirAtomic(dir string, build func(tmp string) error) error {
+	return writeDirAtomic(filepath.Clean(dir), "", build)
+}
+
+// writeDirAtomic is WriteDirAtomic writing a folder of kind ("" =
+// unnamed) and replacing only a folder of the same kind (replaceable).
+func writeDirAtomic(dir string, kind OutputKind, build func(tmp string) error) error {
 	dir = filepath.Clean(dir)
 	parent, base := filepath.Split(dir)
 	if parent == "" {
@@ -218,7 +250,7 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 		return fmt.Errorf("output directory %q: give a named directory, e.g. --out results", dir)
 	}
 	restoreOld(parent, base, dir)
-	exists, err := checkOutputDir(dir)
+	exists, err := checkOutputDir(dir, kind)
 	if err != nil {
 		return err
 	}
@@ -241,7 +273,7 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 		return writeError(dir, err)
 	}
 	marker := filepath.Join(tmp, OutputMarker)
-	if err := os.WriteFile(marker, []byte("written by lifecircle; the whole directory is replaced on each run\n"), 0o644); err != nil {
+	if err := os.WriteFile(marker, []byte(markerText(kind)), 0o644); err != nil {
 		return writeError(dir, err)
 	}
 	if err := syncTree(tmp); err != nil {
@@ -253,6 +285,10 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 
 	if !exists {
 		if err := os.Rename(tmp, dir); err != nil {
+			if _, serr := os.Lstat(dir); serr == nil {
+				// Made meanwhile: another run writing the same folder.
+				return fmt.Errorf("write %s: another lifecircle run created this output folder at the same time, and its output is in place; this run's output was not written — run again to replace it, or choose another --out", dir)
+			}
 			return writeError(dir, err)
 		}
 		done = true
@@ -293,8 +329,12 @@ func WriteDirAtomic(dir string, build func(tmp string) error) error {
 }
 
 // checkOutputDir reports whether dir exists, refusing directories that
-// hold files not written by lifecircle.
-func checkOutputDir(dir string) (bool, error) {
+// hold files not written by lifecircle, outputs of another kind than
+// kind, and mount points.
+func checkOutputDir(dir string, kind OutputKind) (bool, error) {
+	if lst, err := os.Lstat(dir); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+		return false, fmt.Errorf("output directory %s is a symbolic link; lifecircle replaces its output folder as a whole and would replace the link — give the folder it points to, or another --out", dir)
+	}
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -305,7 +345,13 @@ func checkOutputDir(dir string) (bool, error) {
 	if !st.IsDir() {
 		return false, fmt.Errorf("output directory %s exists and is a file — choose an empty or new directory", dir)
 	}
-	if _, err := os.Stat(filepath.Join(dir, OutputMarker)); err == nil {
+	if isMountPoint(dir) {
+		return false, fmt.Errorf("output directory %s is a mount point; lifecircle replaces its output folder as a whole, which cannot be done to a mount point — give a folder inside it, e.g. --out %s", dir, filepath.Join(dir, "results"))
+	}
+	if have, ok := FolderKind(dir); ok {
+		if !replaceable(kind, have, !markerNamesKind(dir)) {
+			return false, fmt.Errorf("output directory %s holds a lifecircle %s output; this run writes a %s output and would delete it — choose another --out", dir, have, orUnnamed(kind))
+		}
 		return true, nil
 	}
 	entries, err := os.ReadDir(dir)
@@ -316,6 +362,20 @@ func checkOutputDir(dir string) (bool, error) {
 		return false, fmt.Errorf("output directory %s is not empty and was not written by lifecircle (no %s file); lifecircle replaces its output directory as a whole — choose an empty or new directory", dir, OutputMarker)
 	}
 	return true, nil
+}
+
+// markerNamesKind reports whether the marker in dir names the folder's
+// kind (written by this lifecircle, not an earlier one).
+func markerNamesKind(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, OutputMarker))
+	return err == nil && strings.Contains(string(b), "\n"+markerKindKey)
+}
+
+func orUnnamed(k OutputKind) string {
+	if k == "" {
+		return "lifecircle"
+	}
+	return string(k)
 }
 
 // syncTree fsyncs every regular file and directory under root.

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"unsafe"
@@ -56,4 +57,23 @@ func processAlive(pid int) (alive, known bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// isMountPoint reports whether dir is on another device than its parent
+// (a mount point, which cannot be renamed or replaced).
+func isMountPoint(dir string) bool {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	pst, err := os.Stat(filepath.Join(dir, ".."))
+	if err != nil {
+		return false
+	}
+	a, ok1 := st.Sys().(*syscall.Stat_t)
+	b, ok2 := pst.Sys().(*syscall.Stat_t)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return a.Dev != b.Dev || (a.Ino == b.Ino && a.Dev == b.Dev)
 }

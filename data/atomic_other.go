@@ -14,3 +14,7 @@ func exchange(a, b string) error { return errNoExchange }
 
 // processAlive cannot tell here; temporaries are judged by their age.
 func processAlive(pid int) (alive, known bool) { return false, false }
+
+// isMountPoint cannot tell here; a rename of a mount point fails with
+// the system's error.
+func isMountPoint(dir string) bool { return false }

@@ -112,7 +112,7 @@ func AuditOutputs(in planner.AuditInput, res *planner.AuditResult, meta AuditMet
 // WriteAudit writes every audit output into dir atomically: the folder
 // holds either the previous complete set or the new one.
 func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
-	return WriteDirAtomic(dir, func(tmp string) error {
+	return WriteOutputDir(dir, KindAudit, func(tmp string) error {
 		return writeSteps(tmp, auditSteps(in, res, meta))
 	})
 }

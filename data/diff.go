@@ -458,7 +458,7 @@ func ptr(x float64) *float64 { return &x }
 // whole comparison) and diff.geojson (every unit of every level with its
 // deltas, for a map of change).
 func WriteDiff(dir string, d *RunDiff) error {
-	return WriteDirAtomic(dir, func(tmp string) error {
+	return WriteOutputDir(dir, KindDiff, func(tmp string) error {
 		if err := WriteFileAtomic(filepath.Join(tmp, "diff.json"), func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")

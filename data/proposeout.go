@@ -64,7 +64,7 @@ func ProposalOutputs(in planner.ProposeInput, res *planner.ProposeResult, meta P
 // WriteProposal writes the proposal's files (proposalSteps) into dir
 // atomically.
 func WriteProposal(dir string, in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) error {
-	return WriteDirAtomic(dir, func(tmp string) error {
+	return WriteOutputDir(dir, KindProposals, func(tmp string) error {
 		return writeSteps(tmp, proposalSteps(in, res, meta))
 	})
 }

@@ -196,7 +196,7 @@ func (w *WorkspaceScenarios) Save(ctx context.Context, sc *SavedScenario) (strin
 		doc.Edits[i] = savedEdit{Op: e.Op, ID: e.ID, Type: e.Type, Name: e.Name, At: e.At, Author: e.Author,
 			Geometry: geometryJSON(e.Geometry), Previous: geometryJSON(e.Previous)}
 	}
-	err := WriteDirAtomic(p, func(tmp string) error {
+	err := WriteOutputDir(p, KindScenario, func(tmp string) error {
 		h := sha256.New()
 		if err := createFile(filepath.Join(tmp, ScenarioGeoFile), func(out io.Writer) error {
 			g := NewGeoJSONWriter(io.MultiWriter(out, h))

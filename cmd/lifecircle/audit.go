@@ -165,6 +165,9 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
+	if err := checkOut(af.s.Out, data.KindAudit, af.inputs()...); err != nil {
+		return err
+	}
 	if dbf.enabled() {
 		return runAuditDB(ctx, e, &af, &dbf, *quiet)
 	}

@@ -344,6 +344,9 @@ Examples:
 	if *out == "" {
 		return usagef("--out DIR is required (the folder for the run's files)")
 	}
+	if err := checkOut(*out, data.KindExport); err != nil {
+		return err
+	}
 	s, err := d.open(ctx, p)
 	if err != nil {
 		return err

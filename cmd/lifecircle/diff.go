@@ -48,6 +48,9 @@ Example:
 	if len(pos) != 2 {
 		return usagef("give two audit output folders: lifecircle diff RUN_A RUN_B (got %d)", len(pos))
 	}
+	if err := checkOut(*out, data.KindDiff, pos[0], pos[1]); err != nil {
+		return err
+	}
 	a, err := data.ReadAudit(pos[0])
 	if err != nil {
 		return err

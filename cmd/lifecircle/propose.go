@@ -123,6 +123,9 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 			af.s.Types = append(af.s.Types, id)
 		}
 	}
+	if err := checkOut(af.s.Out, data.KindProposals, af.inputs(o.demand, o.candidates, o.facilities)...); err != nil {
+		return err
+	}
 	cs, err := data.ParseCoordSystem(af.s.Coords)
 	if err != nil {
 		return usagef("--coords: %v", err)

@@ -454,7 +454,7 @@ func (s *Store) ExportRun(ctx context.Context, project string, id int64, kind, d
 		if len(fs) == 0 {
 			return fmt.Errorf("run %d has no stored files (stored by a lifecircle that kept none) — its results are in the tables lifecircle.unit_results and lifecircle.demand_results", r.id)
 		}
-		return data.WriteDirAtomic(dir, func(tmp string) error {
+		return data.WriteOutputDir(dir, data.KindExport, func(tmp string) error {
 			for _, f := range fs {
 				if err := os.WriteFile(filepath.Join(tmp, f.name), f.b, 0o644); err != nil {
 					return err

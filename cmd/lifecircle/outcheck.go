@@ -1,0 +1,23 @@
+package main
+
+import "github.com/lifecircle/lifecircle/data"
+
+// checkOut refuses, before any work starts, an --out folder the verb may
+// not replace: one of another kind of output, one holding an input, a
+// dangling symbolic link or a mount point (data.CheckOutputDir). An
+// empty dir (an output only stored in the database) passes.
+func checkOut(dir string, kind data.OutputKind, inputs ...string) error {
+	if dir == "" {
+		return nil
+	}
+	if _, err := data.CheckOutputDir(dir, kind, inputs...); err != nil {
+		return usagef("--out: %v", err)
+	}
+	return nil
+}
+
+// inputs lists the files and folders the audit flags read: the project
+// file, the inputs it and the flags name, and the scenario folder.
+func (a *auditFlags) inputs(more ...string) []string {
+	return append(append(a.s.InputFiles(), a.project, a.scenario), more...)
+}
