@@ -306,7 +306,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 	}
 	covered := func(ti, i int) bool {
 		x := res.Dist[ti][i]
-		return !math.IsNaN(x) && x <= types[ti].Threshold
+		return Covers(x, types[ti].Threshold)
 	}
 	for i, p := range d.Pop {
 		res.Population += p

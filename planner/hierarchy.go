@@ -439,7 +439,7 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 			case math.IsNaN(x):
 				ur.Unreachable[ti] += p
 				full = false
-			case x <= types[ti].Threshold:
+			case Covers(x, types[ti].Threshold):
 				ur.Covered[ti] += p
 				comp += weights[ti]
 			default:

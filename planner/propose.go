@@ -167,11 +167,11 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		}
 		srcs, _ := SnapFacilities(in.Net, t.Existing, maxSnap)
 		s := in.Net.NewSearcher()
-		s.Run(srcs, t.Radius)
+		s.Run(srcs, coverBound(t.Radius))
 		parallelRange(np, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				if snapped[i] {
-					if _, _, ok := s.At(pos[i]); ok {
+					if dd, _, ok := s.At(pos[i]); ok && Covers(dd, t.Radius) {
 						fixed[ti*np+i] = true
 					}
 				}
@@ -227,7 +227,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 					continue
 				}
 				reach[j] = true
-				s.Run(srcs, rmax)
+				s.Run(srcs, coverBound(rmax))
 				var set []int32
 				s.ReachedEdges(mark, func(e int32) {
 					for _, i := range byEdge.of(int(e)) {
@@ -236,7 +236,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 							continue
 						}
 						for ti, t := range in.Types {
-							if dd <= t.Radius {
+							if Covers(dd, t.Radius) {
 								set = append(set, int32(ti*np)+i)
 							}
 						}
@@ -405,7 +405,7 @@ func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bo
 		return nil, nil
 	}
 	s := in.Net.NewSearcher()
-	s.Run(srcs, rmax)
+	s.Run(srcs, coverBound(rmax))
 	samples, err := DemandFromNetwork(in.Net, spacing)
 	if err != nil {
 		return nil, err

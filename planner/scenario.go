@@ -183,7 +183,7 @@ func (sc *Scenario) unitOf(i int) int32 {
 
 func (sc *Scenario) covered(t, i int) bool {
 	d := sc.res.Dist[t][i]
-	return !math.IsNaN(d) && d <= sc.in.Profile.Types[t].Threshold
+	return Covers(d, sc.in.Profile.Types[t].Threshold)
 }
 
 // pointComp returns a point's completeness and whether it is fully served.
@@ -712,7 +712,7 @@ func (sc *Scenario) refresh(t int) *Change {
 			ch.Points++
 			p := d.Pop[i]
 			oldComp, oldFull := sc.pointComp(int(i))
-			oldCov := !math.IsNaN(od) && od <= thr
+			oldCov := Covers(od, thr)
 			if !math.IsNaN(od) {
 				sc.distSum[t] -= p * od
 				sc.distW[t] -= p
@@ -725,7 +725,7 @@ func (sc *Scenario) refresh(t int) *Change {
 				sc.hist[t][sc.bin(nd)] += p
 			}
 			newComp, newFull := sc.pointComp(int(i))
-			newCov := !math.IsNaN(nd) && nd <= thr
+			newCov := Covers(nd, thr)
 			ts := &res.Types[t]
 			ts.Covered += p * (b2f(newCov) - b2f(oldCov))
 			ts.Unreachable += p * (b2f(math.IsNaN(nd)) - b2f(math.IsNaN(od)))
