@@ -136,6 +136,11 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		return nil, fmt.Errorf("propose: %w: max snap (%v m), time limit (%v) and, for generated candidates, spacing (%v m) must be positive: pass the defaults (%v m, %v, %v m) when the user sets none",
 			ErrInvalid, in.MaxSnap, in.TimeLimit, in.Spacing, geo.DefaultMaxSnap, DefaultCoverTimeLimit, DefaultSpacing)
 	}
+	if in.Candidates == nil {
+		if err := checkSpacing(in); err != nil {
+			return nil, err
+		}
+	}
 	maxSnap := in.MaxSnap
 	rmax := 0.0
 	for _, t := range in.Types {
@@ -419,6 +424,9 @@ func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bo
 		if _, _, ok := s.At(spos[k]); ok {
 			out = append(out, Candidate{ID: fmt.Sprintf("g%d", len(out)+1), Geometry: p, Generated: true})
 		}
+	}
+	if err := checkGenerated(in, len(out)); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

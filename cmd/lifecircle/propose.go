@@ -32,7 +32,8 @@ stay where they are: residents they already reach count for nothing. Without
 
 Candidates come from --candidates (points, or polygons such as vacant lots reached
 at their boundary) or are generated along the streets every --spacing metres where
-residents are uncovered. Several types at one site (a community service complex):
+residents are uncovered (--spacing ≥ 1 m; at most 200,000 generated candidates:
+a larger network needs a larger --spacing). Several types at one site (a community service complex):
 --types clinic,elderly:2 counts each type's residents with its weight.
 
 Writes proposals.geojson and before_after.json into --out (atomically) and prints a
@@ -86,6 +87,9 @@ func (o *proposeFlags) check() error {
 	}
 	if o.radius < 0 || !(o.spacing > 0) || o.timeLimit <= 0 {
 		return usagef("--radius must be ≥ 0, --spacing > 0 and --time-limit > 0")
+	}
+	if !(o.spacing >= planner.MinSpacing) {
+		return usagef("--spacing %v is too small: generated candidates are at least %v m apart — give --spacing of at least %v (the default is %v)", o.spacing, planner.MinSpacing, planner.MinSpacing, planner.DefaultSpacing)
 	}
 	return nil
 }
