@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data/infile"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/lifecircle/lifecircle/planner"
@@ -53,7 +53,7 @@ type FacilityFeature struct {
 // as null are read as NaN.
 func ReadAudit(dir string) (*AuditRun, error) {
 	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, "an audit's summary.json")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s is not an audit output folder (no summary.json) — give folders written by lifecircle audit --out", dir)
@@ -129,7 +129,7 @@ func ReadAudit(dir string) (*AuditRun, error) {
 // ReadOutputLayer reads a GeoJSON layer of an output folder, with a
 // message naming the file when it is missing or broken.
 func ReadOutputLayer(path string) (*geojson.FeatureCollection, error) {
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, "a GeoJSON layer of an audit output")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: not found — the folder is not a complete audit output", path)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/lifecircle/lifecircle/data/infile"
 	"github.com/lifecircle/lifecircle/geo"
 )
 
@@ -295,9 +296,9 @@ func readInput(path string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory; give the path of a .geojson or .csv file inside it", path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := infile.ReadFile(path, "a .geojson or .csv layer")
 	if err != nil {
-		return nil, fmt.Errorf("read %w", err)
+		return nil, readInputError(err)
 	}
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
 		return nil, fmt.Errorf("%s: file is empty — export the layer again (GeoJSON features, or CSV with a header row and lon,lat columns)", path)

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data/infile"
 	"io"
 	"os"
 	"slices"
@@ -22,7 +23,7 @@ func LoadProfile(nameOrPath string) (*planner.Profile, error) {
 	if nameOrPath == "" || slices.Contains(builtins, nameOrPath) {
 		return planner.Builtin(nameOrPath)
 	}
-	f, err := os.Open(nameOrPath)
+	f, err := infile.Open(nameOrPath, "a profile .yaml file (or a built-in id: "+strings.Join(builtins, ", ")+")")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("profile %q is neither a built-in (%s) nor an existing file: %w",

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data/infile"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -61,7 +61,7 @@ const knownProjectKeys = "name, osm, network, amenities, population, units, unit
 
 // ReadProject reads a project file; errors carry the line number.
 func ReadProject(path string) (*Project, error) {
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, "a project file (lifecircle.yaml)")
 	if err != nil {
 		return nil, projectReadError(path, err)
 	}
@@ -197,7 +197,7 @@ var batchNameRe = regexp.MustCompile(`^[\p{L}\p{N}_.-]+$`)
 // relative to the file that holds them. A malformed batch file is an error;
 // an entry whose project file cannot be read is returned with Err set.
 func ReadBatch(path string) (out string, entries []BatchEntry, err error) {
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, "a batch file (.yaml)")
 	if err != nil {
 		return "", nil, fmt.Errorf("batch: %w", err)
 	}

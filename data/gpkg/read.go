@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data/infile"
 	"io"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -69,9 +69,13 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // GeoPackage tables, so a wrong file gets a message rather than an empty
 // database created in its place.
 func open(path string) (*sql.DB, error) {
-	f, err := os.Open(path)
+	f, err := infile.Open(path, "a GeoPackage (.gpkg) file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no such file — check the path", path)
+	}
+	var nr *infile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

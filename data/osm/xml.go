@@ -52,6 +52,7 @@ func (s *xmlSource) pass(ctx context.Context, p *pass, progress func(done, total
 	total := fi.Size()
 
 	var r io.Reader = br
+	g := &guardReader{ctx: ctx}
 	switch s.format {
 	case formatGzip:
 		zr, err := gzip.NewReader(br)
@@ -60,10 +61,13 @@ func (s *xmlSource) pass(ctx context.Context, p *pass, progress func(done, total
 		}
 		defer zr.Close()
 		r = &decompressReader{r: zr, name: "gzip"}
+		g.limit, g.compressed = inflateLimit(total), "gzip"
 	case formatBzip2:
 		r = &decompressReader{r: bzip2.NewReader(br), name: "bzip2"}
+		g.limit, g.compressed = inflateLimit(total), "bzip2"
 	}
-	xr := bufio.NewReaderSize(r, 1<<16)
+	g.r = r
+	xr := bufio.NewReaderSize(g, 1<<16)
 	if err := checkXMLRoot(xr); err != nil {
 		return err
 	}
@@ -188,6 +192,13 @@ func checkXMLRoot(br *bufio.Reader) error {
 		}
 		var end []byte
 		switch {
+		case bytes.HasPrefix(b, []byte("<!DOCTYPE")):
+			i := bytes.IndexAny(b, "[>")
+			if i >= 0 && b[i] == '[' {
+				return &formatError{msg: "OSM XML with a DOCTYPE declaration defining entities (lifecircle does not read them)",
+					hint: "remove the <!DOCTYPE …> declaration; an OSM extract has none (export it again from OpenStreetMap, or with osmium)"}
+			}
+			end = []byte(">")
 		case bytes.HasPrefix(b, []byte("<?")):
 			end = []byte("?>")
 		case bytes.HasPrefix(b, []byte("<!--")):

@@ -3,8 +3,8 @@ package shp
 import (
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data/infile"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -54,7 +54,7 @@ func Read(path string) (*Layer, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".shp") {
 		return nil, fmt.Errorf("%s: a Shapefile is read from its .shp file", path)
 	}
-	shpData, err := os.ReadFile(path)
+	shpData, err := infile.ReadFile(path, "a Shapefile's .shp file")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: file not found — check the path", path)
@@ -203,7 +203,7 @@ func sibling(path, ext string) (string, []byte, error) {
 	base := strings.TrimSuffix(path, filepath.Ext(path))
 	for _, e := range []string{ext, strings.ToUpper(ext)} {
 		p := base + e
-		data, err := os.ReadFile(p)
+		data, err := infile.ReadFile(p, "a Shapefile's companion file")
 		if err == nil {
 			return p, data, nil
 		}
