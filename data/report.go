@@ -592,6 +592,9 @@ func cssPct(x float64) string {
 func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []int, parent string) reportUnitRow {
 	row := reportUnitRow{ID: u.ID, Name: u.Name, Parent: parent, Population: r.Population, Completeness: r.Completeness,
 		BarWidth: cssPct(r.Completeness), BarColor: shareColor(r.Completeness, r.Population)}
+	if !(r.Population > 0) {
+		row.Completeness = math.NaN() // no residents: "–", not "0.0 %"
+	}
 	var miss []string
 	for ti, t := range in.Profile.Types {
 		cell := reportCell{Text: "–", Color: noResidentsColor, Ink: "#1d2733"}

@@ -112,9 +112,12 @@ type LevelSummary struct {
 }
 
 // A LevelTypeSummary is the figures of one amenity type at one level.
+// FacilitiesInside counts the facilities of the type inside the level's
+// units (facilities_inside), unlike the district's types[].facilities,
+// which counts all of them, wherever they are (issue 16, item 12).
 type LevelTypeSummary struct {
 	Coverage    Num    `json:"coverage"`
-	Facilities  int    `json:"facilities"`
+	Facilities  int    `json:"facilities_inside"`
 	GapUnits    int    `json:"gap_units"`
 	ID          string `json:"id"`
 	Covered     Num    `json:"population_covered"`

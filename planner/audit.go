@@ -273,13 +273,14 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 		if ts.Facilities == 0 {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no %s (%s) facilities found: coverage is 0 %%", ts.ID, ts.Names.En))
 		} else if ts.FacilitiesUnsnapped > 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d %s facilities are farther than %.0f m from any walkable street and reach no one",
-				ts.FacilitiesUnsnapped, ts.Facilities, ts.ID, maxSnap))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d %s %s %s farther than %.0f m from any walkable street and %s no one",
+				ts.FacilitiesUnsnapped, ts.Facilities, ts.ID, plural(ts.Facilities, "facility", "facilities"),
+				plural(ts.FacilitiesUnsnapped, "is", "are"), maxSnap, plural(ts.FacilitiesUnsnapped, "reaches", "reach")))
 		}
 	}
 	if res.UnsnappedPts > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand points (%.0f residents) are farther than %.0f m from any walkable street: counted as not covered",
-			res.UnsnappedPts, res.UnsnappedPop, maxSnap))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d demand %s (%.0f residents) %s farther than %.0f m from any walkable street: counted as not covered",
+			res.UnsnappedPts, plural(res.UnsnappedPts, "point", "points"), res.UnsnappedPop, plural(res.UnsnappedPts, "is", "are"), maxSnap))
 	}
 	if len(res.Levels) > 1 {
 		for _, l := range res.Levels {

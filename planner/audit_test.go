@@ -607,7 +607,7 @@ func TestAuditUnsnapped(t *testing.T) {
 	approx(t, "clinic covered", res.Types[0].Covered, 10, tolM)
 	approx(t, "clinic unreachable", res.Types[0].Unreachable, 4, tolM)
 	approx(t, "population", res.Population, 14, tolM)
-	for _, w := range []string{"1 demand points (4 residents) are farther than 100 m", "1 of 1 playground facilities are farther than 100 m"} {
+	for _, w := range []string{"1 demand point (4 residents) is farther than 100 m", "1 of 1 playground facility is farther than 100 m"} {
 		if !hasWarning(res.Warnings, w) {
 			t.Errorf("warnings %q lack %q", res.Warnings, w)
 		}

@@ -28,3 +28,11 @@ func Covers(dist, threshold float64) bool {
 // coverBound is the search bound that finds every distance Covers
 // accepts for threshold.
 func coverBound(threshold float64) float64 { return threshold + coverSlack }
+
+// plural returns one when n is 1, else many ("1 facility", "2 facilities").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -283,7 +283,7 @@ func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 				}
 			}
 			fmt.Fprintf(w, "  %s %8.0f residents, completeness %5.1f%%  %s\n",
-				pad(truncate(st.In.Units[u].ID, 28), 28), r.Population, 100*r.Completeness, strings.Join(miss, ", "))
+				pad(truncate(unitLabel(st.In.Units[u]), 28), 28), r.Population, 100*r.Completeness, strings.Join(miss, ", "))
 		}
 	}
 }

@@ -154,7 +154,7 @@ func readNearestLayers(net *geo.Network, facilities, points string, cs data.Coor
 	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
 		return nil, nil, err
 	}
-	p.Done("%d facilities", len(fl.Features))
+	p.Done("%d %s", len(fl.Features), plural(len(fl.Features), "facility", "facilities"))
 	if len(fl.Features) == 0 {
 		p.Warn("%s has no features: no point can reach a facility", facilities)
 	}

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/lifecircle/lifecircle/data"
+import (
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
+)
 
 // checkOut refuses, before any work starts, an --out folder the verb may
 // not replace: one of another kind of output, one holding an input, a
@@ -20,4 +23,21 @@ func checkOut(dir string, kind data.OutputKind, inputs ...string) error {
 // file, the inputs it and the flags name, and the scenario folder.
 func (a *auditFlags) inputs(more ...string) []string {
 	return append(append(a.s.InputFiles(), a.project, a.scenario), more...)
+}
+
+// plural returns one when n is 1, else many ("1 facility", "2 facilities").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// unitLabel is how the terminal names a unit: its name where it has one,
+// else its id.
+func unitLabel(u planner.Unit) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
 }

@@ -76,6 +76,7 @@
       coverageLegend: '{type}覆盖率（{d} 米内）',
       noResidents: '无居民',
       facilities: '设施',
+      facility: '设施',
       covered: '覆盖',
       of: '/',
       gap: '缺口',
@@ -196,6 +197,7 @@
       coverageLegend: '{type} coverage (within {d} m)',
       noResidents: 'no residents',
       facilities: 'facilities',
+      facility: 'facility',
       covered: 'covered',
       of: 'of',
       gap: 'gap',
@@ -853,7 +855,7 @@
         el('div', { class: 'bar' }, [el('span', { style: 'width:' + Math.max(0, Math.min(100, (ty.coverage || 0) * 100)).toFixed(1) + '%;background:' + typeColour(ty.id) })]),
         el('div', { class: 'cov-figs' }, [
           el('span', { class: 'cov-covered', text: fmtInt(ty.population_covered) + ' ' + t('of') + ' ' + fmtInt(s.population) + ' ' + t('covered') }),
-          el('span', { text: fmtInt(ty.facilities) + ' ' + t('facilities') + overridesText(ty.facility_overrides) + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
+          el('span', { text: fmtInt(ty.facilities) + ' ' + t(ty.facilities === 1 ? 'facility' : 'facilities') + overridesText(ty.facility_overrides) + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
         ])
       ]);
       row.addEventListener('click', function () { setColourBy(ty.id); });
