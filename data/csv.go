@@ -33,6 +33,7 @@ func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	data = crLines(data)
 	delim := sniffDelimiter(data)
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = delim

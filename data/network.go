@@ -20,7 +20,10 @@ type NetworkInfo struct {
 	LengthKm     float64 `json:"length_km"`
 	Components   int     `json:"components"`
 	MissingNodes int     `json:"missing_nodes,omitempty"`
-	SplitWays    int     `json:"split_ways,omitempty"`
+	// NegativeNodeIDs and DuplicateNodeIDs are osm.Extract's counts.
+	NegativeNodeIDs  int `json:"negative_node_ids,omitempty"`
+	DuplicateNodeIDs int `json:"duplicate_node_ids,omitempty"`
+	SplitWays        int `json:"split_ways,omitempty"`
 }
 
 // IsOSMPath reports whether path names an OpenStreetMap file by its
@@ -38,7 +41,8 @@ func IsOSMPath(path string) bool {
 // WalkNetwork builds the walk network from the walkable ways of an OSM
 // extract (geo.Walkable), keeping every component.
 func WalkNetwork(path string, x *osm.Extract) (*geo.Network, NetworkInfo, error) {
-	info := NetworkInfo{Source: filepath.Base(path), MissingNodes: x.MissingNodes, SplitWays: x.SplitWays}
+	info := NetworkInfo{Source: filepath.Base(path), MissingNodes: x.MissingNodes, SplitWays: x.SplitWays,
+		NegativeNodeIDs: x.NegativeNodeIDs, DuplicateNodeIDs: x.DuplicateNodeIDs}
 	n := 0
 	for i := range x.Ways {
 		n += len(x.Ways[i].NodeIDs)

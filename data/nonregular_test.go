@@ -58,3 +58,19 @@ func TestReadersRefuseNonRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestCROnlyCSV: a CSV saved with carriage returns only (old Mac Excel)
+// reads as its rows, not as one line without lon/lat columns.
+func TestCROnlyCSV(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mac.csv")
+	if err := os.WriteFile(p, []byte("id,type,lon,lat\rc1,clinic,24.94,60.17\rc2,clinic,24.95,60.17\r"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLayer(p, ReadOptions{Allow: Points})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Features) != 2 {
+		t.Errorf("%d features, want 2", len(l.Features))
+	}
+}

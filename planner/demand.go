@@ -312,6 +312,8 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 			return nil, fmt.Errorf("population: %w: feature %d (%s): population %v is not a number", ErrInvalid, i, name, f.Population)
 		case f.Population < 0:
 			return nil, fmt.Errorf("population: %w: feature %d (%s): population %v is negative — populations must be ≥ 0", ErrInvalid, i, name, f.Population)
+		case f.Population > MaxFeaturePopulation:
+			return nil, fmt.Errorf("population: %w: feature %d (%s): population %v is more than %v residents — check the population column (a wrong field, or a unit such as thousands)", ErrInvalid, i, name, f.Population, MaxFeaturePopulation)
 		case f.Population == 0:
 			continue
 		}

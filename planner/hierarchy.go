@@ -98,6 +98,9 @@ func BuildHierarchy(units []Unit, order []string) (*Hierarchy, []string, error) 
 	if len(units) == 0 {
 		return nil, nil, fmt.Errorf("units: %w: no units", ErrInvalid)
 	}
+	if err := checkParentCycles(units); err != nil {
+		return nil, nil, err
+	}
 	byLevel := map[string][]Unit{}
 	var names []string
 	for _, u := range units {

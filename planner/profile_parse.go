@@ -270,7 +270,7 @@ func (ps *parser) fields(n *yaml.Node, ctx string, known ...string) []field {
 			if s := closest(k.Value, known); s != "" {
 				hint = fmt.Sprintf("did you mean %q? ", s)
 			}
-			ps.add(k.Line, "%sunknown field %q (%sknown fields: %s) — remove it or fix its spelling", ctx, k.Value, hint, strings.Join(known, ", "))
+			ps.add(k.Line, "%sunknown field %q (%sknown fields: %s) — remove it or fix its spelling", ctx, excerpt(k.Value), hint, strings.Join(known, ", "))
 			continue
 		}
 		out = append(out, field{key: k.Value, k: k, v: v})
@@ -368,6 +368,12 @@ func (ps *parser) profile(root *yaml.Node) (*Profile, *profileLines) {
 	root = deref(root)
 	if root.Kind != yaml.MappingNode {
 		ps.add(root.Line, "a profile is a YAML mapping with id, names, description and types, not %s — check that this is a profile (print an example with: lifecircle profiles %s)", kindName(root), DefaultProfile)
+		return nil, nil
+	}
+	if !hasAnyKey(root, "id", "names", "description", "types", "rules") {
+		// Not a profile at all (a password file, a CSV, notes): say so
+		// without quoting its lines back.
+		ps.add(0, "this is not a lifecircle profile: its top level has none of the fields id, names, description, types, rules — give a profile .yaml file (print an example with: lifecircle profiles %s) or a built-in id", DefaultProfile)
 		return nil, nil
 	}
 	p := &Profile{}
@@ -589,6 +595,8 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 			// reported while parsing
 		} else if !(t.Weight >= 0) || math.IsInf(t.Weight, 0) {
 			ps.add(at(tl.weight), "%sweight must be a number ≥ 0, got %s", ctx, fmtNum(t.Weight))
+		} else if t.Weight > MaxTypeWeight {
+			ps.add(at(tl.weight), "%sweight must be at most %s, got %s — weights are relative: give small numbers such as 1 or 2", ctx, fmtNum(MaxTypeWeight), fmtNum(t.Weight))
 		} else if !tl.off {
 			sumWeight += t.Weight
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,8 +335,8 @@ Examples:
 	if *kind != "audit" && *kind != "propose" {
 		return usagef("--kind must be audit or propose, not %q", *kind)
 	}
-	if runID < 0 {
-		return usagef("--run must be a run id ≥ 1")
+	if runID < 0 || runID > math.MaxInt32 {
+		return usagef("--run %d is not a run id: run ids are whole numbers from 1 to %d — list the project's runs with lifecircle export --project NAME --list", runID, math.MaxInt32)
 	}
 	p := newProgress(e.stderr, *quiet)
 	if *list {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -36,7 +38,11 @@ Example:
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return parseFlags(fs, rest)
+			// fs.Parse printed the usage once already.
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return usagef("%v", err)
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {

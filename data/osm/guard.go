@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Limits on OSM XML input, against files made to exhaust memory or time
@@ -58,6 +59,23 @@ func (g *guardReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// countNegative counts the ids below 0 among needed (sorted) and the
+// kept nodes not already among needed.
+func countNegative(needed []int64, nodes []Node) int {
+	n := 0
+	for n < len(needed) && needed[n] < 0 {
+		n++
+	}
+	for _, nd := range nodes {
+		if nd.ID < 0 {
+			if _, ok := slices.BinarySearch(needed, nd.ID); !ok {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // inflateLimit is the most a compressed file of size bytes may inflate to.

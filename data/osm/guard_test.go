@@ -58,3 +58,23 @@ func TestGuardStopsOnCancel(t *testing.T) {
 		t.Fatalf("read after cancel: %v", err)
 	}
 }
+
+// TestNodeIDWarnings: negative and duplicate node ids are counted, for
+// a warning (issue 16, messages).
+func TestNodeIDWarnings(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "josm.osm")
+	writeFile(t, p, []byte(`<?xml version="1.0"?><osm version="0.6">
+<node id="-1" lon="24.90" lat="60.10"/>
+<node id="2" lon="24.91" lat="60.10"/>
+<node id="2" lon="24.92" lat="60.10"/>
+<node id="3" lon="24.93" lat="60.10"/>
+<way id="10"><nd ref="-1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+</osm>`))
+	x, err := Read(context.Background(), p, Filter{Way: hasHighway}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.NegativeNodeIDs != 1 || x.DuplicateNodeIDs != 1 {
+		t.Errorf("negative %d, duplicate %d, want 1 and 1", x.NegativeNodeIDs, x.DuplicateNodeIDs)
+	}
+}

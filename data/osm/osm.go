@@ -75,6 +75,11 @@ type Extract struct {
 	// SplitWays counts kept ways that referenced missing nodes and were cut
 	// there (a way whose nodes are all missing is counted and dropped).
 	SplitWays int
+	// NegativeNodeIDs counts the kept or referenced nodes with an id
+	// below 0 (objects not yet uploaded, as JOSM saves them), and
+	// DuplicateNodeIDs the referenced nodes the file holds more than once
+	// (the last position is used): both are warnings, not errors.
+	NegativeNodeIDs, DuplicateNodeIDs int
 
 	// wayIndex maps a way ID to its pieces' positions in Ways; built by Read
 	// when relations are kept. wayIndexLen is len(Ways) when it was built.
@@ -135,6 +140,7 @@ type pass struct {
 	coords    []orb.Point // parallel to needed
 	found     []bool      // parallel to needed
 	elements  int64       // OSM elements seen of any kind (0 = no OSM data)
+	dupNodes  int         // needed nodes seen more than once
 }
 
 // Element kinds, also used as bits in the PBF block index.
@@ -198,6 +204,8 @@ func (r *reader) run() (*Extract, error) {
 			return nil, err
 		}
 		x.Nodes = p.nodes
+		x.DuplicateNodeIDs = p.dupNodes
+		x.NegativeNodeIDs = countNegative(needed, p.nodes)
 		x.Ways, x.MissingNodes, x.SplitWays = resolveWays(rawWays, needed, p.coords, p.found)
 	}
 	if f.Relation != nil {

@@ -210,6 +210,9 @@ func (p *pass) apply(r pbfResult) {
 	p.ways = append(p.ways, r.ways...)
 	p.nodes = append(p.nodes, r.nodes...)
 	for _, h := range r.hits {
+		if p.found[h.idx] {
+			p.dupNodes++
+		}
 		p.coords[h.idx] = h.pt
 		p.found[h.idx] = true
 	}

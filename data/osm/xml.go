@@ -95,6 +95,9 @@ func (s *xmlSource) pass(ctx context.Context, p *pass, progress func(done, total
 			}
 			pt := [2]float64{o.Lon, o.Lat}
 			if i, ok := slices.BinarySearch(p.needed, int64(o.ID)); ok {
+				if p.found[i] {
+					p.dupNodes++
+				}
 				p.coords[i] = pt
 				p.found[i] = true
 			}

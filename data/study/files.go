@@ -105,6 +105,7 @@ func (f FileSource) readOSM(ctx context.Context, in *Inputs, s Settings, p Progr
 	}
 	p.Done("%d nodes, %d edges, %.1f km of walkable street; %d amenities, %d buildings",
 		in.NetInfo.Nodes, in.NetInfo.Edges, in.NetInfo.LengthKm, len(in.Facilities), len(in.Buildings))
+	warnNodeIDs(p, s.OSM, in.NetInfo)
 	return nil
 }
 
@@ -227,7 +228,10 @@ func readUnitLayers(in *Inputs, s Settings, admin []planner.Unit, p Progress) er
 		files = append(files, path)
 	}
 	in.Units = append(all, admin...)
-	in.hierarchyLabel = strings.Join(append(files, s.UnitsOSM), ", ")
+	in.hierarchyLabel = strings.Join(files, ", ")
+	if s.UnitsOSM != "" {
+		in.hierarchyLabel = strings.Join(append(files, s.UnitsOSM), ", ")
+	}
 	in.UnitsSource = strings.Join(files, ", ")
 	if s.UnitsOSM != "" {
 		if in.UnitsSource != "" {

@@ -3,6 +3,7 @@ package study
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -227,6 +228,12 @@ func (s *Settings) Validate() error {
 	if !(s.MaxSnap > 0) || !(s.MaxDistance > 0) || !(s.FloorArea > 0) || !(s.TotalPopulation >= 0) {
 		return Invalidf("--max-snap, --max-distance and --floor-area must be > 0 and --total-population ≥ 0")
 	}
+	if !(s.FloorArea >= MinFloorArea && s.FloorArea <= MaxFloorArea) {
+		return Invalidf("--floor-area %v m² per person is not plausible: give the residential floor area per person between %v and %v m² (about 30–45 in Chinese cities)", s.FloorArea, MinFloorArea, MaxFloorArea)
+	}
+	if s.TotalPopulation > planner.MaxTotalPopulation || math.IsInf(s.TotalPopulation, 0) {
+		return Invalidf("--total-population %v is more than %v residents — give the census total of the study area", s.TotalPopulation, planner.MaxTotalPopulation)
+	}
 	if _, err := data.ParseCoordSystem(s.Coords); err != nil {
 		return Invalidf("--coords: %v", err)
 	}
@@ -288,4 +295,21 @@ func splitUnitSpec(spec string) (level, path string) {
 		return strings.TrimSpace(l), f
 	}
 	return "", spec
+}
+
+// The plausible residential floor area per person, m² (--floor-area).
+const (
+	MinFloorArea = 1.0
+	MaxFloorArea = 1000.0
+)
+
+// warnNodeIDs warns of node ids an OSM extract should not hold: negative
+// ids (objects never uploaded, as JOSM saves them) and ids given twice.
+func warnNodeIDs(p Progress, path string, info data.NetworkInfo) {
+	if info.NegativeNodeIDs > 0 {
+		p.Warn("%s: %d nodes have negative ids (objects not uploaded to OpenStreetMap, as JOSM saves them): they are used as they are — check that the file is the extract you mean", path, info.NegativeNodeIDs)
+	}
+	if info.DuplicateNodeIDs > 0 {
+		p.Warn("%s: %d nodes appear more than once with the same id; the last position of each is used — the file was merged or edited badly: re-export it (osmium sort and osmium merge fix this)", path, info.DuplicateNodeIDs)
+	}
 }
