@@ -63,6 +63,9 @@ func main() {
 			}
 		}
 	}
+	if len(os.Args) > 1 {
+		exitOnInterrupt(ctx, os.Args[1], os.Stderr)
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	pprof.StopCPUProfile()
 	stop()
