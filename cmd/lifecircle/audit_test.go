@@ -253,7 +253,7 @@ func TestAuditChineseUnits(t *testing.T) {
 			t.Errorf("unit %s: feature id %q", id, u.id)
 		}
 	}
-	// Worst-units lines: "  <id padded to 28 columns> <population %8.0f> residents, ...".
+	// Worst-units lines: "  <id name padded to 28 columns> <population %8.0f> residents, ...".
 	n := 0
 	for _, line := range strings.Split(stdout, "\n") {
 		i := strings.Index(line, " residents, completeness")

@@ -29,7 +29,7 @@ func TestWorstUnitsNamed(t *testing.T) {
 	var b bytes.Buffer
 	printAuditTable(&b, st, res)
 	out := b.String()
-	if !strings.Contains(out, "北太平庄社区") || strings.Contains(out, "110108-001") || !strings.Contains(out, "  c2 ") {
+	if !strings.Contains(out, "110108-001 北太平庄社区") || !strings.Contains(out, "  c2 ") {
 		t.Errorf("worst units:\n%s", out)
 	}
 	if plural(1, "facility", "facilities") != "facility" || plural(2, "facility", "facilities") != "facilities" {

@@ -33,11 +33,11 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// unitLabel is how the terminal names a unit: its name where it has one,
-// else its id.
+// unitLabel is how the terminal names a unit: "id name" where it has a
+// name (the id first, so that a long name is what gets cut), else its id.
 func unitLabel(u planner.Unit) string {
-	if u.Name != "" {
-		return u.Name
+	if u.Name != "" && u.Name != u.ID {
+		return u.ID + " " + u.Name
 	}
 	return u.ID
 }
