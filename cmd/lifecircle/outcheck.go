@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
 )
@@ -40,4 +42,18 @@ func unitLabel(u planner.Unit) string {
 		return u.ID + " " + u.Name
 	}
 	return u.ID
+}
+
+// checkGiven refuses --k and --target values the user gave that check
+// would otherwise take as "not given" (--k 0, --target 0, --target NaN).
+func (o *proposeFlags) checkGiven(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["k"] && o.k < 1 {
+		return usagef("--k %d: give the number of new sites, at least 1 (or --target SHARE instead)", o.k)
+	}
+	if set["target"] && !(o.target > 0 && o.target <= 1) {
+		return usagef("--target %v: give the share of residents to cover, above 0 and at most 1 (e.g. 0.95), or --k N instead", o.target)
+	}
+	return nil
 }

@@ -118,13 +118,8 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	if af.s.Out == "" && !dbf.enabled() {
 		return usagef("--out DIR is required")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["k"] && o.k < 1 {
-		return usagef("--k %d: give the number of new sites, at least 1 (or --target SHARE instead)", o.k)
-	}
-	if set["target"] && !(o.target > 0 && o.target <= 1) {
-		return usagef("--target %v: give the share of residents to cover, above 0 and at most 1 (e.g. 0.95), or --k N instead", o.target)
+	if err := o.checkGiven(fs); err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err
