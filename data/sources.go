@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -242,19 +243,32 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 }
 
 // ReadPopulationLayer reads points or polygons with a `population`
-// property (DESIGN §2, demand source 1).
-func ReadPopulationLayer(path string, cs CoordSystem) ([]planner.PopFeature, error) {
+// property (DESIGN §2, demand source 1), and the resident groups named
+// (columns such as age_60_plus, which profile types may serve): a group
+// no feature has is left out (the types serving it fall back to all
+// residents); a group some features have must be a number ≥ 0 in every
+// feature.
+func ReadPopulationLayer(path string, cs CoordSystem, groups ...string) ([]planner.PopFeature, error) {
 	l, err := ReadLayer(path, ReadOptions{Coords: cs, Allow: Points | Polygons})
 	if err != nil {
 		return nil, err
 	}
-	return PopulationFromLayer(l)
+	return PopulationFromLayer(l, groups...)
 }
 
 // PopulationFromLayer reads the population features of a layer read by
-// ReadLayer (as ReadPopulationLayer does).
-func PopulationFromLayer(l *Layer) ([]planner.PopFeature, error) {
+// ReadLayer (as ReadPopulationLayer does), with the resident groups named.
+func PopulationFromLayer(l *Layer, groups ...string) ([]planner.PopFeature, error) {
 	path := l.Path
+	var present []string
+	for _, g := range groups {
+		for _, f := range l.Features {
+			if _, ok := f.Properties[g]; ok {
+				present = append(present, g)
+				break
+			}
+		}
+	}
 	out := make([]planner.PopFeature, 0, len(l.Features))
 	for _, f := range l.Features {
 		p, ok := propNumber(f.Properties, "population", "pop", "人口")
@@ -262,7 +276,19 @@ func PopulationFromLayer(l *Layer) ([]planner.PopFeature, error) {
 			return nil, fmt.Errorf("%s: %s has no numeric `population` property — each feature needs the number of residents it stands for: add a population property (or column)",
 				path, featureLabel(f))
 		}
-		out = append(out, planner.PopFeature{ID: f.ID, Geometry: f.Geometry, Population: p})
+		pf := planner.PopFeature{ID: f.ID, Geometry: f.Geometry, Population: p}
+		for _, g := range present {
+			v, ok := propNumber(f.Properties, g)
+			if !ok || !(v >= 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%s: %s: resident group %s is %v — a profile type serves this group, so every feature needs its number of residents (≥ 0; 0 when none)",
+					path, featureLabel(f), g, f.Properties[g])
+			}
+			if pf.Groups == nil {
+				pf.Groups = map[string]float64{}
+			}
+			pf.Groups[g] = v
+		}
+		out = append(out, pf)
 	}
 	return out, nil
 }

@@ -74,6 +74,9 @@ type TypeSummary struct {
 	Unreachable         float64 `json:"population_unreachable"`
 	DistMean            float64 `json:"dist_mean_m"` // NaN when nothing reachable
 	DistP90             float64 `json:"dist_p90_m"`
+	// Demand is the resident group the type is judged by (its profile
+	// Demand when the demand carries it); "" for all residents.
+	Demand string `json:"demand,omitempty"`
 }
 
 // UnitResult holds one unit's figures; slices are indexed like the
@@ -183,6 +186,9 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	np := len(d.Points)
 	if len(d.Pop) != np {
 		return nil, nil, fmt.Errorf("audit: %w: %d demand points but %d populations", ErrInvalid, np, len(d.Pop))
+	}
+	if err := d.checkGroups(); err != nil {
+		return nil, nil, fmt.Errorf("audit: %w", err)
 	}
 	if in.Assign != nil && len(in.Assign) != np {
 		return nil, nil, fmt.Errorf("audit: %w: %d demand points but %d unit assignments", ErrInvalid, np, len(in.Assign))
@@ -351,8 +357,17 @@ func aggregate(in AuditInput, res *AuditResult) {
 	}
 	for ti := range types {
 		ts := &res.Types[ti]
+		// A type serving a resident group counts that group's residents.
+		w, group := GroupWeights(d, types[ti])
+		ts.Demand = group
 		ts.Population = res.Population
-		for i, p := range d.Pop {
+		if group != "" {
+			ts.Population = 0
+			for _, p := range w {
+				ts.Population += p
+			}
+		}
+		for i, p := range w {
 			if math.IsNaN(res.Dist[ti][i]) {
 				ts.Unreachable += p
 			} else if covered(ti, i) {
@@ -368,7 +383,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 				ts.GapUnits++
 			}
 		}
-		ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], d.Pop, all)
+		ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], w, all)
 	}
 	res.Units = units
 }

@@ -34,6 +34,11 @@ type Demand struct {
 	Points []orb.Point // lon/lat
 	Pop    []float64   // residents per point (> 0)
 	IDs    []string    // id per point (building/feature id or generated), same length
+	// Groups are resident groups read from population-layer columns
+	// (age_60_plus, …): residents of the group per point, like Pop; nil
+	// when the demand carries none. A type whose Demand names a group is
+	// judged by it (GroupWeights).
+	Groups map[string][]float64
 }
 
 // Total returns the number of residents over all points.
@@ -58,6 +63,11 @@ func (d *Demand) Rescale(total float64) error {
 	f := total / cur
 	for i := range d.Pop {
 		d.Pop[i] *= f
+	}
+	for _, g := range d.Groups {
+		for i := range g {
+			g[i] *= f
+		}
 	}
 	return nil
 }
@@ -275,6 +285,9 @@ type PopFeature struct {
 	ID         string
 	Geometry   orb.Geometry
 	Population float64
+	// Groups are the residents of named groups (population-layer columns
+	// such as age_60_plus), spread like Population.
+	Groups map[string]float64
 }
 
 // DemandFromPopulation turns a population layer into demand. Point features
@@ -291,10 +304,26 @@ type PopFeature struct {
 func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network) (*Demand, error) {
 	d := &Demand{Source: DemandPopulationLayer,
 		Points: make([]orb.Point, 0, len(fs)), Pop: make([]float64, 0, len(fs)), IDs: make([]string, 0, len(fs))}
+	var groups []string // every group any feature names
+	for _, f := range fs {
+		for g := range f.Groups {
+			if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+	}
+	if len(groups) > 0 {
+		d.Groups = map[string][]float64{}
+	}
+	var cur PopFeature // the feature being spread
 	add := func(p orb.Point, pop float64, id string) {
 		d.Points = append(d.Points, p)
 		d.Pop = append(d.Pop, pop)
 		d.IDs = append(d.IDs, id)
+		for _, g := range groups {
+			// A group is spread like the population: the same share.
+			d.Groups[g] = append(d.Groups[g], cur.Groups[g]*pop/cur.Population)
+		}
 	}
 	var (
 		bldReady bool
@@ -317,6 +346,10 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 		case f.Population == 0:
 			continue
 		}
+		if err := popGroups(i, f); err != nil {
+			return nil, err
+		}
+		cur = f
 		id := f.ID
 		if id == "" {
 			id = "p" + strconv.Itoa(i)

@@ -73,6 +73,10 @@ type AmenityType struct {
 	// even when a selector matches them (a dentist tagged amenity=clinic,
 	// an indoor gym tagged leisure=fitness_centre).
 	Exclude []Selector `json:"exclude,omitempty"`
+	// Demand names the resident group the type serves: a column of the
+	// population layer (age_60_plus, age_0_14, …) whose residents the
+	// type's coverage counts; "" counts all residents.
+	Demand string `json:"demand,omitempty"`
 }
 
 // Match reports whether the element whose tags get returns ("" for an

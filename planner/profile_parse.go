@@ -428,7 +428,7 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 		}
 	}
 	var ok bool
-	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors", "exclude", "enabled") {
+	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors", "exclude", "enabled", "demand") {
 		switch f.key {
 		case "id":
 			t.ID = ps.str(f.v, ctx, "id")
@@ -462,6 +462,11 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 			t.Selectors = ps.selectors(f.v, ctx, "selectors")
 		case "exclude":
 			t.Exclude = ps.selectors(f.v, ctx, "exclude")
+		case "demand":
+			t.Demand = strings.TrimSpace(ps.str(f.v, ctx, "demand"))
+			if t.Demand == "" || strings.ContainsAny(t.Demand, " \t\n") {
+				ps.add(f.v.Line, "%sdemand must name a column of the population layer such as age_60_plus (no spaces), not %q", ctx, f.v.Value)
+			}
 		case "enabled":
 			switch v := strings.ToLower(strings.TrimSpace(f.v.Value)); {
 			case f.v.Kind == yaml.ScalarNode && v == "true":

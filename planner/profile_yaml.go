@@ -29,6 +29,8 @@ const yamlHeader = `# lifecircle amenity profile — copy this file, edit it and
 #              Example: amenity=social_facility;social_facility:for=senior|elderly
 #   exclude    optional selectors of elements never of the type, even when a selector matches
 #              (a dentist tagged amenity=clinic): same syntax as selectors
+#   demand     optional resident group the type serves: a column of the population layer
+#              (age_60_plus, age_0_14, …); without it the type is judged by all residents
 #   enabled    optional; false defines the type but leaves it out of audits until turned on`
 
 // YAML returns p as commented YAML that a user can copy and edit;
@@ -88,6 +90,9 @@ func (p *Profile) YAML() []byte {
 				ex.Content = append(ex.Content, strNode(s.String()))
 			}
 			add(m, "exclude", ex)
+		}
+		if t.Demand != "" {
+			add(m, "demand", strNode(t.Demand))
 		}
 		if i >= len(p.Types) {
 			off := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}

@@ -163,7 +163,7 @@ func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 	if err != nil {
 		return err
 	}
-	pf, err := data.PopulationFromLayer(l)
+	pf, err := data.PopulationFromLayer(l, in.Profile.DemandGroups()...)
 	if err != nil {
 		return err
 	}
