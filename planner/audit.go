@@ -124,6 +124,9 @@ type AuditResult struct {
 	// does not update them after edits.
 	Levels []LevelResult
 	Rules  []RuleCheck
+	// CutOff are the street pieces, cut off from the largest one, that
+	// residents snap to (CutOffWarning).
+	CutOff []CutOffPiece
 }
 
 // Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
@@ -209,6 +212,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	t0 := time.Now()
 	pos, snapped := SnapAll(in.Net, d.Points, maxSnap)
 	res.Snapped = snapped
+	res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
 	res.Timings["snap_demand"] = time.Since(t0)
 
 	// Facilities by type.

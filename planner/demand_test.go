@@ -327,10 +327,10 @@ func TestDemandFromNetwork(t *testing.T) {
 func TestDemandFromPopulationPoints(t *testing.T) {
 	c := helsinki
 	fs := []PopFeature{
-		{"p", c, 10},
-		{"m", orb.MultiPoint{offset(c, 10, 0), offset(c, 20, 0), offset(c, 30, 0)}, 9},
-		{"z", offset(c, 50, 0), 0},
-		{"", offset(c, 60, 0), 2},
+		{"p", c, 10, nil},
+		{"m", orb.MultiPoint{offset(c, 10, 0), offset(c, 20, 0), offset(c, 30, 0)}, 9, nil},
+		{"z", offset(c, 50, 0), 0, nil},
+		{"", offset(c, 60, 0), 2, nil},
 	}
 	d, err := DemandFromPopulation(fs, nil, BuildingOptions{}, nil)
 	if err != nil {
@@ -356,7 +356,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 	buildings := []Building{shop, a, far, b}
 
 	t.Run("spread over two buildings by floor area", func(t *testing.T) {
-		d, err := DemandFromPopulation([]PopFeature{{"blk", area, 100}}, buildings, BuildingOptions{}, nil)
+		d, err := DemandFromPopulation([]PopFeature{{"blk", area, 100, nil}}, buildings, BuildingOptions{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +374,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 	t.Run("buildings in residential landuse count", func(t *testing.T) {
 		yes := Building{"Y", orb.Polygon{rect(offset(c, 0, -50), 10, 10)}, map[string]string{"building": "yes"}}
 		o := BuildingOptions{FloorAreaPerPerson: DefaultFloorAreaPerPerson, ResidentialAreas: []orb.Geometry{orb.Polygon{rect(offset(c, 0, -50), 30, 30)}}}
-		d, err := DemandFromPopulation([]PopFeature{{"blk", area, 90}}, []Building{yes, b}, o, nil)
+		d, err := DemandFromPopulation([]PopFeature{{"blk", area, 90, nil}}, []Building{yes, b}, o, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +389,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 		// A box over the first 225 m of the line holds samples at 0, 50,
 		// 100, 150 and 200 m.
 		box := orb.Polygon{{offset(c, -20, -20), offset(c, 20, -20), offset(c, 20, 225), offset(c, -20, 225), offset(c, -20, -20)}}
-		d, err := DemandFromPopulation([]PopFeature{{"q", box, 50}}, []Building{far}, BuildingOptions{}, net)
+		d, err := DemandFromPopulation([]PopFeature{{"q", box, 50, nil}}, []Building{far}, BuildingOptions{}, net)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,7 +414,7 @@ func TestDemandFromPopulationPolygons(t *testing.T) {
 			t.Fatal("test polygon's centroid should lie outside it")
 		}
 		for _, g := range []orb.Geometry{u, orb.MultiPolygon{{rect(offset(c, 2000, 0), 5, 5)}, u}} {
-			d, err := DemandFromPopulation([]PopFeature{{"u", g, 7}}, buildings, BuildingOptions{}, nil)
+			d, err := DemandFromPopulation([]PopFeature{{"u", g, 7, nil}}, buildings, BuildingOptions{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -432,18 +432,18 @@ func TestDemandFromPopulationErrors(t *testing.T) {
 		f    PopFeature
 		want string
 	}{
-		{"negative", PopFeature{"blk-9", c, -3}, `feature 1 ("blk-9"): population -3 is negative`},
-		{"NaN", PopFeature{"n", c, math.NaN()}, `feature 1 ("n"): population NaN is not a number`},
-		{"infinite", PopFeature{"n", c, math.Inf(1)}, "is not a number"},
-		{"line", PopFeature{"road", orb.LineString{c, offset(c, 10, 0)}, 5}, `feature 1 ("road") is a LineString — population features must be points or polygons`},
-		{"no geometry", PopFeature{"x", nil, 5}, `feature 1 ("x") has no geometry`},
-		{"projected point", PopFeature{"pp", orb.Point{440000, 6670000}, 5}, `feature 1 ("pp"): invalid lon/lat`},
-		{"projected polygon", PopFeature{"pq", orb.Polygon{{{440000, 6670000}, {440020, 6670000}, {440020, 6670010}, {440000, 6670000}}}, 5}, `feature 1 ("pq")`},
-		{"empty multipoint", PopFeature{"e", orb.MultiPoint{}, 5}, "empty MultiPoint"},
+		{"negative", PopFeature{"blk-9", c, -3, nil}, `feature 1 ("blk-9"): population -3 is negative`},
+		{"NaN", PopFeature{"n", c, math.NaN(), nil}, `feature 1 ("n"): population NaN is not a number`},
+		{"infinite", PopFeature{"n", c, math.Inf(1), nil}, "is not a number"},
+		{"line", PopFeature{"road", orb.LineString{c, offset(c, 10, 0)}, 5, nil}, `feature 1 ("road") is a LineString — population features must be points or polygons`},
+		{"no geometry", PopFeature{"x", nil, 5, nil}, `feature 1 ("x") has no geometry`},
+		{"projected point", PopFeature{"pp", orb.Point{440000, 6670000}, 5, nil}, `feature 1 ("pp"): invalid lon/lat`},
+		{"projected polygon", PopFeature{"pq", orb.Polygon{{{440000, 6670000}, {440020, 6670000}, {440020, 6670010}, {440000, 6670000}}}, 5, nil}, `feature 1 ("pq")`},
+		{"empty multipoint", PopFeature{"e", orb.MultiPoint{}, 5, nil}, "empty MultiPoint"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := []PopFeature{{"ok", c, 1}, tc.f}
+			fs := []PopFeature{{"ok", c, 1, nil}, tc.f}
 			_, err := DemandFromPopulation(fs, nil, BuildingOptions{}, nil)
 			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want ErrInvalid containing %q", err, tc.want)
