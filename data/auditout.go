@@ -33,6 +33,9 @@ type AuditMeta struct {
 	// Warnings are the input warnings (cut boundaries, overlapping
 	// units) shown with the audit's own in summary.json and the report.
 	Warnings []string
+	// WarningDetails are the typed warnings (planner.Warning) among
+	// them, in summary.json's warning_details.
+	WarningDetails []planner.Warning
 	// Format says whether the layers are written as GeoJSON files, as
 	// audit.gpkg, or both (zero: GeoJSON).
 	Format OutputFormat

@@ -27,6 +27,9 @@ type Project struct {
 	// {path: FILE, coords: CRS} (and level: for units), see paths.go.
 	Amenities  Paths `yaml:"amenities,omitempty"`
 	Population Path  `yaml:"population,omitempty"`
+	// UnitPopulation holds official residents per unit: a CSV
+	// unit_id,population or a unit layer with a population property.
+	UnitPopulation string `yaml:"unit_population,omitempty"`
 	// Units are unit layers (one path or a list), coarsest first or in
 	// any order (levels are then ordered by unit size); "LEVEL=path"
 	// names the level of a file whose features carry none.
@@ -57,7 +60,7 @@ type Project struct {
 }
 
 // knownProjectKeys lists the keys of a project file, for messages.
-const knownProjectKeys = "name, osm, network, amenities, population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, out, rules, fail_below"
+const knownProjectKeys = "name, osm, network, amenities, population, unit_population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, out, rules, fail_below"
 
 // ReadProject reads a project file; errors carry the line number.
 func ReadProject(path string) (*Project, error) {
@@ -147,6 +150,7 @@ func (p *Project) resolve(dir string) {
 	p.OSM = abs(p.OSM)
 	p.Network = abs(p.Network)
 	p.Population = Path(abs(string(p.Population)))
+	p.UnitPopulation = abs(p.UnitPopulation)
 	for i, u := range p.Units {
 		if level, path, ok := strings.Cut(u, "="); ok && !strings.ContainsAny(level, `/\`) {
 			p.Units[i] = level + "=" + abs(path)

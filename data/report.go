@@ -630,6 +630,8 @@ func demandNames(src string) (zh, en string) {
 		return "人口图层", "population layer"
 	case planner.DemandBuildings:
 		return "住宅建筑估算（占地面积 × 层数 ÷ 人均建筑面积）", "residential buildings (footprint × levels ÷ floor area per person)"
+	case planner.DemandUnitCounts:
+		return "官方单元人口（按住宅建筑面积或街道采样分配）", "official counts per unit (spread over residential floor area, else streets)"
 	case planner.DemandNetworkSample:
 		return "沿街道每 50 米取样（每点权重 1，非真实人口）", "network sample every 50 m along the streets (weight 1 each, not real residents)"
 	}

@@ -37,7 +37,10 @@ type Summary struct {
 	Totals      Totals             `json:"totals"`
 	Types       []TypeSummary      `json:"types"`
 	Units       UnitsSummary       `json:"units"`
-	Warnings    []string           `json:"warnings"`
+	// WarningDetails are the typed, bilingual warnings (code, what they
+	// affect); their English texts are among Warnings too.
+	WarningDetails []planner.Warning `json:"warning_details,omitempty"`
+	Warnings       []string          `json:"warnings"`
 }
 
 // ProfileSummary names the profile of an audit.
@@ -61,11 +64,13 @@ type Totals struct {
 
 // A TypeSummary is the district figures of one amenity type.
 type TypeSummary struct {
-	Coverage            Num `json:"coverage"`
-	DistMean            Num `json:"dist_mean_m"`
-	DistP90             Num `json:"dist_p90_m"`
-	Facilities          int `json:"facilities"`
-	FacilitiesUnsnapped int `json:"facilities_unsnapped"`
+	Coverage Num `json:"coverage"`
+	// Demand is the resident group the type is judged by ("" = all).
+	Demand              string `json:"demand,omitempty"`
+	DistMean            Num    `json:"dist_mean_m"`
+	DistP90             Num    `json:"dist_p90_m"`
+	Facilities          int    `json:"facilities"`
+	FacilitiesUnsnapped int    `json:"facilities_unsnapped"`
 	// Overrides are a facility overrides file's changes to this type's
 	// facilities (only when it changed them).
 	Overrides   *TypeOverrides `json:"facility_overrides,omitempty"`
@@ -182,9 +187,10 @@ func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 			PopulationOutside:     Round(res.Outside, 1),
 			PopulationUnsnapped:   Round(res.UnsnappedPop, 1),
 		},
-		Types:    make([]TypeSummary, len(res.Types)),
-		Units:    UnitsSummary{Count: len(in.Units)},
-		Warnings: append(append([]string{}, meta.Warnings...), res.Warnings...),
+		Types:          make([]TypeSummary, len(res.Types)),
+		Units:          UnitsSummary{Count: len(in.Units)},
+		Warnings:       append(append([]string{}, meta.Warnings...), res.Warnings...),
+		WarningDetails: meta.WarningDetails,
 	}
 	for i, t := range res.Types {
 		s.Types[i] = NewTypeSummary(in.Profile, t)
@@ -216,7 +222,7 @@ func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 // carries them.
 func NewTypeSummary(prof *planner.Profile, t planner.TypeSummary) TypeSummary {
 	return TypeSummary{
-		Coverage: Round(t.Coverage, 4), DistMean: Round(t.DistMean, 1), DistP90: Round(t.DistP90, 1),
+		Coverage: Round(t.Coverage, 4), Demand: t.Demand, DistMean: Round(t.DistMean, 1), DistP90: Round(t.DistP90, 1),
 		Facilities: t.Facilities, FacilitiesUnsnapped: t.FacilitiesUnsnapped, GapUnits: t.GapUnits,
 		ID: t.ID, NameEn: t.Names.En, NameZh: t.Names.Zh,
 		Population: Round(t.Population, 1), Covered: Round(t.Covered, 1), Gap: Round(t.Gap, 1),

@@ -18,6 +18,9 @@ const (
 	DemandPopulationLayer = "population layer"
 	DemandBuildings       = "residential buildings"
 	DemandNetworkSample   = "network sample"
+	// DemandUnitCounts: official residents per unit (--unit-population)
+	// spread over each unit's residential buildings, else its streets.
+	DemandUnitCounts = "official unit counts"
 )
 
 // DefaultFloorAreaPerPerson is the residential floor area in m² per
@@ -30,7 +33,7 @@ const DefaultDemandSampleStep = 50.0
 
 // Demand is where residents live: points with a population each.
 type Demand struct {
-	Source string      // DemandPopulationLayer, DemandBuildings or DemandNetworkSample
+	Source string      // DemandPopulationLayer, DemandBuildings, DemandNetworkSample or DemandUnitCounts
 	Points []orb.Point // lon/lat
 	Pop    []float64   // residents per point (> 0)
 	IDs    []string    // id per point (building/feature id or generated), same length

@@ -52,6 +52,7 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.Var(&a.amenities, "amenities", "amenity layer with a `type` column: GeoJSON, CSV (UTF-8 or GBK), .xlsx, .shp or .gpkg[#LAYER], optionally FILE@CRS (repeatable)")
 	fs.StringVar(&a.f.Population, "population", "", "population layer: points or polygons with a `population` property (any layer format, optionally FILE@CRS)")
 	fs.Var(&a.units, "units", "analysis units: polygons (GeoJSON, .shp, .gpkg[#LAYER]) with id, name, optional parent and level (default: grid cells); repeat for several levels, [LEVEL=]FILE[@CRS]")
+	fs.StringVar(&a.f.UnitPopulation, "unit-population", "", "official residents per unit, a `FILE`: CSV unit_id,population, or a unit layer with a population property; spread over each unit's residential buildings (else streets) so units sum exactly to them")
 	fs.StringVar(&a.f.UnitsOSM, "units-osm", "", "analysis units from the OSM extract's administrative boundaries: admin_level=8,10 (or admin_level=8:subdistrict,10:community)")
 	fs.StringVar(&a.f.Profile, "profile", d.Profile, "amenity profile: built-in id (gb50180, gb50180-full, tdt1062, 15min; see lifecircle profiles) or a YAML file")
 	fs.Float64Var(&a.f.Cell, "cell", d.Cell, "grid cell size in metres, when no --units")

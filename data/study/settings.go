@@ -25,6 +25,9 @@ type Settings struct {
 	// the suffix giving the layer's coordinate system (data.SplitInput).
 	Amenities  []string
 	Population string
+	// UnitPopulation holds official residents per unit (a CSV
+	// unit_id,population or a unit layer with a population property).
+	UnitPopulation string
 	// Units are unit layers, [LEVEL=]FILE[@CRS] each; none for grid cells.
 	Units []string
 	// UnitsOSM takes units from the extract's administrative boundaries
@@ -78,7 +81,7 @@ func Defaults() Settings {
 
 // FlagNames are the names of the flags that set Settings, as SetFlags
 // takes them.
-var FlagNames = []string{"osm", "network", "amenities", "population", "units", "units-osm", "profile", "coords", "sample", "types", "facility-overrides",
+var FlagNames = []string{"osm", "network", "amenities", "population", "unit-population", "units", "units-osm", "profile", "coords", "sample", "types", "facility-overrides",
 	"cell", "max-snap", "max-distance", "floor-area", "total-population", "fail-below", "out"}
 
 // SetFlags copies from f the settings whose flag names (FlagNames) the
@@ -100,6 +103,8 @@ func (s *Settings) SetFlags(f Settings, names []string) {
 			s.Amenities = f.Amenities
 		case "population":
 			s.Population = f.Population
+		case "unit-population":
+			s.UnitPopulation = f.UnitPopulation
 		case "units":
 			s.Units = f.Units
 		case "units-osm":
@@ -168,6 +173,7 @@ func (s *Settings) Overlay(p *data.Project) {
 	str("osm", &s.OSM, p.OSM)
 	str("network", &s.Network, p.Network)
 	str("population", &s.Population, string(p.Population))
+	str("unit-population", &s.UnitPopulation, p.UnitPopulation)
 	str("units-osm", &s.UnitsOSM, p.UnitsOSM)
 	str("profile", &s.Profile, p.Profile)
 	str("coords", &s.Coords, p.Coords)
@@ -234,6 +240,9 @@ func (s *Settings) Validate() error {
 	if s.TotalPopulation > planner.MaxTotalPopulation || math.IsInf(s.TotalPopulation, 0) {
 		return Invalidf("--total-population %v is more than %v residents — give the census total of the study area", s.TotalPopulation, planner.MaxTotalPopulation)
 	}
+	if err := s.validateUnitPopulation(); err != nil {
+		return err
+	}
 	if _, err := data.ParseCoordSystem(s.Coords); err != nil {
 		return Invalidf("--coords: %v", err)
 	}
@@ -277,6 +286,7 @@ func (s *Settings) InputFiles() []string {
 		add(a)
 	}
 	add(s.Population)
+	add(s.UnitPopulation)
 	for _, u := range s.Units {
 		_, path := splitUnitSpec(u)
 		add(path)

@@ -24,9 +24,10 @@ type Study struct {
 	// Grid is the grid of the cells, nil with units.
 	Grid *planner.Grid
 
-	p       Progress
-	start   time.Time
-	prepped bool
+	p           Progress
+	start       time.Time
+	prepped     bool
+	auditWarned bool // auditWarnings ran
 }
 
 // Load validates the settings (after the source's stored ones are laid
@@ -116,6 +117,9 @@ func (st *Study) estimateDemand() error {
 	if len(dem.Points) == 0 {
 		return fmt.Errorf("no residents found: the population layer is empty or all zero")
 	}
+	if dem, err = st.officialDemand(dem, bopt); err != nil {
+		return err
+	}
 	if s.TotalPopulation > 0 {
 		if err := dem.Rescale(s.TotalPopulation); err != nil {
 			return err
@@ -179,6 +183,7 @@ func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
 	for _, w := range res.Warnings {
 		st.p.Warn("%s", w)
 	}
+	st.auditWarnings(res)
 	return res, nil
 }
 
