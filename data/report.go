@@ -158,6 +158,7 @@ type reportBar struct {
 	Target        float64 // rule target share, 0 = none
 	TargetLeft    string
 	TargetMissing bool
+	Group         string // resident group the type is judged by, "" = all
 }
 
 type reportTypeMap struct {
@@ -263,10 +264,13 @@ type reportData struct {
 	Timings     []reportKV
 	Warnings    []string
 	WarnMore    int
-	Attribution string
-	Pages       int
-	CSS         template.CSS
-	JS          template.JS
+	// PopWarnings and CoverageWarnings are typed warnings shown next to
+	// the residents' total and the coverage per type.
+	PopWarnings, CoverageWarnings []reportWarning
+	Attribution                   string
+	Pages                         int
+	CSS                           template.CSS
+	JS                            template.JS
 }
 
 // WriteReport writes report.html: the audit on A4 pages for the annual
@@ -335,7 +339,7 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	}
 	for ti, t := range res.Types {
 		b := reportBar{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Threshold: t.Threshold, Tier: t.Tier,
-			Share: t.Coverage, Width: cssPct(t.Coverage), Color: shareColor(t.Coverage, 1), Gap: t.Gap, Facilities: t.Facilities}
+			Share: t.Coverage, Width: cssPct(t.Coverage), Color: shareColor(t.Coverage, 1), Gap: t.Gap, Facilities: t.Facilities, Group: t.Demand}
 		if o := meta.FacilityOverrides.Type(t.ID); o != nil {
 			b.Overrides = o.Text()
 		}
@@ -559,7 +563,9 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		}
 		d.Timings = append(d.Timings, reportKV{k, text})
 	}
-	warns := append(append([]string(nil), meta.Warnings...), res.Warnings...)
+	var shown []string
+	d.PopWarnings, d.CoverageWarnings, shown = figureWarnings(meta)
+	warns := withoutShown(append(append([]string(nil), meta.Warnings...), res.Warnings...), shown)
 	if len(warns) > reportWarnings {
 		d.WarnMore = len(warns) - reportWarnings
 		warns = warns[:reportWarnings]
