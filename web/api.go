@@ -114,6 +114,9 @@ type summaryDoc struct {
 	Tiles             string              `json:"tiles"`
 	Collections       collectionsRef      `json:"collections"`
 	Edits             int                 `json:"edits"`
+	// Warnings are the study's typed warnings, shown next to the figures
+	// they affect.
+	Warnings []planner.Warning `json:"warnings,omitempty"`
 }
 
 // summary returns the district figures; call it under the scenario's view.
@@ -136,6 +139,7 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 			Demand: "demand", Proposals: "proposals", Streets: "streets"},
 		Types:      make([]data.TypeSummary, len(res.Types)),
 		WorstUnits: worstUnits(in, res, 10),
+		Warnings:   s.cfg.Warnings,
 	}
 	for i, t := range res.Types {
 		out.Types[i] = data.NewTypeSummary(p, t)

@@ -63,6 +63,9 @@ type Config struct {
 	// Timeouts bound slow clients in the server HTTPServer returns; zero
 	// fields take DefaultTimeouts' values.
 	Timeouts Timeouts
+	// Warnings are the study's typed warnings (weak estimate, cut-off
+	// residents, …), shown in the summary panel.
+	Warnings []planner.Warning
 }
 
 // Timeouts bound how long the HTTP server waits on a client, so that slow

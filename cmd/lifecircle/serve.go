@@ -112,6 +112,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
 		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(),
 		FacilityOverrides: st.Meta.FacilityOverrides,
+		Warnings:          st.Meta.WarningDetails,
 	}, e.log)
 	if err != nil {
 		ln.Close()
@@ -175,6 +176,7 @@ func newScenario(ctx context.Context, st *study.Study, p *progress) (*planner.Sc
 		for _, w := range res.Warnings {
 			p.Warn("%s", w)
 		}
+		st.AuditWarnings(res)
 	})
 	return sc, nil
 }

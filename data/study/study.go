@@ -183,7 +183,7 @@ func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
 	for _, w := range res.Warnings {
 		st.p.Warn("%s", w)
 	}
-	st.auditWarnings(res)
+	st.AuditWarnings(res)
 	return res, nil
 }
 

@@ -58,9 +58,10 @@ func (st *Study) officialDemand(dem *planner.Demand, bopt planner.BuildingOption
 	return dem, nil
 }
 
-// auditWarnings warns, once per study, about residents on street pieces
+// AuditWarnings warns, once per study (Run calls it; serve after its
+// scenario's first audit), about residents on street pieces
 // cut off from the main network and units without residents.
-func (st *Study) auditWarnings(res *planner.AuditResult) {
+func (st *Study) AuditWarnings(res *planner.AuditResult) {
 	if st.auditWarned {
 		return
 	}

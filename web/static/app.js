@@ -832,6 +832,8 @@
     $('summary-fully-served').textContent = isNum(s.fully_served) && s.fully_served > 1 ? fmtInt(s.fully_served) : fmtPct(s.fully_served);
     $('summary-demand').textContent = demandLabel(s.demand_source);
     $('summary-demand').title = s.demand_source || '';
+    renderWarnings($('population-warnings'), s.warnings, 'population');
+    renderWarnings($('coverage-warnings'), s.warnings, 'coverage');
 
     var list = $('coverage-list');
     list.textContent = '';
@@ -854,7 +856,7 @@
         ]),
         el('div', { class: 'bar' }, [el('span', { style: 'width:' + Math.max(0, Math.min(100, (ty.coverage || 0) * 100)).toFixed(1) + '%;background:' + typeColour(ty.id) })]),
         el('div', { class: 'cov-figs' }, [
-          el('span', { class: 'cov-covered', text: fmtInt(ty.population_covered) + ' ' + t('of') + ' ' + fmtInt(s.population) + ' ' + t('covered') }),
+          el('span', { class: 'cov-covered', text: fmtInt(ty.population_covered) + ' ' + t('of') + ' ' + fmtInt(isNum(ty.population) ? ty.population : s.population) + ' ' + t('covered') + (ty.demand ? ' (' + ty.demand + ')' : '') }),
           el('span', { text: fmtInt(ty.facilities) + ' ' + t(ty.facilities === 1 ? 'facility' : 'facilities') + overridesText(ty.facility_overrides) + ' · ' + t('meanDist') + ' ' + fmtM(ty.dist_mean_m) })
         ])
       ]);
@@ -875,8 +877,20 @@
     });
   }
 
+  // renderWarnings lists in ul the typed warnings (summary "warnings")
+  // that affect the given figures, in the page's language.
+  function renderWarnings(ul, warnings, affects) {
+    ul.textContent = '';
+    (warnings || []).forEach(function (w) {
+      if (w.affects !== affects) return;
+      var text = state.lang === 'zh' ? (w.text_zh || w.text_en) : (w.text_en || w.text_zh);
+      ul.appendChild(el('li', { class: 'warn-' + w.code, title: text, text: '⚠ ' + text }));
+    });
+    ul.hidden = !ul.firstChild;
+  }
+
   function demandLabel(src) {
-    var zh = { population: '人口图层', buildings: '住宅建筑估算', network: '路网采样', 'network sample': '路网采样', sample: '路网采样' };
+    var zh = { population: '人口图层', buildings: '住宅建筑估算', network: '路网采样', 'network sample': '路网采样', sample: '路网采样', official: '官方单元人口' };
     if (!src) return t('none');
     if (state.lang === 'zh') {
       var k = String(src).toLowerCase();
