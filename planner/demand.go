@@ -305,6 +305,19 @@ type PopFeature struct {
 // error naming the feature. Point ids are the feature id, with "/" and the
 // building id, sample id or point number when a feature is split.
 func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network) (*Demand, error) {
+	d, _, err := SpreadPopulation(fs, buildings, o, net)
+	return d, err
+}
+
+// SpreadPopulation is DemandFromPopulation that also returns, for every
+// demand point, the index in fs of the feature it comes from.
+func SpreadPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network) (*Demand, []int, error) {
+	var owner []int
+	d, err := spreadPopulation(fs, buildings, o, net, &owner)
+	return d, owner, err
+}
+
+func spreadPopulation(fs []PopFeature, buildings []Building, o BuildingOptions, net *geo.Network, owner *[]int) (*Demand, error) {
 	d := &Demand{Source: DemandPopulationLayer,
 		Points: make([]orb.Point, 0, len(fs)), Pop: make([]float64, 0, len(fs)), IDs: make([]string, 0, len(fs))}
 	var groups []string // every group any feature names
@@ -319,7 +332,9 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 		d.Groups = map[string][]float64{}
 	}
 	var cur PopFeature // the feature being spread
+	curIdx := 0
 	add := func(p orb.Point, pop float64, id string) {
+		*owner = append(*owner, curIdx)
 		d.Points = append(d.Points, p)
 		d.Pop = append(d.Pop, pop)
 		d.IDs = append(d.IDs, id)
@@ -352,7 +367,7 @@ func DemandFromPopulation(fs []PopFeature, buildings []Building, o BuildingOptio
 		if err := popGroups(i, f); err != nil {
 			return nil, err
 		}
-		cur = f
+		cur, curIdx = f, i
 		id := f.ID
 		if id == "" {
 			id = "p" + strconv.Itoa(i)

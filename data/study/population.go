@@ -15,6 +15,7 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
 )
 
 // This file applies official residents per unit (--unit-population,
@@ -268,6 +269,7 @@ func (st *Study) applyUnitCounts(dem *planner.Demand, bopt planner.BuildingOptio
 		}
 	}
 	var fs []planner.PopFeature
+	var fsUnit []int // unit of each feature
 	var official float64
 	for u, n := range byUnit {
 		if n < 0 {
@@ -284,11 +286,13 @@ func (st *Study) applyUnitCounts(dem *planner.Demand, bopt planner.BuildingOptio
 			}
 		}
 		fs = append(fs, f)
+		fsUnit = append(fsUnit, u)
 	}
-	spread, err := planner.DemandFromPopulation(fs, in.Buildings, bopt, in.Net)
+	spread, owner, err := planner.SpreadPopulation(fs, in.Buildings, bopt, in.Net)
 	if err != nil {
 		return nil, 0, 0, nil, fmt.Errorf("%s: %w", s.UnitPopulation, err)
 	}
+	exact(spread, owner, fs, fsUnit, h, level)
 	out := &planner.Demand{Source: planner.DemandUnitCounts}
 	if len(dem.Groups) > 0 {
 		out.Groups = map[string][]float64{}
@@ -325,6 +329,62 @@ func (st *Study) applyUnitCounts(dem *planner.Demand, bopt planner.BuildingOptio
 				filepath.Base(s.UnitPopulation), lvName, len(missing), len(lv.Units), list)})
 	}
 	return out, estimate, official, warns, nil
+}
+
+// exact makes each counted unit's residents equal its count as the audit
+// places them: the spread points are rounded as Quantize rounds them, and
+// those that the hierarchy puts in another unit (a building or street
+// sample on the unit's edge, a point in an overlapping unit) are dropped,
+// the unit's count shared over the rest in the same proportions; a unit
+// left with no point gets one inside it holding its whole count.
+func exact(d *planner.Demand, owner []int, fs []planner.PopFeature, fsUnit []int, h *planner.Hierarchy, level int) {
+	for i, p := range d.Points {
+		d.Points[i] = round6(p)
+	}
+	at := func(pts []orb.Point) []int32 {
+		assign, _ := h.Locate(pts)
+		return assign[level]
+	}
+	assign := at(d.Points)
+	kept := make([]float64, len(fs)) // residents still in their unit
+	for i, j := range owner {
+		if int(assign[i]) == fsUnit[j] {
+			kept[j] += d.Pop[i]
+		}
+	}
+	out := &planner.Demand{Source: d.Source}
+	if d.Groups != nil {
+		out.Groups = map[string][]float64{}
+	}
+	add := func(p orb.Point, pop float64, id string, groups func(g string) float64) {
+		out.Points = append(out.Points, p)
+		out.Pop = append(out.Pop, pop)
+		out.IDs = append(out.IDs, id)
+		for g := range d.Groups {
+			out.Groups[g] = append(out.Groups[g], groups(g))
+		}
+	}
+	for i, j := range owner {
+		if int(assign[i]) != fsUnit[j] || !(kept[j] > 0) {
+			continue
+		}
+		f := fs[j].Population / kept[j]
+		add(d.Points[i], d.Pop[i]*f, d.IDs[i], func(g string) float64 { return d.Groups[g][i] * f })
+	}
+	for j, f := range fs {
+		if kept[j] > 0 || !(f.Population > 0) {
+			continue
+		}
+		c, _, err := geo.Footprint(f.Geometry)
+		p := round6(geo.InteriorPoint(f.Geometry, c))
+		if err != nil || int(at([]orb.Point{p})[0]) != fsUnit[j] {
+			// No point of the unit is its own (it lies wholly inside
+			// another unit of the level): nothing can hold its count.
+			continue
+		}
+		add(p, f.Population, f.ID, func(g string) float64 { return f.Groups[g] })
+	}
+	*d = *out
 }
 
 func unitName(u planner.Unit) string {
