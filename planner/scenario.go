@@ -125,6 +125,11 @@ func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 	for t := range types {
 		sc.hist[t] = make([]float64, nb)
 	}
+	// District distances of a type weigh the residents it is judged by.
+	tw := make([][]float64, nt)
+	for t := range types {
+		tw[t], _ = GroupWeights(in.Demand, types[t])
+	}
 	for i, p := range in.Demand.Pop {
 		comp, full := sc.pointComp(i)
 		if u := sc.unitOf(i); u >= 0 {
@@ -135,9 +140,10 @@ func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 		}
 		for t := range types {
 			if d := res.Dist[t][i]; !math.IsNaN(d) {
-				sc.distSum[t] += p * d
-				sc.distW[t] += p
-				sc.hist[t][sc.bin(d)] += p
+				q := tw[t][i]
+				sc.distSum[t] += q * d
+				sc.distW[t] += q
+				sc.hist[t][sc.bin(d)] += q
 			}
 		}
 	}
@@ -695,6 +701,9 @@ func (sc *Scenario) refresh(t int) *Change {
 	res := sc.res
 	d := sc.in.Demand
 	thr := sc.in.Profile.Types[t].Threshold
+	// District figures of the type count the residents it is judged by
+	// (GroupWeights); units count all residents.
+	tw, _ := GroupWeights(d, sc.in.Profile.Types[t])
 	dirty := map[int32]bool{}
 	ch := &Change{}
 	for _, e := range sc.pendingEdges {
@@ -710,25 +719,25 @@ func (sc *Scenario) refresh(t int) *Change {
 				continue
 			}
 			ch.Points++
-			p := d.Pop[i]
+			p, q := d.Pop[i], tw[i]
 			oldComp, oldFull := sc.pointComp(int(i))
 			oldCov := Covers(od, thr)
 			if !math.IsNaN(od) {
-				sc.distSum[t] -= p * od
-				sc.distW[t] -= p
-				sc.hist[t][sc.bin(od)] -= p
+				sc.distSum[t] -= q * od
+				sc.distW[t] -= q
+				sc.hist[t][sc.bin(od)] -= q
 			}
 			res.Dist[t][i], res.Nearest[t][i] = nd, nl
 			if !math.IsNaN(nd) {
-				sc.distSum[t] += p * nd
-				sc.distW[t] += p
-				sc.hist[t][sc.bin(nd)] += p
+				sc.distSum[t] += q * nd
+				sc.distW[t] += q
+				sc.hist[t][sc.bin(nd)] += q
 			}
 			newComp, newFull := sc.pointComp(int(i))
 			newCov := Covers(nd, thr)
 			ts := &res.Types[t]
-			ts.Covered += p * (b2f(newCov) - b2f(oldCov))
-			ts.Unreachable += p * (b2f(math.IsNaN(nd)) - b2f(math.IsNaN(od)))
+			ts.Covered += q * (b2f(newCov) - b2f(oldCov))
+			ts.Unreachable += q * (b2f(math.IsNaN(nd)) - b2f(math.IsNaN(od)))
 			res.Completeness += p * (newComp - oldComp) / nonZero(res.Population)
 			res.FullyServedPop += p * (b2f(newFull) - b2f(oldFull))
 			if u := sc.unitOf(int(i)); u >= 0 {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -179,4 +180,30 @@ func TestCutOffPieces(t *testing.T) {
 	}
 	approx(t, "residents", p.Residents, 310, tolM)
 	approx(t, "length", p.LengthM, 60, 0.01)
+}
+
+// TestScenarioDemandGroup: a what-if edit updates a group type's figures
+// by the group, as a fresh audit computes them.
+func TestScenarioDemandGroup(t *testing.T) {
+	prof := mustProfile(t, groupProfile)
+	net := street1km(t)
+	d := toyDemand(resident{100, 0, 100}, resident{900, 0, 100}, resident{500, 0, 50})
+	d.Groups = map[string][]float64{"age_60_plus": {60, 5, 20}}
+	in := AuditInput{Profile: prof, Net: net, Demand: d, MaxSnap: 250, MaxDistance: 5000,
+		Facilities: []Facility{pointFacility("E", "elderly", 150, 10)}}
+	sc, err := NewScenario(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Apply(Edit{Op: "add", Type: "elderly", Geometry: mp(880, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	in.Facilities = append(in.Facilities, pointFacility("E2", "elderly", 880, 5))
+	want := runAudit(t, in).Types[1]
+	sc.View(func(_ AuditInput, res *AuditResult, _ []bool) {
+		got := res.Types[1]
+		approx(t, "covered", got.Covered, want.Covered, 1e-9)
+		approx(t, "coverage", got.Coverage, 65.0/85, 1e-9)
+		approx(t, "mean distance", got.DistMean, want.DistMean, 1e-6)
+	})
 }
