@@ -353,3 +353,25 @@ func TestSampleWarnings(t *testing.T) {
 		t.Errorf("cut-off pieces %+v", res.CutOff)
 	}
 }
+
+// TestUnitPopulationProjectKey: unit_population in a project file is read
+// relative to it, and the flag wins over it.
+func TestUnitPopulationProjectKey(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "lifecircle.yaml", "osm: town.osm\nunits: units.geojson\nunit_population: counts.csv\n")
+	p, err := data.ReadProject(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Defaults()
+	s.Overlay(p)
+	if s.UnitPopulation != filepath.Join(dir, "counts.csv") {
+		t.Errorf("from the project: %q", s.UnitPopulation)
+	}
+	s = Defaults()
+	s.SetFlags(Settings{UnitPopulation: "mine.csv"}, []string{"unit-population"})
+	s.Overlay(p)
+	if s.UnitPopulation != "mine.csv" {
+		t.Errorf("flag over project: %q", s.UnitPopulation)
+	}
+}
