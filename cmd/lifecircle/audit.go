@@ -189,30 +189,6 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	return rulesError(res)
 }
 
-// applyScenario applies the edits saved in the scenario folder dir (none
-// when dir is "") to the study's facilities: moved and removed facilities
-// are found by id (made unique as serve makes them), so none is counted
-// twice.
-func applyScenario(st *study.Study, dir string, p *progress) error {
-	if dir == "" {
-		return nil
-	}
-	p.Step("apply scenario")
-	sc, err := data.ReadScenarioDir(dir)
-	if err != nil {
-		return fmt.Errorf("--scenario: %w", err)
-	}
-	study.UniqueFacilityIDs(st.In.Facilities)
-	facs, err := planner.ApplyEdits(st.In.Facilities, sc.Edits)
-	if err != nil {
-		return fmt.Errorf("--scenario %s (%q): %w", dir, sc.Name, err)
-	}
-	st.In.Facilities = facs
-	st.Meta.Inputs["scenario"] = dir
-	p.Done("%d edits of scenario %q", len(sc.Edits), sc.Name)
-	return nil
-}
-
 // auditFiles reads the inputs s names, audits them and writes every
 // output to s.Out, in the formats of of.
 func auditFiles(ctx context.Context, s study.Settings, scenario string, of outputFlags, p *progress) (*study.Study, *planner.AuditResult, error) {
@@ -220,7 +196,7 @@ func auditFiles(ctx context.Context, s study.Settings, scenario string, of outpu
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := applyScenario(st, scenario, p); err != nil {
+	if err := st.ApplyScenario(scenario, p); err != nil {
 		return nil, nil, err
 	}
 	st.Meta.Version = version

@@ -184,7 +184,7 @@ func runAuditDB(ctx context.Context, e *env, a *auditFlags, d *dbFlags, quiet bo
 	if err != nil {
 		return err
 	}
-	if err := applyScenario(st, a.scenario, p); err != nil {
+	if err := st.ApplyScenario(a.scenario, p); err != nil {
 		return err
 	}
 	st.Meta.Version = version
@@ -273,7 +273,7 @@ func (db *dbSession) load(ctx context.Context, a *auditFlags, p *progress) (*stu
 	if err != nil {
 		return nil, err
 	}
-	if err := applyScenario(st, a.scenario, p); err != nil {
+	if err := st.ApplyScenario(a.scenario, p); err != nil {
 		return nil, err
 	}
 	st.Meta.Version = version

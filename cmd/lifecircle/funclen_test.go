@@ -52,3 +52,32 @@ func TestNoLongFunctions(t *testing.T) {
 		t.Fatal("found no functions to check")
 	}
 }
+
+// maxCmdLines bounds the package's non-test code (issue 18): the binary
+// keeps flags, printing and exit codes; a verb that grows logic moves it
+// to data/study or the package that owns it.
+const maxCmdLines = 2500
+
+// TestCmdSize fails when the non-test Go files of this package hold
+// maxCmdLines lines or more.
+func TestCmdSize(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += strings.Count(string(src), "\n")
+	}
+	t.Logf("%d lines of non-test code in cmd/lifecircle", total)
+	if total >= maxCmdLines {
+		t.Errorf("cmd/lifecircle holds %d lines of non-test code, %d allowed: move logic to data/study", total, maxCmdLines)
+	}
+}

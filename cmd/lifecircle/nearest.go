@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math"
 	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/geo"
-	"github.com/lifecircle/lifecircle/planner"
-	"github.com/paulmach/orb"
 )
 
 func init() {
@@ -118,11 +116,11 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	fl, pl, err := readNearestLayers(net, facilities, points, cs, p)
+	fl, pl, err := study.ReadNearestLayers(net, facilities, points, cs, p)
 	if err != nil {
 		return err
 	}
-	srcs, pos, ok, err := snapNearest(net, fl, pl, points, nf.maxSnap, p)
+	srcs, pos, ok, err := study.SnapNearest(net, fl, pl, points, nf.maxSnap, p)
 	if err != nil {
 		return err
 	}
@@ -141,65 +139,6 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 		}
 		return s.At(pos[i])
 	}, p)
-}
-
-// readNearestLayers reads the facilities (any geometry) and the points
-// (with ids), refusing a layer whose lon/lat look swapped.
-func readNearestLayers(net *geo.Network, facilities, points string, cs data.CoordSystem, p *progress) (fl, pl *data.Layer, err error) {
-	p.Step("read facilities")
-	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
-		return nil, nil, err
-	}
-	p.Done("%d %s", len(fl.Features), plural(len(fl.Features), "facility", "facilities"))
-	if len(fl.Features) == 0 {
-		p.Warn("%s has no features: no point can reach a facility", facilities)
-	}
-	p.Step("read points")
-	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
-		return nil, nil, err
-	}
-	p.Done("%d points", len(pl.Features))
-	return fl, pl, nil
-}
-
-// snapNearest snaps the facilities (search sources) and the points (ok[i]
-// is false for a point beyond maxSnap) to the network.
-func snapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p *progress) ([]geo.Source, []geo.Position, []bool, error) {
-	p.Step("snap")
-	geoms := make([]orb.Geometry, len(fl.Features))
-	for i, f := range fl.Features {
-		geoms[i] = f.Geometry
-	}
-	srcs, unsnapped := planner.SnapFacilities(net, geoms, maxSnap)
-	pts := make([]orb.Point, len(pl.Features))
-	for i, f := range pl.Features {
-		pt, isPt := f.Geometry.(orb.Point)
-		if !isPt {
-			return nil, nil, nil, fmt.Errorf("%s: %s is a %s; --points needs one Point per feature — split it into Point features", points, featureName(f), f.Geometry.GeoJSONType())
-		}
-		pts[i] = pt
-	}
-	pos, ok := planner.SnapAll(net, pts, maxSnap)
-	far := 0
-	for _, o := range ok {
-		if !o {
-			far++
-		}
-	}
-	p.Done("%d facility access points, %d points beyond --max-snap %.0f m", len(srcs), far, maxSnap)
-	if len(unsnapped) > 0 {
-		p.Warn("%d of %d facilities are farther than --max-snap %.0f m from any walkable street and are not reachable (first: %s)",
-			len(unsnapped), len(fl.Features), maxSnap, featureName(fl.Features[unsnapped[0]]))
-	}
-	return srcs, pos, ok, nil
 }
 
 // nearestFormat returns --format, by default from --out's extension.
@@ -250,16 +189,6 @@ func writeNearest(stdout io.Writer, out string, opt data.NearestOptions, fl, pl 
 	}
 	p.Done("%d of %d points reach a facility; wrote %s (%s)", reached, len(pl.Features), out, cs)
 	return nil
-}
-
-func featureName(f data.Feature) string {
-	if n, ok := f.Properties["name"].(string); ok && n != "" {
-		return fmt.Sprintf("feature %d (%q)", f.Index, n)
-	}
-	if f.ID != "" {
-		return fmt.Sprintf("feature %d (id %q)", f.Index, f.ID)
-	}
-	return fmt.Sprintf("feature %d", f.Index)
 }
 
 func hasExt(path, ext string) bool {

@@ -174,47 +174,10 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// input builds the proposal's input from the study and the flags: demand
-// (--demand, or the study's), units, types and candidates.
+// input builds the proposal from the study and the flags (data/study).
 func (o *proposeFlags) input(st *study.Study, cs data.CoordSystem, p *progress) (planner.ProposeInput, error) {
-	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap,
-		K: o.k, Target: o.target, TimeLimit: o.timeLimit, Spacing: o.spacing}
-	if o.demand != "" {
-		p.Step("read demand")
-		dem, err := study.ReadDemandPoints(o.demand, cs)
-		if err != nil {
-			return in, err
-		}
-		in.Demand, st.In.Demand = dem, dem
-		p.Done("%d points, %.0f residents", len(dem.Points), dem.Total())
-	}
-	if err := st.AssignUnits(); err != nil {
-		return in, err
-	}
-	in.Units, in.Assign = st.In.Units, st.In.Assign
-	var existing []planner.Facility
-	if o.facilities != "" {
-		var err error
-		if existing, err = study.ReadFacilities(o.facilities, cs); err != nil {
-			return in, err
-		}
-	}
-	specs := o.types
-	if o.typ != "" {
-		specs = o.typ
-	}
-	var err error
-	if in.Types, err = st.ProposeTypes(specs, o.typ != "", o.radius, existing); err != nil {
-		return in, err
-	}
-	if o.candidates != "" {
-		p.Step("read candidates")
-		if in.Candidates, err = study.ReadCandidates(o.candidates, cs); err != nil {
-			return in, err
-		}
-		p.Done("%d candidates", len(in.Candidates))
-	}
-	return in, nil
+	return st.ProposeInput(study.ProposeOptions{Type: o.typ, Types: o.types, Candidates: o.candidates, Demand: o.demand,
+		Facilities: o.facilities, K: o.k, Target: o.target, Radius: o.radius, Spacing: o.spacing, TimeLimit: o.timeLimit}, cs, p)
 }
 
 // solve runs the proposal and writes the integer program if asked.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/planner"
@@ -124,4 +125,62 @@ func ReadDemandPoints(path string, cs data.CoordSystem) (*planner.Demand, error)
 		return nil, fmt.Errorf("%s: no demand points", path)
 	}
 	return d, nil
+}
+
+// ProposeOptions are a proposal's own inputs, as `propose` takes them.
+type ProposeOptions struct {
+	Type       string // the one type of a single-type proposal ("" with Types)
+	Types      string // the types each site hosts: ID[:WEIGHT],…
+	Candidates string // candidate layer ("" = generated)
+	Demand     string // demand points instead of the study's residents
+	Facilities string // more existing facilities of the type
+	K          int
+	Target     float64
+	Radius     float64 // metres, 0 = each type's threshold
+	Spacing    float64 // metres between generated candidates
+	TimeLimit  time.Duration
+}
+
+// ProposeInput reads a proposal's own layers (in coordinates cs) and
+// builds its input from the study: demand (the study's or o.Demand's),
+// units, the types with their existing facilities, and the candidates.
+func (st *Study) ProposeInput(o ProposeOptions, cs data.CoordSystem, p Progress) (planner.ProposeInput, error) {
+	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap,
+		K: o.K, Target: o.Target, TimeLimit: o.TimeLimit, Spacing: o.Spacing}
+	if o.Demand != "" {
+		p.Step("read demand")
+		dem, err := ReadDemandPoints(o.Demand, cs)
+		if err != nil {
+			return in, err
+		}
+		in.Demand, st.In.Demand = dem, dem
+		p.Done("%d points, %.0f residents", len(dem.Points), dem.Total())
+	}
+	if err := st.AssignUnits(); err != nil {
+		return in, err
+	}
+	in.Units, in.Assign = st.In.Units, st.In.Assign
+	var existing []planner.Facility
+	if o.Facilities != "" {
+		var err error
+		if existing, err = ReadFacilities(o.Facilities, cs); err != nil {
+			return in, err
+		}
+	}
+	specs := o.Types
+	if o.Type != "" {
+		specs = o.Type
+	}
+	var err error
+	if in.Types, err = st.ProposeTypes(specs, o.Type != "", o.Radius, existing); err != nil {
+		return in, err
+	}
+	if o.Candidates != "" {
+		p.Step("read candidates")
+		if in.Candidates, err = ReadCandidates(o.Candidates, cs); err != nil {
+			return in, err
+		}
+		p.Done("%d candidates", len(in.Candidates))
+	}
+	return in, nil
 }

@@ -1,0 +1,112 @@
+package study
+
+import (
+	"fmt"
+
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// ReadNearestLayers reads `nearest`'s inputs: the facilities (any geometry) and the points
+// (with ids), refusing a layer whose lon/lat look swapped.
+func ReadNearestLayers(net *geo.Network, facilities, points string, cs data.CoordSystem, p Progress) (fl, pl *data.Layer, err error) {
+	p.Step("read facilities")
+	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
+		return nil, nil, err
+	}
+	p.Done("%d %s", len(fl.Features), pluralFacilities(len(fl.Features)))
+	if len(fl.Features) == 0 {
+		p.Warn("%s has no features: no point can reach a facility", facilities)
+	}
+	p.Step("read points")
+	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
+		return nil, nil, err
+	}
+	p.Done("%d points", len(pl.Features))
+	return fl, pl, nil
+}
+
+// SnapNearest snaps the facilities (search sources) and the points (ok[i]
+// is false for a point beyond maxSnap) to the network.
+func SnapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p Progress) ([]geo.Source, []geo.Position, []bool, error) {
+	p.Step("snap")
+	geoms := make([]orb.Geometry, len(fl.Features))
+	for i, f := range fl.Features {
+		geoms[i] = f.Geometry
+	}
+	srcs, unsnapped := planner.SnapFacilities(net, geoms, maxSnap)
+	pts := make([]orb.Point, len(pl.Features))
+	for i, f := range pl.Features {
+		pt, isPt := f.Geometry.(orb.Point)
+		if !isPt {
+			return nil, nil, nil, fmt.Errorf("%s: %s is a %s; --points needs one Point per feature — split it into Point features", points, FeatureName(f), f.Geometry.GeoJSONType())
+		}
+		pts[i] = pt
+	}
+	pos, ok := planner.SnapAll(net, pts, maxSnap)
+	far := 0
+	for _, o := range ok {
+		if !o {
+			far++
+		}
+	}
+	p.Done("%d facility access points, %d points beyond --max-snap %.0f m", len(srcs), far, maxSnap)
+	if len(unsnapped) > 0 {
+		p.Warn("%d of %d facilities are farther than --max-snap %.0f m from any walkable street and are not reachable (first: %s)",
+			len(unsnapped), len(fl.Features), maxSnap, FeatureName(fl.Features[unsnapped[0]]))
+	}
+	return srcs, pos, ok, nil
+}
+
+// FeatureName names a layer feature in a message: its index and its name
+// or id.
+func FeatureName(f data.Feature) string {
+	if n, ok := f.Properties["name"].(string); ok && n != "" {
+		return fmt.Sprintf("feature %d (%q)", f.Index, n)
+	}
+	if f.ID != "" {
+		return fmt.Sprintf("feature %d (id %q)", f.Index, f.ID)
+	}
+	return fmt.Sprintf("feature %d", f.Index)
+}
+
+func pluralFacilities(n int) string {
+	if n == 1 {
+		return "facility"
+	}
+	return "facilities"
+}
+
+// ApplyScenario applies the edits saved in the scenario folder dir (none
+// when dir is "") to the study's facilities: moved and removed facilities
+// are found by id (made unique as serve makes them), so none is counted
+// twice.
+func (st *Study) ApplyScenario(dir string, p Progress) error {
+	if dir == "" {
+		return nil
+	}
+	p.Step("apply scenario")
+	sc, err := data.ReadScenarioDir(dir)
+	if err != nil {
+		return fmt.Errorf("--scenario: %w", err)
+	}
+	UniqueFacilityIDs(st.In.Facilities)
+	facs, err := planner.ApplyEdits(st.In.Facilities, sc.Edits)
+	if err != nil {
+		return fmt.Errorf("--scenario %s (%q): %w", dir, sc.Name, err)
+	}
+	st.In.Facilities = facs
+	st.Meta.Inputs["scenario"] = dir
+	p.Done("%d edits of scenario %q", len(sc.Edits), sc.Name)
+	return nil
+}
