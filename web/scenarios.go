@@ -252,13 +252,12 @@ type nameRequest struct {
 	Author string `json:"author,omitempty"` // who saves it (team mode)
 }
 
-// handleScenarioName names the live scenario (a new scenario starts from
-// the current edits; reset first to start from the baseline).
-func (s *Server) handleScenarioName(w http.ResponseWriter, r *http.Request) {
-	var req nameRequest
+// namedRequest decodes a request that names a scenario, checks the name
+// and the client id, and answers the error itself (ok false).
+func (s *Server) namedRequest(w http.ResponseWriter, r *http.Request) (req nameRequest, client string, ok bool) {
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
-		return
+		return req, "", false
 	}
 	client, err := clientID(r)
 	if err == nil {
@@ -266,6 +265,16 @@ func (s *Server) handleScenarioName(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return req, "", false
+	}
+	return req, client, true
+}
+
+// handleScenarioName names the live scenario (a new scenario starts from
+// the current edits; reset first to start from the baseline).
+func (s *Server) handleScenarioName(w http.ResponseWriter, r *http.Request) {
+	req, client, ok := s.namedRequest(w, r)
+	if !ok {
 		return
 	}
 	s.editMu.Lock()
@@ -363,17 +372,8 @@ func (s *Server) handleListScenarios(w http.ResponseWriter, r *http.Request) {
 // handleOpen replaces the live scenario's edits by those of a saved one,
 // applied to the baseline.
 func (s *Server) handleOpen(w http.ResponseWriter, r *http.Request) {
-	var req nameRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	client, err := clientID(r)
-	if err == nil {
-		err = checkScenarioName(req.Name)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	req, client, ok := s.namedRequest(w, r)
+	if !ok {
 		return
 	}
 	saved, err := s.store.Open(r.Context(), req.Name)
