@@ -100,9 +100,29 @@ func BenchmarkSnap(b *testing.B) {
 	}
 }
 
-// BenchmarkBuild1M compresses, lays out and indexes a 1,000,000-node lattice.
+// BenchmarkBuild1M compresses, lays out and indexes a 1,000,000-node
+// lattice, the segment index included.
 func BenchmarkBuild1M(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		lattice(b, 1000)
+		net := lattice(b, 1000)
+		<-net.treeReady
 	}
+}
+
+// BenchmarkSegmentIndex1M builds the segment index of a 1,000,000-node
+// lattice (about 2,000,000 segments) from its laid-out arrays.
+func BenchmarkSegmentIndex1M(b *testing.B) {
+	net := lattice(b, 1000)
+	<-net.treeReady
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		net.tree = buildPacked(len(net.segEdge), func(i int) (float64, float64, float64, float64) {
+			if net.segEdge[i] < 0 {
+				return math.NaN(), math.NaN(), math.NaN(), math.NaN()
+			}
+			p, q := net.geom[i], net.geom[i+1]
+			return math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1])
+		})
+	}
+	b.ReportMetric(float64(net.NumSegments()), "segments")
 }

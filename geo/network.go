@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 )
 
 // A Network is an undirected walk graph held in compact arrays. Nodes are
@@ -30,8 +29,8 @@ type Network struct {
 	adjNode  []int32   // the node at the other end of adjEdge[k]
 	adjLen   []float64 // the length of adjEdge[k], metres (copied for cache locality in searches)
 
-	tree      rtree.RTreeGN[float64, int32] // segments by start vertex index
-	treeReady chan struct{}                 // closed once tree is built
+	tree      *packedIndex  // segments by start vertex index
+	treeReady chan struct{} // closed once tree is built
 	bounds    orb.Bound
 }
 
@@ -402,15 +401,13 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	net.treeReady = make(chan struct{})
 	go func() {
 		defer close(net.treeReady)
-		for i, e := range net.segEdge {
-			if e < 0 {
-				continue
+		net.tree = buildPacked(len(net.segEdge), func(i int) (float64, float64, float64, float64) {
+			if net.segEdge[i] < 0 {
+				return math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			}
 			p, q := net.geom[i], net.geom[i+1]
-			min := [2]float64{math.Min(p[0], q[0]), math.Min(p[1], q[1])}
-			max := [2]float64{math.Max(p[0], q[0]), math.Max(p[1], q[1])}
-			net.tree.Insert(min, max, int32(i))
-		}
+			return math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1])
+		})
 	}()
 	return net, nil
 }

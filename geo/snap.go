@@ -40,7 +40,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	best := math.Inf(1)
 	bestSeg := int32(-1)
 	bestT := 0.0
-	visit := func(min, max [2]float64, i int32) bool {
+	visit := func(i int32) bool {
 		a, b := n.geom[i], n.geom[i+1]
 		// Local equirectangular frame centred on p, in metres.
 		ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
@@ -70,7 +70,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	for {
 		dlat := r / ky
 		dlon := r / kx
-		n.tree.Search([2]float64{p[0] - dlon, p[1] - dlat}, [2]float64{p[0] + dlon, p[1] + dlat}, visit)
+		n.tree.search([2]float64{p[0] - dlon, p[1] - dlat}, [2]float64{p[0] + dlon, p[1] + dlat}, visit)
 		if best <= r || r >= maxSnap {
 			break
 		}

@@ -42,12 +42,13 @@ type ProposeInput struct {
 	Net        *geo.Network
 	Demand     *Demand
 	Types      []ProposeType
-	Candidates []Candidate   // nil = generate along the streets where residents are uncovered
-	Spacing    float64       // for generated candidates, metres, > 0 (DefaultSpacing is usual)
-	MaxSnap    float64       // metres, > 0 (geo.DefaultMaxSnap is usual)
-	K          int           // maximal covering with K sites, or
-	Target     float64       // set covering to this share of coverable residents (when K == 0)
-	TimeLimit  time.Duration // solver budget, > 0 (DefaultCoverTimeLimit is usual)
+	Candidates []Candidate          // nil = generate along the streets where residents are uncovered
+	Spacing    float64              // for generated candidates, metres, > 0 (DefaultSpacing is usual)
+	MaxSnap    float64              // metres, > 0 (geo.DefaultMaxSnap is usual)
+	K          int                  // maximal covering with K sites, or
+	Target     float64              // set covering to this share of coverable residents (when K == 0)
+	TimeLimit  time.Duration        // solver budget, > 0 (DefaultCoverTimeLimit is usual)
+	Clock      func() time.Duration // measures the budget instead of the wall clock (cover.Options.Clock); nil = wall clock
 	Units      []Unit
 	Assign     []int32
 }
@@ -275,7 +276,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 	res.Timings["coverage_sets"] = time.Since(t0)
 
 	t0 = time.Now()
-	opt := cover.Options{K: in.K, TimeLimit: in.TimeLimit}
+	opt := cover.Options{K: in.K, TimeLimit: in.TimeLimit, Clock: in.Clock}
 	var chosen []int
 	if in.K > 0 {
 		r, err := cover.SolveMax(ctx, res.Problem, opt)

@@ -36,6 +36,10 @@ type Options struct {
 	// bounding stop at the limit with the best solution and bound found so
 	// far.
 	TimeLimit time.Duration
+	// Clock, when set, measures the time spent since it was first called
+	// instead of the wall clock (tests give the process's CPU time, so that
+	// the work a budget buys does not depend on how loaded the machine is).
+	Clock func() time.Duration
 }
 
 // MaxResult is the answer of SolveMax.

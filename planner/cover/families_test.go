@@ -131,7 +131,7 @@ func TestSolveMaxFamiliesMatchCBC(t *testing.T) {
 				start := time.Now()
 				want := cbcOptimum(t, lp)
 				cbcTime := time.Since(start)
-				res, err := SolveMax(context.Background(), p, Options{K: f.k, TimeLimit: refTimeLimit})
+				res, err := SolveMax(context.Background(), p, Options{K: f.k, TimeLimit: refTimeLimit, Clock: CPUClock()})
 				if err != nil {
 					t.Fatal(err)
 				}

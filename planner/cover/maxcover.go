@@ -110,8 +110,10 @@ func (s *coverState) clone() *coverState {
 // --- entry points ---
 
 type coverClock struct {
-	ctx      context.Context
-	deadline time.Time
+	ctx context.Context
+	// now is the time spent so far; the solve ends when it reaches limit.
+	now   func() time.Duration
+	limit time.Duration
 }
 
 // newCoverClock checks the time limit of o and starts the clock.
@@ -119,19 +121,25 @@ func newCoverClock(ctx context.Context, o Options, start time.Time) (coverClock,
 	if !(o.TimeLimit > 0) {
 		return coverClock{}, fmt.Errorf("time limit %v is not positive: give a time budget such as %v", o.TimeLimit, DefaultTimeLimit)
 	}
-	return coverClock{ctx: ctx, deadline: start.Add(o.TimeLimit)}, nil
+	now := func() time.Duration { return time.Since(start) }
+	if o.Clock != nil {
+		base := o.Clock()
+		now = func() time.Duration { return o.Clock() - base }
+	}
+	return coverClock{ctx: ctx, now: now, limit: o.TimeLimit}, nil
 }
 
 func (k coverClock) err() error { return k.ctx.Err() }
 
 // stop reports whether the solve must end now: cancelled or out of time.
-func (k coverClock) stop() bool { return k.err() != nil || !time.Now().Before(k.deadline) }
+func (k coverClock) stop() bool { return k.err() != nil || k.now() >= k.limit }
 
 // until returns a stop function that also fires at the given share of the
 // time left before the deadline.
 func (k coverClock) until(share float64) func() bool {
-	d := time.Now().Add(time.Duration(share * float64(time.Until(k.deadline))))
-	return func() bool { return k.err() != nil || !time.Now().Before(d) }
+	t := k.now()
+	d := t + time.Duration(share*float64(k.limit-t))
+	return func() bool { return k.err() != nil || k.now() >= d }
 }
 
 // SolveMax chooses o.K candidate sites maximising the newly covered

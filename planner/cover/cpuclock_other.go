@@ -1,0 +1,12 @@
+//go:build !unix
+
+package cover
+
+import "time"
+
+// CPUClock returns the wall clock where the process's CPU time is not
+// available.
+func CPUClock() func() time.Duration {
+	start := time.Now()
+	return func() time.Duration { return time.Since(start) }
+}
