@@ -21,6 +21,7 @@ import (
 type gjGeometry struct {
 	Type        string          `json:"type"`
 	Coordinates json.RawMessage `json:"coordinates"`
+	pt          *orb.Point      // a Point's position, when the fast path decoded it
 }
 
 type gjFeature struct {
@@ -45,7 +46,12 @@ func readGeoJSON(path string, data []byte, o ReadOptions) (*Layer, error) {
 		return nil, err
 	}
 	r := &gjReader{path: path, data: data, o: o}
-	if err := r.parse(); err != nil {
+	handled, err := r.parseFast()
+	if !handled {
+		r.feats, r.fromFile, r.names = nil, nil, nil
+		err = r.parse()
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := finishIDs(path, r.feats, r.fromFile, r.names, o); err != nil {
@@ -316,6 +322,9 @@ func decodeGeometry(g *gjGeometry) (orb.Geometry, error) {
 	}
 	switch g.Type {
 	case "Point":
+		if g.pt != nil {
+			return *g.pt, nil
+		}
 		var c []float64
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, bad(err)
