@@ -13,7 +13,6 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/planner"
-	"github.com/lifecircle/lifecircle/planner/cover"
 )
 
 // mclpRef is the part of reference/<name>/mclp_ref.json the test uses:
@@ -90,7 +89,7 @@ func TestProposeMatchesReference(t *testing.T) {
 				}
 				propose := func(t *testing.T, k int, target float64) *planner.ProposeResult {
 					in := planner.ProposeInput{Net: st.In.Net, Demand: dem, MaxSnap: st.In.MaxSnap, Units: st.In.Units, Assign: st.In.Assign,
-						Types: types, Candidates: cs, K: k, Target: target, TimeLimit: 10 * time.Second, Clock: cover.CPUClock(), Spacing: planner.DefaultSpacing}
+						Types: types, Candidates: cs, K: k, Target: target, TimeLimit: 10 * time.Second, Clock: shareddata.CPUClock(), Spacing: planner.DefaultSpacing}
 					res, err := planner.Propose(context.Background(), in)
 					if err != nil {
 						t.Fatal(err)

@@ -607,7 +607,7 @@ func coverBuild(t testing.TB, g *coverGraph, demand, cands []coverFeature, r flo
 }
 
 // refTimeLimit bounds each solve of the reference and family tests, measured
-// in CPU time (CPUClock) so that a loaded machine buys the same search. The
+// in CPU time (shareddata.CPUClock) so that a loaded machine buys the same search. The
 // exact search does not yet prove every hard reference instance within it
 // (see BENCHMARKS.md, "Proposals proven optimal"); what it proves must
 // match CBC's optimum exactly.
@@ -686,7 +686,7 @@ func TestSolveCoverReference(t *testing.T) {
 						}
 						// A generous limit: the search must finish and prove
 						// the optimum however loaded the machine is.
-						res, err := SolveMax(context.Background(), rp.p, Options{K: k, TimeLimit: refTimeLimit, Clock: CPUClock()})
+						res, err := SolveMax(context.Background(), rp.p, Options{K: k, TimeLimit: refTimeLimit, Clock: shareddata.CPUClock()})
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -707,7 +707,7 @@ func TestSolveCoverReference(t *testing.T) {
 						}
 					}
 					minimum := ri.LSCP["cbc"].NSites
-					sc, err := SolveSet(context.Background(), rp.p, 1, Options{TimeLimit: refTimeLimit, Clock: CPUClock()})
+					sc, err := SolveSet(context.Background(), rp.p, 1, Options{TimeLimit: refTimeLimit, Clock: shareddata.CPUClock()})
 					if err != nil {
 						t.Fatal(err)
 					}

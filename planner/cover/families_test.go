@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 // geoFamily describes a family of random geometric covering instances:
@@ -131,7 +133,7 @@ func TestSolveMaxFamiliesMatchCBC(t *testing.T) {
 				start := time.Now()
 				want := cbcOptimum(t, lp)
 				cbcTime := time.Since(start)
-				res, err := SolveMax(context.Background(), p, Options{K: f.k, TimeLimit: refTimeLimit, Clock: CPUClock()})
+				res, err := SolveMax(context.Background(), p, Options{K: f.k, TimeLimit: refTimeLimit, Clock: shareddata.CPUClock()})
 				if err != nil {
 					t.Fatal(err)
 				}

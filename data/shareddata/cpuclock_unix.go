@@ -1,6 +1,6 @@
 //go:build unix
 
-package cover
+package shareddata
 
 import (
 	"runtime"
@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// CPUClock returns an Options.Clock that measures the process's CPU time
+// CPUClock returns a clock for cover.Options.Clock (in tests) that measures the process's CPU time
 // (user + system) divided by GOMAXPROCS: on an idle machine it advances as
 // fast as the wall clock while the solver keeps every core busy, and on a
 // loaded one it slows down with the work done, so a budget buys the same
