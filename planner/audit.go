@@ -29,6 +29,9 @@ type Facility struct {
 	// Tags are the OSM tags of the element (shared, not copied: read
 	// only); nil for a layer's features.
 	Tags map[string]string
+	// Capacity is the facility's places (day-care places, beds), > 0;
+	// 0 = unknown (capacity.go).
+	Capacity float64
 }
 
 // DefaultAuditMaxDistance is the usual bound in metres of each type's
@@ -93,6 +96,10 @@ type UnitResult struct {
 	Completeness float64
 	// FullyServed is the share of the population covered for every type.
 	FullyServed float64
+	// OverCapacity are the unit's residents within reach of a type whose
+	// facilities are full (capacity.go), per type; NaN for a type without
+	// capacity figures, and nil when no type has them.
+	OverCapacity []float64
 }
 
 // AuditResult is the outcome of Audit.
@@ -127,6 +134,9 @@ type AuditResult struct {
 	// CutOff are the street pieces, cut off from the largest one, that
 	// residents snap to (CutOffWarning).
 	CutOff []CutOffPiece
+	// Capacity are each type's capacity figures (capacity.go), nil for a
+	// type without; Capacity itself is nil when no type has them.
+	Capacity []*TypeCapacity
 }
 
 // Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
@@ -264,6 +274,15 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	}
 	res.Timings["search"] = time.Since(t0)
 
+	caps, capWarn, err := capacityTypes(ctx, in, byType, pos, snapped)
+	if err != nil {
+		return nil, nil, err
+	}
+	if slices.ContainsFunc(caps, func(c *TypeCapacity) bool { return c != nil }) {
+		res.Capacity = caps
+		res.Timings["capacity"] = time.Since(t0) - res.Timings["search"]
+	}
+
 	t0 = time.Now()
 	aggregate(in, res)
 	if in.Hierarchy != nil {
@@ -279,6 +298,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 		res.Rules = checks
 		res.Timings["rules"] = time.Since(t0)
 	}
+	res.Warnings = append(res.Warnings, capWarn...)
 	for _, ts := range res.Types {
 		if ts.Facilities == 0 {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no %s (%s) facilities found: coverage is 0 %%", ts.ID, ts.Names.En))
@@ -389,6 +409,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 		}
 		ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], w, all)
 	}
+	setUnitOverCapacity(units, res.Capacity, d.Pop, in.Assign)
 	res.Units = units
 }
 

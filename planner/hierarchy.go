@@ -358,6 +358,7 @@ func AggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy) []LevelResul
 			}
 		}
 		lr := LevelResult{Name: lv.Name, Units: unitResults(types, res.Dist, in.Demand.Pop, assign, len(lv.Units))}
+		setUnitOverCapacity(lr.Units, res.Capacity, in.Demand.Pop, assign)
 		lr.Facilities = make([][]int, len(lv.Units))
 		for u := range lr.Facilities {
 			lr.Facilities[u] = make([]int, len(types))

@@ -12,4 +12,9 @@ const (
 	// MaxTypeWeight is the largest weight of an amenity type in the
 	// completeness index.
 	MaxTypeWeight = 1e6
+	// MaxCapacityRatio is the largest capacity_ratio of a type: places
+	// per 1,000 residents, so 1,000 is a place for every resident.
+	MaxCapacityRatio = 1000.0
+	// MaxCapacity is the largest capacity of one facility (places).
+	MaxCapacity = 1e7
 )

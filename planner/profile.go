@@ -77,6 +77,12 @@ type AmenityType struct {
 	// population layer (age_60_plus, age_0_14, …) whose residents the
 	// type's coverage counts; "" counts all residents.
 	Demand string `json:"demand,omitempty"`
+	// CapacityRatio is how many places (day-care places, beds) of the
+	// type 1,000 of the residents it is judged by (its Demand group, else
+	// all residents) need; 0 = not set. With it, a facility of capacity C
+	// places serves C × 1000 / CapacityRatio residents, and the audit
+	// allocates residents to facilities with room (capacity.go).
+	CapacityRatio float64 `json:"capacity_ratio,omitempty"`
 }
 
 // Match reports whether the element whose tags get returns ("" for an

@@ -108,6 +108,8 @@ type profileLines struct {
 type typeLines struct {
 	item, id, names, tier, threshold, weight int
 	badTier, badThreshold, badWeight         bool
+	capacityRatio                            int // line of capacity_ratio
+	badCapacityRatio                         bool
 	hasTier, hasThreshold                    bool
 	off                                      bool // enabled: false
 }
@@ -428,7 +430,7 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 		}
 	}
 	var ok bool
-	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors", "exclude", "enabled", "demand") {
+	for _, f := range ps.fields(n, ctx, "id", "names", "tier", "threshold", "weight", "source", "selectors", "exclude", "enabled", "demand", "capacity_ratio") {
 		switch f.key {
 		case "id":
 			t.ID = ps.str(f.v, ctx, "id")
@@ -467,6 +469,10 @@ func (ps *parser) amenityType(n *yaml.Node, index int) (AmenityType, typeLines) 
 			if t.Demand == "" || strings.ContainsAny(t.Demand, " \t\n") {
 				ps.add(f.v.Line, "%sdemand must name a column of the population layer such as age_60_plus (no spaces), not %q", ctx, f.v.Value)
 			}
+		case "capacity_ratio":
+			tl.capacityRatio = f.v.Line
+			t.CapacityRatio, ok = ps.number(f.v, ctx, "capacity_ratio", " of places per 1,000 residents")
+			tl.badCapacityRatio = !ok
 		case "enabled":
 			switch v := strings.ToLower(strings.TrimSpace(f.v.Value)); {
 			case f.v.Kind == yaml.ScalarNode && v == "true":
@@ -604,6 +610,10 @@ func (ps *parser) validate(p *Profile, ln *profileLines) {
 			ps.add(at(tl.weight), "%sweight must be at most %s, got %s — weights are relative: give small numbers such as 1 or 2", ctx, fmtNum(MaxTypeWeight), fmtNum(t.Weight))
 		} else if !tl.off {
 			sumWeight += t.Weight
+		}
+		if !tl.badCapacityRatio && (!(t.CapacityRatio >= 0) || t.CapacityRatio > MaxCapacityRatio || (tl.capacityRatio > 0 && t.CapacityRatio == 0)) {
+			ps.add(at(tl.capacityRatio), "%scapacity_ratio must be a number of places per 1,000 residents in (0, %s], got %s — e.g. 20 for 20 day-care places per 1,000 residents; leave it out when the type has no capacity",
+				ctx, fmtNum(MaxCapacityRatio), fmtNum(t.CapacityRatio))
 		}
 		for j, s := range t.Selectors {
 			if err := s.validate(); err != nil {

@@ -31,6 +31,10 @@ const yamlHeader = `# lifecircle amenity profile — copy this file, edit it and
 #              (a dentist tagged amenity=clinic): same syntax as selectors
 #   demand     optional resident group the type serves: a column of the population layer
 #              (age_60_plus, age_0_14, …); without it the type is judged by all residents
+#   capacity_ratio  optional places (day-care places, beds) needed per 1,000 of the residents the
+#              type is judged by; with it, facilities that give a capacity serve
+#              capacity × 1000 / capacity_ratio residents, and the audit reports residents
+#              within reach whose stations are full (over_capacity_<id>)
 #   enabled    optional; false defines the type but leaves it out of audits until turned on`
 
 // YAML returns p as commented YAML that a user can copy and edit;
@@ -93,6 +97,11 @@ func (p *Profile) YAML() []byte {
 		}
 		if t.Demand != "" {
 			add(m, "demand", strNode(t.Demand))
+		}
+		if t.CapacityRatio > 0 {
+			r := numNode(t.CapacityRatio)
+			r.LineComment = "places per 1,000 residents"
+			add(m, "capacity_ratio", r)
 		}
 		if i >= len(p.Types) {
 			off := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}

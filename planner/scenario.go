@@ -242,7 +242,9 @@ func (sc *Scenario) Snapshot() (AuditInput, *AuditResult, []bool) {
 		ur := &r.Units[u]
 		ur.Covered, ur.Unreachable = slices.Clone(ur.Covered), slices.Clone(ur.Unreachable)
 		ur.DistMean, ur.DistP90 = slices.Clone(ur.DistMean), slices.Clone(ur.DistP90)
+		ur.OverCapacity = slices.Clone(ur.OverCapacity)
 	}
+	r.Capacity = slices.Clone(r.Capacity) // the figures themselves are never changed, only dropped
 	return in, &r, slices.Clone(sc.active)
 }
 
@@ -706,6 +708,18 @@ func (sc *Scenario) refresh(t int) *Change {
 	tw, _ := GroupWeights(d, sc.in.Profile.Types[t])
 	dirty := map[int32]bool{}
 	ch := &Change{}
+	// Capacity figures come from a whole allocation, which an edit does
+	// not redo: the type's figures are dropped (absent, never stale), and
+	// every unit is listed as changed.
+	if res.Capacity != nil && res.Capacity[t] != nil {
+		res.Capacity[t] = nil
+		for u := range res.Units {
+			if oc := res.Units[u].OverCapacity; oc != nil {
+				oc[t] = math.NaN()
+			}
+			dirty[int32(u)] = true
+		}
+	}
 	for _, e := range sc.pendingEdges {
 		sc.edgeMark[e] = false
 		for _, i := range sc.byEdge.of(int(e)) {
