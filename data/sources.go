@@ -22,6 +22,9 @@ type OSMInputs struct {
 	Facilities       []planner.Facility
 	Buildings        []planner.Building
 	ResidentialAreas []orb.Geometry
+	// Warnings are notes on the extract's facilities (a capacity tag that
+	// is not a number of places).
+	Warnings []string
 }
 
 // OSMOptions says what to take from an extract besides the walk network.
@@ -67,14 +70,23 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		src = filepath.Base(path)
 	}
 
+	var badCapacity []string
 	addFacility := func(id string, tags map[string]string, g orb.Geometry) {
 		if o.Profile == nil || g == nil {
 			return
 		}
-		for _, m := range o.Profile.MatchRules(tagGetter(tags)) {
+		ms := o.Profile.MatchRules(tagGetter(tags))
+		var capacity float64
+		if v, ok := tags["capacity"]; ok && len(ms) > 0 {
+			var err error
+			if capacity, err = ParseCapacity(v); err != nil {
+				badCapacity = append(badCapacity, fmt.Sprintf("%s capacity=%s", id, v))
+			}
+		}
+		for _, m := range ms {
 			in.Facilities = append(in.Facilities, planner.Facility{
 				ID: id, Type: m.Type, Name: osmName(tags), Source: src, Geometry: g,
-				Rule: m.Rule, Tags: tags,
+				Rule: m.Rule, Tags: tags, Capacity: capacity,
 			})
 		}
 	}
@@ -153,6 +165,10 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		}
 	}
 	sort.SliceStable(in.Facilities, func(a, b int) bool { return in.Facilities[a].Type < in.Facilities[b].Type })
+	if n := len(badCapacity); n > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d %s a capacity tag that is not a number of places > 0 (%s): counted as unknown — fix the tag in OpenStreetMap, or give the capacity in an amenity layer",
+			filepath.Base(path), n, plural(n, "facility has", "facilities have"), strings.Join(badCapacity[:min(n, 5)], ", ")))
+	}
 	return in, nil
 }
 
@@ -223,6 +239,10 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 	}
 	out := make([]planner.Facility, 0, len(l.Features))
 	for _, f := range l.Features {
+		capacity, err := featureCapacity(f.Properties)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", path, featureLabel(f), err)
+		}
 		col, raw := propStringKey(f.Properties, "type", "category", "amenity_type", "类型")
 		if raw == "" {
 			return nil, fmt.Errorf("%s: %s has no `type` property — add a `type` column naming one of: %s",
@@ -236,10 +256,66 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 		out = append(out, planner.Facility{
 			ID: f.ID, Type: t, Name: propString(f.Properties, "name:zh", "name", "名称", "name:en"),
 			Source: filepath.Base(path), Geometry: f.Geometry,
-			Rule: col + "=" + raw,
+			Rule: col + "=" + raw, Capacity: capacity,
 		})
 	}
 	return out, nil
+}
+
+// CapacityColumns are the names of an amenity layer's capacity column or
+// property, in order of preference: places (day-care places, beds).
+var CapacityColumns = []string{"capacity", "容量", "床位", "床位数", "托位", "托位数"}
+
+// featureCapacity returns a feature's capacity (CapacityColumns): 0 when
+// it has none (absent, null or empty), else a number of places > 0.
+func featureCapacity(props map[string]any) (float64, error) {
+	for _, k := range CapacityColumns {
+		switch v := props[k].(type) {
+		case nil:
+			continue
+		case string:
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			c, err := ParseCapacity(v)
+			if err != nil {
+				return 0, fmt.Errorf("%s %v — give the number of places (e.g. 30), or leave it empty when unknown", k, err)
+			}
+			return c, nil
+		case float64:
+			c, err := checkCapacity(v, strconv.FormatFloat(v, 'f', -1, 64))
+			if err != nil {
+				return 0, fmt.Errorf("%s %v — give the number of places (e.g. 30), or leave it empty when unknown", k, err)
+			}
+			return c, nil
+		default:
+			return 0, fmt.Errorf("%s is %v, not a number — give the number of places (e.g. 30), or leave it empty when unknown", k, v)
+		}
+	}
+	return 0, nil
+}
+
+// ParseCapacity parses a capacity: a number of places > 0 and at most
+// planner.MaxCapacity, as written in a layer or an OSM capacity tag.
+func ParseCapacity(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return checkCapacity(v, t)
+}
+
+func checkCapacity(v float64, text string) (float64, error) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0) || v < 0:
+		return 0, fmt.Errorf("%s is not a number of places > 0", text)
+	case v == 0:
+		return 0, fmt.Errorf("is 0: a capacity is a number of places > 0 (a station without places is closed: leave it out)")
+	case v > planner.MaxCapacity:
+		return 0, fmt.Errorf("%s is more than %.0f places — is it the right column?", text, planner.MaxCapacity)
+	}
+	return v, nil
 }
 
 // ReadPopulationLayer reads points or polygons with a `population`

@@ -91,6 +91,10 @@ func (f FileSource) readOSM(ctx context.Context, in *Inputs, s Settings, p Progr
 	in.Net, in.NetInfo = osmIn.Net, osmIn.NetInfo
 	in.Facilities = osmIn.Facilities
 	in.Buildings, in.ResidentialAreas = osmIn.Buildings, osmIn.ResidentialAreas
+	for _, w := range osmIn.Warnings {
+		p.Warn("%s", w)
+		in.Warnings = append(in.Warnings, w)
+	}
 	in.Sources["osm"] = s.OSM
 	if s.Sample {
 		in.Sources["osm"] = sample.Name
