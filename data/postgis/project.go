@@ -146,7 +146,7 @@ func (s *Store) Import(ctx context.Context, p *Project) (ImportStats, error) {
 			fl = append(fl, featureLayer{kind: "amenity", name: src, source: src, n: len(fs), row: func(k int) (featureRow, error) {
 				f := fs[k]
 				return featureRow{fid: f.ID, typ: &f.Type, name: f.Name, props: map[string]any{"source": f.Source}, geom: f.Geometry,
-					rule: f.Rule, tags: f.Tags}, nil
+					rule: f.Rule, tags: f.Tags, capacity: f.Capacity}, nil
 			}})
 			i = j
 		}
@@ -239,6 +239,7 @@ type featureRow struct {
 	geom       orb.Geometry
 	rule       string            // amenities: why the facility counts
 	tags       map[string]string // amenities: the OSM element's tags
+	capacity   float64           // amenities: places, 0 = unknown (NULL)
 }
 
 func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) (int64, error) {
@@ -273,12 +274,12 @@ func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) 
 		if err != nil {
 			return nil, fmt.Errorf("%s layer %s: feature %d (id %s): tags: %w", l.kind, l.name, k, r.fid, err)
 		}
-		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g, nullable(r.rule), tags}
+		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g, nullable(r.rule), tags, nullCapacity(r.capacity)}
 		k++
 		return row, nil
 	})
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"lifecircle", "features"},
-		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom", "rule", "tags"}, src)
+		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom", "rule", "tags", "capacity"}, src)
 	if err != nil {
 		return n, fmt.Errorf("copy features: %w", err)
 	}
@@ -434,7 +435,7 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 		}
 	}
 
-	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom), f.rule, f.tags
+	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom), f.rule, f.tags, f.capacity
 		FROM lifecircle.features f JOIN lifecircle.layers l ON l.id = f.layer
 		WHERE l.project = $1 ORDER BY l.id, f.seq`, pid)
 	if err != nil {
@@ -445,9 +446,9 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 		var lid int64
 		var fid string
 		var typ, fname, rule *string
-		var pop *float64
+		var pop, capacity *float64
 		var props, gb, tags []byte
-		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb, &rule, &tags); err != nil {
+		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb, &rule, &tags, &capacity); err != nil {
 			return nil, err
 		}
 		li := layers[lid]
@@ -467,7 +468,7 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 				Source string `json:"source"`
 			}
 			_ = json.Unmarshal(props, &pr)
-			f := planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g, Rule: str(rule)}
+			f := planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g, Rule: str(rule), Capacity: derefCapacity(capacity)}
 			if f.Tags, err = tagsFromJSON(tags); err != nil {
 				return nil, fmt.Errorf("amenity %s: tags: %w", fid, err)
 			}

@@ -217,3 +217,43 @@ func TestDBProjectNames(t *testing.T) {
 		t.Errorf("missing project: %v", err)
 	}
 }
+
+// TestDBFacilityCapacity stores amenities with and without a capacity and
+// reads them back: unknown stays unknown (NULL), never 0 places.
+func TestDBFacilityCapacity(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	prof, _ := data.LoadProfile("gb50180")
+	_ = s.DeleteProject(ctx, "cap")
+	want := []planner.Facility{
+		{ID: "e1", Type: "elderly", Name: "托老站", Source: "stations.csv", Geometry: orb.Point{1.0002, 1}, Rule: "type=elderly", Capacity: 30},
+		{ID: "e2", Type: "elderly", Source: "stations.csv", Geometry: orb.Point{1.0004, 1}, Rule: "type=elderly"},
+	}
+	if _, err := s.Import(ctx, &Project{Name: "cap", Profile: prof, Facilities: want,
+		Network: Network{Ways: LineWays([]orb.LineString{{{1, 1}, {1.001, 1}}})}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadProject(ctx, "cap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Facilities, want) {
+		t.Errorf("facilities after the round trip:\n got %+v\nwant %+v", got.Facilities, want)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT fid, capacity FROM lifecircle.v_amenities WHERE project = 'cap' ORDER BY fid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := map[string]*float64{}
+	for rows.Next() {
+		var fid string
+		var c *float64
+		if err := rows.Scan(&fid, &c); err != nil {
+			t.Fatal(err)
+		}
+		view[fid] = c
+	}
+	if rows.Err() != nil || len(view) != 2 || view["e1"] == nil || *view["e1"] != 30 || view["e2"] != nil {
+		t.Errorf("v_amenities capacity: %v (err %v), want e1 30 and e2 NULL", view, rows.Err())
+	}
+}

@@ -265,7 +265,7 @@ func (s *Store) copyRows(ctx context.Context, tx pgx.Tx, table string, cols []st
 }
 
 func (s *Store) copyFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int64, fs []planner.Facility) error {
-	return s.copyRows(ctx, tx, table, []string{owner, "seq", "fid", "type", "name", "source", "geom", "rule", "tags"}, len(fs), func(k int) ([]any, error) {
+	return s.copyRows(ctx, tx, table, []string{owner, "seq", "fid", "type", "name", "source", "geom", "rule", "tags", "capacity"}, len(fs), func(k int) ([]any, error) {
 		f := fs[k]
 		g, err := toEWKB(f.Geometry)
 		if err != nil {
@@ -275,7 +275,7 @@ func (s *Store) copyFacilities(ctx context.Context, tx pgx.Tx, table, owner stri
 		if err != nil {
 			return nil, fmt.Errorf("facility %s: tags: %w", f.ID, err)
 		}
-		return []any{id, int32(k), f.ID, f.Type, nullable(f.Name), nullable(f.Source), g, nullable(f.Rule), tags}, nil
+		return []any{id, int32(k), f.ID, f.Type, nullable(f.Name), nullable(f.Source), g, nullable(f.Rule), tags, nullCapacity(f.Capacity)}, nil
 	})
 }
 
@@ -542,7 +542,7 @@ func deref(p *string) string {
 // loadFacilities reads the facilities of a run or scenario; table and
 // owner are constants of this package, never user input.
 func loadFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int64) ([]planner.Facility, error) {
-	rows, err := tx.Query(ctx, `SELECT fid, type, name, source, ST_AsBinary(geom), rule, tags FROM lifecircle.`+table+` WHERE `+owner+` = $1 ORDER BY seq`, id)
+	rows, err := tx.Query(ctx, `SELECT fid, type, name, source, ST_AsBinary(geom), rule, tags, capacity FROM lifecircle.`+table+` WHERE `+owner+` = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -552,10 +552,11 @@ func loadFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int6
 		var f planner.Facility
 		var name, source, rule *string
 		var gb, tags []byte
-		if err := rows.Scan(&f.ID, &f.Type, &name, &source, &gb, &rule, &tags); err != nil {
+		var capacity *float64
+		if err := rows.Scan(&f.ID, &f.Type, &name, &source, &gb, &rule, &tags, &capacity); err != nil {
 			return nil, err
 		}
-		f.Name, f.Source, f.Rule = deref(name), deref(source), deref(rule)
+		f.Name, f.Source, f.Rule, f.Capacity = deref(name), deref(source), deref(rule), derefCapacity(capacity)
 		if f.Tags, err = tagsFromJSON(tags); err != nil {
 			return nil, fmt.Errorf("facility %s: tags: %w", f.ID, err)
 		}
@@ -565,6 +566,23 @@ func loadFacilities(ctx context.Context, tx pgx.Tx, table, owner string, id int6
 		fs = append(fs, f)
 	}
 	return fs, rows.Err()
+}
+
+// nullCapacity is a facility's capacity for a capacity column: nil (SQL
+// NULL) when unknown (0).
+func nullCapacity(c float64) any {
+	if c > 0 {
+		return c
+	}
+	return nil
+}
+
+// derefCapacity reads a capacity column: NULL is unknown (0).
+func derefCapacity(c *float64) float64 {
+	if c == nil {
+		return 0
+	}
+	return *c
 }
 
 // tagsJSON encodes OSM tags for a jsonb column: nil (SQL NULL) for none.

@@ -326,7 +326,7 @@ func TestDBScenarioRoundTrip(t *testing.T) {
 		},
 		Facilities: []planner.Facility{
 			{ID: "new1", Type: "clinic", Name: "站", Source: "scenario", Geometry: orb.Point{1.0005, 1.0001}},
-			{ID: "c2", Type: "clinic", Geometry: orb.Point{1, 1}},
+			{ID: "c2", Type: "clinic", Geometry: orb.Point{1, 1}, Capacity: 12.5},
 		}}
 	id1, err := s.SaveScenario(ctx, sc)
 	if err != nil {
@@ -349,7 +349,7 @@ func TestDBScenarioRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.ID, sc.Created = id1, got.Created
-	sc.Facilities = append(sc.Facilities, planner.Facility{ID: "c2", Type: "clinic", Geometry: orb.Point{1, 1}})
+	sc.Facilities = append(sc.Facilities, planner.Facility{ID: "c2", Type: "clinic", Geometry: orb.Point{1, 1}, Capacity: 12.5})
 	for i := range got.Edits {
 		if !got.Edits[i].At.Equal(sc.Edits[i].At) {
 			t.Errorf("edit %d time %v, want %v", i, got.Edits[i].At, sc.Edits[i].At)
