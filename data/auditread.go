@@ -109,6 +109,8 @@ func ReadAudit(dir string) (*AuditRun, error) {
 				p.Source = s
 			case "rule":
 				p.Rule = s
+			case "capacity":
+				p.Capacity, _ = v.(float64)
 			case "tags":
 				if m, ok := v.(map[string]any); ok {
 					p.Tags = make(map[string]string, len(m))
@@ -185,6 +187,10 @@ func ParseUnitProperties(props map[string]any, types []string, levelLayer bool) 
 			if n := num("facilities_" + id); n.Valid() {
 				t.Facilities = int(n)
 			}
+		}
+		if _, ok := props["over_capacity_"+id]; ok {
+			oc := num("over_capacity_" + id)
+			t.OverCapacity = &oc
 		}
 		p.Types[ti] = t
 	}

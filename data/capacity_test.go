@@ -142,7 +142,22 @@ func TestOSMCapacityTag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without a capacity_ratio the tag is not read (it may mean seats).
 	in, err := ReadOSMInputs(t.Context(), path, OSMOptions{Profile: prof}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range in.Facilities {
+		if f.Capacity != 0 {
+			t.Errorf("%s: capacity %v read for a type without capacity_ratio", f.ID, f.Capacity)
+		}
+	}
+	if len(in.Warnings) != 0 {
+		t.Errorf("warnings %q for a type without capacity_ratio", in.Warnings)
+	}
+	el, _ := prof.Type("elderly")
+	el.CapacityRatio = 20
+	in, err = ReadOSMInputs(t.Context(), path, OSMOptions{Profile: prof}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"math"
+
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 )
@@ -18,9 +20,11 @@ func UnitProps(in planner.AuditInput, res *planner.AuditResult, u int) Props {
 // UnitProperties are the properties of one unit of cells.geojson,
 // units.geojson or units_<level>.geojson: unit_id; name, parent and level
 // when set; population; per amenity type T covered_T, coverage_T (0..1),
-// gap_T, unreachable_T (residents), dist_T_mean and dist_T_p90 (metres,
-// population-weighted, null when nobody in the unit reaches T), and in a
-// level layer facilities_T; then completeness and fully_served (0..1).
+// gap_T, unreachable_T (residents), over_capacity_T (residents within
+// reach whose facilities are full; only for types with capacity figures),
+// dist_T_mean and dist_T_p90 (metres, population-weighted, null when
+// nobody in the unit reaches T), and in a level layer facilities_T; then
+// completeness and fully_served (0..1).
 // Residents are rounded to 0.1, shares to 1e-4, metres to 0.1.
 type UnitProperties struct {
 	UnitID string
@@ -46,6 +50,9 @@ type UnitTypeFigures struct {
 	DistMean    Num
 	DistP90     Num
 	Facilities  int // facilities_T: type-T facilities inside the unit, level layers only
+	// OverCapacity is over_capacity_T: residents within reach whose
+	// facilities are full; nil (not written) without capacity figures.
+	OverCapacity *Num
 }
 
 // Type returns the figures of type id, and whether the unit has them.
@@ -84,6 +91,10 @@ func setUnitFigures(p *UnitProperties, types []planner.AmenityType, r planner.Un
 			DistMean:    Round(r.DistMean[ti], 1),
 			DistP90:     Round(r.DistP90[ti], 1),
 		}
+		if r.OverCapacity != nil && !math.IsNaN(r.OverCapacity[ti]) {
+			oc := Round(r.OverCapacity[ti], 1)
+			p.Types[ti].OverCapacity = &oc
+		}
 	}
 	p.Completeness, p.FullyServed = Round(r.Completeness, 4), Round(r.FullyServed, 4)
 }
@@ -111,6 +122,11 @@ func (p UnitProperties) Props() Props {
 			Prop{"coverage_" + t.ID, Real(t.Coverage)},
 			Prop{"gap_" + t.ID, t.Gap},
 			Prop{"unreachable_" + t.ID, t.Unreachable},
+		)
+		if t.OverCapacity != nil {
+			props = append(props, Prop{"over_capacity_" + t.ID, *t.OverCapacity})
+		}
+		props = append(props,
 			Prop{"dist_" + t.ID + "_mean", t.DistMean},
 			Prop{"dist_" + t.ID + "_p90", t.DistP90},
 		)
@@ -131,8 +147,8 @@ func FacilityProps(prof *planner.Profile, f planner.Facility) Props {
 // facilities.geojson: id, type, type_zh and type_en (when the profile
 // knows the type), name, source (the input file's base name), rule (why
 // it counts: the profile selector that matched, a layer's type column, or
-// an override) and tags (the OSM element's tags as an object, null for a
-// layer's features).
+// an override), tags (the OSM element's tags as an object, null for a
+// layer's features) and capacity (places, only when known).
 type FacilityProperties struct {
 	ID        string
 	Type      string
@@ -141,11 +157,12 @@ type FacilityProperties struct {
 	Source    string
 	Rule      string
 	Tags      map[string]string // nil = written as null
+	Capacity  float64           // places; 0 = unknown, not written
 }
 
 // NewFacilityProperties returns the properties of facility f.
 func NewFacilityProperties(prof *planner.Profile, f planner.Facility) FacilityProperties {
-	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source, Rule: f.Rule, Tags: f.Tags}
+	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source, Rule: f.Rule, Tags: f.Tags, Capacity: f.Capacity}
 	if t, ok := prof.Type(f.Type); ok {
 		names := t.Names
 		p.TypeNames = &names
@@ -164,7 +181,11 @@ func (p FacilityProperties) Props() Props {
 	if p.Tags != nil {
 		tags = p.Tags
 	}
-	return append(props, Prop{"name", p.Name}, Prop{"source", p.Source}, Prop{"rule", p.Rule}, Prop{"tags", tags})
+	props = append(props, Prop{"name", p.Name}, Prop{"source", p.Source}, Prop{"rule", p.Rule}, Prop{"tags", tags})
+	if p.Capacity > 0 {
+		props = append(props, Prop{"capacity", p.Capacity})
+	}
+	return props
 }
 
 // DemandProps appends to props (usually a reused props[:0]) the properties

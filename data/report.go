@@ -159,6 +159,15 @@ type reportBar struct {
 	TargetLeft    string
 	TargetMissing bool
 	Group         string // resident group the type is judged by, "" = all
+	// Capacity are the type's capacity figures (district bars only; nil
+	// without them).
+	Capacity *reportCapacity
+}
+
+// reportCapacity is one type's capacity figures on the overview page.
+type reportCapacity struct {
+	Places, Ratio, Served, Over float64
+	Known, Full                 int
 }
 
 type reportTypeMap struct {
@@ -248,6 +257,7 @@ type reportData struct {
 	Legend      []legendItem
 	NoResColor  string
 	Bars        []reportBar
+	Capacity    bool // some type has capacity figures
 	Worst       []reportUnitRow
 	TypeMaps    []reportTypeMap
 	MapColumns  int
@@ -346,8 +356,12 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		if x, ok := target[t.ID]; ok {
 			b.Target, b.TargetLeft, b.TargetMissing = x, cssPct(x), t.Coverage < x-1e-9
 		}
+		if res.Capacity != nil && res.Capacity[ti] != nil {
+			c := res.Capacity[ti]
+			b.Capacity = &reportCapacity{Places: c.Places, Ratio: c.Ratio, Served: c.Served, Over: c.OverCapacity, Known: c.Facilities, Full: c.Full}
+			d.Capacity = true
+		}
 		d.Bars = append(d.Bars, b)
-		_ = ti
 	}
 
 	// Maps: every level from the coarsest up, each unit filled by its own

@@ -75,15 +75,16 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		if o.Profile == nil || g == nil {
 			return
 		}
-		ms := o.Profile.MatchRules(tagGetter(tags))
-		var capacity float64
-		if v, ok := tags["capacity"]; ok && len(ms) > 0 {
-			var err error
-			if capacity, err = ParseCapacity(v); err != nil {
-				badCapacity = append(badCapacity, fmt.Sprintf("%s capacity=%s", id, v))
+		for _, m := range o.Profile.MatchRules(tagGetter(tags)) {
+			// The capacity tag counts for types whose profile gives a
+			// capacity_ratio (elsewhere it may mean seats or spectators).
+			var capacity float64
+			if v, ok := tags["capacity"]; ok && capacityRatio(o.Profile, m.Type) > 0 {
+				var err error
+				if capacity, err = ParseCapacity(v); err != nil {
+					badCapacity = append(badCapacity, fmt.Sprintf("%s capacity=%s", id, v))
+				}
 			}
-		}
-		for _, m := range ms {
 			in.Facilities = append(in.Facilities, planner.Facility{
 				ID: id, Type: m.Type, Name: osmName(tags), Source: src, Geometry: g,
 				Rule: m.Rule, Tags: tags, Capacity: capacity,
@@ -260,6 +261,15 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 		})
 	}
 	return out, nil
+}
+
+// capacityRatio returns the capacity_ratio of type id of prof (0 when
+// none).
+func capacityRatio(prof *planner.Profile, id string) float64 {
+	if t, ok := prof.Type(id); ok {
+		return t.CapacityRatio
+	}
+	return 0
 }
 
 // CapacityColumns are the names of an amenity layer's capacity column or

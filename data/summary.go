@@ -64,7 +64,10 @@ type Totals struct {
 
 // A TypeSummary is the district figures of one amenity type.
 type TypeSummary struct {
-	Coverage Num `json:"coverage"`
+	// Capacity are the type's capacity figures (only for a type with a
+	// capacity_ratio and facilities that give their capacity).
+	Capacity *CapacitySummary `json:"capacity,omitempty"`
+	Coverage Num              `json:"coverage"`
 	// Demand is the resident group the type is judged by ("" = all).
 	Demand              string `json:"demand,omitempty"`
 	DistMean            Num    `json:"dist_mean_m"`
@@ -85,6 +88,30 @@ type TypeSummary struct {
 	Source      string         `json:"source"`
 	Threshold   Num            `json:"threshold_m"`
 	Tier        int            `json:"tier_min"`
+}
+
+// A CapacitySummary is a type's capacity figures (planner.TypeCapacity):
+// residents of the type's group, places, and the ratio of places per
+// 1,000 residents by which a facility of C places serves C × 1000 / ratio
+// residents.
+type CapacitySummary struct {
+	FacilitiesFull         int `json:"facilities_full"`
+	FacilitiesWithCapacity int `json:"facilities_with_capacity"`
+	Places                 Num `json:"places"`
+	// PopulationOverCapacity are residents within the threshold whose
+	// facilities are full; PopulationServed those given a place.
+	PopulationOverCapacity Num `json:"population_over_capacity"`
+	PopulationServed       Num `json:"population_served"`
+	RatioPer1000           Num `json:"ratio_per_1000"`
+}
+
+// NewCapacitySummary returns c as summary.json carries it; nil for nil.
+func NewCapacitySummary(c *planner.TypeCapacity) *CapacitySummary {
+	if c == nil {
+		return nil
+	}
+	return &CapacitySummary{FacilitiesFull: c.Full, FacilitiesWithCapacity: c.Facilities, Places: Round(c.Places, 1),
+		PopulationOverCapacity: Round(c.OverCapacity, 1), PopulationServed: Round(c.Served, 1), RatioPer1000: Num(c.Ratio)}
 }
 
 // UnitsSummary describes the units of an audit: grid cells (CellM and
@@ -195,6 +222,9 @@ func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 	for i, t := range res.Types {
 		s.Types[i] = NewTypeSummary(in.Profile, t)
 		s.Types[i].Overrides = meta.FacilityOverrides.Type(t.ID)
+		if res.Capacity != nil {
+			s.Types[i].Capacity = NewCapacitySummary(res.Capacity[i])
+		}
 	}
 	s.FacilityOverrides = meta.FacilityOverrides
 	if meta.UnitsFile != "" {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,18 @@ func SummaryTable(res *planner.AuditResult) Table {
 		t.Rows = append(t.Rows, []any{ty.ID, ty.Names.Zh, ty.Names.En, F(ty.Threshold, 0), ty.Facilities,
 			F(ty.Population, 1), F(ty.Covered, 1), F(ty.Coverage, 4), F(ty.Gap, 1), ty.GapUnits,
 			F(ty.Unreachable, 1), F(ty.DistMean, 1), F(ty.DistP90, 1)})
+	}
+	// Capacity columns only when some type has capacity figures; empty
+	// for the other types (absent, never 0).
+	if res.Capacity != nil {
+		t.Header = append(t.Header, "capacity_places", "capacity_ratio", "served_by_capacity", "over_capacity", "facilities_full")
+		for ti, c := range res.Capacity {
+			if c == nil {
+				t.Rows[ti] = append(t.Rows[ti], nil, nil, nil, nil, nil)
+				continue
+			}
+			t.Rows[ti] = append(t.Rows[ti], F(c.Places, 1), F(c.Ratio, 2), F(c.Served, 1), F(c.OverCapacity, 1), c.Full)
+		}
 	}
 	return t
 }
@@ -97,10 +110,14 @@ func UnitsTables(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 
 func unitsTable(types []planner.AmenityType, props []UnitProperties, levelLayer bool) Table {
 	var names, parents, levels bool
+	overCap := make([]bool, len(types)) // the type's over_capacity_T column
 	for _, p := range props {
 		names = names || p.Name != ""
 		parents = parents || p.Parent != ""
 		levels = levels || (!levelLayer && p.Level != "")
+		for ti, f := range p.Types {
+			overCap[ti] = overCap[ti] || f.OverCapacity != nil
+		}
 	}
 	h := []string{"unit_id"}
 	if names {
@@ -113,9 +130,12 @@ func unitsTable(types []planner.AmenityType, props []UnitProperties, levelLayer 
 		h = append(h, "level")
 	}
 	h = append(h, "population")
-	for _, t := range types {
-		h = append(h, "covered_"+t.ID, "coverage_"+t.ID, "gap_"+t.ID, "unreachable_"+t.ID,
-			"dist_"+t.ID+"_mean", "dist_"+t.ID+"_p90")
+	for ti, t := range types {
+		h = append(h, "covered_"+t.ID, "coverage_"+t.ID, "gap_"+t.ID, "unreachable_"+t.ID)
+		if overCap[ti] {
+			h = append(h, "over_capacity_"+t.ID)
+		}
+		h = append(h, "dist_"+t.ID+"_mean", "dist_"+t.ID+"_p90")
 		if levelLayer {
 			h = append(h, "facilities_"+t.ID)
 		}
@@ -135,9 +155,17 @@ func unitsTable(types []planner.AmenityType, props []UnitProperties, levelLayer 
 			row = append(row, p.Level)
 		}
 		row = append(row, F(float64(p.Population), 1))
-		for _, f := range p.Types {
+		for ti, f := range p.Types {
 			row = append(row, F(float64(f.Covered), 1), F(float64(f.Coverage), 4), F(float64(f.Gap), 1),
-				F(float64(f.Unreachable), 1), F(float64(f.DistMean), 1), F(float64(f.DistP90), 1))
+				F(float64(f.Unreachable), 1))
+			if overCap[ti] {
+				oc := math.NaN()
+				if f.OverCapacity != nil {
+					oc = float64(*f.OverCapacity)
+				}
+				row = append(row, F(oc, 1))
+			}
+			row = append(row, F(float64(f.DistMean), 1), F(float64(f.DistP90), 1))
 			if levelLayer {
 				row = append(row, f.Facilities)
 			}
@@ -169,6 +197,9 @@ func ColumnsTable(types []planner.AmenityType) Table {
 		add("coverage_"+ty.ID, zh+"：覆盖率（0–1）", en+": coverage (share 0–1)")
 		add("gap_"+ty.ID, zh+"：未覆盖人口", en+": residents not covered")
 		add("unreachable_"+ty.ID, zh+"：不可达人口", en+": residents who reach none")
+		if ty.CapacityRatio > 0 {
+			add("over_capacity_"+ty.ID, zh+"：可达但设施满员的人口", en+": residents within reach whose facilities are full")
+		}
 		add("dist_"+ty.ID+"_mean", zh+"：平均步行距离（米）", en+": mean walking distance (m)")
 		add("dist_"+ty.ID+"_p90", zh+"：90%步行距离（米）", en+": 90th percentile walking distance (m)")
 		add("facilities_"+ty.ID, zh+"：单元内设施数", en+": facilities inside the unit")

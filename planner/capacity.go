@@ -119,18 +119,25 @@ func capacityTypes(ctx context.Context, in AuditInput, byType [][]int, pos []geo
 	var warnings []string
 	var byEdge *edgePoints
 	for ti, t := range types {
-		known := 0
+		known, fromLayers := 0, 0
 		for _, fi := range byType[ti] {
-			if in.Facilities[fi].Capacity > 0 {
+			if f := &in.Facilities[fi]; f.Capacity > 0 {
 				known++
+				if f.Tags == nil {
+					fromLayers++
+				}
 			}
 		}
 		if known == 0 {
 			continue
 		}
 		if !(t.CapacityRatio > 0) {
-			warnings = append(warnings, fmt.Sprintf("%d %s %s give a capacity, but profile %q gives no capacity_ratio for it: capacity is not reported — add capacity_ratio (places per 1,000 residents) to the type in a copy of the profile",
-				known, t.ID, plural(known, "facility", "facilities"), in.Profile.ID))
+			// A user's layer gave capacities the profile cannot use; OSM
+			// readers only read the tag for types with a ratio.
+			if fromLayers > 0 {
+				warnings = append(warnings, fmt.Sprintf("%d %s %s give a capacity, but profile %q gives no capacity_ratio for the type: capacity is not reported — add capacity_ratio (places per 1,000 residents) to the type in a copy of the profile (lifecircle profiles %s > my.yaml)",
+					fromLayers, t.ID, plural(fromLayers, "facility", "facilities"), in.Profile.ID, in.Profile.ID))
+			}
 			continue
 		}
 		w, group := GroupWeights(in.Demand, t)

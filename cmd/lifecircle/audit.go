@@ -218,10 +218,13 @@ func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 	fmt.Fprintf(w, "\n生活圈覆盖 / Walkable coverage — %s, %s: %.0f residents (%s)\n",
 		st.In.Profile.ID, st.In.Profile.Names.En, res.Population, st.In.Demand.Source)
 	fmt.Fprintf(w, "%s %s %s %8s %6s %12s %8s %10s\n", pad("type", 11), pad("名称", 26), pad("name", 30), "dist_m", "sites", "covered", "share", "gap")
-	for _, t := range res.Types {
+	for ti, t := range res.Types {
 		ov := ""
 		if o := st.Meta.FacilityOverrides.Type(t.ID); o != nil {
 			ov = "  (overrides 更正: " + o.Text() + ")"
+		}
+		if res.Capacity != nil && res.Capacity[ti] != nil {
+			ov += fmt.Sprintf("  (within reach but over capacity 可达但满员 %.0f)", res.Capacity[ti].OverCapacity)
 		}
 		fmt.Fprintf(w, "%s %s %s %8.0f %6d %12.0f %7.1f%% %10.0f%s\n",
 			pad(t.ID, 11), pad(t.Names.Zh, 26), pad(t.Names.En, 30), t.Threshold, t.Facilities, t.Covered, 100*t.Coverage, t.Gap, ov)
