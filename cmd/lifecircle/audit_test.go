@@ -924,8 +924,10 @@ func checkAuditDir(t *testing.T, dir string) *auditOut {
 	}
 
 	// summary.csv: one row per type, the same figures.
+	// Capacity columns follow when a type has capacity figures.
 	wantHeader := "type,name_zh,name_en,threshold_m,facilities,population,covered,coverage,gap,gap_units,unreachable,dist_mean_m,dist_p90_m"
-	if len(a.csv) == 0 || strings.Join(a.csv[0], ",") != wantHeader {
+	capHeader := wantHeader + ",capacity_places,capacity_ratio,served_by_capacity,over_capacity,facilities_full"
+	if len(a.csv) == 0 || (strings.Join(a.csv[0], ",") != wantHeader && strings.Join(a.csv[0], ",") != capHeader) {
 		t.Fatalf("summary.csv header %v, want %s", a.csv[:min(1, len(a.csv))], wantHeader)
 	}
 	if len(a.csv)-1 != len(s.Types) {
