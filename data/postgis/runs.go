@@ -110,7 +110,7 @@ func (s *Store) SaveAudit(ctx context.Context, r AuditRun) (int64, error) {
 		rows := unitRows(in, res)
 		if err := s.copyRows(ctx, tx, "unit_results",
 			[]string{"run", "seq", "level", "unit_id", "name", "parent", "population", "points", "covered", "unreachable",
-				"dist_mean", "dist_p90", "completeness", "fully_served", "geom"},
+				"dist_mean", "dist_p90", "completeness", "fully_served", "geom", "over_capacity"},
 			len(rows), func(k int) ([]any, error) {
 				r := rows[k]
 				u, ur := r.unit, r.res
@@ -119,7 +119,7 @@ func (s *Store) SaveAudit(ctx context.Context, r AuditRun) (int64, error) {
 					return nil, fmt.Errorf("unit %s: %w", u.ID, err)
 				}
 				return []any{run, int32(k), r.level, u.ID, nullable(u.Name), nullable(u.Parent), ur.Population,
-					int32(ur.Points), ur.Covered, ur.Unreachable, ur.DistMean, ur.DistP90, ur.Completeness, ur.FullyServed, g}, nil
+					int32(ur.Points), ur.Covered, ur.Unreachable, ur.DistMean, ur.DistP90, ur.Completeness, ur.FullyServed, g, ur.OverCapacity}, nil
 			}); err != nil {
 			return err
 		}
@@ -483,6 +483,10 @@ type UnitFigures struct {
 	DistMean, DistP90           []float64 // NaN when none reachable
 	Completeness, FullyServed   float64
 	Geometry                    orb.Geometry
+	// OverCapacity are residents within reach whose facilities are full,
+	// per type (NaN for a type without capacity figures); nil when no
+	// type has them.
+	OverCapacity []float64
 }
 
 // UnitResults returns the unit figures of a complete audit run (id 0: the
@@ -500,7 +504,7 @@ func (s *Store) UnitResults(ctx context.Context, project string, id int64) ([]Un
 		}
 		types = r.types
 		rows, err := tx.Query(ctx, `SELECT level, unit_id, name, parent, population, points, covered, unreachable,
-			dist_mean, dist_p90, completeness, fully_served, ST_AsBinary(geom)
+			dist_mean, dist_p90, completeness, fully_served, ST_AsBinary(geom), over_capacity
 			FROM lifecircle.unit_results WHERE run = $1 ORDER BY seq`, r.id)
 		if err != nil {
 			return err
@@ -512,7 +516,7 @@ func (s *Store) UnitResults(ctx context.Context, project string, id int64) ([]Un
 			var points int32
 			var gb []byte
 			if err := rows.Scan(&u.Level, &u.UnitID, &name, &parent, &u.Population, &points, &u.Covered, &u.Unreachable,
-				&u.DistMean, &u.DistP90, &u.Completeness, &u.FullyServed, &gb); err != nil {
+				&u.DistMean, &u.DistP90, &u.Completeness, &u.FullyServed, &gb, &u.OverCapacity); err != nil {
 				return err
 			}
 			u.Name, u.Parent, u.Points = deref(name), deref(parent), int(points)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,7 +98,8 @@ func TestDBSaveAudit(t *testing.T) {
 		if got.UnitID != want.ID || got.Level != "cell" || got.Population != wr.Population || got.Points != wr.Points ||
 			!sameFloats(got.Covered, wr.Covered) || !sameFloats(got.Unreachable, wr.Unreachable) ||
 			!sameFloats(got.DistMean, wr.DistMean) || !sameFloats(got.DistP90, wr.DistP90) ||
-			got.Completeness != wr.Completeness || got.FullyServed != wr.FullyServed || !reflect.DeepEqual(got.Geometry, want.Geometry) {
+			got.Completeness != wr.Completeness || got.FullyServed != wr.FullyServed || !reflect.DeepEqual(got.Geometry, want.Geometry) ||
+			got.OverCapacity != nil {
 			t.Fatalf("unit %d (%s) differs:\n got %+v\nwant %+v %+v", u, want.ID, got, want, wr)
 		}
 	}
@@ -175,6 +177,7 @@ func TestDBSaveAudit(t *testing.T) {
 	if _, _, err := s.ExportRun(ctx, "helsinki", id+1000, "", out); !errors.Is(err, ErrNotFound) {
 		t.Errorf("export of a missing run: %v", err)
 	}
+	checkSaveCapacity(t, s, p) // a newer run: last
 }
 
 // TestRunInvisibleUntilComplete pauses a run's transaction after its unit
@@ -371,5 +374,54 @@ func TestDBScenarioRoundTrip(t *testing.T) {
 	}
 	if _, err := s.SaveScenario(ctx, Scenario{Project: "scen", Name: ""}); err == nil {
 		t.Errorf("empty scenario name accepted")
+	}
+}
+
+// checkSaveCapacity stores an audit of p whose clinics have half a place
+// each, with 1 place needed per 1,000 residents (500 residents a clinic):
+// every unit's residents over capacity come back, NaN for the types
+// without figures.
+func checkSaveCapacity(t *testing.T, s *Store, p *Project) {
+	t.Helper()
+	prof := *p.Profile
+	prof.Types = slices.Clone(p.Profile.Types)
+	q := *p
+	q.Profile = &prof
+	q.Facilities = slices.Clone(p.Facilities)
+	for i := range prof.Types {
+		if prof.Types[i].ID == "clinic" {
+			prof.Types[i].CapacityRatio = 1
+		}
+	}
+	for i := range q.Facilities {
+		if q.Facilities[i].Type == "clinic" {
+			q.Facilities[i].Capacity = 0.5
+		}
+	}
+	in, res := auditOf(t, &q)
+	if res.Capacity == nil {
+		t.Fatal("no capacity figures: does the extract still have clinics?")
+	}
+	id, err := s.SaveAudit(context.Background(), AuditRun{Project: p.Name, In: in, Res: res, Meta: data.AuditMeta{Version: "test", Created: time.Now(), CellSize: 250}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, _, err := s.UnitResults(context.Background(), p.Name, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := 0.0
+	for u, got := range units {
+		if !sameFloats(got.OverCapacity, res.Units[u].OverCapacity) {
+			t.Fatalf("unit %s: over capacity %v, audit has %v", got.UnitID, got.OverCapacity, res.Units[u].OverCapacity)
+		}
+		for _, x := range got.OverCapacity {
+			if x > 0 {
+				over += x
+			}
+		}
+	}
+	if over == 0 {
+		t.Error("no unit has residents over capacity: the check cannot tell stored figures from zeros")
 	}
 }

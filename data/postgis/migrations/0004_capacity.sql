@@ -26,3 +26,8 @@ SELECT f.id, p.name AS project, s.id AS scenario, s.name AS scenario_name, s.aut
 FROM lifecircle.scenario_facilities f
 JOIN lifecircle.scenarios s ON s.id = f.scenario
 JOIN lifecircle.projects p ON p.id = s.project;
+
+-- Per unit of an audit run, per type: residents within reach whose
+-- facilities are full (NaN for a type without capacity figures); NULL
+-- when no type has them.
+ALTER TABLE lifecircle.unit_results ADD COLUMN over_capacity double precision[];
