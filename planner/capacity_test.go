@@ -258,3 +258,26 @@ func TestProfileCapacityRatio(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAuditCapacity is BenchmarkAudit with a capacity for every
+// facility and a capacity_ratio for every type: the per-facility searches
+// and the allocation come on top of the audit.
+func BenchmarkAuditCapacity(b *testing.B) {
+	in := latticeStudy(b, 200, 50, 50000, []string{"clinic", "elderly", "market", "fitness", "playground"}, 200, rand.New(rand.NewPCG(1, 2)))
+	for i := range in.Profile.Types {
+		in.Profile.Types[i].CapacityRatio = 10
+	}
+	for i := range in.Facilities {
+		in.Facilities[i].Capacity = 20 // 2,000 residents each
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Audit(context.Background(), in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Capacity == nil {
+			b.Fatal("no capacity figures")
+		}
+	}
+}
