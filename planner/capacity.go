@@ -30,7 +30,7 @@ import (
 // by then spills to the next nearest within the threshold. Residents
 // within the threshold of some facility who find none with room are
 // "over capacity": covered, but not served by capacity. The allocation is
-// deterministic and independent of the order of the input.
+// deterministic: only exact ties in distance depend on the input order.
 //
 // Figures are only computed for types with a CapacityRatio and at least
 // one facility with a known capacity; they are absent (nil, NaN), never
