@@ -172,3 +172,36 @@ func TestOSMCapacityTag(t *testing.T) {
 		t.Errorf("warnings %q, want one naming n11 capacity=about 20", in.Warnings)
 	}
 }
+
+// TestFacilityListCapacity checks the capacity column of `lifecircle
+// facilities --format csv`: only when a facility gives one, empty when
+// unknown.
+func TestFacilityListCapacity(t *testing.T) {
+	prof, err := planner.Builtin(planner.DefaultProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "stations.geojson")
+	if err := os.WriteFile(path, []byte(capacityGeoJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ReadAmenityLayer(path, prof, WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteFacilityListCSV(&b, prof, ListFacilities(prof, fs, "")); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimPrefix(b.String(), UTF8BOM), "\n")
+	if !strings.HasSuffix(lines[0], ",tags,capacity") || !strings.HasSuffix(lines[1], ",") || !strings.HasSuffix(lines[2], ",30") || !strings.HasSuffix(lines[3], ",12.5") {
+		t.Errorf("facility list:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteFacilityListCSV(&b, prof, ListFacilities(prof, fs[2:3], "")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "capacity") {
+		t.Errorf("a list without capacities has a capacity column:\n%s", b.String())
+	}
+}

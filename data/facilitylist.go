@@ -2,6 +2,7 @@ package data
 
 import (
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -48,10 +49,16 @@ func TagsText(tags map[string]string) string {
 
 // WriteFacilityListCSV writes the facilities as a CSV for review in a
 // spreadsheet (UTF-8 with BOM, formula-like text neutralised): type, its
-// names, id, name, rule, source, the centre's lon/lat (WGS84) and the tags.
+// names, id, name, rule, source, the centre's lon/lat (WGS84) and the tags,
+// then capacity (places, empty when unknown) when any facility gives one.
 func WriteFacilityListCSV(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
 	c := NewCSVWriter(w)
-	c.Text("type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags")
+	header := []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"}
+	withCapacity := slices.ContainsFunc(fs, func(f planner.Facility) bool { return f.Capacity > 0 })
+	if withCapacity {
+		header = append(header, "capacity")
+	}
+	c.Text(header...)
 	for _, f := range fs {
 		p := NewFacilityProperties(prof, f)
 		var zh, en string
@@ -59,7 +66,11 @@ func WriteFacilityListCSV(w io.Writer, prof *planner.Profile, fs []planner.Facil
 			zh, en = p.TypeNames.Zh, p.TypeNames.En
 		}
 		ct := f.Geometry.Bound().Center()
-		if err := c.Row(f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags)); err != nil {
+		row := []any{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags)}
+		if withCapacity {
+			row = append(row, F(nonZeroOrNaN(f.Capacity), -1))
+		}
+		if err := c.Row(row...); err != nil {
 			return err
 		}
 	}
@@ -76,4 +87,12 @@ func WriteFacilityListGeoJSON(w io.Writer, prof *planner.Profile, fs []planner.F
 		}
 	}
 	return g.Close()
+}
+
+// nonZeroOrNaN is x, or NaN (an empty cell) for 0: an unknown capacity.
+func nonZeroOrNaN(x float64) float64 {
+	if x == 0 {
+		return math.NaN()
+	}
+	return x
 }
