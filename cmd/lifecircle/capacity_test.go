@@ -203,3 +203,25 @@ func TestAuditCapacityCLI(t *testing.T) {
 		t.Errorf("bad capacity: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestDBAuditCapacity imports the capacity town into PostgreSQL and audits
+// it from there: the same residents over capacity as from the files.
+func TestDBAuditCapacity(t *testing.T) {
+	db := testDB(t)
+	dir := t.TempDir()
+	args := capacityTown(t, dir, "capacity", "5", "4")
+	fileOut, dbOut := filepath.Join(dir, "file"), filepath.Join(dir, "db")
+	mustCLI(t, append(args, "--out", fileOut)...)
+	mustCLI(t, append([]string{"import", "--quiet", "--db", db, "--project", "captown"}, args[2:]...)...)
+	mustCLI(t, "audit", "--quiet", "--db", db, "--project", "captown", "--out", dbOut)
+	for _, f := range []string{"units.geojson", "facilities.geojson", "summary.csv"} {
+		a, _ := os.ReadFile(filepath.Join(fileOut, f))
+		b, _ := os.ReadFile(filepath.Join(dbOut, f))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s differs between the file-based and the database audit:\nfiles %s\n   db %s", f, a, b)
+		}
+	}
+	if a, _ := os.ReadFile(filepath.Join(dbOut, "units.geojson")); !strings.Contains(string(a), `"over_capacity_elderly":10`) {
+		t.Errorf("units.geojson from the database lacks over_capacity_elderly 10:\n%s", a)
+	}
+}
