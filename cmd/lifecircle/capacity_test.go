@@ -169,7 +169,7 @@ func TestAuditCapacityCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"可达但满员", "within reach but over capacity", "C × 1000 / r"} {
+	for _, s := range []string{"可达但满员", "within reach but over capacity", "C × 1000 / r", `<span class="en" lang="en">over capacity</span> 10</b>`} {
 		if !strings.Contains(string(html), s) {
 			t.Errorf("report.html does not say %q", s)
 		}
