@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
 )
 
 // ListFacilities returns the facilities of type typ ("" = every type), in
@@ -48,34 +49,44 @@ func TagsText(tags map[string]string) string {
 }
 
 // WriteFacilityListCSV writes the facilities as a CSV for review in a
-// spreadsheet (UTF-8 with BOM, formula-like text neutralised): type, its
-// names, id, name, rule, source, the centre's lon/lat (WGS84) and the tags,
-// then capacity (places, empty when unknown) when any facility gives one.
+// spreadsheet (UTF-8 with BOM, formula-like text neutralised): the
+// columns of FacilityListTable.
 func WriteFacilityListCSV(w io.Writer, prof *planner.Profile, fs []planner.Facility) error {
-	c := NewCSVWriter(w)
-	header := []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"}
+	return FacilityListTable(prof, fs).WriteCSV(w)
+}
+
+// FacilityListTable returns the facilities as a table: type, its names,
+// id, name, rule, source, the centre's lon/lat (WGS84) and the tags, then
+// capacity (places, empty when unknown) when any facility gives one — the
+// columns of `lifecircle facilities --format csv` and of the map's table.
+func FacilityListTable(prof *planner.Profile, fs []planner.Facility) Table {
+	header := slices.Clone(FacilityListHeader)
 	withCapacity := slices.ContainsFunc(fs, func(f planner.Facility) bool { return f.Capacity > 0 })
 	if withCapacity {
 		header = append(header, "capacity")
 	}
-	c.Text(header...)
+	t := Table{Header: header, Rows: make([][]any, 0, len(fs))}
 	for _, f := range fs {
 		p := NewFacilityProperties(prof, f)
 		var zh, en string
 		if p.TypeNames != nil {
 			zh, en = p.TypeNames.Zh, p.TypeNames.En
 		}
-		ct := f.Geometry.Bound().Center()
+		var ct orb.Point
+		if f.Geometry != nil {
+			ct = f.Geometry.Bound().Center()
+		}
 		row := []any{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags)}
 		if withCapacity {
 			row = append(row, F(nonZeroOrNaN(f.Capacity), -1))
 		}
-		if err := c.Row(row...); err != nil {
-			return err
-		}
+		t.Rows = append(t.Rows, row)
 	}
-	return c.Flush()
+	return t
 }
+
+// FacilityListHeader are the columns of FacilityListTable.
+var FacilityListHeader = []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"}
 
 // WriteFacilityListGeoJSON writes the facilities with the properties of
 // facilities.geojson.

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -106,6 +107,13 @@ func UnitsTables(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		name = "units"
 	}
 	return []UnitsTable{{Level: name, Table: unitsTable(in.Profile.Types, props, false)}}
+}
+
+// LevelUnitsTable is the table of one level's units from their
+// properties (NewLevelUnitProperties): the columns of
+// units_<level>.geojson, facilities_T included.
+func LevelUnitsTable(types []planner.AmenityType, props []UnitProperties) Table {
+	return unitsTable(types, props, true)
 }
 
 func unitsTable(types []planner.AmenityType, props []UnitProperties, levelLayer bool) Table {
@@ -234,6 +242,22 @@ func SummarySheets(in planner.AuditInput, res *planner.AuditResult, meta AuditMe
 		sheets = append(sheets, sheet("rules", RulesTable(res)))
 	}
 	return append(sheets, sheet("columns", ColumnsTable(in.Profile.Types)))
+}
+
+// WriteTableWorkbook writes t as a workbook to w: the sheet name (made
+// valid for Excel) holding t, and a sheet "columns" (key, name_zh,
+// name_en) when columns has rows. Numbers are number cells with the
+// values of the CSV text; text is never a formula.
+func WriteTableWorkbook(w io.Writer, name string, t Table, columns Table) error {
+	if len(t.Rows) >= excelMaxRows {
+		return fmt.Errorf("%d rows are more than an Excel sheet holds (%d): %w", len(t.Rows), excelMaxRows-1, planner.ErrInvalid)
+	}
+	used := map[string]bool{"columns": true}
+	sheets := []xlsx.Sheet{sheet(sheetName(name, used), t)}
+	if len(columns.Rows) > 0 {
+		sheets = append(sheets, sheet("columns", columns))
+	}
+	return xlsx.WriteTo(w, sheets)
 }
 
 func sheet(name string, t Table) xlsx.Sheet {

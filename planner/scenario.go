@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lifecircle/lifecircle/geo"
@@ -80,6 +81,10 @@ type Scenario struct {
 	history []Edit
 	nextSeq int64
 	dropped []bool // per facility: an added facility whose add was reverted
+
+	// version counts the changes to the figures (see Version); it is
+	// written under the write lock only.
+	version atomic.Uint64
 }
 
 // histStep is the resolution in metres of the distance histograms a
@@ -217,6 +222,13 @@ func (sc *Scenario) View(fn func(in AuditInput, res *AuditResult, active []bool)
 	defer sc.mu.RUnlock()
 	fn(sc.in, sc.res, sc.active)
 }
+
+// Version numbers the state of the scenario's facilities and figures: it
+// grows with every edit, undo, reset and added layer, so that a reader may
+// cache what it derives from a view (the figures of coarser unit levels,
+// the provision rules) and know when to recompute it. Read it inside View
+// to pair it with the state the view shows.
+func (sc *Scenario) Version() uint64 { return sc.version.Load() }
 
 // Snapshot returns a copy of the current inputs' facilities, the figures
 // and the active flags, taken under one read lock: a consistent view that
@@ -700,6 +712,7 @@ func (sc *Scenario) markNodes(nodes []int32) {
 // refresh re-reads the distance of every demand point on the pending
 // edges for type t and updates units and totals.
 func (sc *Scenario) refresh(t int) *Change {
+	sc.version.Add(1)
 	res := sc.res
 	d := sc.in.Demand
 	thr := sc.in.Profile.Types[t].Threshold

@@ -240,10 +240,22 @@ type unitJSON struct {
 	Completeness data.Num       `json:"completeness"`
 	FullyServed  data.Num       `json:"fully_served"`
 	Types        []unitTypeJSON `json:"types"`
+	// RulesBroken lists the provision rules (numbered as rules.csv) the
+	// unit breaks, for a level asked for by ?level=.
+	RulesBroken []int `json:"rules_broken,omitempty"`
 }
 
 func (s *Server) handleUnit(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "unit_id")
+	if level := r.URL.Query().Get("level"); level != "" && level != s.cfg.UnitsKind {
+		out, err := s.levelUnitJSON(level, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, mimeJSON, out)
+		return
+	}
 	u, ok := s.unitIndex[id]
 	if !ok {
 		s.fail(w, r, notFound("no unit %q", shorten(id, 80)))

@@ -39,6 +39,7 @@ const (
 	kindDemand
 	kindProposals
 	kindStreets
+	kindLevel // one level of units (levels.go)
 )
 
 // A collection is one feature collection of the OGC API and of
@@ -47,6 +48,7 @@ type collection struct {
 	id, title, description string
 	kind                   collKind
 	typ                    int // kindFacilities: index of the amenity type
+	level                  int // kindLevel: index in Server.levels
 }
 
 func bilingual(zh, en, fallback string) string {
@@ -71,6 +73,18 @@ func (s *Server) collections() []collection {
 	} else {
 		cs = append(cs, collection{id: "cells", title: "网格覆盖 / Grid cells with coverage",
 			description: "Grid cells holding residents, with walkable coverage per amenity type (covered_T, coverage_T, gap_T, dist_T_mean, dist_T_p90 in metres), completeness and fully_served.", kind: kindUnits})
+	}
+	if s.cfg.UnitsKind == "units" {
+		for i, l := range s.levels {
+			n := planner.LevelLabel(l.name)
+			title := "分析单元：" + n.Zh + " / Analysis units: " + n.En
+			desc := fmt.Sprintf("Units of level %q with their residents, walkable coverage per amenity type and the facilities inside each (facilities_T), after the what-if edits; as units_<level>.geojson of an audit.", l.name)
+			if l.grid {
+				title = "网格单元覆盖 / Grid cells with coverage"
+				desc = "A grid over the residents beside the imported units, with the same figures per cell."
+			}
+			cs = append(cs, collection{id: l.id, title: title, description: desc, kind: kindLevel, level: i})
+		}
 	}
 	for ti, t := range s.profile.Types {
 		cs = append(cs, collection{id: t.ID, title: bilingual(t.Names.Zh, t.Names.En, t.ID),
@@ -116,6 +130,9 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 		return
 	case kindStreets:
 		fn(s.streetView()) // the network never changes
+		return
+	case kindLevel:
+		fn(s.levelView(&s.levels[c.level], s.figures())) // figures are immutable once made
 		return
 	}
 	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
@@ -493,7 +510,7 @@ func (s *Server) writeCollection(w io.Writer, c collection) error {
 	// tear it.
 	var v *itemView
 	switch c.kind {
-	case kindProposals, kindStreets:
+	case kindProposals, kindStreets, kindLevel:
 		s.withItems(c, func(iv *itemView) { v = iv }) // immutable once made
 	default:
 		in, res, active := s.sc.Snapshot()
@@ -645,6 +662,9 @@ func (s *Server) extent(c collection) (orb.Bound, bool) {
 		return s.demandExt, !s.demandExt.IsZero()
 	case kindStreets:
 		return s.net.Bound(), s.net.NumEdges() > 0
+	case kindLevel:
+		l := &s.levels[c.level]
+		return l.bound, len(l.index) > 0
 	}
 	var b orb.Bound
 	found := false

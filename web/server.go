@@ -66,6 +66,10 @@ type Config struct {
 	// Warnings are the study's typed warnings (weak estimate, cut-off
 	// residents, …), shown in the summary panel.
 	Warnings []planner.Warning
+	// CellSize is the size in metres of the grid cells a units study is
+	// also shown in (the cells collection); 0 means
+	// planner.DefaultCellSize.
+	CellSize float64
 }
 
 // Timeouts bound how long the HTTP server waits on a client, so that slow
@@ -133,6 +137,15 @@ type Server struct {
 	baseIn   planner.AuditInput
 	baseFig  *figures
 	compare  compareCache
+
+	// The levels of units (levels.go): the hierarchy aggregated (the
+	// study's, or one level of its units), the grid of a units study, the
+	// provision rules, the level collections and their cached figures.
+	hier    *planner.Hierarchy
+	gridH   *planner.Hierarchy
+	rules   []planner.Rule
+	levels  []unitLevel
+	lvCache levelCache
 }
 
 // New returns a server for the scenario sc. log receives request logs and
@@ -222,6 +235,18 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	for _, id := range ids {
 		if id == s.cfg.UnitsKind || id == "demand" || id == "proposals" || id == "streets" {
 			return nil, fmt.Errorf("web: amenity type id %q clashes with a collection of the same name — rename the type in the profile", id)
+		}
+	}
+	cell := cfg.CellSize
+	if cell == 0 {
+		cell = planner.DefaultCellSize
+	}
+	if err := s.initLevels(static, cell); err != nil {
+		return nil, err
+	}
+	for _, l := range s.levels {
+		if _, clash := s.profile.Type(l.id); clash {
+			return nil, fmt.Errorf("web: amenity type id %q clashes with the collection of unit level %q — rename the type in the profile", l.id, l.name)
 		}
 	}
 	s.startIndexes(static)
@@ -335,6 +360,9 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/summary", s.handleSummary)
 		r.Get("/units/{unit_id}", s.handleUnit)
+		r.Get("/levels", s.handleLevels)
+		r.Get("/rules", s.handleRules)
+		r.Get("/table/{table}", s.handleTable)
 		r.With(s.requireSameSite).Post("/propose", s.handlePropose)
 		r.Get("/export/{collection}", s.handleExport)
 		r.Get("/scenario", s.handleScenarioState)

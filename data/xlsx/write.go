@@ -93,6 +93,19 @@ func Write(path string, sheets []Sheet) error {
 	return nil
 }
 
+// WriteTo writes a workbook of sheets to w, as Write writes it to a file.
+func WriteTo(w io.Writer, sheets []Sheet) error {
+	if err := checkSheets(sheets); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := build(f, sheets); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return writeSorted(w, f)
+}
+
 // writeSorted writes the workbook with its zip entries in a fixed order
 // ([Content_Types].xml first, then by name): excelize writes them in map
 // order, so the same sheets would give different bytes from run to run.
