@@ -318,6 +318,9 @@ type rulesDoc struct {
 	// with the rules (numbers) it breaks; the alias of the finest level
 	// (units) is listed too.
 	Units map[string]map[string][]int `json:"units"`
+	// Aliases maps another name of a level collection to it (units →
+	// units_<finest level>).
+	Aliases map[string]string `json:"aliases"`
 }
 
 func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
@@ -326,7 +329,7 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.figures()
-	out := rulesDoc{Rules: []ruleJSON{}, BrokenRules: planner.BrokenRules(f.rules), Units: map[string]map[string][]int{}}
+	out := rulesDoc{Rules: []ruleJSON{}, BrokenRules: planner.BrokenRules(f.rules), Units: map[string]map[string][]int{}, Aliases: map[string]string{}}
 	collOf := map[string]string{}
 	for _, l := range s.levels {
 		if !l.grid {
@@ -366,6 +369,7 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 		out.Units[l.id] = m
 		if l.alias != "" {
 			out.Units[l.alias] = m
+			out.Aliases[l.alias] = l.id
 		}
 	}
 	writeJSON(w, http.StatusOK, mimeJSON, out)

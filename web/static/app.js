@@ -69,6 +69,36 @@
       save: '保存',
       cancel: '取消',
       worstUnits: '最需改善的单元',
+      // levels.js, table.js, rules.js
+      level: '层级',
+      tableButton: '表格',
+      tableUnits: '单元',
+      tableFacilities: '设施',
+      tableSearch: '按名称搜索…',
+      tableFilter: '筛选，如 coverage_clinic<0.5',
+      tableBroken: '仅未达标单元',
+      tableAllTypes: '全部类型',
+      tableRows: '第 {a}–{b} 行，共 {n} 行（全部 {total} 行）',
+      tableEmpty: '没有符合条件的行。',
+      tablePrev: '上一页',
+      tableNext: '下一页',
+      exportCsv: '导出 CSV',
+      exportXlsx: '导出 Excel',
+      tableClose: '关闭表格',
+      tableNotFound: '“{id}”不在当前筛选结果中',
+      rulesTitle: '配建规则',
+      rulesNone: '本项目没有配建规则（在项目文件的 rules: 中设定）。',
+      rulesSummary: '{b} / {n} 条规则未达标',
+      rulePassed: '达标 {n}',
+      ruleBroken: '未达标 {n}',
+      ruleDistrict: '全区',
+      ruleShowHint: '点击规则，在地图上显示未达标的单元。',
+      brokenRulesStyle: '未达标规则数',
+      brokenLegend: '单元未达标的规则数',
+      noRulesAtLevel: '此层级没有规则',
+      ruleLegend: '规则 {n}',
+      ruleBrokenItem: '未达标',
+      ruleMetItem: '达标',
       dropHint: '将 GeoJSON 或 CSV 设施文件拖到地图上即可添加图层。',
       dropHere: '松开以添加设施图层',
       completenessLegend: '完备度',
@@ -190,6 +220,36 @@
       save: 'Save',
       cancel: 'Cancel',
       worstUnits: 'Units most in need',
+      // levels.js, table.js, rules.js
+      level: 'Level',
+      tableButton: 'Table',
+      tableUnits: 'Units',
+      tableFacilities: 'Facilities',
+      tableSearch: 'Search by name…',
+      tableFilter: 'Filter, e.g. coverage_clinic<0.5',
+      tableBroken: 'Only units breaking rules',
+      tableAllTypes: 'All types',
+      tableRows: 'Rows {a}–{b} of {n} ({total} in all)',
+      tableEmpty: 'No rows match.',
+      tablePrev: 'Previous',
+      tableNext: 'Next',
+      exportCsv: 'Export CSV',
+      exportXlsx: 'Export Excel',
+      tableClose: 'Close the table',
+      tableNotFound: '“{id}” is not in the filtered table',
+      rulesTitle: 'Provision rules',
+      rulesNone: 'No provision rules in this project (set them under rules: in the project file).',
+      rulesSummary: '{b} of {n} rules broken',
+      rulePassed: 'met {n}',
+      ruleBroken: 'broken {n}',
+      ruleDistrict: 'district',
+      ruleShowHint: 'Click a rule to show the units that break it on the map.',
+      brokenRulesStyle: 'Broken rules',
+      brokenLegend: 'Rules broken per unit',
+      noRulesAtLevel: 'no rules at this level',
+      ruleLegend: 'Rule {n}',
+      ruleBrokenItem: 'broken',
+      ruleMetItem: 'met',
       dropHint: 'Drop a GeoJSON or CSV file of facilities onto the map to add a layer.',
       dropHere: 'Drop to add a facility layer',
       completenessLegend: 'Completeness',
@@ -286,6 +346,14 @@
   var map, mainRenderer, streetsRenderer, highlightRenderer, cellsLayer, streetsLayer, tileLayer, proposalLayer, highlightLayer, legend;
 
   window.lifecircle = { ready: false };
+  // ext is what the page's other scripts (levels.js, table.js, rules.js)
+  // use of this one; they listen to the "lifecircle:*" events emit sends
+  // (start, cells, change, select, lang). style, legend and colourOptions
+  // are theirs to set: a map style of their own (colour-by value).
+  var ext = window.lifecircle.ext = { state: state, style: null, legend: null, colourOptions: null };
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent('lifecircle:' + name, { detail: detail }));
+  }
 
   function initialLang() {
     var q = new URLSearchParams(location.search).get('lang');
@@ -540,6 +608,8 @@
   }
 
   function cellStyle(feature) {
+    var own = ext.style && ext.style(feature);
+    if (own) return Object.assign({ renderer: mainRenderer, stroke: true, color: '#ffffff', weight: 0.4, opacity: 0.7 }, own);
     var c = classOf(cellValue(feature.properties));
     return {
       renderer: mainRenderer,
@@ -567,6 +637,23 @@
     var d = legend.getContainer();
     if (!d) return;
     d.textContent = '';
+    // A style of another script (ext.style) draws its own legend.
+    if (!(ext.legend && ext.legend(d))) shareLegend(d);
+    var vis = state.types.filter(function (ty) { return state.facVisible[ty.id]; });
+    if (vis.length || proposalLayer.getLayers().length) d.appendChild(el('div', { class: 'sep' }));
+    vis.forEach(function (ty) {
+      d.appendChild(el('div', { class: 'item' }, [
+        el('span', { class: 'swatch', style: 'background:' + typeColour(ty.id) }), typeName(ty)
+      ]));
+    });
+    if (proposalLayer.getLayers().length) {
+      d.appendChild(el('div', { class: 'item' }, [
+        el('span', { class: 'swatch', style: 'background:#1b1b1b;border-color:#f2c94c' }), t('proposedSite')
+      ]));
+    }
+  }
+
+  function shareLegend(d) {
     var title;
     if (state.colourBy === 'completeness') title = t('completenessLegend');
     else if (state.colourBy === 'fully_served') title = t('fullyServedLegend');
@@ -585,18 +672,6 @@
     d.appendChild(el('div', { class: 'item' }, [
       el('span', { class: 'box', style: 'background:' + EMPTY_COLOUR + ';opacity:.5' }), t('noResidents')
     ]));
-    var vis = state.types.filter(function (ty) { return state.facVisible[ty.id]; });
-    if (vis.length || proposalLayer.getLayers().length) d.appendChild(el('div', { class: 'sep' }));
-    vis.forEach(function (ty) {
-      d.appendChild(el('div', { class: 'item' }, [
-        el('span', { class: 'swatch', style: 'background:' + typeColour(ty.id) }), typeName(ty)
-      ]));
-    });
-    if (proposalLayer.getLayers().length) {
-      d.appendChild(el('div', { class: 'item' }, [
-        el('span', { class: 'swatch', style: 'background:#1b1b1b;border-color:#f2c94c' }), t('proposedSite')
-      ]));
-    }
   }
 
   // ---------------------------------------------------------------- layers
@@ -647,6 +722,7 @@
       if ($('toggle-cells').checked) cellsLayer.addTo(map);
       bringFacilitiesToFront();
       mark('cells_drawn');
+      emit('cells', { collection: state.unitsCollection });
     });
   }
 
@@ -659,7 +735,9 @@
     }
     state.popupUnit = id;
     state.popupLatLng = latlng;
-    return api('GET', 'api/units/' + encodeURIComponent(id)).then(function (u) {
+    emit('select', { kind: 'unit', id: id });
+    var level = state.unitsCollection !== state.summary.collections.units ? '?level=' + encodeURIComponent(state.unitsCollection) : '';
+    return api('GET', 'api/units/' + encodeURIComponent(id) + level).then(function (u) {
       if (state.popupUnit !== id || !latlng) return;
       L.popup({ maxWidth: 420, autoPan: true }).setLatLng(latlng).setContent(unitPopup(u)).openOn(map);
     }).catch(showError);
@@ -743,6 +821,7 @@
     layer.on('click', function (e) {
       if (state.addMode) return;
       L.DomEvent.stopPropagation(e);
+      emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
       L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(facilityPopup(typeId, f)).openOn(map);
     });
   }
@@ -913,6 +992,7 @@
     state.types.forEach(function (ty) {
       cb.appendChild(el('option', { value: ty.id, text: t('coverageCol') + ': ' + typeName(ty) }));
     });
+    if (ext.colourOptions) ext.colourOptions(cb);
     cb.value = state.colourBy;
     ['propose-type', 'edit-type'].forEach(function (sid) {
       var s = $(sid), v = s.value;
@@ -1089,11 +1169,14 @@
     if (state.popupUnit && (res.changed_units || []).some(function (p) { return String(p.unit_id) === state.popupUnit; }) && map._popup && map._popup.isOpen()) {
       selectUnit(state.popupUnit, state.popupLatLng);
     }
+    emit('change', { op: body.op });
     return loadFacilities(type && state.facLayers[type] !== undefined ? type : undefined);
   }
 
   // recolourUnits updates the cells whose figures changed, in place.
   function recolourUnits(units) {
+    // changed_units are of the first level; another level reloads (levels.js).
+    if (state.unitsCollection !== state.summary.collections.units) return;
     (units || []).forEach(function (p) {
       var l = state.unitLayers.get(String(p.unit_id));
       if (!l) return;
@@ -1173,6 +1256,7 @@
   function afterReplace(res) {
     if (res.summary) { state.summary = res.summary; renderSummary(); }
     if (res.scenario) renderScenarioState(res.scenario);
+    emit('change', { op: 'replace' });
     return Promise.all([loadCells(), loadFacilities()]);
   }
 
@@ -1337,6 +1421,7 @@
       recolourUnits(res.changed_units);
       if (res.scenario) renderScenarioState(res.scenario);
       showMessage(t('layerAdded', { n: fmtInt(res.added), file: name }), true);
+      emit('change', { op: 'layer' });
       // A server that does not list the changed units: reload them all.
       return Promise.all([loadFacilities(), res.changed_units ? null : loadCells()]);
     }).then(function () {
@@ -1365,6 +1450,7 @@
     drawProposal();
     setAddMode(state.addMode);
     if (map) map.closePopup();
+    emit('lang', { lang: state.lang });
   }
 
   function switchLang() {
@@ -1470,6 +1556,13 @@
       var b = s.bounds;
       if (b && b.length === 4 && b.every(isNum)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [10, 10] });
       else map.setView([0, 0], 3);
+      Object.assign(ext, {
+        map: map, api: api, t: t, el: el, fmtInt: fmtInt, fmtPct: fmtPct, fmtM: fmtM, isNum: isNum, typeName: typeName,
+        showError: showError, showMessage: showMessage, loadCells: loadCells, recolourAll: recolourAll,
+        renderLegend: renderLegend, renderSelects: renderSelects, setColourBy: setColourBy, zoomToUnit: zoomToUnit,
+        highlightLayer: highlightLayer, highlightRenderer: highlightRenderer, unitLayers: function () { return state.unitLayers; }
+      });
+      emit('start', { summary: s });
       renderSummary();
       renderSelects();
       renderLegend();
@@ -1496,6 +1589,10 @@
     window.lifecircle.map = map;
     window.lifecircle.facilityLayer = function (id) { return state.facLayers[id]; };
     window.lifecircle.cellCount = function () { return state.unitLayers.size; };
+    window.lifecircle.unitStyle = function (id) {
+      var l = state.unitLayers.get(String(id));
+      return l ? { fillColor: l.options.fillColor, fillOpacity: l.options.fillOpacity } : null;
+    };
     window.lifecircle.bounds = function () {
       var b = state.summary && state.summary.bounds;
       return b ? [[b[1], b[0]], [b[3], b[2]]] : null;
