@@ -47,7 +47,24 @@ const (
 	reportMapWidth  = 1000.0
 	// reportStreetsMax bounds the street edges drawn under the maps.
 	reportStreetsMax = 40000
+	// reportMapMaxUnits is the most units of one level the maps draw
+	// legibly: about 20 × 20 px each on the 1000 × 700 px map, 3–4 mm on
+	// the printed page. The maps show the finest level with at most this
+	// many units (overviewLevel).
+	reportMapMaxUnits = 2000
 )
+
+// overviewLevel returns the level of h the report's maps show: the finest
+// level with at most reportMapMaxUnits units, else the coarsest (a grid of
+// many cells, the only level, is drawn whatever its size).
+func overviewLevel(h *planner.Hierarchy) int {
+	for k := len(h.Levels) - 1; k >= 0; k-- {
+		if len(h.Levels[k].Units) <= reportMapMaxUnits {
+			return k
+		}
+	}
+	return 0
+}
 
 // ReportPages returns the number of printed A4 pages of the report of an
 // audit with the given number of unit levels: overview, type maps, one
@@ -364,19 +381,23 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		d.Bars = append(d.Bars, b)
 	}
 
-	// Maps: every level from the coarsest up, each unit filled by its own
-	// figure, so areas without finer units (a commune without quarters)
-	// still show; coarser levels' outlines on top.
+	// Maps: the finest legible level (overviewLevel) drawn over the
+	// coarser ones, each unit filled by its own figure, so areas without
+	// finer units (a commune without quarters) still show; coarser
+	// levels' outlines on top.
 	type layer struct {
 		units []planner.Unit
 		res   []planner.UnitResult
 	}
 	var layers []layer
 	var outlines [][]orb.Polygon
+	mainLevel := ""
 	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 1 && len(res.Levels) == len(in.Hierarchy.Levels) {
-		for k, l := range in.Hierarchy.Levels {
+		top := overviewLevel(in.Hierarchy)
+		mainLevel = in.Hierarchy.Levels[top].Name
+		for k, l := range in.Hierarchy.Levels[:top+1] {
 			layers = append(layers, layer{l.Units, res.Levels[k].Units})
-			if k < len(in.Hierarchy.Levels)-1 {
+			if k < top {
 				var ps []orb.Polygon
 				for _, u := range l.Units {
 					ps = append(ps, polygonsOf(u.Geometry)...)
@@ -396,19 +417,23 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	draw := func(value func(r planner.UnitResult) float64, pts []orb.Point, streets, class string) template.HTML {
 		var units []planner.Unit
 		var fill []string
-		for _, l := range layers {
+		var order []int
+		for k, l := range layers {
 			for u := range l.units {
 				r := l.res[u]
 				units = append(units, l.units[u])
 				fill = append(fill, shareColor(value(r), r.Population))
+				order = append(order, k)
 			}
 		}
-		return proj.svg(units, fill, outlines, streets, pts, class)
+		return proj.svg(units, fill, order, outlines, streets, pts, class)
 	}
 	d.MainMap = draw(func(r planner.UnitResult) float64 { return r.Completeness }, nil, streets, "map-main")
 	d.MainLevel = planner.DefaultLevelName
-	if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
-		d.MainLevel = strings.Join(in.Hierarchy.LevelNames(), " ⊃ ")
+	if mainLevel != "" {
+		d.MainLevel = mainLevel
+	} else if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
+		d.MainLevel = in.Hierarchy.Levels[len(in.Hierarchy.Levels)-1].Name
 	}
 	facPts := planner.FacilityPoints(in.Facilities)
 	smallStreets := streets
@@ -781,9 +806,10 @@ func (m mapProjection) streets(in planner.AuditInput, maxEdges int) string {
 	return string(b)
 }
 
-// svg draws the units filled with fill[u], outlines of coarser levels,
-// the streets and points (facilities).
-func (m mapProjection) svg(units []planner.Unit, fill []string, outlines [][]orb.Polygon, streets string, pts []orb.Point, class string) template.HTML {
+// svg draws the units filled with fill[u], in the order of layer[u] (a
+// unit of a later layer over those of earlier ones), outlines of coarser
+// levels, the streets and points (facilities).
+func (m mapProjection) svg(units []planner.Unit, fill []string, layer []int, outlines [][]orb.Polygon, streets string, pts []orb.Point, class string) template.HTML {
 	if !m.ok {
 		return template.HTML(`<p class="muted">` + string(bi("无可绘制的单元", "no units to draw")) + `</p>`)
 	}
@@ -792,13 +818,18 @@ func (m mapProjection) svg(units []planner.Unit, fill []string, outlines [][]orb
 	// about the same size whatever its aspect.
 	size := math.Max(m.w, m.h)
 	fmt.Fprintf(&b, `<svg class="map %s" viewBox="0 0 %.0f %.0f" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg" role="img">`, class, m.w, m.h)
-	// Units grouped by fill colour: one path per colour keeps the file small.
-	byColor := map[string][]byte{}
-	var colors []string
+	// Units grouped by layer, then by fill colour: one path per colour
+	// keeps the file small, and finer units are drawn over coarser ones.
+	type key struct {
+		layer int
+		color string
+	}
+	byColor := map[key][]byte{}
+	var keys []key
 	for u, unit := range units {
-		c := fill[u]
+		c := key{layer[u], fill[u]}
 		if _, ok := byColor[c]; !ok {
-			colors = append(colors, c)
+			keys = append(keys, c)
 		}
 		buf := byColor[c]
 		for _, p := range polygonsOf(unit.Geometry) {
@@ -808,9 +839,14 @@ func (m mapProjection) svg(units []planner.Unit, fill []string, outlines [][]orb
 		}
 		byColor[c] = buf
 	}
-	sort.Strings(colors)
-	for _, c := range colors {
-		fmt.Fprintf(&b, `<path d="%s" fill="%s" fill-rule="evenodd" stroke="#ffffff" stroke-width="%.1f" stroke-linejoin="round"/>`, byColor[c], c, 0.0012*size)
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].layer != keys[j].layer {
+			return keys[i].layer < keys[j].layer
+		}
+		return keys[i].color < keys[j].color
+	})
+	for _, c := range keys {
+		fmt.Fprintf(&b, `<path d="%s" fill="%s" fill-rule="evenodd" stroke="#ffffff" stroke-width="%.1f" stroke-linejoin="round"/>`, byColor[c], c.color, 0.0012*size)
 	}
 	if streets != "" {
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#4a4a4a" stroke-opacity="0.4" stroke-width="%.1f" stroke-linecap="round"/>`, streets, 0.0011*size)

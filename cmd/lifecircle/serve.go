@@ -110,7 +110,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv, err := web.New(sc, web.Config{
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
-		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(),
+		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(), CellSize: st.Settings.Cell,
 		FacilityOverrides: st.Meta.FacilityOverrides,
 		Warnings:          st.Meta.WarningDetails,
 	}, e.log)
