@@ -290,6 +290,8 @@ func (s *Server) handleLevels(w http.ResponseWriter, r *http.Request) {
 type ruleJSON struct {
 	Rule       int          `json:"rule"` // 1-based, as rules.csv
 	Level      string       `json:"level"`
+	LevelZh    string       `json:"level_zh"`
+	LevelEn    string       `json:"level_en"`
 	Collection string       `json:"collection,omitempty"` // the level's collection; "" for the district
 	Type       string       `json:"type"`
 	Kind       string       `json:"kind"`
@@ -345,7 +347,11 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 		if c.Kind == planner.RuleCoverage {
 			d = 4
 		}
-		j := ruleJSON{Rule: c.Index + 1, Level: level, Collection: collOf[c.Rule.Level], Type: c.Rule.Type, Kind: c.Kind,
+		ln := planner.LevelLabel(level)
+		if level == planner.DistrictLevel {
+			ln = planner.Names{Zh: "全区", En: "district"}
+		}
+		j := ruleJSON{Rule: c.Index + 1, Level: level, LevelZh: ln.Zh, LevelEn: ln.En, Collection: collOf[c.Rule.Level], Type: c.Rule.Type, Kind: c.Kind,
 			TextZh: c.Text.Zh, TextEn: c.Text.En, Note: c.Rule.Note, Origin: c.Rule.Origin,
 			Checked: c.Checked, Broken: len(c.Breaches), Passed: c.Checked - len(c.Breaches), Breaches: []breachJSON{}}
 		for _, b := range c.Breaches {

@@ -404,36 +404,42 @@ func (t *builtTable) apply(q tableQuery) error {
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(t.Rows, func(a, b []any) int {
-		x, xok := cellNumber(a[j])
-		y, yok := cellNumber(b[j])
-		if !xok || !yok {
-			xs, _ := a[j].(string)
-			ys, _ := b[j].(string)
-			// Empty cells last, whichever the direction.
-			switch {
-			case (xs == "" && !xok) && (ys == "" && !yok):
-				return 0
-			case xs == "" && !xok:
-				return 1
-			case ys == "" && !yok:
-				return -1
-			}
-			if xok || yok { // a number and a text: numbers first
-				return cmp.Compare(boolInt(!xok), boolInt(!yok))
-			}
-			c := strings.Compare(xs, ys)
-			if q.desc {
-				c = -c
-			}
-			return c
+	// Sort keys are read once per row, not once per comparison.
+	type keyed struct {
+		row  []any
+		num  float64
+		isN  bool
+		text string
+	}
+	ks := make([]keyed, len(t.Rows))
+	for i, row := range t.Rows {
+		ks[i].row = row
+		ks[i].num, ks[i].isN = cellNumber(row[j])
+		ks[i].text, _ = row[j].(string)
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		// Empty cells last, whichever the direction; then numbers before text.
+		ea, eb := !a.isN && a.text == "", !b.isN && b.text == ""
+		if ea || eb {
+			return cmp.Compare(boolInt(ea), boolInt(eb))
 		}
-		c := cmp.Compare(x, y)
+		if a.isN != b.isN {
+			return cmp.Compare(boolInt(!a.isN), boolInt(!b.isN))
+		}
+		var c int
+		if a.isN {
+			c = cmp.Compare(a.num, b.num)
+		} else {
+			c = strings.Compare(a.text, b.text)
+		}
 		if q.desc {
 			c = -c
 		}
 		return c
 	})
+	for i := range ks {
+		t.Rows[i] = ks[i].row
+	}
 	return nil
 }
 

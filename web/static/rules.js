@@ -98,7 +98,7 @@
     var ul = document.getElementById('rules-list');
     ul.textContent = '';
     rules.forEach(function (r) {
-      var where = r.collection ? r.level : t('ruleDistrict');
+      var where = zh ? r.level_zh : r.level_en;
       var li = el('li', {
         id: 'rule-' + r.rule, class: 'rule' + (r.broken > 0 ? ' broken' : ' met') + (chosen === r.rule ? ' selected' : ''),
         'data-broken': String(r.broken), 'data-passed': String(r.passed), title: r.note || ''

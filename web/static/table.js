@@ -144,6 +144,11 @@
 
   function cellText(c, v) {
     if (v === null || v === undefined) return '–';
+    if (c.key === 'type') {
+      // The type's name in the page's language; the id stays in the export.
+      var ty = ext.state.types[ext.state.typeIndex[v]];
+      return ty ? ext.typeName(ty) : String(v);
+    }
     if (!c.numeric) return String(v);
     if (isShare(c.key)) return ext.fmtPct(v);
     if (c.key === 'lon' || c.key === 'lat') return Number(v).toFixed(6);
