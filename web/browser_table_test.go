@@ -225,6 +225,21 @@ func TestBrowserLevelsTableRules(t *testing.T) {
 	browserStep(t, ctx, "rule repaired", chromedp.Poll[chromedp.Void](
 		fmt.Sprintf(`document.getElementById("rule-%d").dataset.broken === %q && window.lifecircle.unitStyle(%q).fillColor === %q`, rule, brokenBefore, comm, colourBefore),
 		chromedp.WithPollingTimeout(30*time.Second)))
+
+	// The facilities in Chinese: type names, not ids.
+	browserStep(t, ctx, "facilities table", chromedp.Click(chromedp.CSS("#table-button")),
+		chromedp.Click(chromedp.CSS("#table-tab-facilities")),
+		chromedp.Poll[chromedp.Void](`window.lifecircle.table.doc() && window.lifecircle.table.doc().table === "facilities" && document.body.dataset.busy === "0"`,
+			chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(chromedp.CSS("#lang-switch")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("table-tab-facilities").textContent === "设施"`, chromedp.WithPollingTimeout(10*time.Second)))
+	cells := browsertest.Eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#data-table tbody tr")).map(r => r.cells[0].textContent)`)
+	for _, c := range cells {
+		if _, isID := ts.profile.Type(c); isID || c == "" {
+			t.Errorf("facility row type %q in the Chinese table, want the type's Chinese name", c)
+		}
+	}
+	browserShot(t, ctx, "table-zh.png")
 	w.Check(t)
 }
 

@@ -1004,10 +1004,11 @@
     cols.forEach(function (c) {
       var ty = state.types[state.typeIndex[c]];
       var label = ty ? typeName(ty) : t('col_' + c);
-      if (c === state.unitsCollection) label = t(c === 'units' ? 'unitsCollection' : 'cellsCollection');
+      if (c === state.unitsCollection) label = t(c.indexOf('units') === 0 ? 'unitsCollection' : 'cellsCollection');
       ex.appendChild(el('option', { value: c, text: label + ' (' + c + ')' }));
     });
     if (ev) ex.value = ev;
+    if (ex.selectedIndex < 0) ex.selectedIndex = 0;
   }
 
   function renderToggles() {

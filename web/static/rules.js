@@ -93,7 +93,11 @@
     var t = ext.t, el = ext.el, zh = ext.state.lang === 'zh';
     var rules = doc.rules || [];
     var sum = document.getElementById('rules-summary');
-    sum.textContent = rules.length ? t('rulesSummary', { b: doc.broken_rules, n: rules.length }) + ' ' + t('ruleShowHint') : t('rulesNone');
+    sum.textContent = '';
+    if (rules.length) {
+      sum.appendChild(el('div', { class: 'rules-count', text: t('rulesSummary', { b: doc.broken_rules, n: rules.length }) }));
+      sum.appendChild(el('div', { text: t('ruleShowHint') }));
+    } else sum.textContent = t('rulesNone');
     sum.dataset.broken = String(doc.broken_rules);
     var ul = document.getElementById('rules-list');
     ul.textContent = '';

@@ -109,10 +109,20 @@
     if (on) load();
   }
 
+  // setTable switches between the units and the facilities, each with its
+  // own search, filter and sort.
   function setTable(k) {
+    if (k === st.table) return;
+    var keep = st.saved || (st.saved = {});
+    keep[st.table] = { q: st.q, filter: st.filter, sort: st.sort, desc: st.desc };
+    var back = keep[k] || { q: '', filter: '', sort: '', desc: false };
     st.table = k;
-    st.sort = '';
-    st.desc = false;
+    st.q = back.q;
+    st.filter = back.filter;
+    st.sort = back.sort;
+    st.desc = back.desc;
+    $('table-search').value = st.q;
+    $('table-filter').value = st.filter;
     st.offset = 0;
     st.selected = null;
     load();
