@@ -138,57 +138,56 @@ func (s *Server) finestLevel() *unitLevel {
 
 // figures returns the figures of every level for the scenario's current
 // state, computing them when an edit has changed it since the last call.
-// It takes the scenario's read lock for the computation.
+// The computation works on a copy of the scenario's state (Snapshot), so
+// that edits wait for the copy only, not for the aggregation.
 func (s *Server) figures() *levelFigures {
 	s.lvCache.mu.Lock()
 	defer s.lvCache.mu.Unlock()
-	var out *levelFigures
-	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
-		v := s.sc.Version()
-		if f := s.lvCache.fig; f != nil && f.version == v {
-			out = f
-			return
+	// The version is read before the copy: a copy newer than v is only
+	// kept under an older key, which a later request recomputes.
+	v := s.sc.Version()
+	if f := s.lvCache.fig; f != nil && f.version == v {
+		return f
+	}
+	in, res, active := s.sc.Snapshot()
+	cur := in
+	cur.Facilities = make([]planner.Facility, 0, len(in.Facilities))
+	for i, f := range in.Facilities {
+		if active[i] {
+			cur.Facilities = append(cur.Facilities, f)
 		}
-		cur := in
-		cur.Facilities = make([]planner.Facility, 0, len(in.Facilities))
-		for i, f := range in.Facilities {
-			if active[i] {
-				cur.Facilities = append(cur.Facilities, f)
-			}
+	}
+	f := &levelFigures{version: v, levels: planner.AggregateLevels(cur, res, s.hier)}
+	if s.gridH != nil {
+		f.grid = planner.AggregateLevels(cur, res, s.gridH)
+	}
+	rules, err := planner.CheckRules(s.rules, cur, res, s.hier, f.levels)
+	if err != nil {
+		// Validated in New: only a bug gets here.
+		s.log.Error("rules not checked", "err", err)
+	}
+	f.rules = rules
+	f.broken = make([][][]int, len(s.hier.Levels))
+	for k, lv := range s.hier.Levels {
+		f.broken[k] = make([][]int, len(lv.Units))
+	}
+	for _, c := range rules {
+		if c.Rule.Level == "" || c.Rule.Level == planner.DistrictLevel {
+			continue
 		}
-		f := &levelFigures{version: v, levels: planner.AggregateLevels(cur, res, s.hier)}
-		if s.gridH != nil {
-			f.grid = planner.AggregateLevels(cur, res, s.gridH)
-		}
-		rules, err := planner.CheckRules(s.rules, cur, res, s.hier, f.levels)
-		if err != nil {
-			// Validated in New: only a bug gets here.
-			s.log.Error("rules not checked", "err", err)
-		}
-		f.rules = rules
-		f.broken = make([][][]int, len(s.hier.Levels))
 		for k, lv := range s.hier.Levels {
-			f.broken[k] = make([][]int, len(lv.Units))
-		}
-		for _, c := range rules {
-			if c.Rule.Level == "" || c.Rule.Level == planner.DistrictLevel {
+			if lv.Name != c.Rule.Level {
 				continue
 			}
-			for k, lv := range s.hier.Levels {
-				if lv.Name != c.Rule.Level {
-					continue
-				}
-				for _, b := range c.Breaches {
-					if b.Unit >= 0 && b.Unit < len(f.broken[k]) {
-						f.broken[k][b.Unit] = append(f.broken[k][b.Unit], c.Index+1)
-					}
+			for _, b := range c.Breaches {
+				if b.Unit >= 0 && b.Unit < len(f.broken[k]) {
+					f.broken[k][b.Unit] = append(f.broken[k][b.Unit], c.Index+1)
 				}
 			}
 		}
-		s.lvCache.fig = f
-		out = f
-	})
-	return out
+	}
+	s.lvCache.fig = f
+	return f
 }
 
 // unitProps returns the properties of unit u of level l, as

@@ -146,7 +146,11 @@
   }
 
   document.addEventListener('lifecircle:start', refresh);
-  document.addEventListener('lifecircle:change', refresh);
+  document.addEventListener('lifecircle:change', function () {
+    // Without rules there is nothing to follow: no recomputation per edit.
+    if (doc && !(doc.rules || []).length) return;
+    refresh();
+  });
   document.addEventListener('lifecircle:lang', render);
   document.addEventListener('lifecircle:cells', function () { if (ext.state.colourBy === STYLE) ext.renderLegend(); });
   window.lifecircle.rules = function () { return doc; };
