@@ -169,6 +169,25 @@ func TestLevelCollections(t *testing.T) {
 			t.Errorf("subdistrict %s: %.1f residents, its communities %.1f", id, p, bySub[id])
 		}
 	}
+	// One feature, a missing one, a bbox query and the GeoJSON export.
+	if w := ts.get("/ogc/collections/units_subdistrict/items/sub-N"); w.Code != 200 || !strings.Contains(w.Body.String(), `"facilities_clinic"`) {
+		t.Errorf("item sub-N: %d %s", w.Code, shorten(w.Body.String(), 200))
+	}
+	if w := ts.get("/ogc/collections/units_subdistrict/items/com-S1"); w.Code != 404 {
+		t.Errorf("a community in the subdistricts: %d, want 404", w.Code)
+	}
+	all := decode[struct {
+		NumberMatched int `json:"numberMatched"`
+	}](t, ts.get("/ogc/collections/cells/items?bbox=-180,-90,180,90"), 200)
+	none := decode[struct {
+		NumberMatched int `json:"numberMatched"`
+	}](t, ts.get("/ogc/collections/cells/items?bbox=0,0,1,1"), 200)
+	if all.NumberMatched != lv.Levels[2].Units || none.NumberMatched != 0 {
+		t.Errorf("cells in the world bbox %d (want %d), in 0,0,1,1 %d", all.NumberMatched, lv.Levels[2].Units, none.NumberMatched)
+	}
+	if w := ts.get("/api/export/units_community"); w.Code != 200 || strings.Count(w.Body.String(), `"type":"Feature"`) != lv.Levels[1].Units {
+		t.Errorf("export units_community: %d, %d features", w.Code, strings.Count(w.Body.String(), `"type":"Feature"`))
+	}
 	// A unit at a level: /api/units/{id}?level=.
 	for id := range pops["units_subdistrict"] {
 		u := decode[unitJSON](t, ts.get("/api/units/"+url.PathEscape(id)+"?level=units_subdistrict"), 200)
