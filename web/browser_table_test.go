@@ -239,6 +239,12 @@ func TestBrowserLevelsTableRules(t *testing.T) {
 			t.Errorf("facility row type %q in the Chinese table, want the type's Chinese name", c)
 		}
 	}
+	// Map → row for a facility: click a clinic.
+	browserStep(t, ctx, "close popup", chromedp.Evaluate[chromedp.Void](`void window.lifecircle.map.closePopup()`))
+	browserClickAt(t, ctx, clinics[0].pt[0], clinics[0].pt[1])
+	browserStep(t, ctx, "row of the clicked clinic", chromedp.Poll[chromedp.Void](
+		fmt.Sprintf(`document.querySelector('#data-table tbody tr.selected[data-id=%q]') !== null && document.body.dataset.busy === "0"`, clinics[0].id),
+		chromedp.WithPollingTimeout(30*time.Second)))
 	browserShot(t, ctx, "table-zh.png")
 	w.Check(t)
 }
