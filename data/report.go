@@ -270,7 +270,7 @@ type reportData struct {
 	UnitsEn     string
 	KPIs        []reportKPI
 	MainMap     template.HTML
-	MainLevel   string
+	MainLevel   template.HTML // the level the maps show, in both languages
 	Legend      []legendItem
 	NoResColor  string
 	Bars        []reportBar
@@ -429,12 +429,14 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		return proj.svg(units, fill, order, outlines, streets, pts, class)
 	}
 	d.MainMap = draw(func(r planner.UnitResult) float64 { return r.Completeness }, nil, streets, "map-main")
-	d.MainLevel = planner.DefaultLevelName
-	if mainLevel != "" {
-		d.MainLevel = mainLevel
-	} else if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
-		d.MainLevel = in.Hierarchy.Levels[len(in.Hierarchy.Levels)-1].Name
+	if mainLevel == "" {
+		mainLevel = planner.DefaultLevelName
+		if in.Hierarchy != nil && len(in.Hierarchy.Levels) > 0 {
+			mainLevel = in.Hierarchy.Levels[len(in.Hierarchy.Levels)-1].Name
+		}
 	}
+	ln := planner.LevelLabel(mainLevel)
+	d.MainLevel = bi(ln.Zh, ln.En)
 	facPts := planner.FacilityPoints(in.Facilities)
 	smallStreets := streets
 	if len(allUnits) > 4000 {
