@@ -143,7 +143,6 @@ func TestBrowserLevelsTableRules(t *testing.T) {
 	checkTableEqual(t, "downloaded csv", api, recs)
 	browserStep(t, ctx, "export xlsx", chromedp.Click(chromedp.CSS("#table-xlsx")))
 	xb := waitFile(t, dl, "units_community.xlsx")
-	time.Sleep(200 * time.Millisecond) // the rename from .crdownload is atomic; the size check is for safety
 	f, err := excelize.OpenReader(strings.NewReader(string(xb)))
 	if err != nil {
 		t.Fatalf("downloaded xlsx: %v", err)
