@@ -40,6 +40,11 @@ type levelFigures struct {
 	// broken[k][u] lists the rules (1-based, as rules.csv numbers them)
 	// that unit u of hier level k breaks.
 	broken [][][]int
+
+	// tables are the units tables built from these figures, by level
+	// collection (table.go), read-only once built.
+	tabMu  sync.Mutex
+	tables map[string]*builtTable
 }
 
 // levelCache holds the latest levelFigures; mu is held while they are

@@ -247,6 +247,12 @@ func (s *Server) unitsTable(level string) (*builtTable, error) {
 		}
 	}
 	f := s.figures()
+	f.tabMu.Lock()
+	defer f.tabMu.Unlock()
+	if t, ok := f.tables[l.id]; ok {
+		c := *t // apply replaces the copy's rows, never the cached ones
+		return &c, nil
+	}
 	units := s.levelUnits(l)
 	props := make([]data.UnitProperties, len(units))
 	for u := range units {
@@ -269,7 +275,12 @@ func (s *Server) unitsTable(level string) (*builtTable, error) {
 	labels["rules_broken"] = [2]string{"未达标规则数", "rules broken"}
 	labels["rules"] = [2]string{"未达标规则（编号）", "rules broken (numbers)"}
 	t.describe(labels)
-	return t, nil
+	if f.tables == nil {
+		f.tables = map[string]*builtTable{}
+	}
+	f.tables[l.id] = t
+	c := *t
+	return &c, nil
 }
 
 // facilitiesTable builds the table of the facilities counted now (the
@@ -390,7 +401,8 @@ func (t *builtTable) apply(q tableQuery) error {
 		}
 		return true
 	}
-	rows := t.Rows[:0:0]
+	// A new slice: the rows may be a cached table's.
+	rows := make([][]any, 0, len(t.Rows))
 	for _, row := range t.Rows {
 		if keep(row) {
 			rows = append(rows, row)
