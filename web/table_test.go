@@ -3,11 +3,15 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/planner"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -175,4 +179,48 @@ func TestTableBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTableQuery: any query string parses to a query or a 400 error, and
+// a parsed query filters and sorts a table without panicking, keeping only
+// rows of the table.
+func FuzzTableQuery(f *testing.F) {
+	for _, s := range []string{"sort=-population", "filter=coverage_clinic%3C0.5&q=park", "filter=name~%E5%85%AC&filter=population%3E%3D1",
+		"sort=name&limit=5&offset=2&at=u2", "filter=%3D%3D", "filter=population!=", "level=x&sort=-", "filter=rules~1"} {
+		f.Add(s)
+	}
+	base := func() *builtTable {
+		t := &builtTable{name: "units", key: "unit_id"}
+		t.Header = []string{"unit_id", "name", "population", "coverage_clinic", "rules_broken", "rules"}
+		t.Rows = [][]any{
+			{"u1", "North park", data.F(120, 1), data.F(0.25, 4), 1, "1"},
+			{"u2", "", data.F(0, 1), data.F(math.NaN(), 4), 0, ""},
+			{"u3", "=cmd", data.F(3000.5, 1), data.F(1, 4), 2, "1 3"},
+		}
+		t.describe(nil)
+		return t
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, err := parseTableQuery(v, "units")
+		if err != nil {
+			if !errors.Is(err, planner.ErrInvalid) {
+				t.Fatalf("%q: error %v is not a bad request", raw, err)
+			}
+			return
+		}
+		tb := base()
+		if err := tb.apply(q); err != nil {
+			if !errors.Is(err, planner.ErrInvalid) {
+				t.Fatalf("%q: error %v is not a bad request", raw, err)
+			}
+			return
+		}
+		if len(tb.Rows) > 3 || q.limit < 1 || q.limit > maxTableLimit || q.offset < 0 {
+			t.Fatalf("%q: %d rows, limit %d, offset %d", raw, len(tb.Rows), q.limit, q.offset)
+		}
+	})
 }
