@@ -32,11 +32,18 @@
       if (levels.length < 2) return;
       sel = ext.el('select', { id: 'level-switch', 'aria-label': 'level' });
       sel.addEventListener('change', function () { setLevel(sel.value); });
-      var row = ext.el('label', { class: 'row', id: 'level-row' }, [ext.el('span', { 'data-i18n': 'level', text: ext.t('level') }), sel]);
-      var card = document.getElementById('view-card');
-      var after = card.querySelector('label.row');
-      card.insertBefore(row, after ? after.nextSibling : null);
+      // On the map, top right: the level is what the map shows.
+      var ctl = L.control({ position: 'topright' });
+      ctl.onAdd = function () {
+        var box = ext.el('label', { class: 'level-control', id: 'level-row' }, [ext.el('span', { id: 'level-label', text: ext.t('level') }), sel]);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      };
+      ctl.addTo(ext.map);
     }
+    var lab = document.getElementById('level-label');
+    if (lab) lab.textContent = ext.t('level');
     sel.textContent = '';
     levels.forEach(function (l) {
       sel.appendChild(ext.el('option', { value: l.alias || l.collection, text: levelName(l) + ' (' + ext.fmtInt(l.units) + ')', title: l.collection }));
