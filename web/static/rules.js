@@ -114,6 +114,11 @@
           el('span', { class: 'rule-fail', text: '✗ ' + t('ruleBroken', { n: ext.fmtInt(r.broken) }) })
         ])
       ]);
+      if (r.collection && r.breaches && r.breaches.length) {
+        var names = r.breaches.slice(0, 5).map(function (b) { return b.name || b.unit_id; });
+        if (r.breaches.length > 5) names.push('… +' + ext.fmtInt(r.breaches.length - 5));
+        li.appendChild(el('div', { class: 'rule-units', text: names.join('、') }));
+      }
       li.addEventListener('click', function () { choose(r); });
       ul.appendChild(li);
     });
