@@ -117,7 +117,7 @@
       if (r.collection && r.breaches && r.breaches.length) {
         var names = r.breaches.slice(0, 5).map(function (b) { return b.name || b.unit_id; });
         if (r.breaches.length > 5) names.push('… +' + ext.fmtInt(r.breaches.length - 5));
-        li.appendChild(el('div', { class: 'rule-units', text: names.join('、') }));
+        li.appendChild(el('div', { class: 'rule-units', text: names.join(zh ? '、' : ', ') }));
       }
       li.addEventListener('click', function () { choose(r); });
       ul.appendChild(li);
