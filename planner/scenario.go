@@ -226,8 +226,9 @@ func (sc *Scenario) View(fn func(in AuditInput, res *AuditResult, active []bool)
 // Version numbers the state of the scenario's facilities and figures: it
 // grows with every edit, undo, reset and added layer, so that a reader may
 // cache what it derives from a view (the figures of coarser unit levels,
-// the provision rules) and know when to recompute it. Read it inside View
-// to pair it with the state the view shows.
+// the provision rules) and know when to recompute it. Read inside View it
+// names the state the view shows; read before Snapshot, a state at least
+// as new.
 func (sc *Scenario) Version() uint64 { return sc.version.Load() }
 
 // Snapshot returns a copy of the current inputs' facilities, the figures

@@ -255,6 +255,10 @@ func TestRulesFollowEdits(t *testing.T) {
 	if r1.Broken != r0.Broken+1 || !containsInt(after.Units["units_community"][comm], r0.Rule) || !containsInt(after.Units["units"][comm], r0.Rule) {
 		t.Errorf("after removing %s: rule %d broken %d times (was %d); community %s breaks %v", clinic, r0.Rule, r1.Broken, r0.Broken, comm, after.Units["units_community"][comm])
 	}
+	// Two computations agree after the edit: the scenario's incremental
+	// figures of the finest level (units) and the level's aggregation
+	// from the residents' distances (units_community).
+	checkSameFigures(t, ts, "units", "units_community")
 	row := decode[tableDoc](t, ts.get("/api/table/units?level=units_community&filter="+url.QueryEscape("unit_id="+comm)), 200)
 	if len(row.Rows) != 1 {
 		t.Fatalf("table row of %s: %v", comm, row.Rows)
@@ -312,5 +316,48 @@ func TestLevelsCellStudy(t *testing.T) {
 	raw, _ := json.Marshal(tab.Columns)
 	if !strings.Contains(string(raw), `"key":"coverage_clinic"`) {
 		t.Errorf("cells table columns lack coverage_clinic: %s", raw)
+	}
+}
+
+// checkSameFigures compares every numeric property two collections share,
+// unit by unit.
+func checkSameFigures(t *testing.T, ts *testServer, a, b string) {
+	t.Helper()
+	type fc struct {
+		Features []struct {
+			ID         string         `json:"id"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	fa := decode[fc](t, ts.get("/ogc/collections/"+a+"/items?limit=10000"), 200)
+	fb := decode[fc](t, ts.get("/ogc/collections/"+b+"/items?limit=10000"), 200)
+	byID := map[string]map[string]any{}
+	for _, f := range fb.Features {
+		byID[f.ID] = f.Properties
+	}
+	if len(fa.Features) != len(fb.Features) || len(fa.Features) == 0 {
+		t.Fatalf("%s has %d units, %s %d", a, len(fa.Features), b, len(fb.Features))
+	}
+	compared := 0
+	for _, f := range fa.Features {
+		pb, ok := byID[f.ID]
+		if !ok {
+			t.Errorf("%s %s is not in %s", a, f.ID, b)
+			continue
+		}
+		for k, va := range f.Properties {
+			x, ok1 := va.(float64)
+			y, ok2 := pb[k].(float64)
+			if !ok1 || !ok2 {
+				continue
+			}
+			compared++
+			if !approx(x, y, 0.05+1e-6*x) {
+				t.Errorf("%s %s: %s %v in %s, %v in %s", a, f.ID, k, x, a, y, b)
+			}
+		}
+	}
+	if compared < 10*len(fa.Features) {
+		t.Errorf("only %d figures compared", compared)
 	}
 }
