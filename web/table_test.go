@@ -99,6 +99,45 @@ func TestTableSortFilterExport(t *testing.T) {
 	}
 }
 
+// TestTableExportFormulaSafe: a facility named like a formula (added by
+// a what-if edit) is exported as text, in the CSV with a leading
+// apostrophe and in the workbook as a text cell, never a formula.
+func TestTableExportFormulaSafe(t *testing.T) {
+	ts := newDistrictServer(t)
+	var lon, lat float64
+	ts.sc.View(func(in planner.AuditInput, _ *planner.AuditResult, _ []bool) {
+		p := in.Demand.Points[0]
+		lon, lat = p[0], p[1]
+	})
+	name := `=HYPERLINK("http://example.com","x")`
+	if w := ts.post("/api/scenario", map[string]any{"op": "add", "type": "clinic", "name": name, "lon": lon, "lat": lat}); w.Code != 200 {
+		t.Fatalf("add: %d %s", w.Code, w.Body.String())
+	}
+	q := "?q=" + url.QueryEscape("hyperlink")
+	doc := decode[tableDoc](t, ts.get("/api/table/facilities"+q), 200)
+	if doc.Matched != 1 || doc.Rows[0][colIndex(doc, "name")] != name || doc.Rows[0][colIndex(doc, "source")] != "scenario" {
+		t.Fatalf("the added facility in the table: %v", doc.Rows)
+	}
+	w := ts.get("/api/table/facilities.csv" + q)
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(w.Body.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("csv: %v, %d records", err, len(recs))
+	}
+	if got := recs[1][4]; got != "'"+name {
+		t.Errorf("csv name = %q, want %q", got, "'"+name)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(ts.get("/api/table/facilities.xlsx" + q).Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, _ := excelize.CoordinatesToCellName(5, 2)
+	formula, _ := f.GetCellFormula("facilities", cell)
+	value, _ := f.GetCellValue("facilities", cell)
+	if formula != "" || value != name {
+		t.Errorf("xlsx %s: formula %q, value %q; want the text %q", cell, formula, value, name)
+	}
+}
+
 // checkTableEqual compares a JSON table page with the rows of a download
 // (header first): the same keys, and each cell the same number or text.
 func checkTableEqual(t *testing.T, what string, doc tableDoc, recs [][]string) {
