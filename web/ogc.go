@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,6 +42,7 @@ const (
 	kindProposals
 	kindStreets
 	kindLevel // one level of units (levels.go)
+	kindCatchments
 )
 
 // A collection is one feature collection of the OGC API and of
@@ -99,6 +102,7 @@ func (s *Server) collections() []collection {
 		collection{id: "streets", title: "步行街道 / Walkable streets",
 			description: "The walk network's edges as lines, with their length_m in metres.", kind: kindStreets},
 	)
+	cs = append(cs, s.catchmentCollections()...)
 	return cs
 }
 
@@ -133,6 +137,9 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 		return
 	case kindLevel:
 		fn(s.levelView(&s.levels[c.level], s.figures())) // figures are immutable once made
+	case kindCatchments:
+		// Computed once per facility, outside the scenario's lock.
+		fn(s.catchmentView(context.Background(), s.profile.Types[c.typ].ID))
 		return
 	}
 	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
@@ -510,7 +517,7 @@ func (s *Server) writeCollection(w io.Writer, c collection) error {
 	// tear it.
 	var v *itemView
 	switch c.kind {
-	case kindProposals, kindStreets, kindLevel:
+	case kindProposals, kindStreets, kindLevel, kindCatchments:
 		s.withItems(c, func(iv *itemView) { v = iv }) // immutable once made
 	default:
 		in, res, active := s.sc.Snapshot()
@@ -665,6 +672,13 @@ func (s *Server) extent(c collection) (orb.Bound, bool) {
 	case kindLevel:
 		l := &s.levels[c.level]
 		return l.bound, len(l.index) > 0
+	case kindCatchments:
+		// Hulls stay within 3 hull cells of the streets; computing them
+		// all for the extent would make listing collections slow.
+		b := s.net.Bound()
+		lat := math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
+		pad := 3 * planner.HullCell / 111000 / math.Max(math.Cos(lat*math.Pi/180), 0.01)
+		return b.Pad(pad), s.net.NumEdges() > 0
 	}
 	var b orb.Bound
 	found := false

@@ -146,6 +146,8 @@ type Server struct {
 	rules   []planner.Rule
 	levels  []unitLevel
 	lvCache levelCache
+	// catch computes and keeps facilities' walking catchments.
+	catch *planner.Catchments
 }
 
 // New returns a server for the scenario sc. log receives request logs and
@@ -250,6 +252,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 	}
 	s.startIndexes(static)
+	s.catch = planner.NewCatchments(sc)
 	return s, nil
 }
 
@@ -363,6 +366,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/levels", s.handleLevels)
 		r.Get("/rules", s.handleRules)
 		r.Get("/table/{table}", s.handleTable)
+		r.Get("/facilities/{id}/catchment", s.handleFacilityCatchment)
+		r.Get("/proposals/{site_id}/catchment", s.handleSiteCatchment)
 		r.With(s.requireSameSite).Post("/propose", s.handlePropose)
 		r.Get("/export/{collection}", s.handleExport)
 		r.Get("/scenario", s.handleScenarioState)
