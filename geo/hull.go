@@ -36,12 +36,12 @@ func GridHull(lines []orb.LineString, cell float64) (hull orb.MultiPolygon, area
 	kx := metresPerDegree * math.Max(math.Cos(lat0*rad), 1e-6)
 	ky := metresPerDegree
 	wm, hm := (b.Max[0]-b.Min[0])*kx, (b.Max[1]-b.Min[1])*ky
-	for (wm/cell+5)*(hm/cell+5) > maxHullCells {
+	for (wm/cell+7)*(hm/cell+7) > maxHullCells {
 		cell *= 2
 	}
-	// Two empty cells around the lines' cells: one for the neighbours,
-	// one so the outside is connected.
-	const pad = 2
+	// Empty cells around the lines' cells: one for the neighbours, one
+	// so the outside is connected, one for rounding.
+	const pad = 3
 	w := int(wm/cell) + 1 + 2*pad
 	h := int(hm/cell) + 1 + 2*pad
 	x0 := b.Min[0] - pad*cell/kx
@@ -49,7 +49,7 @@ func GridHull(lines []orb.LineString, cell float64) (hull orb.MultiPolygon, area
 	cellOf := func(p orb.Point) (int, int) {
 		i := int((p[0] - x0) * kx / cell)
 		j := int((p[1] - y0) * ky / cell)
-		return min(max(i, 1), w-2), min(max(j, 1), h-2)
+		return min(max(i, 2), w-3), min(max(j, 2), h-3)
 	}
 	grid := make([]uint8, w*h) // 1 on a line, 2 filled
 	for _, ls := range lines {
