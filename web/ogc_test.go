@@ -74,6 +74,9 @@ func TestOGCCollections(t *testing.T) {
 	want := []string{"cells"}
 	want = append(want, in.Profile.TypeIDs()...)
 	want = append(want, "demand", "proposals", "streets")
+	for _, id := range in.Profile.TypeIDs() {
+		want = append(want, "catchments_"+id)
+	}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("collections %v, want %v", ids, want)
 	}
