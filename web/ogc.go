@@ -137,6 +137,7 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 		return
 	case kindLevel:
 		fn(s.levelView(&s.levels[c.level], s.figures())) // figures are immutable once made
+		return
 	case kindCatchments:
 		// Computed once per facility, outside the scenario's lock.
 		fn(s.catchmentView(context.Background(), s.profile.Types[c.typ].ID))

@@ -155,6 +155,19 @@
       col_demand: '需求点',
       col_proposals: '建议站点',
       col_streets: '街道',
+      catchment: '步行服务范围',
+      catchmentWithin: '{d} 米步行范围内',
+      catchmentResidents: '范围内居民',
+      catchmentNearest: '以其为最近设施的居民',
+      catchmentNearestSite: '建成后以其为最近设施的居民',
+      catchmentStreets: '可达街道',
+      catchmentPoints: '{n} 个居民点',
+      catchmentUnsnapped: '距步行街道超过最大接入距离，步行无法到达。',
+      catchmentHide: '隐藏服务范围',
+      catchmentLegend: '步行距离',
+      catchmentHull: '服务范围轮廓',
+      catchmentLoading: '正在计算服务范围…',
+      catchmentGroup: '（按 {g} 计）',
       none: '–'
     },
     en: {
@@ -305,6 +318,19 @@
       col_demand: 'demand points',
       col_proposals: 'proposed sites',
       col_streets: 'streets',
+      catchment: 'Walking catchment',
+      catchmentWithin: 'within {d} m on foot',
+      catchmentResidents: 'Residents within reach',
+      catchmentNearest: 'Residents for whom it is the nearest',
+      catchmentNearestSite: 'Residents for whom it would be the nearest',
+      catchmentStreets: 'Streets reached',
+      catchmentPoints: '{n} residents\' points',
+      catchmentUnsnapped: 'Farther than the largest access leg from any walkable street: no one reaches it on foot.',
+      catchmentHide: 'Hide catchment',
+      catchmentLegend: 'Walking distance',
+      catchmentHull: 'Catchment outline',
+      catchmentLoading: 'Computing the catchment…',
+      catchmentGroup: ' (counting {g})',
       none: '–'
     }
   };
@@ -820,7 +846,9 @@
       if (state.addMode) return;
       L.DomEvent.stopPropagation(e);
       emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
-      L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(facilityPopup(typeId, f)).openOn(map);
+      var content = facilityPopup(typeId, f);
+      L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
+      hook('onFacilityClick', { type: typeId, id: facilityId(f), content: content }); // catchment.js
     });
   }
 
@@ -899,6 +927,14 @@
   }
 
   function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+  // hook calls an optional handler another script (catchment.js) set on
+  // window.lifecircle; its errors are shown, never break the page.
+  function hook(name, arg) {
+    var fn = window.lifecircle[name];
+    if (typeof fn !== 'function') return;
+    try { fn(arg); } catch (err) { showError(err); }
+  }
 
   // ---------------------------------------------------------------- panel
   function renderSummary(prev) {
@@ -1098,7 +1134,9 @@
       });
       m.on('click', function () {
         if (state.addMode) { addFacility(ll); return; }
-        L.popup().setLatLng(ll).setContent(sitePopup(s)).openOn(map);
+        var content = sitePopup(s);
+        L.popup().setLatLng(ll).setContent(content).openOn(map);
+        hook('onSiteClick', { types: res.types || [state.proposalType], id: s.id, content: content }); // catchment.js
       });
       m.addTo(proposalLayer);
       var tr = el('tr', { class: 'site' }, [
@@ -1456,6 +1494,7 @@
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
     try { window.localStorage.setItem('lifecircle.lang', state.lang); } catch (e) { /* ignore */ }
     applyLang();
+    hook('onLangChange', state.lang);
     if (state.scenario) renderScenarioState(state.scenario);
     if (!$('compare-panel').hidden) runCompare();
   }
@@ -1584,8 +1623,13 @@
     }).finally(function () {
       setBusy(-1);
     });
-    // Hooks for the browser test and for the console.
+    // Hooks for the browser test, the console and catchment.js.
     window.lifecircle.map = map;
+    window.lifecircle.ui = {
+      t: t, el: el, api: api, fmtInt: fmtInt, fmtM: fmtM, showError: showError, typeName: typeName,
+      lang: function () { return state.lang; },
+      type: function (id) { return state.types[state.typeIndex[id]]; }
+    };
     window.lifecircle.facilityLayer = function (id) { return state.facLayers[id]; };
     window.lifecircle.cellCount = function () { return state.unitLayers.size; };
     window.lifecircle.unitStyle = function (id) {
