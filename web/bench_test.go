@@ -151,3 +151,43 @@ func TestWhatIfLatencyBig(t *testing.T) {
 	w := ts.get("/ogc/collections/cells/items?limit=10000")
 	t.Logf("one page of 10000 cells: %v, %d bytes", time.Since(t0).Round(time.Microsecond), w.Body.Len())
 }
+
+// BenchmarkCatchmentAPI answers GET /api/facilities/{id}/catchment (the
+// reached streets as pieces, the hull and the figures, encoded) and the
+// first page of catchments_<type> with nothing cached (every catchment of
+// the type computed), on a generated city of 100,000 street nodes and
+// 100,000 demand points with 100 facilities per type.
+func BenchmarkCatchmentAPI(b *testing.B) {
+	in := synthStudy(b, synth.Options{Nodes: 100000, Facilities: 100, Points: 100000, Seed: 5}, 250)
+	ts := newTestServer(b, in, Config{})
+	for _, ty := range in.Profile.Types {
+		var id string
+		for _, f := range in.Facilities {
+			if f.Type == ty.ID {
+				id = f.ID
+				break
+			}
+		}
+		if id == "" {
+			continue
+		}
+		b.Run(ty.ID+"/feature", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := ts.get("/api/facilities/" + id + "/catchment")
+				if w.Code != http.StatusOK {
+					b.Fatalf("%d %s", w.Code, w.Body.String())
+				}
+				b.SetBytes(int64(w.Body.Len()))
+			}
+		})
+		b.Run(ty.ID+"/collection", func(b *testing.B) {
+			for b.Loop() {
+				ts.catch = planner.NewCatchments(ts.sc)
+				if w := ts.get("/ogc/collections/catchments_" + ty.ID + "/items?limit=100"); w.Code != http.StatusOK {
+					b.Fatalf("%d %s", w.Code, w.Body.String())
+				}
+			}
+		})
+	}
+}

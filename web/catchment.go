@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,20 +27,24 @@ func catchmentProps(buf data.Props, who data.Props, c *planner.Catchment) data.P
 	props := append(buf, who...)
 	props = append(props,
 		data.Prop{Key: "type", Value: c.Type},
-		data.Prop{Key: "threshold_m", Value: data.Round(c.Threshold, 1)})
+		data.Prop{Key: "threshold_m", Value: real1(c.Threshold)})
 	if c.Demand != "" {
 		props = append(props, data.Prop{Key: "demand", Value: c.Demand})
 	}
 	return append(props,
 		data.Prop{Key: "snapped", Value: c.Snapped},
-		data.Prop{Key: "residents", Value: data.Round(c.Residents, 1)},
+		data.Prop{Key: "residents", Value: real1(c.Residents)},
 		data.Prop{Key: "points", Value: c.Points},
-		data.Prop{Key: "residents_nearest", Value: data.Round(c.ResidentsNearest, 1)},
+		data.Prop{Key: "residents_nearest", Value: real1(c.ResidentsNearest)},
 		data.Prop{Key: "points_nearest", Value: c.PointsNearest},
-		data.Prop{Key: "network_m", Value: data.Round(c.NetworkLength, 1)},
+		data.Prop{Key: "network_m", Value: real1(c.NetworkLength)},
 		data.Prop{Key: "hull_area_m2", Value: data.Round(c.HullArea, 0)},
 		data.Prop{Key: "hull_method", Value: hullMethod})
 }
+
+// real1 is x to 0.1, always written with a decimal point, so that GIS
+// tools that type a field by its first values make it Real.
+func real1(x float64) data.Real { return data.Real(math.Round(x*10) / 10) }
 
 // hullGeometry is the hull as one geometry: a Polygon when it has one
 // part, nil (null) when the facility reaches nothing.
@@ -64,8 +69,8 @@ func appendPieces(b []byte, c *planner.Catchment) ([]byte, error) {
 			b = append(b, ',')
 		}
 		props = append(props[:0],
-			data.Prop{Key: "dist_from_m", Value: data.Round(p.Near, 1)},
-			data.Prop{Key: "dist_to_m", Value: data.Round(p.Far, 1)},
+			data.Prop{Key: "dist_from_m", Value: real1(p.Near)},
+			data.Prop{Key: "dist_to_m", Value: real1(p.Far)},
 			data.Prop{Key: "band", Value: int(p.Near / planner.CatchmentBand)})
 		var err error
 		if b, err = data.AppendFeature(b, nil, p.Line, props); err != nil {
