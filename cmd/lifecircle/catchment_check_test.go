@@ -172,3 +172,85 @@ func writePointsCSV(t *testing.T, path string, pts []orb.Point) {
 		t.Fatal(err)
 	}
 }
+
+// TestCatchmentMatchesNetworkX compares catchments with NetworkX's
+// (testdata/catchments/NAME.csv, made by scripts/catchment_reference.py
+// over OSMnx's walk graph of each reference extract): for 20 facilities
+// each, the demand points and residents within the threshold. Points
+// within 0.5 m of the threshold, or on coordinates shared by unconnected
+// nodes, may fall either way (the reference counts them apart).
+func TestCatchmentMatchesNetworkX(t *testing.T) {
+	for _, name := range []string{"helsinki_2019", "monaco_2012"} {
+		t.Run(name, func(t *testing.T) {
+			dir := shareddata.Path(t, "reference", name)
+			ctx := context.Background()
+			s := study.Defaults()
+			s.OSM = filepath.Join(dir, name+".osm.pbf")
+			s.Population = filepath.Join(dir, "points.geojson")
+			st, err := study.Load(ctx, s, study.FileSource{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Not Prepare: rounding to 6 decimals would move the points
+			// off the graph's nodes.
+			if err := st.AssignUnits(); err != nil {
+				t.Fatal(err)
+			}
+			in := st.In
+			in.Facilities = readRefFacilities(t, filepath.Join(dir, "facilities_any.geojson"))
+			sc, err := planner.NewScenario(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cat := planner.NewCatchments(sc)
+			rows := readCSV(t, filepath.Join(shareddata.RepoRoot(t), "testdata", "catchments", name+".csv"))
+			if len(rows) != 21 {
+				t.Fatalf("%d reference rows, want 20", len(rows)-1)
+			}
+			num := func(s string) float64 {
+				v, err := strconv.ParseFloat(s, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			ambiguous := 0.0
+			for _, r := range rows[1:] {
+				c, err := cat.Facility(ctx, "ref"+r[0], false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				thr, pts, res, apts, ares := num(r[3]), num(r[4]), num(r[5]), num(r[6]), num(r[7])
+				if c.Type != r[1] || c.Threshold != thr {
+					t.Fatalf("facility %s: type %s, %v m; reference %s, %v m", r[0], c.Type, c.Threshold, r[1], thr)
+				}
+				if float64(c.Points) < pts || float64(c.Points) > pts+apts || c.Residents < res-1e-6 || c.Residents > res+ares+1e-6 {
+					t.Errorf("facility %s (%s, %v m): %d points, %.0f residents; NetworkX %v points, %v residents (+ %v points, %v residents either way)",
+						r[0], r[1], thr, c.Points, c.Residents, pts, res, apts, ares)
+				}
+				ambiguous += apts
+			}
+			t.Logf("20 facilities match NetworkX; %.0f boundary points in all", ambiguous)
+		})
+	}
+}
+
+// readRefFacilities reads a reference facilities file: points with id and
+// category (an amenity type of gb50180), as facilities "ref<id>".
+func readRefFacilities(t *testing.T, path string) []planner.Facility {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []planner.Facility
+	for _, f := range fc.Features {
+		id, typ := fmt.Sprint(f.Properties["id"]), fmt.Sprint(f.Properties["category"])
+		out = append(out, planner.Facility{ID: "ref" + id, Type: typ, Name: id, Source: "reference", Geometry: f.Geometry})
+	}
+	return out
+}
