@@ -124,6 +124,10 @@ func TestBrowserCatchment(t *testing.T) {
 	if !(what.Properties.ResidentsNearest > 0) {
 		t.Errorf("the what-if clinic at the best site is nearest for no one: %+v", what.Properties)
 	}
+	// Deleting it from its popup takes its catchment off the map.
+	browserStep(t, ctx, "delete the what-if clinic", chromedp.Click(chromedp.CSS(".leaflet-popup .delete-facility")),
+		chromedp.Poll[chromedp.Void](`window.lifecircle.catchment === null && document.querySelectorAll(".leaflet-catchment-pane path").length === 0 && document.body.dataset.busy === "0"`,
+			chromedp.WithPollingTimeout(30*time.Second)))
 	browserStep(t, ctx, "propose",
 		chromedp.Evaluate[chromedp.Void](`void window.lifecircle.map.closePopup()`),
 		chromedp.SetValue(chromedp.CSS("#propose-type"), "market"),

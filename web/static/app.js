@@ -1201,6 +1201,7 @@
     var after = coveredByType();
     Object.keys(after).forEach(function (k) { if (isNum(before[k]) && isNum(after[k])) delta += after[k] - before[k]; });
     if (res.scenario) renderScenarioState(res.scenario);
+    hook('onScenarioChange', res); // catchment.js
     var key = { add: 'added', move: 'moved', remove: 'removed', undo: 'undone', redo: 'redone' }[body.op] || 'added';
     showMessage(t(key, { type: typeName(state.types[state.typeIndex[type]]) || type || '', delta: fmtSigned(delta), ms: isNum(res.elapsed_ms) ? nf(1).format(res.elapsed_ms) : '?' }), true);
     if (state.popupUnit && (res.changed_units || []).some(function (p) { return String(p.unit_id) === state.popupUnit; }) && map._popup && map._popup.isOpen()) {

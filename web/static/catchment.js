@@ -13,6 +13,7 @@
   var RAMP = ['#0c2c84', '#225ea8', '#1d91c0', '#41b6c4', '#7fcdbb'];
   var HULL_COLOUR = '#225ea8';
   var layer = null, renderer = null, seq = 0;
+  var drawn = null; // the API path of the catchment on the map
 
   function ui() { return LC.ui; }
 
@@ -37,6 +38,7 @@
 
   function clear() {
     seq++;
+    drawn = null;
     if (layer) layer.clearLayers();
     LC.catchment = null;
   }
@@ -109,6 +111,7 @@
     return U.api('GET', path).then(function (fc) {
       if (my !== seq) return;
       draw(fc);
+      drawn = isSite ? null : path;
       box.replaceWith(info(fc, isSite));
       var p = fc.properties || {};
       LC.catchment = {
@@ -135,5 +138,27 @@
   // The drawing stays; the figures are in the popup, which the language
   // switch closes.
   LC.onLangChange = function () {};
+
+  // After a what-if edit the facility on the map may have moved or gone:
+  // redraw its catchment, or clear it.
+  LC.onScenarioChange = function (res) {
+    if (!drawn) return;
+    var e = (res && res.edit) || {};
+    if (LC.catchment && e.id === LC.catchment.id && e.active === false) { clear(); return; }
+    var path = drawn, my = ++seq;
+    ui().api('GET', path).then(function (fc) {
+      if (my !== seq) return;
+      draw(fc);
+      var p = fc.properties || {};
+      if (LC.catchment) {
+        LC.catchment.residents = p.residents;
+        LC.catchment.residents_nearest = p.residents_nearest;
+        LC.catchment.pieces = (p.network && p.network.features || []).length;
+      }
+    }).catch(function (err) {
+      if (my !== seq) return;
+      if (err.status === 404) clear(); else ui().showError(err);
+    });
+  };
   LC.clearCatchment = clear;
 })();
