@@ -168,6 +168,7 @@
       catchmentHull: '服务范围轮廓',
       catchmentLoading: '正在计算服务范围…',
       catchmentGroup: '（按 {g} 计）',
+      catchmentKm: '{n} 公里',
       none: '–'
     },
     en: {
@@ -331,6 +332,7 @@
       catchmentHull: 'Catchment outline',
       catchmentLoading: 'Computing the catchment…',
       catchmentGroup: ' (counting {g})',
+      catchmentKm: '{n} km',
       none: '–'
     }
   };

@@ -93,7 +93,7 @@
           U.el('td', { class: 'catchment-residents', 'data-residents': String(p.residents), text: U.fmtInt(p.residents) + ' (' + U.t('catchmentPoints', { n: U.fmtInt(p.points) }) + ')' })]),
         U.el('tr', null, [U.el('td', { text: U.t(isSite ? 'catchmentNearestSite' : 'catchmentNearest') }),
           U.el('td', { class: 'catchment-nearest', 'data-residents-nearest': String(p.residents_nearest), text: U.fmtInt(p.residents_nearest) })]),
-        U.el('tr', null, [U.el('td', { text: U.t('catchmentStreets') }), U.el('td', { text: U.fmtM(p.network_m) })])
+        U.el('tr', null, [U.el('td', { text: U.t('catchmentStreets') }), U.el('td', { text: p.network_m >= 1000 ? U.t('catchmentKm', { n: (p.network_m / 1000).toFixed(1) }) : U.fmtM(p.network_m) })])
       ]));
       kids.push(legend(p.threshold_m));
     }
@@ -101,6 +101,15 @@
       U.el('button', { type: 'button', class: 'catchment-hide', text: U.t('catchmentHide'), onclick: function () { clear(); LC.map.closePopup(); } })
     ]));
     return U.el('div', { class: 'catchment-info' }, kids);
+  }
+
+  // relayout fits the open popup to its grown content without setting
+  // the content again (which would replace its buttons under a click).
+  function relayout() {
+    var p = LC.map._popup;
+    if (!p || !p.isOpen() || !p._updateLayout) return;
+    p._updateLayout();
+    p._updatePosition();
   }
 
   function show(path, content, isSite) {
@@ -118,7 +127,7 @@
         id: p.facility_id || p.site_id, type: p.type, residents: p.residents, residents_nearest: p.residents_nearest,
         pieces: (p.network && p.network.features || []).length
       };
-      if (LC.map._popup && LC.map._popup.update) LC.map._popup.update();
+      relayout();
     }).catch(function (err) {
       if (my !== seq) return;
       box.remove();
