@@ -283,6 +283,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound("no collection %q to export: see /api/summary for the collections", shorten(id, 80)))
 		return
 	}
+	if err := s.prepare(r.Context(), c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", mimeGeoJSON)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", c.id+".geojson"))
 	if err := s.writeCollection(w, c); err != nil {

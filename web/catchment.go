@@ -236,6 +236,17 @@ func (s *Server) handleSiteCatchment(w http.ResponseWriter, r *http.Request) {
 	s.writeCatchment(w, r, st.ID, who, c, networkOnly)
 }
 
+// prepare computes what collection c needs before it is read, under the
+// request's context: a type's catchments (kept for the view that
+// follows).
+func (s *Server) prepare(ctx context.Context, c collection) error {
+	if c.kind != kindCatchments {
+		return nil
+	}
+	_, err := s.catch.OfType(ctx, s.profile.Types[c.typ].ID)
+	return err
+}
+
 // catchmentView is the view of a type's catchments collection: the hull
 // of every active facility of the type with its figures (no network).
 func (s *Server) catchmentView(ctx context.Context, typ string) *itemView {

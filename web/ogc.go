@@ -139,7 +139,8 @@ func (s *Server) withItems(c collection, fn func(v *itemView)) {
 		fn(s.levelView(&s.levels[c.level], s.figures())) // figures are immutable once made
 		return
 	case kindCatchments:
-		// Computed once per facility, outside the scenario's lock.
+		// Computed once per facility (prepare, under the request's
+		// context), outside the scenario's lock.
 		fn(s.catchmentView(context.Background(), s.profile.Types[c.typ].ID))
 		return
 	}
@@ -406,6 +407,10 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.prepare(r.Context(), c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.items(c, q)
 
 	base := baseURL(r) + "/ogc/collections/" + url.PathEscape(c.id)
@@ -470,6 +475,10 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	fid := chi.URLParam(r, "fid")
 	if u, err := url.PathUnescape(fid); err == nil {
 		fid = u
+	}
+	if err := s.prepare(r.Context(), c); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	var feat []byte
 	var encErr error
