@@ -3,8 +3,9 @@
 // (laea.go), planar point-in-polygon, ring areas and representative points
 // (planar.go), an R-tree polygon index (polyindex.go), the walk network
 // (compact CSR graph with compressed degree-2 chains), snapping to the
-// nearest point on an edge through an R-tree, and bounded multi-source
-// shortest paths.
+// nearest point on an edge through an R-tree, bounded multi-source
+// shortest paths, the stretches of street a search reaches within a limit
+// (EdgeReach, EdgeSlice) and a grid-buffer outline of lines (GridHull).
 //
 // geo imports only the standard library, github.com/paulmach/orb and
 // github.com/tidwall/rtree: no project package (checked by planner's

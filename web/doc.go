@@ -1,8 +1,8 @@
 // Package web is lifecircle's HTTP adapter: the map page (embedded static
 // files), the OGC API – Features (Part 1 Core, GeoJSON) under /ogc for GIS
 // tools such as QGIS and GDAL, and the JSON analysis API under /api
-// (summary, unit details, proposals, what-if scenario edits, dropped
-// layers, exports).
+// (summary, unit details, facilities' walking catchments, proposals,
+// what-if scenario edits, dropped layers, exports).
 //
 // A Server holds a planner.Scenario (the live audit) and its
 // configuration; handlers are its methods and r.Context() flows into every
