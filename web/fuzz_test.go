@@ -94,7 +94,7 @@ func (fs *fuzzServer) serveFuzz(t *testing.T, r *http.Request, what string) *htt
 // feature id to the items and item endpoints of every kind of collection.
 func FuzzItemsQuery(f *testing.F) {
 	fs := newFuzzServer(f)
-	colls := []string{"cells", "market", "clinic", "demand", "proposals", "streets", "nope"}
+	colls := []string{"cells", "market", "clinic", "demand", "proposals", "streets", "nope", "catchments_market"}
 	var fid string
 	fs.sc.View(func(in planner.AuditInput, _ *planner.AuditResult, _ []bool) { fid = in.Facilities[0].ID })
 	b := fs.bounds
@@ -125,6 +125,8 @@ func FuzzItemsQuery(f *testing.F) {
 		{0, "nope/../..", "f=json"},
 		{2, "%00", ""},
 		{6, "x", "limit=1"},
+		{7, "", "limit=3&offset=2"},
+		{7, fid, ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.coll, s.fid, s.query)
@@ -154,6 +156,39 @@ func FuzzItemsQuery(f *testing.F) {
 			}
 		case w.Code != 200 && w.Code != 400 && w.Code != 404:
 			t.Fatalf("items %s/%q?%s: %d, want 200, 400 or 404", c, fid, query, w.Code)
+		}
+	})
+}
+
+// FuzzCatchment asks for the catchment of any facility id with any query:
+// the answer is a GeoJSON Feature (200), 400 or 404, never a panic or a
+// 500.
+func FuzzCatchment(f *testing.F) {
+	fs := newFuzzServer(f)
+	var fid string
+	fs.sc.View(func(in planner.AuditInput, _ *planner.AuditResult, _ []bool) { fid = in.Facilities[0].ID })
+	for _, s := range [][2]string{{fid, ""}, {fid, "view=network"}, {fid, "view=feature&f=json"}, {"nope", ""}, {"", ""},
+		{"%00", ""}, {"a/b", ""}, {fid, "type=clinic"}, {fid, "view=x&view=y"}, {"../..", "%zz=1"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, id, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Host = "127.0.0.1:8080"
+		r.URL.Path = "/api/facilities/" + id + "/catchment"
+		r.URL.RawPath = "/api/facilities/" + url.PathEscape(id) + "/catchment"
+		r.URL.RawQuery = query
+		w := fs.serveFuzz(t, r, fmt.Sprintf("GET %s?%s", r.URL.RawPath, query))
+		switch w.Code {
+		case 200:
+			var v struct {
+				Type string `json:"type"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || (v.Type != "Feature" && v.Type != "FeatureCollection") {
+				t.Fatalf("catchment %q?%s: %v %s", id, query, err, shorten(w.Body.String(), 300))
+			}
+		case 400, 404:
+		default:
+			t.Fatalf("catchment %q?%s: %d, want 200, 400 or 404", id, query, w.Code)
 		}
 	})
 }
