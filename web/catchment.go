@@ -171,7 +171,8 @@ func (s *Server) handleFacilityCatchment(w http.ResponseWriter, r *http.Request)
 	fc, err := s.catch.Facility(r.Context(), id, true)
 	if err != nil {
 		if isNotFound(err) {
-			err = notFound("no facility %q: see the amenity collections under /ogc/collections", shorten(id, 80))
+			err = notFoundL(fmt.Sprintf("no facility %q: see the amenity collections under /ogc/collections", shorten(id, 80)),
+				fmt.Sprintf("没有设施 %q：请在 /ogc/collections 的设施图层中查找", shorten(id, 80)))
 		}
 		s.fail(w, r, err)
 		return
@@ -207,14 +208,16 @@ func (s *Server) handleSiteCatchment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if k < 0 {
-		s.fail(w, r, notFound("the latest proposal has no site %q: run a proposal (POST /api/propose) and use the ids of its sites", shorten(id, 80)))
+		s.fail(w, r, notFoundL(fmt.Sprintf("the latest proposal has no site %q: run a proposal (POST /api/propose) and use the ids of its sites", shorten(id, 80)),
+			fmt.Sprintf("最近一次选址没有站点 %q：请先运行选址（POST /api/propose），再用其站点编号", shorten(id, 80))))
 		return
 	}
 	switch {
 	case typ == "" && len(p.types) == 1:
 		typ = p.types[0]
 	case typ == "":
-		s.fail(w, r, badRequest("site %s hosts several types: give one with ?type= (%s)", shorten(id, 40), strings.Join(p.types, ", ")))
+		s.fail(w, r, badRequestL(fmt.Sprintf("site %s hosts several types: give one with ?type= (%s)", shorten(id, 40), strings.Join(p.types, ", ")),
+			fmt.Sprintf("站点 %s 承载多类设施：请用 ?type= 指定一类（%s）", shorten(id, 40), strings.Join(p.types, ", "))))
 		return
 	default:
 		found := false
@@ -293,6 +296,11 @@ func (s *Server) catchmentCollections() []collection {
 			kind: kindCatchments, typ: ti})
 	}
 	return cs
+}
+
+// notFoundL is notFound with the message in English and Chinese.
+func notFoundL(en, zh string) error {
+	return &apiError{kind: planner.ErrNotFound, msg: en, zh: zh}
 }
 
 func isNotFound(err error) bool { return is(planner.ErrNotFound)(err) }

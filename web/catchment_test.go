@@ -228,3 +228,15 @@ func TestAPICatchmentBadInput(t *testing.T) {
 		t.Errorf("site catchment id %v, want %s", c.ID, p.Sites[0].ID)
 	}
 }
+
+// TestAPICatchmentErrorZh: a Chinese client reads the catchment's errors
+// in Chinese.
+func TestAPICatchmentErrorZh(t *testing.T) {
+	ts := newTestServer(t, sampleInput(t), Config{})
+	r := request("GET", "/api/facilities/nope/catchment", nil)
+	r.Header.Set("X-Lang", "zh")
+	msg := checkError(t, ts.serve(r), 404, "not_found")
+	if !strings.Contains(msg, "没有设施") {
+		t.Errorf("zh message %q", msg)
+	}
+}
