@@ -75,8 +75,11 @@ type FacilityCatchment struct {
 // facilities they touch; who is nearest is read from the scenario's
 // current figures on every call. It is safe for concurrent use.
 type Catchments struct {
-	sc     *Scenario
-	pool   sync.Pool // *catchWork
+	sc *Scenario
+	// free keeps searchers between calls: a sync.Pool would drop them at
+	// every garbage collection, and a searcher of a large city costs
+	// tens of megabytes to make.
+	free   chan *catchWork
 	mu     sync.Mutex
 	cache  map[int]*reachEntry // by facility index
 	typeMu []sync.Mutex        // one computation of a type's catchments at a time
@@ -92,15 +95,31 @@ type reachEntry struct {
 	geom orb.Geometry
 	c    Catchment // without pieces and nearest figures
 	pts  []int32   // demand points within the threshold
-	dist []float64 // their distances
+	dist []float64 // their distances (nil once cached)
 }
 
 // NewCatchments returns a Catchments over sc.
 func NewCatchments(sc *Scenario) *Catchments {
-	c := &Catchments{sc: sc, cache: map[int]*reachEntry{}, typeMu: make([]sync.Mutex, len(sc.in.Profile.Types))}
-	net := sc.in.Net
-	c.pool.New = func() any { return &catchWork{s: net.NewSearcher(), mark: make([]bool, net.NumEdges())} }
-	return c
+	return &Catchments{sc: sc, cache: map[int]*reachEntry{}, typeMu: make([]sync.Mutex, len(sc.in.Profile.Types)),
+		free: make(chan *catchWork, runtime.GOMAXPROCS(0))}
+}
+
+// work returns a searcher for one catchment; done gives it back.
+func (c *Catchments) work() *catchWork {
+	select {
+	case w := <-c.free:
+		return w
+	default:
+		net := c.sc.in.Net
+		return &catchWork{s: net.NewSearcher(), mark: make([]bool, net.NumEdges())}
+	}
+}
+
+func (c *Catchments) done(w *catchWork) {
+	select {
+	case c.free <- w:
+	default: // more at once than cores: let it go
+	}
 }
 
 // reach computes the catchment of geometry g as a facility of type t.
@@ -120,8 +139,8 @@ func (c *Catchments) reach(g orb.Geometry, t int, pieces bool) *reachEntry {
 		srcs[k].Label = 0
 	}
 	e.c.Snapped = true
-	wk := c.pool.Get().(*catchWork)
-	defer c.pool.Put(wk)
+	wk := c.work()
+	defer c.done(wk)
 	s := wk.s
 	s.Run(srcs, coverBound(thr))
 	var lines []orb.LineString
@@ -145,6 +164,16 @@ func (c *Catchments) reach(g orb.Geometry, t int, pieces bool) *reachEntry {
 	})
 	e.c.Hull, e.c.HullArea = geo.GridHull(lines, HullCell)
 	return e
+}
+
+// keep caches e as facility fi's catchment, without the points'
+// distances (a facility's nearest figures come from the scenario's).
+func (c *Catchments) keep(fi int, e *reachEntry) {
+	k := *e
+	k.dist = nil
+	c.mu.Lock()
+	c.cache[fi] = &k
+	c.mu.Unlock()
 }
 
 // nearest fills the nearest figures of e as facility fi (-1: a site not
@@ -193,9 +222,6 @@ func (c *Catchments) Facility(ctx context.Context, id string, pieces bool) (*Fac
 	e := c.reach(f.Geometry, t, pieces)
 	pcs := e.c.Pieces
 	e.c.Pieces = nil
-	c.mu.Lock()
-	c.cache[fi] = e
-	c.mu.Unlock()
 	out := &FacilityCatchment{ID: f.ID, Name: f.Name}
 	sc.mu.RLock()
 	if fi < len(sc.active) && sc.active[fi] && orb.Equal(sc.in.Facilities[fi].Geometry, f.Geometry) {
@@ -206,6 +232,7 @@ func (c *Catchments) Facility(ctx context.Context, id string, pieces bool) (*Fac
 	}
 	sc.mu.RUnlock()
 	out.Pieces = pcs
+	c.keep(fi, e)
 	return out, nil
 }
 
@@ -275,10 +302,7 @@ func (c *Catchments) OfType(ctx context.Context, typ string) ([]FacilityCatchmen
 				if j >= len(todo) {
 					return
 				}
-				e := c.reach(todo[j].g, t, false)
-				c.mu.Lock()
-				c.cache[todo[j].fi] = e
-				c.mu.Unlock()
+				c.keep(todo[j].fi, c.reach(todo[j].g, t, false))
 			}
 		}()
 	}
@@ -300,6 +324,7 @@ func (c *Catchments) OfType(ctx context.Context, typ string) ([]FacilityCatchmen
 		if e == nil || !orb.Equal(e.geom, f.Geometry) {
 			// Moved since the computation above: compute it now.
 			e = c.reach(f.Geometry, t, false)
+			e.dist = nil
 			c.cache[fi] = e
 		}
 		out = append(out, FacilityCatchment{ID: f.ID, Name: f.Name, Catchment: c.nearest(e, t, fi)})

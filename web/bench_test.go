@@ -191,3 +191,48 @@ func BenchmarkCatchmentAPI(b *testing.B) {
 		})
 	}
 }
+
+// TestCatchmentBig measures catchments on the generated city of 1,000,000
+// street nodes and 1,000,000 demand points with 2,000 facilities per type
+// (set LIFECIRCLE_BIG=1): GET /api/facilities/{id}/catchment for 20
+// facilities of each type (p50, max, response size), then the first page
+// of each catchments_<type> with nothing cached (all 2,000 catchments
+// computed) and again (kept). Figures go to BENCHMARKS.md.
+func TestCatchmentBig(t *testing.T) {
+	if os.Getenv("LIFECIRCLE_BIG") == "" {
+		t.Skip("set LIFECIRCLE_BIG=1 to measure catchments on the 1,000,000-node city")
+	}
+	in := synthStudy(t, synth.Options{Nodes: 1000000, Facilities: 2000, Points: 1000000, Seed: 11}, 250)
+	ts := newTestServer(t, in, Config{})
+	for _, ty := range in.Profile.Types {
+		var ids []string
+		for _, f := range in.Facilities {
+			if f.Type == ty.ID && len(ids) < 20 {
+				ids = append(ids, f.ID)
+			}
+		}
+		var lat []time.Duration
+		size := 0
+		for _, id := range ids {
+			t0 := time.Now()
+			w := ts.get("/api/facilities/" + id + "/catchment")
+			lat = append(lat, time.Since(t0))
+			if w.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", id, w.Code, shorten(w.Body.String(), 300))
+			}
+			size = max(size, w.Body.Len())
+		}
+		slices.Sort(lat)
+		t0 := time.Now()
+		if w := ts.get("/ogc/collections/catchments_" + ty.ID + "/items?limit=100"); w.Code != http.StatusOK {
+			t.Fatalf("collection: %d", w.Code)
+		}
+		cold := time.Since(t0)
+		t0 = time.Now()
+		w := ts.get("/ogc/collections/catchments_" + ty.ID + "/items?limit=100&offset=100")
+		warm := time.Since(t0)
+		t.Logf("%s (%.0f m): catchment p50 %v, max %v, largest answer %d KB; catchments_%s first page cold %v (all catchments), next page %v (%d KB)",
+			ty.ID, ty.Threshold, lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond), size/1024,
+			ty.ID, cold.Round(time.Millisecond), warm.Round(time.Microsecond), w.Body.Len()/1024)
+	}
+}
