@@ -32,6 +32,13 @@ type Facility struct {
 	// Capacity is the facility's places (day-care places, beds), > 0;
 	// 0 = unknown (capacity.go).
 	Capacity float64
+	// Status is where the facility stands in the programme; "" is open
+	// (status.go: OpenOn, CountsAsOf say when it counts).
+	Status Status
+	// Opens is the first day the facility is open (for a temporarily
+	// closed one, the day it reopens) and Closes the first day it is no
+	// longer open; both are midnight UTC, the zero time when unknown.
+	Opens, Closes time.Time
 }
 
 // DefaultAuditMaxDistance is the usual bound in metres of each type's
