@@ -23,8 +23,11 @@ type OSMInputs struct {
 	Buildings        []planner.Building
 	ResidentialAreas []orb.Geometry
 	// Warnings are notes on the extract's facilities (a capacity tag that
-	// is not a number of places).
+	// is not a number of places, date tags not read).
 	Warnings []string
+	// IgnoredDates counts the facilities' date tags (opening_date,
+	// start_date, end_date) that were not YYYY-MM-DD and were not read.
+	IgnoredDates int
 }
 
 // OSMOptions says what to take from an extract besides the walk network.
@@ -39,7 +42,8 @@ type OSMOptions struct {
 // ReadOSMInputs reads an extract once (in streaming passes) and returns
 // the walk network, the facilities the profile selects, and buildings.
 func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func(pass string, done, total int64)) (*OSMInputs, error) {
-	match := func(get func(string) string) bool { return o.Profile != nil && len(o.Profile.Match(get)) > 0 }
+	lc := newLifecycle(o.Profile)
+	match := lc.any
 	areaLike := func(get func(string) string) bool {
 		return o.Buildings && (get("building") != "" || get("landuse") == "residential")
 	}
@@ -75,7 +79,7 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		if o.Profile == nil || g == nil {
 			return
 		}
-		for _, m := range o.Profile.MatchRules(tagGetter(tags)) {
+		for _, m := range lc.matches(tags) {
 			// The capacity tag counts for types whose profile gives a
 			// capacity_ratio (elsewhere it may mean seats or spectators).
 			var capacity float64
@@ -85,10 +89,15 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 					badCapacity = append(badCapacity, fmt.Sprintf("%s capacity=%s", id, v))
 				}
 			}
-			in.Facilities = append(in.Facilities, planner.Facility{
+			f := planner.Facility{
 				ID: id, Type: m.Type, Name: osmName(tags), Source: src, Geometry: g,
-				Rule: m.Rule, Tags: tags, Capacity: capacity,
-			})
+				Rule: m.Rule, Tags: tags, Capacity: capacity, Status: m.Status,
+			}
+			if m.Status == planner.StatusOpen {
+				f.Status = "" // as a layer without a status column
+			}
+			in.IgnoredDates += osmDates(&f, tags)
+			in.Facilities = append(in.Facilities, f)
 		}
 	}
 	for _, n := range x.Nodes {
@@ -169,6 +178,10 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 	if n := len(badCapacity); n > 0 {
 		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d %s a capacity tag that is not a number of places > 0 (%s): counted as unknown — fix the tag in OpenStreetMap, or give the capacity in an amenity layer",
 			filepath.Base(path), n, plural(n, "facility has", "facilities have"), strings.Join(badCapacity[:min(n, 5)], ", ")))
+	}
+	if n := in.IgnoredDates; n > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d date %s of facilities (opening_date, start_date, end_date) not a full YYYY-MM-DD date or contradicting the other: not read, so those facilities count as if undated",
+			filepath.Base(path), n, plural(n, "tag is", "tags are")))
 	}
 	return in, nil
 }
@@ -254,11 +267,15 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 			return nil, fmt.Errorf("%s: %s: unknown amenity type %q — profile %q has: %s (use one of these ids, or edit the profile)",
 				path, featureLabel(f), raw, prof.ID, strings.Join(ids, ", "))
 		}
-		out = append(out, planner.Facility{
+		fac := planner.Facility{
 			ID: f.ID, Type: t, Name: propString(f.Properties, "name:zh", "name", "名称", "name:en"),
 			Source: filepath.Base(path), Geometry: f.Geometry,
 			Rule: col + "=" + raw, Capacity: capacity,
-		})
+		}
+		if err := layerStatus(path, f, &fac); err != nil {
+			return nil, err
+		}
+		out = append(out, fac)
 	}
 	return out, nil
 }

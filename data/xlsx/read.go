@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,11 @@ var (
 	nameColumns = []string{"name", "名称"}
 	typeColumns = []string{"type"}
 	popColumns  = []string{"population"}
+	// dateColumns are the status date columns of an amenity layer (a copy
+	// of opensColumns and closesColumns in data/status.go, lower case):
+	// a date cell there is read as YYYY-MM-DD, not as Excel's day number.
+	dateColumns = []string{"opens", "opening_date", "open_date", "开放日期", "启用日期", "开业日期",
+		"closes", "closing_date", "close_date", "关闭日期", "停用日期", "停业日期"}
 )
 
 // ReadInfo says what ReadPoints found.
@@ -128,6 +134,7 @@ func open(path string) (*excelize.File, error) {
 type sheetData struct {
 	name      string
 	raw, text [][]string
+	date1904  bool     // the workbook counts days from 1904 (old Mac Excel)
 	headerRow int      // index into raw of the header; -1 for a blank sheet
 	header    []string // trimmed header cells
 	cols      *columns // nil when the header has no coordinate columns
@@ -147,6 +154,9 @@ func readSheet(f *excelize.File, name string) (*sheetData, error) {
 		return nil, err
 	}
 	s := &sheetData{name: name, raw: raw, text: text, headerRow: -1}
+	if wp, err := f.GetWorkbookProps(); err == nil && wp.Date1904 != nil {
+		s.date1904 = *wp.Date1904
+	}
 	for i, row := range raw {
 		if !blank(row) {
 			s.headerRow = i
@@ -254,6 +264,10 @@ func (s *sheetData) points(path string) (*geojson.FeatureCollection, ReadInfo, e
 					return nil, info, fmt.Errorf("%s: %s %q must be a number ≥ 0", where(), h, v)
 				}
 				f.Properties[h] = n
+			case slices.Contains(dateColumns, strings.ToLower(h)):
+				if v := s.date(cell(s.raw, i), cell(s.text, i)); v != "" {
+					f.Properties[h] = v
+				}
 			default:
 				if v := cell(s.text, i); v != "" {
 					f.Properties[h] = v
@@ -264,6 +278,21 @@ func (s *sheetData) points(path string) (*geojson.FeatureCollection, ReadInfo, e
 	}
 	info.Points = len(fc.Features)
 	return fc, info, nil
+}
+
+// date returns a date column's cell as YYYY-MM-DD when Excel stores it
+// as a whole day number (a cell formatted as a date), else the cell's
+// text as shown, for the amenity reader to check.
+func (s *sheetData) date(raw, text string) string {
+	n, err := strconv.ParseFloat(raw, 64)
+	if err != nil || n != math.Trunc(n) || n < 1 || n > 2958465 {
+		return text
+	}
+	t, err := excelize.ExcelDateToTime(n, s.date1904)
+	if err != nil {
+		return text
+	}
+	return t.Format("2006-01-02")
 }
 
 // number parses a coordinate or count stored as a number or as text; a
