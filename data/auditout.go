@@ -45,6 +45,12 @@ type AuditMeta struct {
 	// FacilityOverrides are the changes of a facility overrides file; nil
 	// without one.
 	FacilityOverrides *FacilityOverrideSummary
+	// AsOf says when the facilities were counted; nil for outputs made
+	// without facility status (older callers).
+	AsOf *AsOfSummary
+	// Timeline is --timeline's coverage per year and type; written to
+	// timeline.csv, summary.json and the report's chart.
+	Timeline []TimelineRow
 }
 
 // UnitsFileName is the name of the per-unit layer: cells.geojson for the
@@ -96,6 +102,9 @@ func auditSteps(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 	}
 	if len(res.Rules) > 0 {
 		add("rules.csv", "", func(w io.Writer) error { return writeRulesCSV(w, res) })
+	}
+	if len(meta.Timeline) > 0 {
+		add("timeline.csv", "", func(w io.Writer) error { return writeTimelineCSV(w, in.Profile, meta.Timeline) })
 	}
 	add("report.html", "", func(w io.Writer) error { return WriteReport(w, in, res, meta) })
 	return steps

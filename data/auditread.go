@@ -111,6 +111,12 @@ func ReadAudit(dir string) (*AuditRun, error) {
 				p.Rule = s
 			case "capacity":
 				p.Capacity, _ = v.(float64)
+			case "status":
+				p.Status = s
+			case "opens":
+				p.Opens = s
+			case "closes":
+				p.Closes = s
 			case "tags":
 				if m, ok := v.(map[string]any); ok {
 					p.Tags = make(map[string]string, len(m))

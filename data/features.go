@@ -158,11 +158,15 @@ type FacilityProperties struct {
 	Rule      string
 	Tags      map[string]string // nil = written as null
 	Capacity  float64           // places; 0 = unknown, not written
+	// Status is "open" for a facility without one; Opens and Closes are
+	// YYYY-MM-DD or "" (written as null).
+	Status, Opens, Closes string
 }
 
 // NewFacilityProperties returns the properties of facility f.
 func NewFacilityProperties(prof *planner.Profile, f planner.Facility) FacilityProperties {
-	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source, Rule: f.Rule, Tags: f.Tags, Capacity: f.Capacity}
+	p := FacilityProperties{ID: f.ID, Type: f.Type, Name: f.Name, Source: f.Source, Rule: f.Rule, Tags: f.Tags, Capacity: f.Capacity,
+		Status: string(f.Status.Norm()), Opens: planner.FormatDate(f.Opens), Closes: planner.FormatDate(f.Closes)}
 	if t, ok := prof.Type(f.Type); ok {
 		names := t.Names
 		p.TypeNames = &names
@@ -181,11 +185,17 @@ func (p FacilityProperties) Props() Props {
 	if p.Tags != nil {
 		tags = p.Tags
 	}
+	date := func(d string) any {
+		if d == "" {
+			return nil
+		}
+		return d
+	}
 	props = append(props, Prop{"name", p.Name}, Prop{"source", p.Source}, Prop{"rule", p.Rule}, Prop{"tags", tags})
 	if p.Capacity > 0 {
 		props = append(props, Prop{"capacity", p.Capacity})
 	}
-	return props
+	return append(props, Prop{"status", p.Status}, Prop{"opens", date(p.Opens)}, Prop{"closes", date(p.Closes)})
 }
 
 // DemandProps appends to props (usually a reused props[:0]) the properties

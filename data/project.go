@@ -50,7 +50,11 @@ type Project struct {
 	// FacilityOverrides is a CSV file of corrections to the facilities
 	// counted (exclude, include, retype; see ReadFacilityOverrides).
 	FacilityOverrides string `yaml:"facility_overrides,omitempty"`
-	Out               string `yaml:"out,omitempty"`
+	// Status is the status history of field reports (lifecircle status
+	// import), applied by every audit; ReadProject defaults it to
+	// status.csv beside the project file (missing: no reports).
+	Status string `yaml:"status,omitempty"`
+	Out    string `yaml:"out,omitempty"`
 	// Rules are provision rules checked by the audit (planner.Rule), in
 	// addition to the profile's.
 	Rules []planner.Rule `yaml:"rules,omitempty"`
@@ -60,7 +64,7 @@ type Project struct {
 }
 
 // knownProjectKeys lists the keys of a project file, for messages.
-const knownProjectKeys = "name, osm, network, amenities, population, unit_population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, out, rules, fail_below"
+const knownProjectKeys = "name, osm, network, amenities, population, unit_population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, status, out, rules, fail_below"
 
 // ReadProject reads a project file; errors carry the line number.
 func ReadProject(path string) (*Project, error) {
@@ -73,6 +77,9 @@ func ReadProject(path string) (*Project, error) {
 		return nil, err
 	}
 	p.resolve(filepath.Dir(path))
+	if p.Status == "" {
+		p.Status = filepath.Join(filepath.Dir(path), StatusFileName)
+	}
 	return p, nil
 }
 
@@ -160,6 +167,7 @@ func (p *Project) resolve(dir string) {
 	}
 	p.Out = abs(p.Out)
 	p.FacilityOverrides = abs(p.FacilityOverrides)
+	p.Status = abs(p.Status)
 	for i := range p.Amenities {
 		p.Amenities[i] = abs(p.Amenities[i])
 	}

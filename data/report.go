@@ -68,8 +68,13 @@ func overviewLevel(h *planner.Hierarchy) int {
 
 // ReportPages returns the number of printed A4 pages of the report of an
 // audit with the given number of unit levels: overview, type maps, one
-// page per level, rules, method.
-func ReportPages(levels int) int { return 4 + max(levels, 1) }
+// page per level, the timeline (with --timeline), rules, method.
+func ReportPages(levels int, timeline bool) int {
+	if timeline {
+		return 5 + max(levels, 1)
+	}
+	return 4 + max(levels, 1)
+}
 
 // bi renders a bilingual text: the page shows one language or both.
 func bi(zh, en string) template.HTML {
@@ -296,8 +301,15 @@ type reportData struct {
 	PopWarnings, CoverageWarnings []reportWarning
 	Attribution                   string
 	Pages                         int
-	CSS                           template.CSS
-	JS                            template.JS
+	// AsOfZh and AsOfEn say when the facilities were counted ("" for
+	// outputs without facility status).
+	AsOfZh, AsOfEn string
+	// Timeline is the page of --timeline (nil without); TimelinePage and
+	// RulesPage are the printed page numbers.
+	Timeline                *reportTimeline
+	TimelinePage, RulesPage int
+	CSS                     template.CSS
+	JS                      template.JS
 }
 
 // WriteReport writes report.html: the audit on A4 pages for the annual
@@ -614,7 +626,14 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	for _, w := range warns {
 		d.Warnings = append(d.Warnings, truncateText(w, 240))
 	}
-	d.Pages = ReportPages(len(d.Levels))
+	d.Timeline = buildTimeline(in.Profile, meta.Timeline)
+	d.AsOfZh, d.AsOfEn = meta.AsOf.Label()
+	d.Pages = ReportPages(len(d.Levels), d.Timeline != nil)
+	d.RulesPage = max(len(d.Levels), 1) + 3
+	if d.Timeline != nil {
+		d.TimelinePage = d.RulesPage
+		d.RulesPage++
+	}
 	return d
 }
 

@@ -16,9 +16,12 @@ import (
 // A Summary is summary.json: the district figures of an audit, its inputs
 // and its levels and provision rules.
 type Summary struct {
-	Attribution  string `json:"attribution"`
-	Created      string `json:"created"` // RFC 3339, UTC, seconds
-	DemandSource string `json:"demand_source"`
+	// AsOf says when the facilities were counted (--as-of; every audit
+	// since facility status has one).
+	AsOf         *AsOfSummary `json:"as_of,omitempty"`
+	Attribution  string       `json:"attribution"`
+	Created      string       `json:"created"` // RFC 3339, UTC, seconds
+	DemandSource string       `json:"demand_source"`
 	// FacilityOverrides are the changes of a facility overrides file
 	// (only with one).
 	FacilityOverrides *FacilityOverrideSummary `json:"facility_overrides,omitempty"`
@@ -31,12 +34,14 @@ type Summary struct {
 	Profile ProfileSummary `json:"profile"`
 	// Rules are the provision rules checked (only when there were some),
 	// RulesBroken how many of them are broken.
-	Rules       []RuleSummary      `json:"rules,omitempty"`
-	RulesBroken *int               `json:"rules_broken,omitempty"`
-	Timings     map[string]float64 `json:"timings_s"` // seconds, rounded to 1 ms
-	Totals      Totals             `json:"totals"`
-	Types       []TypeSummary      `json:"types"`
-	Units       UnitsSummary       `json:"units"`
+	Rules       []RuleSummary `json:"rules,omitempty"`
+	RulesBroken *int          `json:"rules_broken,omitempty"`
+	// Timeline is --timeline's coverage per year and type (timeline.csv).
+	Timeline []TimelineRow      `json:"timeline,omitempty"`
+	Timings  map[string]float64 `json:"timings_s"` // seconds, rounded to 1 ms
+	Totals   Totals             `json:"totals"`
+	Types    []TypeSummary      `json:"types"`
+	Units    UnitsSummary       `json:"units"`
 	// WarningDetails are the typed, bilingual warnings (code, what they
 	// affect); their English texts are among Warnings too.
 	WarningDetails []planner.Warning `json:"warning_details,omitempty"`
@@ -227,6 +232,7 @@ func NewSummary(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta)
 		}
 	}
 	s.FacilityOverrides = meta.FacilityOverrides
+	s.AsOf, s.Timeline = meta.AsOf, meta.Timeline
 	if meta.UnitsFile != "" {
 		s.Units.Kind, s.Units.File = UnitsImported, meta.UnitsFile
 	} else {

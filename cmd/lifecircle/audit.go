@@ -66,6 +66,8 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 		fs.Var(&a.types, "types", "turn on off-by-default types of the profile: ID,ID (e.g. hospital,nursing_home; `lifecircle profiles NAME` lists them)")
 	}
 	fs.StringVar(&a.f.FacilityOverrides, "facility-overrides", "", "CSV of corrections to the facilities counted: id,action,type,reason[,lon,lat,name], action exclude, include or retype")
+	fs.StringVar(&a.f.AsOf, "as-of", "", "count the facilities open on this day: YYYY-MM-DD, or planned (everything not closed for good); default today")
+	fs.StringVar(&a.f.StatusFile, "status", "", "status history of field reports (`lifecircle status import`; default with -c: status.csv beside the project file)")
 	fs.StringVar(&a.scenario, "scenario", "", "saved what-if scenario folder (WORKSPACE/scenarios/NAME): its edits apply to the facilities of these same inputs")
 }
 
@@ -153,6 +155,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	var of outputFlags
 	of.register(fs)
 	af.failBelow = failBelowFlag{}
+	fs.StringVar(&af.f.Timeline, "timeline", "", "coverage per type as of 31 December of each year FROM..TO (e.g. 2025..2030): timeline.csv and a chart in report.html")
 	fs.Var(af.failBelow, "fail-below", "exit with code 3 when a type's district coverage is below SHARE: TYPE=SHARE (repeatable, e.g. market=0.9)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -217,6 +220,9 @@ func auditFiles(ctx context.Context, s study.Settings, scenario string, of outpu
 func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 	fmt.Fprintf(w, "\n生活圈覆盖 / Walkable coverage — %s, %s: %.0f residents (%s)\n",
 		st.In.Profile.ID, st.In.Profile.Names.En, res.Population, st.In.Demand.Source)
+	if zh, en := st.Meta.AsOf.Label(); en != "" {
+		fmt.Fprintf(w, "设施统计时点 %s / facilities counted %s (%d not counted 未计入)\n", zh, en, st.Meta.AsOf.NotCounted)
+	}
 	fmt.Fprintf(w, "%s %s %s %8s %6s %12s %8s %10s\n", pad("type", 11), pad("名称", 26), pad("name", 30), "dist_m", "sites", "covered", "share", "gap")
 	for ti, t := range res.Types {
 		ov := ""

@@ -58,7 +58,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal("report.html does not state its page count")
 	}
 	pages, _ := strconv.Atoi(string(m[1]))
-	if want := data.ReportPages(2); pages != want {
+	if want := data.ReportPages(2, false); pages != want {
 		t.Errorf("report states %d pages, want %d (overview, type maps, 2 levels, rules, method)", pages, want)
 	}
 

@@ -34,6 +34,10 @@ type Project struct {
 	// Layers are other layers shared for viewing (QGIS, serve); audits do
 	// not read them.
 	Layers []Layer
+	// StatusReports are the project's field reports (set by LoadProject,
+	// in the order they were stored; Import never writes them: see
+	// AppendStatusReports).
+	StatusReports []planner.StatusReport
 
 	Imported time.Time // set by LoadProject
 }
@@ -146,7 +150,7 @@ func (s *Store) Import(ctx context.Context, p *Project) (ImportStats, error) {
 			fl = append(fl, featureLayer{kind: "amenity", name: src, source: src, n: len(fs), row: func(k int) (featureRow, error) {
 				f := fs[k]
 				return featureRow{fid: f.ID, typ: &f.Type, name: f.Name, props: map[string]any{"source": f.Source}, geom: f.Geometry,
-					rule: f.Rule, tags: f.Tags, capacity: f.Capacity}, nil
+					rule: f.Rule, tags: f.Tags, capacity: f.Capacity, status: string(f.Status), opens: f.Opens, closes: f.Closes}, nil
 			}})
 			i = j
 		}
@@ -240,6 +244,9 @@ type featureRow struct {
 	rule       string            // amenities: why the facility counts
 	tags       map[string]string // amenities: the OSM element's tags
 	capacity   float64           // amenities: places, 0 = unknown (NULL)
+	// amenities: status ("" = open, stored NULL) and dates (zero = NULL)
+	status        string
+	opens, closes time.Time
 }
 
 func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) (int64, error) {
@@ -274,12 +281,13 @@ func (s *Store) copyFeatures(ctx context.Context, tx pgx.Tx, fl []featureLayer) 
 		if err != nil {
 			return nil, fmt.Errorf("%s layer %s: feature %d (id %s): tags: %w", l.kind, l.name, k, r.fid, err)
 		}
-		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g, nullable(r.rule), tags, nullCapacity(r.capacity)}
+		row := []any{l.id, int32(k), r.fid, r.typ, name, r.population, props, g, nullable(r.rule), tags, nullCapacity(r.capacity),
+			nullable(r.status), nullDate(r.opens), nullDate(r.closes)}
 		k++
 		return row, nil
 	})
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"lifecircle", "features"},
-		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom", "rule", "tags", "capacity"}, src)
+		[]string{"layer", "seq", "fid", "type", "name", "population", "props", "geom", "rule", "tags", "capacity", "status", "opens", "closes"}, src)
 	if err != nil {
 		return n, fmt.Errorf("copy features: %w", err)
 	}
@@ -435,7 +443,8 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 		}
 	}
 
-	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom), f.rule, f.tags, f.capacity
+	rows, err = tx.Query(ctx, `SELECT f.layer, f.fid, f.type, f.name, f.population, f.props, ST_AsBinary(f.geom), f.rule, f.tags, f.capacity,
+			f.status, f.opens, f.closes
 		FROM lifecircle.features f JOIN lifecircle.layers l ON l.id = f.layer
 		WHERE l.project = $1 ORDER BY l.id, f.seq`, pid)
 	if err != nil {
@@ -445,10 +454,11 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 	for rows.Next() {
 		var lid int64
 		var fid string
-		var typ, fname, rule *string
+		var typ, fname, rule, status *string
 		var pop, capacity *float64
 		var props, gb, tags []byte
-		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb, &rule, &tags, &capacity); err != nil {
+		var opens, closes *time.Time
+		if err := rows.Scan(&lid, &fid, &typ, &fname, &pop, &props, &gb, &rule, &tags, &capacity, &status, &opens, &closes); err != nil {
 			return nil, err
 		}
 		li := layers[lid]
@@ -468,7 +478,8 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 				Source string `json:"source"`
 			}
 			_ = json.Unmarshal(props, &pr)
-			f := planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g, Rule: str(rule), Capacity: derefCapacity(capacity)}
+			f := planner.Facility{ID: fid, Type: str(typ), Name: str(fname), Source: pr.Source, Geometry: g, Rule: str(rule), Capacity: derefCapacity(capacity),
+				Status: planner.Status(str(status)), Opens: dateOf(opens), Closes: dateOf(closes)}
 			if f.Tags, err = tagsFromJSON(tags); err != nil {
 				return nil, fmt.Errorf("amenity %s: tags: %w", fid, err)
 			}
@@ -503,5 +514,10 @@ func loadProject(ctx context.Context, tx pgx.Tx, name string) (*Project, error) 
 			l.Features = append(l.Features, data.Feature{Index: len(l.Features), ID: fid, Geometry: g, Properties: m})
 		}
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	p.StatusReports, err = loadStatusReports(ctx, tx, pid)
+	return p, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/geo"
@@ -42,6 +43,17 @@ type Settings struct {
 	// FacilityOverrides is a CSV file of corrections to the facilities
 	// (data.ReadFacilityOverrides), applied after they are read.
 	FacilityOverrides string
+	// StatusFile is the status history of field reports (status.csv,
+	// data.ReadStatusReports) applied to the facilities; "" or a missing
+	// file: none. A database Source keeps the history in the database.
+	StatusFile string
+
+	// AsOf is the moment the audit counts facilities at
+	// (planner.ParseAsOf): YYYY-MM-DD, "planned", or "" for today.
+	AsOf string
+	// Timeline "FROM..TO" (years) adds an audit as of each 31 December
+	// (timeline.csv and a chart in the report); "" = none.
+	Timeline string
 
 	// Parameters.
 	Cell            float64 // grid cell size
@@ -82,7 +94,7 @@ func Defaults() Settings {
 // FlagNames are the names of the flags that set Settings, as SetFlags
 // takes them.
 var FlagNames = []string{"osm", "network", "amenities", "population", "unit-population", "units", "units-osm", "profile", "coords", "sample", "types", "facility-overrides",
-	"cell", "max-snap", "max-distance", "floor-area", "total-population", "fail-below", "out"}
+	"status", "as-of", "timeline", "cell", "max-snap", "max-distance", "floor-area", "total-population", "fail-below", "out"}
 
 // SetFlags copies from f the settings whose flag names (FlagNames) the
 // user set; project files overlaid before or after do not change them.
@@ -119,6 +131,12 @@ func (s *Settings) SetFlags(f Settings, names []string) {
 			s.Types = f.Types
 		case "facility-overrides":
 			s.FacilityOverrides = f.FacilityOverrides
+		case "status":
+			s.StatusFile = f.StatusFile
+		case "as-of":
+			s.AsOf = f.AsOf
+		case "timeline":
+			s.Timeline = f.Timeline
 		case "out":
 			s.Out = f.Out
 		case "fail-below":
@@ -179,6 +197,7 @@ func (s *Settings) Overlay(p *data.Project) {
 	str("coords", &s.Coords, p.Coords)
 	str("out", &s.Out, p.Out)
 	str("facility-overrides", &s.FacilityOverrides, p.FacilityOverrides)
+	str("status", &s.StatusFile, p.Status)
 	if len(p.Types) > 0 && !s.byFlag["types"] {
 		s.Types = append([]string(nil), p.Types...)
 	}
@@ -241,6 +260,12 @@ func (s *Settings) Validate() error {
 		return Invalidf("--total-population %v is more than %v residents — give the census total of the study area", s.TotalPopulation, planner.MaxTotalPopulation)
 	}
 	if err := s.validateUnitPopulation(); err != nil {
+		return err
+	}
+	if _, err := s.ParsedAsOf(time.Now()); err != nil {
+		return err
+	}
+	if _, _, err := ParseTimeline(s.Timeline); err != nil {
 		return err
 	}
 	if _, err := data.ParseCoordSystem(s.Coords); err != nil {

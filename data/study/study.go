@@ -23,6 +23,13 @@ type Study struct {
 	Meta     data.AuditMeta
 	// Grid is the grid of the cells, nil with units.
 	Grid *planner.Grid
+	// All are the facilities read, overrides and field reports applied,
+	// whether or not they count as of the audit's --as-of (In.Facilities
+	// are those that do).
+	All []planner.Facility
+
+	reports []planner.StatusReport // the field report history
+	asOf    planner.AsOf
 
 	p           Progress
 	start       time.Time
@@ -69,6 +76,9 @@ func Load(ctx context.Context, s Settings, src Source, p Progress) (*Study, erro
 		if err := st.applyOverrides(s.FacilityOverrides); err != nil {
 			return nil, err
 		}
+	}
+	if err := st.applyStatus(ctx, src); err != nil {
+		return nil, err
 	}
 	if st.In.Rules, err = Rules(in.Profile, s); err != nil {
 		return nil, err
@@ -169,7 +179,8 @@ func (st *Study) Prepare() error {
 	return nil
 }
 
-// Run prepares the study and audits it.
+// Run prepares the study and audits it, and as of each year of the
+// settings' --timeline (RunTimeline).
 func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
 	if err := st.Prepare(); err != nil {
 		return nil, err
@@ -184,6 +195,9 @@ func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
 		st.p.Warn("%s", w)
 	}
 	st.AuditWarnings(res)
+	if _, err := RunTimeline(ctx, st); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
