@@ -43,9 +43,10 @@ func LatestReports(reports []StatusReport, a AsOf) map[string]StatusReport {
 //   - planned, under_construction: an opens on or before r's day is
 //     dropped (the opening did not happen by then), a later one kept;
 //     a closes on or before r's day is dropped;
-//   - closed, temporarily_closed: closes becomes r's day; for closed an
-//     opens after it is dropped, for temporarily_closed an opens on or
-//     before it is dropped (a later one is the expected reopening).
+//   - closed: closes becomes r's day; an opens after it is dropped;
+//   - temporarily_closed: closes becomes r's day and opens is dropped:
+//     it counts again only once a later report says it is open (a
+//     layer's opens may be a planned opening, not a reopening).
 func (f Facility) Apply(r StatusReport) Facility {
 	d := r.Date
 	f.Status = r.Status
@@ -70,10 +71,7 @@ func (f Facility) Apply(r StatusReport) Facility {
 			f.Opens = time.Time{}
 		}
 	case StatusTemporarilyClosed:
-		f.Closes = d
-		if !f.Opens.After(d) {
-			f.Opens = time.Time{}
-		}
+		f.Closes, f.Opens = d, time.Time{}
 	}
 	return f
 }

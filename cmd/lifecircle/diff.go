@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -33,23 +31,9 @@ Example:
   lifecircle diff audit-2024 audit-2025 --out change`, e.stderr)
 	out := fs.String("out", "", "folder for diff.json and diff.geojson (optional)")
 	all := fs.Bool("all", false, "list unchanged units in the table too")
-	// Flags may come before or after the two folders.
-	var pos []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			// fs.Parse printed the usage once already.
-			if errors.Is(err, flag.ErrHelp) {
-				return errHelp
-			}
-			return usagef("%v", err)
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		pos = append(pos, rest[0])
-		rest = rest[1:]
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 2 {
 		return usagef("give two audit output folders: lifecircle diff RUN_A RUN_B (got %d)", len(pos))

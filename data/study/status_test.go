@@ -2,12 +2,16 @@ package study
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/planner"
 )
 
@@ -174,5 +178,104 @@ func TestStatusReportsFile(t *testing.T) {
 	s.AsOf = "2026-11-20"
 	if got := clinicCovered(t, s); got != 100+500 {
 		t.Errorf("same-day tie: covered %v, want 600 (a by the later report, open; e)", got)
+	}
+}
+
+// TestStatusReportsDBSameAsFiles imports the hand-made study into PostGIS
+// and the same two field reports into the database and into status.csv:
+// the database keeps both reports (also across a re-import of the
+// project, and refuses to change one), and every audit gives the same
+// figures from files and from the database.
+func TestStatusReportsDBSameAsFiles(t *testing.T) {
+	db := testDatabase(t)
+	ctx := context.Background()
+	s := statusStudy(t)
+	proj, err := Import(ctx, s, nil, "st", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := postgis.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Import(ctx, proj); err != nil {
+		t.Fatal(err)
+	}
+	src := &DBSource{Store: store, Name: "st"}
+	rep := filepath.Join(t.TempDir(), "reports.csv")
+	for i, text := range []string{
+		"facility_id,status,date,note,reported_by\nc,open,2026-11-01,opened early,张\n",
+		"facility_id,status,date,note,reported_by\nc,temporarily_closed,2026-11-25,repairs,李\na,closed,2026-11-25,,\n",
+	} {
+		if err := os.WriteFile(rep, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, fileTotal, err := ImportStatusFile(ctx, s, nil, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, dbTotal, err := ImportStatusFile(ctx, s, src, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{1, 3}[i]; fileTotal != want || dbTotal != want {
+			t.Fatalf("import %d: history holds %d reports in the file, %d in the database, want %d", i+1, fileTotal, dbTotal, want)
+		}
+	}
+	if _, err := store.Import(ctx, proj); err != nil { // a re-import keeps the history
+		t.Fatal(err)
+	}
+	p, err := store.LoadProject(ctx, "st")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.StatusReports) != 3 || p.StatusReports[0].FacilityID != "c" || p.StatusReports[0].Status != planner.StatusOpen ||
+		p.StatusReports[1].Status != planner.StatusTemporarilyClosed || p.StatusReports[1].ReportedBy != "李" {
+		t.Fatalf("database history %+v", p.StatusReports)
+	}
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE lifecircle.status_reports SET status = 'open'`); err == nil {
+		t.Error("the database let a field report be changed")
+	}
+	for _, tc := range []struct {
+		asOf    string
+		covered float64
+	}{
+		{"2026-10-15", 100 + 500},       // no report yet
+		{"2026-11-10", 100 + 300 + 500}, // c seen open on 1 November
+		{"2026-11-25", 500},             // c shut for repairs, a closed
+		{"2027-06-30", 500},             // c's closure has no reopening date
+		{"planned", 200 + 300 + 500},    // c only temporarily closed; a closed
+	} {
+		s.AsOf = tc.asOf
+		fst, err := Load(ctx, s, FileSource{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fres, err := Run(ctx, fst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Defaults()
+		d.AsOf = tc.asOf
+		dst, err := Load(ctx, d, &DBSource{Store: store, Name: "st"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dres, err := Run(ctx, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%v", fres.Types) != fmt.Sprintf("%v", dres.Types) || !reflect.DeepEqual(fst.Meta.AsOf, dst.Meta.AsOf) {
+			t.Errorf("as of %s: files and database differ:\n%v %+v\n%v %+v", tc.asOf, fres.Types[0], fst.Meta.AsOf, dres.Types[0], dst.Meta.AsOf)
+		}
+		if fres.Types[0].ID != "clinic" || fres.Types[0].Covered != tc.covered {
+			t.Errorf("as of %s: %s covered %v, want %v", tc.asOf, fres.Types[0].ID, fres.Types[0].Covered, tc.covered)
+		}
 	}
 }
