@@ -56,7 +56,8 @@ func WriteFacilityListCSV(w io.Writer, prof *planner.Profile, fs []planner.Facil
 }
 
 // FacilityListTable returns the facilities as a table: type, its names,
-// id, name, rule, source, the centre's lon/lat (WGS84) and the tags, then
+// id, name, rule, source, the centre's lon/lat (WGS84), the tags, the
+// status with its opens and closes dates (YYYY-MM-DD or empty), then
 // capacity (places, empty when unknown) when any facility gives one — the
 // columns of `lifecircle facilities --format csv` and of the map's table.
 func FacilityListTable(prof *planner.Profile, fs []planner.Facility) Table {
@@ -76,7 +77,7 @@ func FacilityListTable(prof *planner.Profile, fs []planner.Facility) Table {
 		if f.Geometry != nil {
 			ct = f.Geometry.Bound().Center()
 		}
-		row := []any{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags)}
+		row := []any{f.Type, zh, en, f.ID, f.Name, f.Rule, f.Source, F(ct[0], 6), F(ct[1], 6), TagsText(f.Tags), p.Status, p.Opens, p.Closes}
 		if withCapacity {
 			row = append(row, F(nonZeroOrNaN(f.Capacity), -1))
 		}
@@ -86,7 +87,7 @@ func FacilityListTable(prof *planner.Profile, fs []planner.Facility) Table {
 }
 
 // FacilityListHeader are the columns of FacilityListTable.
-var FacilityListHeader = []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"}
+var FacilityListHeader = []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags", "status", "opens", "closes"}
 
 // WriteFacilityListGeoJSON writes the facilities with the properties of
 // facilities.geojson.
@@ -106,4 +107,21 @@ func nonZeroOrNaN(x float64) float64 {
 		return math.NaN()
 	}
 	return x
+}
+
+// StatusText is " · STATUS opens … closes …" for a facility that is not
+// plainly open (a status other than open, or a date), else "": the
+// status note of `lifecircle facilities`.
+func StatusText(f planner.Facility) string {
+	if f.Status.Norm() == planner.StatusOpen && f.Opens.IsZero() && f.Closes.IsZero() {
+		return ""
+	}
+	s := " · " + string(f.Status.Norm())
+	if !f.Opens.IsZero() {
+		s += " opens " + planner.FormatDate(f.Opens)
+	}
+	if !f.Closes.IsZero() {
+		s += " closes " + planner.FormatDate(f.Closes)
+	}
+	return s
 }

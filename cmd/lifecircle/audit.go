@@ -131,6 +131,12 @@ always WGS84. --out-coords gcj02|bd09 adds facilities.csv and demand.csv with
 lon/lat in WGS84 and in that system, for Amap/Tencent or Baidu maps. CSVs start
 with a UTF-8 BOM (Excel); text that would run as a formula starts with '.
 
+Facilities carry a status (open, planned, under_construction, closed,
+temporarily_closed; status/opens/closes columns, OSM lifecycle prefixes): --as-of
+DAY counts those open that day (default today), --as-of planned everything not
+closed for good; field reports (lifecircle status import) apply on top. --timeline
+2025..2030 adds timeline.csv: coverage per type as of each 31 December.
+
 --batch FILE runs many audits (a list of entries, each a name and a project file
 or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
 

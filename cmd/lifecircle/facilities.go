@@ -68,7 +68,7 @@ Examples:
 		}
 		*typ = t.ID
 	}
-	fac := data.ListFacilities(prof, st.In.Facilities, *typ)
+	fac := data.ListFacilities(prof, st.All, *typ)
 	write := func(w io.Writer) error {
 		switch *format {
 		case "csv":
@@ -109,7 +109,7 @@ func writeFacilitiesTable(w io.Writer, prof *planner.Profile, fs []planner.Facil
 		}
 		fmt.Fprintf(w, "  %s %s %s %s\n", pad("id 编号", 14), pad("name 名称", 34), pad("rule 计入依据", 34), "source 来源")
 		for _, f := range of {
-			fmt.Fprintf(w, "  %s %s %s %s\n", pad(truncate(f.ID, 14), 14), pad(truncate(f.Name, 34), 34), pad(truncate(f.Rule, 34), 34), f.Source)
+			fmt.Fprintf(w, "  %s %s %s %s\n", pad(truncate(f.ID, 14), 14), pad(truncate(f.Name, 34), 34), pad(truncate(f.Rule, 34), 34), f.Source+data.StatusText(f))
 			if len(f.Tags) > 0 {
 				fmt.Fprintf(w, "  %s tags 标签: %s\n", pad("", 14), truncate(data.TagsText(f.Tags), 160))
 			}

@@ -26,7 +26,7 @@ func TestFacilitiesSampleClinics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) < 1 || !reflect.DeepEqual(rows[0], []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags"}) {
+	if len(rows) < 1 || !reflect.DeepEqual(rows[0], []string{"type", "type_zh", "type_en", "id", "name", "rule", "source", "lon", "lat", "tags", "status", "opens", "closes"}) {
 		t.Fatalf("header %v", rows[:min(1, len(rows))])
 	}
 	want := map[string]string{"Diacor Keskusta": "n1985597270", "Bulevardin Klinikka": "n4716514959",
