@@ -70,7 +70,7 @@ func buildTimeline(prof *planner.Profile, rows []TimelineRow) *reportTimeline {
 // timelineSVG draws coverage (0–100 %) against the years, one line per
 // type, with the years on the x axis.
 func timelineSVG(tl *reportTimeline) template.HTML {
-	const w, h, left, right, top, bottom = 640.0, 300.0, 44.0, 12.0, 12.0, 28.0
+	const w, h, left, right, top, bottom = 640.0, 300.0, 44.0, 20.0, 12.0, 28.0
 	pw, ph := w-left-right, h-top-bottom
 	x := func(i int) float64 {
 		if len(tl.Years) == 1 {

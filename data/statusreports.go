@@ -87,10 +87,10 @@ func ParseStatusReports(path string, b []byte, today time.Time) ([]planner.Statu
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v — %s", path, err, statusReportHelp)
 		}
+		line, _ := r.FieldPos(0)
 		get := func(c string) string {
 			if i, ok := col[c]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])

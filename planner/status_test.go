@@ -95,3 +95,54 @@ func TestOpenOn(t *testing.T) {
 		t.Errorf("reopening before closing: %v", err)
 	}
 }
+
+// TestLatestReports checks which report an audit applies: the latest on
+// or before the day, the later one in the history on a tie, the latest of
+// all for the plan; and what applying it does to the dates.
+func TestLatestReports(t *testing.T) {
+	rs := []StatusReport{
+		{FacilityID: "a", Status: StatusClosed, Date: day("2026-11-20"), Seq: 1},
+		{FacilityID: "a", Status: StatusOpen, Date: day("2026-11-15"), Seq: 2},
+		{FacilityID: "a", Status: StatusTemporarilyClosed, Date: day("2026-11-20"), Seq: 3},
+		{FacilityID: "b", Status: StatusOpen, Date: day("2027-01-01"), Seq: 4},
+	}
+	for _, tc := range []struct {
+		asOf string
+		want map[string]int // facility → Seq applied
+	}{
+		{"2026-11-14", map[string]int{}},
+		{"2026-11-19", map[string]int{"a": 2}},
+		{"2026-11-20", map[string]int{"a": 3}},
+		{"planned", map[string]int{"a": 3, "b": 4}},
+	} {
+		a, _ := ParseAsOf(tc.asOf, time.Now())
+		got := LatestReports(rs, a)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %d reports, want %d", tc.asOf, len(got), len(tc.want))
+		}
+		for id, seq := range tc.want {
+			if got[id].Seq != seq {
+				t.Errorf("%s: %s gets report %d, want %d", tc.asOf, id, got[id].Seq, seq)
+			}
+		}
+	}
+	planned := Facility{ID: "p", Status: StatusPlanned, Opens: day("2027-07-01")}
+	if f := planned.Apply(StatusReport{Status: StatusOpen, Date: day("2026-11-01")}); f.Status != StatusOpen || !f.Opens.Equal(day("2026-11-01")) || !f.OpenOn(day("2026-11-01")) {
+		t.Errorf("planned seen open early: %+v", f)
+	}
+	if f := planned.Apply(StatusReport{Status: StatusUnderConstruction, Date: day("2027-08-01")}); !f.Opens.IsZero() || f.OpenOn(day("2030-01-01")) {
+		t.Errorf("still building after its opening date: %+v", f)
+	}
+	open := Facility{ID: "o", Opens: day("2020-01-01")}
+	if f := open.Apply(StatusReport{Status: StatusClosed, Date: day("2026-05-01")}); !f.OpenOn(day("2026-04-30")) || f.OpenOn(day("2026-05-01")) {
+		t.Errorf("closed: %+v", f)
+	}
+	tmp := Facility{ID: "t", Status: StatusUnderConstruction, Opens: day("2026-12-31")}
+	if f := tmp.Apply(StatusReport{Status: StatusTemporarilyClosed, Date: day("2026-11-25")}); f.OpenOn(day("2027-06-30")) || !f.InPlan() {
+		t.Errorf("temporarily closed: %+v", f)
+	}
+	out, n, unknown := ApplyStatusReports([]Facility{{ID: "a"}, {ID: "a", Type: "market"}, {ID: "c"}}, append(rs, StatusReport{FacilityID: "zz", Status: StatusOpen, Date: day("2026-01-01")}), AsOf{Planned: true})
+	if n != 2 || out[0].Status != StatusTemporarilyClosed || out[1].Status != StatusTemporarilyClosed || out[2].Status != "" || len(unknown) != 2 {
+		t.Errorf("applied %d, %+v, unknown %v", n, out, unknown)
+	}
+}

@@ -26,14 +26,14 @@ import (
 // TestReportInChromium writes the example project's report (two unit
 // levels, rules that break) and opens it from disk in headless Chromium:
 // no console error, no request but the file itself, the language switch
-// works, every page fits an A4 sheet, a screenshot is saved; then
+// works, every page (the --timeline chart's too) fits an A4 sheet, a screenshot is saved; then
 // `chromium --headless --print-to-pdf` prints it to a PDF of exactly one
 // page per section.
 func TestReportInChromium(t *testing.T) {
 	bin := browsertest.Chromium(t)
 	root := shareddata.RepoRoot(t)
 	out := filepath.Join(t.TempDir(), "audit")
-	_, stderr, code := runCLI(t, "audit", "--quiet", "-c", filepath.Join(root, "examples", "district", "lifecircle.yaml"), "--out", out)
+	_, stderr, code := runCLI(t, "audit", "--quiet", "-c", filepath.Join(root, "examples", "district", "lifecircle.yaml"), "--out", out, "--timeline", "2024..2030")
 	if code != 3 {
 		t.Fatalf("example project: exit %d, want 3 (its communities break the commitments)\n%s", code, stderr)
 	}
@@ -48,7 +48,7 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("report.html contains %q (…%s…): it must load nothing", bad, html[max(0, i-40):min(len(html), i+60)])
 		}
 	}
-	for _, want := range []string{"© OpenStreetMap contributors", "配置规则", "Provision rules", "<svg", "GB 50180-2018"} {
+	for _, want := range []string{"© OpenStreetMap contributors", "配置规则", "Provision rules", "<svg", "GB 50180-2018", "timeline-chart", "Coverage year by year"} {
 		if !bytes.Contains(html, []byte(want)) {
 			t.Errorf("report.html lacks %q", want)
 		}
@@ -58,8 +58,8 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal("report.html does not state its page count")
 	}
 	pages, _ := strconv.Atoi(string(m[1]))
-	if want := data.ReportPages(2, false); pages != want {
-		t.Errorf("report states %d pages, want %d (overview, type maps, 2 levels, rules, method)", pages, want)
+	if want := data.ReportPages(2, true); pages != want {
+		t.Errorf("report states %d pages, want %d (overview, type maps, 2 levels, timeline, rules, method)", pages, want)
 	}
 
 	// The page in a browser.

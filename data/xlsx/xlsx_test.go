@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
@@ -27,7 +28,7 @@ func sampleSheets() []Sheet {
 		},
 		{
 			Name:   "rules",
-			Header: []string{"rule", "note"},
+			Header: []string{"rule"},
 			Rows: [][]any{
 				{"=HYPERLINK(\"http://x\",\"click\")", "+1"},
 				{"-2", "@SUM(A1)"},
@@ -400,5 +401,25 @@ func TestReadPointsFullPrecision(t *testing.T) {
 	}
 	if p := fc.Features[0].Geometry.(orb.Point); p != (orb.Point{116.3506488, 39.9585889}) || info.Name != "名称" {
 		t.Errorf("point %v, info %+v", p, info)
+	}
+}
+
+// TestReadPointsDateCells reads a status date typed into Excel as a date
+// (stored as a day number, shown as the locale writes dates) as
+// YYYY-MM-DD, and one typed as text as written.
+func TestReadPointsDateCells(t *testing.T) {
+	path := handMade(t, "dates.xlsx", map[string][][]any{
+		"s": {
+			{"id", "lon", "lat", "type", "opens", "closes"},
+			{"a", 116.35, 39.95, "clinic", time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC), "2028-01-01"},
+		},
+	}, []string{"s"})
+	fc, _, err := ReadPoints(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fc.Features[0].Properties
+	if p["opens"] != "2027-06-30" || p["closes"] != "2028-01-01" {
+		t.Errorf("opens %v, closes %v; want 2027-06-30, 2028-01-01", p["opens"], p["closes"])
 	}
 }
