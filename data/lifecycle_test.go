@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lifecircle/lifecircle/data/osm"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/planner"
 )
@@ -96,4 +97,67 @@ func BenchmarkReadOSMInputsHelsinki(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkLifecycleFilter compares the reader's filter with lifecycle
+// prefixes (any) against the plain profile match it replaced, over the
+// tags of every tagged node and way of the Helsinki extract.
+func BenchmarkLifecycleFilter(b *testing.B) {
+	prof, err := LoadProfile("gb50180")
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, err := osm.Read(context.Background(), shareddata.Path(b, "helsinki", "Helsinki.osm.pbf"), osm.Filter{
+		Node: func(func(string) string) bool { return true },
+		Way:  func(func(string) string) bool { return true },
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The readers hand filters a getter that scans the element's tags
+	// (data/osm: blockDecoder.tag, xmlTags.get); so does this one.
+	type kv struct{ k, v string }
+	var tags [][]kv
+	add := func(m map[string]string) {
+		var t []kv
+		for k, v := range m {
+			t = append(t, kv{k, v})
+		}
+		tags = append(tags, t)
+	}
+	for _, n := range x.Nodes {
+		add(n.Tags)
+	}
+	for _, w := range x.Ways {
+		add(w.Tags)
+	}
+	var cur []kv
+	get := func(key string) string {
+		for _, t := range cur {
+			if t.k == key {
+				return t.v
+			}
+		}
+		return ""
+	}
+	lc := newLifecycle(prof)
+	b.Logf("%d tagged elements", len(tags))
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			for _, t := range tags {
+				cur = t
+				prof.Match(get)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(tags)), "ns/element")
+	})
+	b.Run("lifecycle", func(b *testing.B) {
+		for b.Loop() {
+			for _, t := range tags {
+				cur = t
+				lc.any(get)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(tags)), "ns/element")
+	})
 }
