@@ -48,6 +48,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("give one report file: lifecircle status import FILE (got %d)", len(pos))
 	}
+	if dbf.enabled() && (*project != "" || s.StatusFile != "") {
+		return usagef("give either --db/--project (the database's history) or -c/--status (a status.csv), not both")
+	}
 	if *project != "" && s.StatusFile == "" {
 		pf, err := data.ReadProject(*project)
 		if err != nil {

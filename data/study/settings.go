@@ -262,6 +262,9 @@ func (s *Settings) Validate() error {
 	if err := s.validateUnitPopulation(); err != nil {
 		return err
 	}
+	if s.Project != "" && s.StatusFile != "" {
+		return Invalidf("--status: project %s keeps its field reports in the database — add them with lifecircle status import FILE --db URL --project %s", s.Project, s.Project)
+	}
 	if _, err := s.ParsedAsOf(time.Now()); err != nil {
 		return err
 	}
