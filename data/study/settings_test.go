@@ -222,7 +222,10 @@ func TestProjectFileSameAsFlags(t *testing.T) {
 	if fromFile.OSM != osm || fromFile.Out != filepath.Join(proj, "out") || fromFile.Name != "helsinki" {
 		t.Errorf("project file paths not relative to its folder: osm %q out %q name %q", fromFile.OSM, fromFile.Out, fromFile.Name)
 	}
-	fromFile.Name, fromFile.Out, fromFile.byFlag, fromFlags.byFlag = "", "", nil, nil
+	if fromFile.StatusFile != filepath.Join(proj, data.StatusFileName) {
+		t.Errorf("status history %q, want status.csv beside the project file", fromFile.StatusFile)
+	}
+	fromFile.Name, fromFile.Out, fromFile.StatusFile, fromFile.byFlag, fromFlags.byFlag = "", "", "", nil, nil
 	if !reflect.DeepEqual(fromFile, fromFlags) {
 		t.Errorf("settings from the project file\n%+v\nfrom flags\n%+v", fromFile, fromFlags)
 	}
