@@ -194,7 +194,7 @@ func TestFacilityListCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimPrefix(b.String(), UTF8BOM), "\n")
-	if !strings.HasSuffix(lines[0], ",tags,capacity") || !strings.HasSuffix(lines[1], ",") || !strings.HasSuffix(lines[2], ",30") || !strings.HasSuffix(lines[3], ",12.5") {
+	if !strings.HasSuffix(lines[0], ",tags,status,opens,closes,capacity") || !strings.HasSuffix(lines[1], ",") || !strings.HasSuffix(lines[2], ",30") || !strings.HasSuffix(lines[3], ",12.5") {
 		t.Errorf("facility list:\n%s", b.String())
 	}
 	b.Reset()

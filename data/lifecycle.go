@@ -195,10 +195,12 @@ func valueGetter(get func(string) string, word string) func(string) string {
 // opening of something planned or under construction), else start_date
 // (https://wiki.openstreetmap.org/wiki/Key:start_date), as opens; end_date
 // (https://wiki.openstreetmap.org/wiki/Key:end_date) as closes. Only full
-// YYYY-MM-DD dates are read (mappers often write a year alone); ignored
-// reports how many date tags were set but not read, so the caller can say
-// so. Dates that contradict each other are both dropped.
-func osmDates(f *planner.Facility, tags map[string]string) (ignored int) {
+// YYYY-MM-DD dates are read. It returns the opening_date and end_date tags
+// it could not read ("opening_date=2027"), for a warning: those would
+// change when the facility counts. A start_date that is not a full date is
+// skipped silently (mappers often write a year alone for a place opened
+// long ago). Dates that contradict each other are both dropped.
+func osmDates(f *planner.Facility, tags map[string]string) (unread []string) {
 	read := func(keys ...string) time.Time {
 		for _, k := range keys {
 			v := tags[k]
@@ -207,7 +209,9 @@ func osmDates(f *planner.Facility, tags map[string]string) (ignored int) {
 			}
 			d, err := planner.ParseDate(v)
 			if err != nil {
-				ignored++
+				if k != "start_date" {
+					unread = append(unread, k+"="+v)
+				}
 				continue
 			}
 			return d
@@ -217,8 +221,8 @@ func osmDates(f *planner.Facility, tags map[string]string) (ignored int) {
 	f.Opens = read("opening_date", "start_date")
 	f.Closes = read("end_date")
 	if f.CheckDates() != nil {
+		unread = append(unread, "opening_date="+planner.FormatDate(f.Opens)+" after end_date="+planner.FormatDate(f.Closes))
 		f.Opens, f.Closes = time.Time{}, time.Time{}
-		ignored++
 	}
-	return ignored
+	return unread
 }

@@ -25,8 +25,8 @@ type OSMInputs struct {
 	// Warnings are notes on the extract's facilities (a capacity tag that
 	// is not a number of places, date tags not read).
 	Warnings []string
-	// IgnoredDates counts the facilities' date tags (opening_date,
-	// start_date, end_date) that were not YYYY-MM-DD and were not read.
+	// IgnoredDates counts the facilities' opening_date and end_date tags
+	// that were not read (not YYYY-MM-DD, or opening after the end).
 	IgnoredDates int
 }
 
@@ -74,7 +74,7 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		src = filepath.Base(path)
 	}
 
-	var badCapacity []string
+	var badCapacity, badDates []string
 	addFacility := func(id string, tags map[string]string, g orb.Geometry) {
 		if o.Profile == nil || g == nil {
 			return
@@ -96,7 +96,9 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 			if m.Status == planner.StatusOpen {
 				f.Status = "" // as a layer without a status column
 			}
-			in.IgnoredDates += osmDates(&f, tags)
+			for _, u := range osmDates(&f, tags) {
+				badDates = append(badDates, id+" "+u)
+			}
 			in.Facilities = append(in.Facilities, f)
 		}
 	}
@@ -179,9 +181,10 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d %s a capacity tag that is not a number of places > 0 (%s): counted as unknown — fix the tag in OpenStreetMap, or give the capacity in an amenity layer",
 			filepath.Base(path), n, plural(n, "facility has", "facilities have"), strings.Join(badCapacity[:min(n, 5)], ", ")))
 	}
-	if n := in.IgnoredDates; n > 0 {
-		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d date %s of facilities (opening_date, start_date, end_date) not a full YYYY-MM-DD date or contradicting the other: not read, so those facilities count as if undated",
-			filepath.Base(path), n, plural(n, "tag is", "tags are")))
+	if n := len(badDates); n > 0 {
+		in.IgnoredDates = n
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d facility date %s not a full YYYY-MM-DD date, or opening after the end (%s): not read, so %s — fix the tag in OpenStreetMap, or give the dates in an amenity layer",
+			filepath.Base(path), n, plural(n, "tag is", "tags are"), strings.Join(badDates[:min(n, 5)], ", "), plural(n, "that facility counts as if undated", "those facilities count as if undated")))
 	}
 	return in, nil
 }

@@ -99,7 +99,6 @@ func (st *Study) applyStatus(ctx context.Context, src Source) error {
 	counted, _ := planner.FacilitiesAsOf(st.All, a)
 	st.In.Facilities = counted
 	st.Meta.AsOf = data.NewAsOfSummary(a, strings.TrimSpace(st.Settings.AsOf) == "", st.All, len(counted), applied)
-	st.Meta.Inputs["as_of"] = a.String()
 	return nil
 }
 
