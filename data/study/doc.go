@@ -8,8 +8,10 @@
 // the Source interface with its two implementations (FileSource: the
 // readers of data and data/osm; DBSource: a project stored by data/postgis,
 // and Import, which reads files for it), the demand estimate, the unit
-// hierarchy or grid, the rounding to the outputs' precision and the
-// provision rules of a study.
+// hierarchy or grid, the rounding to the outputs' precision, the
+// provision rules of a study, and facility status over time: the field
+// reports of a study's history (status.csv or the database) applied on top
+// of the layers' status, the --as-of filter and the --timeline (status.go).
 //
 // Imports point inward: cmd → web → data/study → data, data/osm,
 // data/sample, data/postgis and planner → geo. It may import those; only

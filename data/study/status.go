@@ -119,6 +119,9 @@ func RunTimeline(ctx context.Context, st *Study) ([]data.TimelineRow, error) {
 	if err != nil || from == 0 {
 		return nil, err
 	}
+	if _, edited := st.Meta.Inputs["scenario"]; edited {
+		return nil, Invalidf("--timeline audits the inputs year by year and cannot carry a scenario's edits: run it without --scenario, or audit the scenario --as-of one day")
+	}
 	if err := st.Prepare(); err != nil {
 		return nil, err
 	}
