@@ -1,13 +1,16 @@
 package data
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/xuri/excelize/v2"
 )
 
 func TestAmenityLayerStatus(t *testing.T) {
@@ -117,5 +120,118 @@ func TestStatusHistoryAppend(t *testing.T) {
 	}
 	if _, err := AppendStatusHistory(path, r2, today); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("damaged history: %v", err)
+	}
+}
+
+// TestStatusEveryFormat reads the same five stations — one per status,
+// with dates — from CSV, GeoJSON, .xlsx (dates as Excel date cells), and
+// from a GeoPackage (DATE columns) and a Shapefile (D fields) written by
+// GDAL's ogr2ogr from the CSV.
+func TestStatusEveryFormat(t *testing.T) {
+	prof, err := LoadProfile("gb50180")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rows := [][]any{
+		{"a", "clinic", "A", 24.94, 60.17, "运营", nil, nil},
+		{"b", "clinic", "B", 24.95, 60.17, "planned", "2027-07-01", nil},
+		{"c", "clinic", "C", 24.96, 60.17, "在建", "2026-12-31", nil},
+		{"d", "clinic", "D", 24.97, 60.17, "closed", "2020-01-01", "2026-05-01"},
+		{"e", "clinic", "E", 24.98, 60.17, "暂停", "2026-09-01", "2026-05-01"},
+	}
+	header := []string{"id", "type", "name", "lon", "lat", "status", "opens", "closes"}
+	csvText := strings.Join(header, ",") + "\n"
+	var feats []string
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
+			if v != nil {
+				cells[i] = fmt.Sprint(v)
+			}
+		}
+		csvText += strings.Join(cells, ",") + "\n"
+		props := fmt.Sprintf(`"type":"clinic","name":%q,"status":%q`, r[2], r[5])
+		if r[6] != nil {
+			props += fmt.Sprintf(`,"opens":%q`, r[6])
+		}
+		if r[7] != nil {
+			props += fmt.Sprintf(`,"closes":%q`, r[7])
+		}
+		feats = append(feats, fmt.Sprintf(`{"type":"Feature","id":%q,"properties":{%s},"geometry":{"type":"Point","coordinates":[%v,%v]}}`, r[0], props, r[3], r[4]))
+	}
+	csvPath := filepath.Join(dir, "stations.csv")
+	gj := filepath.Join(dir, "stations.geojson")
+	if err := os.WriteFile(csvPath, []byte(csvText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gj, []byte(`{"type":"FeatureCollection","features":[`+strings.Join(feats, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	xrows := make([][]any, len(rows))
+	for i, r := range rows {
+		xrows[i] = append([]any(nil), r...)
+		for _, c := range []int{6, 7} {
+			if s, ok := r[c].(string); ok {
+				xrows[i][c] = mustDate(s) // an Excel date cell
+			}
+		}
+	}
+	xlsxPath := filepath.Join(dir, "stations.xlsx")
+	wb := excelize.NewFile()
+	if err := wb.SetSheetRow("Sheet1", "A1", &header); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range xrows {
+		for c, v := range r {
+			if v == nil {
+				continue
+			}
+			ref, _ := excelize.CoordinatesToCellName(c+1, i+2)
+			if err := wb.SetCellValue("Sheet1", ref, v); err != nil { // a time.Time is a date cell
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := wb.SaveAs(xlsxPath); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{csvPath, gj, xlsxPath}
+	if ogr, err := exec.LookPath("ogr2ogr"); err == nil {
+		for _, f := range []struct{ driver, name string }{{"GPKG", "stations.gpkg"}, {"ESRI Shapefile", "stations.shp"}} {
+			out := filepath.Join(dir, f.name)
+			args := []string{"-f", f.driver, out, csvPath, "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326"}
+			if f.driver == "ESRI Shapefile" {
+				args = append(args, "-lco", "ENCODING=UTF-8")
+			}
+			if o, err := exec.Command(ogr, args...).CombinedOutput(); err != nil {
+				t.Fatalf("ogr2ogr %s: %v\n%s", f.driver, err, o)
+			}
+			paths = append(paths, out)
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("ogr2ogr not found: scripts/test installs gdal-bin")
+	}
+	want := "a open - -|b planned 2027-07-01 -|c under_construction 2026-12-31 -|d closed 2020-01-01 2026-05-01|e temporarily_closed 2026-09-01 2026-05-01"
+	for _, p := range paths {
+		t.Run(filepath.Ext(p), func(t *testing.T) {
+			fs, err := ReadAmenityLayer(p, prof, WGS84)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				d := func(x time.Time) string {
+					if x.IsZero() {
+						return "-"
+					}
+					return planner.FormatDate(x)
+				}
+				got = append(got, fmt.Sprintf("%s %s %s %s", f.ID, f.Status, d(f.Opens), d(f.Closes)))
+			}
+			if strings.Join(got, "|") != want {
+				t.Errorf("read\n%s\nwant\n%s", strings.Join(got, "|"), want)
+			}
+		})
 	}
 }
