@@ -132,6 +132,9 @@ Examples:
 	if af.set["facility-overrides"] {
 		return usagef("import stores the facilities as read; give --facility-overrides %s to the audits instead (lifecircle audit --db ... --project %s --facility-overrides FILE)", af.s.FacilityOverrides, d.project)
 	}
+	if af.set["as-of"] || af.set["status"] {
+		return usagef("import stores every facility with its status: give --as-of to the audits, and add field reports with lifecircle status import FILE --db URL --project %s", d.project)
+	}
 	if err := d.check(); err != nil {
 		return err
 	}
