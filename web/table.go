@@ -304,6 +304,7 @@ func (s *Server) facilitiesTable(typ string) (*builtTable, error) {
 		"type": {"类型", "type"}, "type_zh": {"类型（中文）", "type (Chinese)"}, "type_en": {"类型（英文）", "type (English)"},
 		"id": {"编号", "id"}, "name": {"名称", "name"}, "rule": {"计入依据", "counted by (rule)"}, "source": {"来源", "source"},
 		"lon": {"经度（WGS84）", "longitude (WGS84)"}, "lat": {"纬度（WGS84）", "latitude (WGS84)"}, "tags": {"OSM 标签", "OSM tags"},
+		"status": {"状态", "status"}, "opens": {"开放日期", "opens"}, "closes": {"关闭日期", "closes"},
 		"capacity": {"容量（位）", "capacity (places)"},
 	})
 	return t, nil
