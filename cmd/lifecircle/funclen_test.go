@@ -81,3 +81,39 @@ func TestCmdSize(t *testing.T) {
 		t.Errorf("cmd/lifecircle holds %d lines of non-test code, %d allowed: move logic to data/study", total, maxCmdLines)
 	}
 }
+
+// maxFileLines bounds every non-test Go file of the module (issue 18): a
+// file past it holds more than one concern and is split.
+const maxFileLines = 900
+
+// TestNoLongFiles fails when a non-test Go file of the module has more
+// than maxFileLines lines.
+func TestNoLongFiles(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && p != "../..") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		checked++
+		if n := strings.Count(string(src), "\n"); n > maxFileLines {
+			t.Errorf("%s has %d lines, more than %d: split it by concern", p, n, maxFileLines)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Fatalf("checked %d Go files, want the whole module", checked)
+	}
+}
