@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -156,18 +155,10 @@ Examples:
 	}
 	p.Done("%d layers: %d network ways, %d features", st.Layers, st.Ways, st.Features)
 	fmt.Fprintf(e.stdout, "imported project %s into %s: %d network ways, %d facilities, %d buildings, %d units, %d other features\n",
-		d.project, s.Target(), st.Ways, len(proj.Facilities), len(proj.Buildings), len(proj.Units), countLayerFeatures(proj.Layers))
+		d.project, s.Target(), st.Ways, len(proj.Facilities), len(proj.Buildings), len(proj.Units), study.LayerFeatures(proj.Layers))
 	fmt.Fprintf(e.stderr, "done in %.1fs. Audit it with: lifecircle audit --db URL --project %s. %s\n",
 		time.Since(start).Seconds(), d.project, data.Attribution)
 	return nil
-}
-
-func countLayerFeatures(ls []postgis.Layer) int {
-	n := 0
-	for _, l := range ls {
-		n += len(l.Features)
-	}
-	return n
 }
 
 // runAuditDB is `audit --db`: inputs from the database, the run stored
@@ -195,47 +186,15 @@ func runAuditDB(ctx context.Context, e *env, a *auditFlags, d *dbFlags, quiet bo
 	if err != nil {
 		return err
 	}
-	p.Step("write outputs")
-	dir, cleanup, err := outDir(a.s.Out)
+	id, err := st.WriteStored(ctx, s, d.project, a.s.Out, res, p)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	if err := st.Write(dir, res); err != nil {
-		return err
-	}
-	p.Done("%s", orDefault(a.s.Out, "(database only)"))
-	p.Step("store the run")
-	id, err := s.SaveAudit(ctx, postgis.AuditRun{Project: d.project, In: st.In, Res: res, Meta: st.Meta, FilesDir: dir})
-	if err != nil {
-		return err
-	}
-	p.Done("run %d of project %s", id, d.project)
 	printAuditTable(e.stdout, st, res)
 	printRules(e.stdout, res)
 	fmt.Fprintf(e.stderr, "done in %.1fs: run %d stored (export it with lifecircle export --db URL --project %s --run %d --out DIR). %s\n",
 		time.Since(start).Seconds(), id, d.project, id, data.Attribution)
 	return rulesError(res)
-}
-
-// outDir returns out, or a temporary folder for a run stored only in the
-// database; cleanup removes the temporary folder.
-func outDir(out string) (string, func(), error) {
-	if out != "" {
-		return out, func() {}, nil
-	}
-	tmp, err := os.MkdirTemp("", "lifecircle-run-")
-	if err != nil {
-		return "", nil, err
-	}
-	return filepath.Join(tmp, "out"), func() { os.RemoveAll(tmp) }, nil
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // A dbSession is an open project for propose and serve.
@@ -290,22 +249,8 @@ func (db *dbSession) writeProposal(ctx context.Context, out string, prof *planne
 	if db == nil {
 		return data.WriteProposal(out, in, res, meta)
 	}
-	dir, cleanup, err := outDir(out)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	if err := data.WriteProposal(dir, in, res, meta); err != nil {
-		return err
-	}
-	p.Step("store the proposal")
-	id, err := db.store.SaveProposal(ctx, postgis.ProposeRun{Project: db.flags.project, Profile: prof, Params: params,
-		In: in, Res: res, Meta: meta, FilesDir: dir})
-	if err != nil {
-		return err
-	}
-	p.Done("run %d of project %s", id, db.flags.project)
-	return nil
+	return study.StoreProposal(ctx, db.store, db.flags.project, out,
+		postgis.ProposeRun{Profile: prof, Params: params, In: in, Res: res, Meta: meta}, p)
 }
 
 // ----- export -----
