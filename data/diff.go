@@ -20,8 +20,8 @@ const (
 	DiffRemoved   = "removed" // unit only in run A
 )
 
-// samePlaceM is the distance in metres under which two facilities of one
-// type without matching ids are taken as the same facility.
+// samePlaceM is the distance in metres up to which a matched facility
+// has not moved.
 const samePlaceM = 1.0
 
 // A RunDiff is the comparison of two audit runs, as diff.json holds it.
@@ -105,19 +105,24 @@ type DiffFacility struct {
 }
 
 // FacilityChanges are the facilities new in run B, closed since run A and
-// moved between them.
+// moved between them (each list by type, then id), and how many
+// facilities each rule matched (MatchID, MatchName, MatchPosition).
 type FacilityChanges struct {
-	New    []DiffFacility `json:"new"`
-	Closed []DiffFacility `json:"closed"`
-	Moved  []FacilityMove `json:"moved"`
+	New     []DiffFacility `json:"new"`
+	Closed  []DiffFacility `json:"closed"`
+	Moved   []FacilityMove `json:"moved"`
+	Matched map[string]int `json:"matched"`
 }
 
 // A FacilityMove is a facility found in both runs at places more than a
-// metre apart.
+// metre apart: its place in run B, where it was in run A, the id it had
+// there when that differs, and the rule that matched the two.
 type FacilityMove struct {
 	DiffFacility
-	From     orb.Point `json:"from_lonlat"`
-	Distance float64   `json:"moved_m"`
+	From      orb.Point `json:"from_lonlat"`
+	FromID    string    `json:"from_id,omitempty"`
+	Distance  float64   `json:"moved_m"`
+	MatchedBy string    `json:"matched_by"`
 }
 
 // diffLevel is the units of one level of a run, indexed by unit_id.
@@ -168,8 +173,7 @@ func DiffFacilitiesOf(r *AuditRun) []DiffFacility {
 
 // DiffRuns compares two audit runs read by ReadAudit: per amenity type and
 // unit (matched by unit_id at every level) what improved and what got
-// worse, and which facilities are new, closed or moved (matched by id and
-// type, else by position). A type improved in a unit when its coverage
+// worse, and which facilities are new, closed or moved (DiffFacilities). A type improved in a unit when its coverage
 // share rose (or, equal share, more residents are covered); values are
 // compared as written.
 func DiffRuns(a, b *AuditRun) *RunDiff {
@@ -379,63 +383,6 @@ func compareCoverage(sa, ca, sb, cb float64) string {
 		return DiffWorse
 	}
 	return DiffUnchanged
-}
-
-// DiffFacilities matches facilities by (type, id), then the unmatched ones
-// by (type, position within a metre): an id that changed between the runs.
-func DiffFacilities(a, b []DiffFacility) FacilityChanges {
-	key := func(f DiffFacility) string { return f.Type + "\x00" + f.ID }
-	inB := map[string][]int{}
-	for i, f := range b {
-		if f.ID != "" {
-			inB[key(f)] = append(inB[key(f)], i)
-		}
-	}
-	usedB := make([]bool, len(b))
-	var restA []int
-	fc := FacilityChanges{New: []DiffFacility{}, Closed: []DiffFacility{}, Moved: []FacilityMove{}}
-	for i, f := range a {
-		matched := false
-		for _, j := range inB[key(f)] {
-			if usedB[j] {
-				continue
-			}
-			usedB[j], matched = true, true
-			if dist := greatCircleM(f.At, b[j].At); dist > samePlaceM {
-				fc.Moved = append(fc.Moved, FacilityMove{DiffFacility: b[j], From: f.At, Distance: math.Round(dist*10) / 10})
-			}
-			break
-		}
-		if f.ID == "" || !matched {
-			restA = append(restA, i)
-		}
-	}
-	for _, i := range restA {
-		if !matchByPlace(a[i], b, usedB) {
-			fc.Closed = append(fc.Closed, a[i])
-		}
-	}
-	for j, g := range b {
-		if !usedB[j] {
-			fc.New = append(fc.New, g)
-		}
-	}
-	return fc
-}
-
-// matchByPlace marks and reports the first unused facility of b of f's
-// type within samePlaceM of f.
-func matchByPlace(f DiffFacility, b []DiffFacility, usedB []bool) bool {
-	for j, g := range b {
-		if usedB[j] || g.Type != f.Type {
-			continue
-		}
-		if greatCircleM(f.At, g.At) <= samePlaceM {
-			usedB[j] = true
-			return true
-		}
-	}
-	return false
 }
 
 // greatCircleM is the great-circle distance between two lon/lat points;

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,5 +192,82 @@ func TestWriteDiff(t *testing.T) {
 	p := fc.Features[0].Properties
 	if p["status_clinic"] != DiffImproved || p["delta_coverage_clinic"] != 0.2 || p["delta_covered_clinic"] != 1.0 || p["level"] != "units" {
 		t.Errorf("diff.geojson properties %v", p)
+	}
+}
+
+// TestDiffMatchRules checks each rule of DiffFacilities by hand: metres
+// along a parallel at 60.17° N (1 m ≈ 0.0000179° of longitude).
+func TestDiffMatchRules(t *testing.T) {
+	const mLon = 1 / (6371009.0 * math.Pi / 180 * 0.497564) // degrees per metre east at 60.17°
+	at := func(east float64) orb.Point { return orb.Point{24.94 + east*mLon, 60.17} }
+	tests := []struct {
+		name                string
+		a, b                []DiffFacility
+		matched             map[string]int
+		newN, closed, moved int
+		movedBy             string
+	}{
+		{"id, same place", []DiffFacility{{ID: "s1", Type: "clinic", Name: "A", At: at(0)}},
+			[]DiffFacility{{ID: "s1", Type: "clinic", Name: "A (renamed)", At: at(0.5)}},
+			map[string]int{MatchID: 1}, 0, 0, 0, ""},
+		{"id, moved far", []DiffFacility{{ID: "s1", Type: "clinic", At: at(0)}},
+			[]DiffFacility{{ID: "s1", Type: "clinic", At: at(900)}},
+			map[string]int{MatchID: 1}, 0, 0, 1, MatchID},
+		{"id of another type is another facility", []DiffFacility{{ID: "s1", Type: "clinic", At: at(0)}},
+			[]DiffFacility{{ID: "s1", Type: "market", At: at(0)}},
+			map[string]int{}, 1, 1, 0, ""},
+		{"name within 50 m", []DiffFacility{{ID: "auto-1", Type: "market", Name: "中心菜市场", At: at(0)}},
+			[]DiffFacility{{ID: "auto-2", Type: "market", Name: "中心菜市场", At: at(40)}},
+			map[string]int{MatchName: 1}, 0, 0, 1, MatchName},
+		{"name beyond 50 m", []DiffFacility{{ID: "auto-1", Type: "market", Name: "中心菜市场", At: at(0)}},
+			[]DiffFacility{{ID: "auto-2", Type: "market", Name: "中心菜市场", At: at(60)}},
+			map[string]int{}, 1, 1, 0, ""},
+		{"name of another type", []DiffFacility{{ID: "auto-1", Type: "market", Name: "X", At: at(0)}},
+			[]DiffFacility{{ID: "auto-2", Type: "clinic", Name: "X", At: at(20)}},
+			map[string]int{}, 1, 1, 0, ""},
+		{"position within 10 m", []DiffFacility{{ID: "auto-1", Type: "fitness", Name: "old", At: at(0)}},
+			[]DiffFacility{{ID: "auto-2", Type: "fitness", Name: "new", At: at(8)}},
+			map[string]int{MatchPosition: 1}, 0, 0, 1, MatchPosition},
+		{"position beyond 10 m", []DiffFacility{{ID: "auto-1", Type: "fitness", At: at(0)}},
+			[]DiffFacility{{ID: "auto-2", Type: "fitness", At: at(12)}},
+			map[string]int{}, 1, 1, 0, ""},
+		{"position within a metre is no move", []DiffFacility{{ID: "1", Type: "fitness", At: at(0)}},
+			[]DiffFacility{{ID: "7", Type: "fitness", At: at(0.6)}},
+			map[string]int{MatchPosition: 1}, 0, 0, 0, ""},
+		{"id before name", []DiffFacility{{ID: "s1", Type: "clinic", Name: "A", At: at(0)}, {ID: "s2", Type: "clinic", Name: "A", At: at(30)}},
+			[]DiffFacility{{ID: "s2", Type: "clinic", Name: "A", At: at(0)}, {ID: "s3", Type: "clinic", Name: "A", At: at(30)}},
+			// s2 by id (moved 30 m); s1 and s3 by name (30 m).
+			map[string]int{MatchID: 1, MatchName: 1}, 0, 0, 2, ""},
+		{"closest pair first", []DiffFacility{{ID: "a1", Type: "fitness", At: at(0)}, {ID: "a2", Type: "fitness", At: at(9)}},
+			[]DiffFacility{{ID: "b1", Type: "fitness", At: at(9.5)}},
+			map[string]int{MatchPosition: 1}, 0, 1, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, rev := range []bool{false, true} {
+				a, b := tc.a, tc.b
+				if rev { // the order of the lists never matters
+					a, b = slices.Clone(a), slices.Clone(b)
+					slices.Reverse(a)
+					slices.Reverse(b)
+				}
+				fc := DiffFacilities(a, b)
+				for _, r := range []string{MatchID, MatchName, MatchPosition} {
+					if fc.Matched[r] != tc.matched[r] {
+						t.Errorf("reversed %v: matched %v, want %v", rev, fc.Matched, tc.matched)
+						break
+					}
+				}
+				if len(fc.New) != tc.newN || len(fc.Closed) != tc.closed || len(fc.Moved) != tc.moved {
+					t.Errorf("reversed %v: %d new, %d closed, %d moved; want %d, %d, %d", rev, len(fc.New), len(fc.Closed), len(fc.Moved), tc.newN, tc.closed, tc.moved)
+				}
+				if tc.movedBy != "" && (len(fc.Moved) != 1 || fc.Moved[0].MatchedBy != tc.movedBy) {
+					t.Errorf("moves %+v, want one matched by %s", fc.Moved, tc.movedBy)
+				}
+				if tc.name == "closest pair first" && (len(fc.Closed) != 1 || fc.Closed[0].ID != "a1") {
+					t.Errorf("closed %+v, want a1 (a2 is closer to b1)", fc.Closed)
+				}
+			}
+		})
 	}
 }

@@ -126,6 +126,10 @@ type Feature struct {
 	// column); numbers are rendered without a fraction ("123"). When the file
 	// has none and ids are not required, ID is the 1-based index.
 	ID string
+	// Numbered reports that the file gave no id and ID is the 1-based
+	// index: fine for a unique key within one read, never an identity
+	// across versions of the file (amenity layers derive one instead).
+	Numbered bool
 	// Geometry is in WGS84 lon/lat, after any --coords conversion: Point,
 	// MultiPoint, LineString, MultiLineString, Polygon or MultiPolygon.
 	Geometry orb.Geometry

@@ -203,6 +203,7 @@ func finishIDs(path string, feats []Feature, fromFile []bool, names []string, o 
 				path, featureRef("feature", feats[i].Index, "", names[i]))
 		}
 		feats[i].ID = strconv.Itoa(feats[i].Index + 1)
+		feats[i].Numbered = true
 	}
 	if !anyFromFile && !o.RequireIDs {
 		return nil // ids are 1..n, unique by construction

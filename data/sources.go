@@ -237,12 +237,16 @@ func ReadAmenityLayer(path string, prof *planner.Profile, cs CoordSystem) ([]pla
 	if err != nil {
 		return nil, err
 	}
-	return AmenitiesFromLayer(l, prof)
+	fs, _, err := AmenitiesFromLayer(l, prof)
+	return fs, err
 }
 
 // AmenitiesFromLayer reads the amenities of a layer read by ReadLayer
-// (as ReadAmenityLayer does).
-func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, error) {
+// (as ReadAmenityLayer does). Each facility's id is stable across versions
+// of the file (stableIDs): the feature's id, one of AmenityIDColumns, else
+// derived from type, name and position; derived counts those, for the
+// warning planner.DerivedIDs.
+func AmenitiesFromLayer(l *Layer, prof *planner.Profile) (fs []planner.Facility, derived int, err error) {
 	path := l.Path
 	lookup := map[string]string{}
 	var ids []string
@@ -258,16 +262,16 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 	for _, f := range l.Features {
 		capacity, err := featureCapacity(f.Properties)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %v", path, featureLabel(f), err)
+			return nil, 0, fmt.Errorf("%s: %s: %v", path, featureLabel(f), err)
 		}
 		col, raw := propStringKey(f.Properties, "type", "category", "amenity_type", "类型")
 		if raw == "" {
-			return nil, fmt.Errorf("%s: %s has no `type` property — add a `type` column naming one of: %s",
+			return nil, 0, fmt.Errorf("%s: %s has no `type` property — add a `type` column naming one of: %s",
 				path, featureLabel(f), strings.Join(ids, ", "))
 		}
 		t, ok := lookup[strings.ToLower(strings.TrimSpace(raw))]
 		if !ok {
-			return nil, fmt.Errorf("%s: %s: unknown amenity type %q — profile %q has: %s (use one of these ids, or edit the profile)",
+			return nil, 0, fmt.Errorf("%s: %s: unknown amenity type %q — profile %q has: %s (use one of these ids, or edit the profile)",
 				path, featureLabel(f), raw, prof.ID, strings.Join(ids, ", "))
 		}
 		fac := planner.Facility{
@@ -276,11 +280,14 @@ func AmenitiesFromLayer(l *Layer, prof *planner.Profile) ([]planner.Facility, er
 			Rule: col + "=" + raw, Capacity: capacity,
 		}
 		if err := layerStatus(path, f, &fac); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, fac)
 	}
-	return out, nil
+	if derived, err = stableIDs(l, out); err != nil {
+		return nil, 0, err
+	}
+	return out, derived, nil
 }
 
 // capacityRatio returns the capacity_ratio of type id of prof (0 when

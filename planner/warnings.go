@@ -50,6 +50,9 @@ const (
 	// WarnDemandGroupMissing: a type serves a resident group the
 	// population layer does not have; it is judged by all residents.
 	WarnDemandGroupMissing = "demand_group_missing"
+	// WarnDerivedIDs: an amenity layer gives some facilities no id; their
+	// ids are derived from type, name and position (DerivedFacilityID).
+	WarnDerivedIDs = "derived_facility_ids"
 )
 
 // EstimateTolerance is how far (as a share) an estimated total may be
@@ -322,4 +325,19 @@ func GroupMissing(d *Demand, p *Profile) (Warning, bool) {
 	return Warning{Affects: AffectsCoverage, Code: WarnDemandGroupMissing,
 		En: fmt.Sprintf("types %s serve a resident group the demand has no column for: they are judged by all residents — give a population layer with those columns", list),
 		Zh: fmt.Sprintf("类型 %s 服务的人群在需求数据中没有对应列：按全部居民计算——请提供含这些列的人口图层", list)}, true
+}
+
+// DerivedIDs returns a WarnDerivedIDs warning for an amenity layer (file,
+// its base name) in which n of total facilities have no id; idColumns
+// lists the columns that would have given one.
+func DerivedIDs(file string, n, total int, idColumns []string) (Warning, bool) {
+	if n == 0 {
+		return Warning{}, false
+	}
+	cols := strings.Join(idColumns, ", ")
+	return Warning{Affects: AffectsCoverage, Code: WarnDerivedIDs,
+		En: fmt.Sprintf("%s: %d of %d facilities have no id (no column %s): their ids are derived from type, name and position on a %.0f m grid, never the row number, so that diff and facility overrides follow them when rows are added, deleted or reordered — add an id column to keep an id when a facility is renamed or moved",
+			file, n, total, cols, DerivedIDGrid),
+		Zh: fmt.Sprintf("%s：%d / %d 个设施没有编号（无 %s 列）：其编号由类型、名称和位置（%.0f 米网格）生成，而非行号，因此增删或调整行序后对比（diff）和设施更正仍能对应；设施改名或移动后编号会变——请添加 id 列",
+			file, n, total, cols, DerivedIDGrid)}, true
 }

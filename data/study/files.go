@@ -143,9 +143,14 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 		if err != nil {
 			return err
 		}
-		fs, err := data.AmenitiesFromLayer(l, in.Profile)
+		fs, derived, err := data.AmenitiesFromLayer(l, in.Profile)
 		if err != nil {
 			return err
+		}
+		if w, ok := planner.DerivedIDs(filepath.Base(path), derived, len(fs), append([]string{"id"}, data.AmenityIDColumns...)); ok {
+			p.Warn("%s", w.En)
+			in.Warnings = append(in.Warnings, w.En)
+			in.WarningDetails = append(in.WarningDetails, w)
 		}
 		checkDatum(in, path, len(fs), func(i int) orb.Geometry { return fs[i].Geometry }, p)
 		if !f.ForImport {

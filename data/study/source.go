@@ -46,8 +46,10 @@ type Inputs struct {
 	UnitsSource string
 	// Sources are the inputs as named in summary.json's "inputs".
 	Sources map[string]any
-	// Warnings are the readers' warnings, kept in the outputs.
-	Warnings []string
+	// Warnings are the readers' warnings, kept in the outputs;
+	// WarningDetails those of them with a code and both languages.
+	Warnings       []string
+	WarningDetails []planner.Warning
 	// Timings of the reads, for summary.json.
 	Timings map[string]time.Duration
 

@@ -68,7 +68,7 @@ func Load(ctx context.Context, s Settings, src Source, p Progress) (*Study, erro
 	inputs["max_distance_m"] = s.MaxDistance
 	inputs["floor_area_m2"] = s.FloorArea
 	st.Meta = data.AuditMeta{Created: time.Now(), Title: s.Name, Inputs: inputs, Network: in.NetInfo, Timings: map[string]time.Duration{},
-		Warnings: append([]string(nil), in.Warnings...)}
+		Warnings: append([]string(nil), in.Warnings...), WarningDetails: append([]planner.Warning(nil), in.WarningDetails...)}
 	for k, v := range in.Timings {
 		st.Meta.Timings[k] = v
 	}
