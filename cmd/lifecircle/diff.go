@@ -18,7 +18,8 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 		`Compares two audit output folders (e.g. last year's and this year's, or before and
 after adding facilities): per amenity type and unit, what improved and what got
 worse, with the change in coverage and covered residents; and which facilities are
-new, closed or moved (matched by id and type, else by position).
+new, closed or moved: matched by type and id, then by type and name within 50 m,
+then by type and position within 10 m (README, "Facility ids").
 
 Units are matched by unit_id at every level (cells.geojson, units.geojson and
 units_<level>.geojson). A type improved in a unit when its coverage share rose (or,
@@ -95,7 +96,8 @@ func printDiff(w io.Writer, d *data.RunDiff, all bool) {
 		}
 	}
 	fc := d.Facilities
-	fmt.Fprintf(w, "\nfacilities: %d new, %d closed, %d moved\n", len(fc.New), len(fc.Closed), len(fc.Moved))
+	fmt.Fprintf(w, "\nfacilities: %d new, %d closed, %d moved (matched: %d by id, %d by name, %d by position)\n", len(fc.New), len(fc.Closed), len(fc.Moved),
+		fc.Matched[data.MatchID], fc.Matched[data.MatchName], fc.Matched[data.MatchPosition])
 	show := func(sign string, f data.DiffFacility, extra string) {
 		fmt.Fprintf(w, "  %s %s %s %q (%.6f, %.6f)%s\n", sign, pad(f.Type, 11), f.ID, f.Name, f.At[0], f.At[1], extra)
 	}
