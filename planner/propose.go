@@ -35,6 +35,10 @@ type ProposeType struct {
 	Radius   float64        // walking distance that counts as covered, metres
 	Weight   float64        // weight of this type's residents in the objective (> 0)
 	Existing []orb.Geometry // existing facilities of the type: fixed
+	// Dated are facilities of the type that open later (planned, under
+	// construction): fixed from the first phase of their year on; a
+	// proposal without phases leaves them out.
+	Dated []DatedFacility
 }
 
 // ProposeInput is a proposal problem, already read and built.
@@ -49,6 +53,10 @@ type ProposeInput struct {
 	Target     float64              // set covering to this share of coverable residents (when K == 0)
 	TimeLimit  time.Duration        // solver budget, > 0 (DefaultCoverTimeLimit is usual)
 	Clock      func() time.Duration // measures the budget instead of the wall clock (cover.Options.Clock); nil = wall clock
+	// Phases, when set, make a phased proposal: maximal covering phase by
+	// phase, each given the sites of the ones before (K and Target are
+	// then ignored); TimeLimit applies to each phase.
+	Phases []Phase
 	Units      []Unit
 	Assign     []int32
 }
@@ -56,6 +64,7 @@ type ProposeInput struct {
 // Site is one proposed site, in rank order.
 type Site struct {
 	Rank       int
+	Phase      int // 1-based phase of a phased proposal, else 0
 	Candidate  int // index into ProposeResult.Candidates
 	ID         string
 	Name       string
@@ -121,6 +130,9 @@ type ProposeResult struct {
 	Optimal    bool // the answer is proven optimal (bound met, or exact search finished)
 	Nodes      int  // branch-and-bound nodes explored
 	Coverable  float64
+	// Phases are the phases of a phased proposal, in order (Max and Set
+	// are nil; Objective and UpperBound sum the phases').
+	Phases []PhaseResult
 	Timings    map[string]time.Duration
 }
 
@@ -130,7 +142,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 	if in.Net == nil || in.Demand == nil || len(in.Types) == 0 {
 		return nil, fmt.Errorf("propose: %w: a network, demand and at least one type are required", ErrInvalid)
 	}
-	if in.K < 0 || (in.K == 0 && !(in.Target > 0 && in.Target <= 1)) {
+	if in.K < 0 || (in.K == 0 && len(in.Phases) == 0 && !(in.Target > 0 && in.Target <= 1)) {
 		return nil, fmt.Errorf("propose: %w: give a number of sites k ≥ 1, or a target share in (0, 1]", ErrInvalid)
 	}
 	if !(in.MaxSnap > 0) || !(in.TimeLimit > 0) || (in.Candidates == nil && !(in.Spacing > 0)) {
@@ -184,6 +196,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 			}
 		})
 	}
+	datedFrom, dated := datedCoverage(in, pos, snapped)
 	res.Timings["existing"] = time.Since(t0)
 
 	t0 = time.Now()
@@ -277,8 +290,13 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 
 	t0 = time.Now()
 	opt := cover.Options{K: in.K, TimeLimit: in.TimeLimit, Clock: in.Clock}
-	var chosen []int
-	if in.K > 0 {
+	var chosen, phaseOf []int
+	if len(in.Phases) > 0 {
+		var err error
+		if chosen, phaseOf, err = proposePhases(ctx, in, res, datedFrom); err != nil {
+			return nil, err
+		}
+	} else if in.K > 0 {
 		r, err := cover.SolveMax(ctx, res.Problem, opt)
 		if err != nil {
 			return nil, err
@@ -305,13 +323,18 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		res.Optimal, res.Nodes = r.Optimal, r.Nodes
 	}
 	res.Timings["solve"] = time.Since(t0)
-	res.Sites, res.Coverage = describeSites(in, res, chosen)
+	res.Sites, res.Coverage = describeSites(in, res, chosen, phaseOf, datedFrom)
+	if len(in.Phases) > 0 {
+		phaseCoverage(in, res, datedFrom, dated)
+	}
 	return res, nil
 }
 
 // describeSites walks the chosen sites in rank order and records what
-// each adds, per type and unit.
-func describeSites(in ProposeInput, res *ProposeResult, chosen []int) ([]Site, []TypeCoverage) {
+// each adds, per type and unit. In a phased proposal (phaseOf[k] is site
+// k's phase index) the dated facilities open by a phase's year count as
+// covered before its sites, adding to coverage but not to any site's gain.
+func describeSites(in ProposeInput, res *ProposeResult, chosen, phaseOf []int, datedFrom []int32) ([]Site, []TypeCoverage) {
 	d := in.Demand
 	np := len(d.Points)
 	nt := len(in.Types)
@@ -331,12 +354,24 @@ func describeSites(in ProposeInput, res *ProposeResult, chosen []int) ([]Site, [
 	for ti := range cov {
 		after[ti] = cov[ti].CoveredBefore
 	}
+	open := func(year int) {
+		for it, y := range datedFrom {
+			if int(y) <= year && !covered[it] {
+				covered[it] = true
+				after[it/np] += d.Pop[it%np]
+			}
+		}
+	}
 	var sites []Site
 	cum := 0.0
 	for rank, j := range chosen {
 		c := res.Candidates[j]
 		s := Site{Rank: rank + 1, Candidate: j, ID: c.ID, Name: c.Name, Point: representativePoint(c.Geometry),
 			GainByType: make([]float64, nt)}
+		if phaseOf != nil {
+			s.Phase = phaseOf[rank] + 1
+			open(in.Phases[phaseOf[rank]].Year)
+		}
 		units := map[int32]float64{}
 		for _, it := range res.Problem.Sets[j] {
 			if covered[it] {
@@ -371,6 +406,9 @@ func describeSites(in ProposeInput, res *ProposeResult, chosen []int) ([]Site, [
 		})
 		sites = append(sites, s)
 	}
+	if len(in.Phases) > 0 {
+		open(in.Phases[len(in.Phases)-1].Year)
+	}
 	for ti := range cov {
 		cov[ti].CoveredAfter = after[ti]
 		if total > 0 {
@@ -379,6 +417,41 @@ func describeSites(in ProposeInput, res *ProposeResult, chosen []int) ([]Site, [
 		}
 	}
 	return sites, cov
+}
+
+// datedCoverage returns, per item (type, point), the earliest year from
+// which a dated facility of the type covers it (math.MaxInt32: none), and
+// the number of dated facilities per year; nil without phases.
+func datedCoverage(in ProposeInput, pos []geo.Position, snapped []bool) ([]int32, map[int]int) {
+	if len(in.Phases) == 0 {
+		return nil, nil
+	}
+	np := len(in.Demand.Points)
+	from := make([]int32, len(in.Types)*np)
+	for i := range from {
+		from[i] = math.MaxInt32
+	}
+	count := map[int]int{}
+	for ti, t := range in.Types {
+		byYear := map[int][]orb.Geometry{}
+		for _, f := range t.Dated {
+			byYear[f.From] = append(byYear[f.From], f.Geometry)
+			count[f.From]++
+		}
+		for y, gs := range byYear {
+			srcs, _ := SnapFacilities(in.Net, gs, in.MaxSnap)
+			s := in.Net.NewSearcher()
+			s.Run(srcs, coverBound(t.Radius))
+			for i := 0; i < np; i++ {
+				if snapped[i] {
+					if dd, _, ok := s.At(pos[i]); ok && Covers(dd, t.Radius) && int32(y) < from[ti*np+i] {
+						from[ti*np+i] = int32(y)
+					}
+				}
+			}
+		}
+	}
+	return from, count
 }
 
 // representativePoint is a candidate's point, or its centroid.

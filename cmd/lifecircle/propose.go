@@ -45,7 +45,7 @@ Example:
 
 // proposeFlags are propose's own flags.
 type proposeFlags struct {
-	typ, types, candidates, demand, exportModel, facilities string
+	typ, types, candidates, demand, exportModel, facilities, phases string
 	k                                                       int
 	target, radius, spacing                                 float64
 	timeLimit                                               time.Duration
@@ -55,6 +55,7 @@ func (o *proposeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.typ, "type", "", "amenity type to site (an id of the profile)")
 	fs.StringVar(&o.types, "types", "", "several types hosted by each site, with optional weights: clinic,elderly:2")
 	fs.IntVar(&o.k, "k", 0, "number of sites (maximal covering)")
+	fs.StringVar(&o.phases, "phases", "", `a build order: YEAR:SITES per phase, e.g. "2026:3,2027:5,2028:4" (instead of --k)`)
 	fs.Float64Var(&o.target, "target", 0, "share of coverable residents to reach with the fewest sites (set covering), e.g. 1 or 0.95")
 	fs.StringVar(&o.candidates, "candidates", "", "candidate sites: GeoJSON/CSV points or polygons (default: generated along the streets)")
 	fs.StringVar(&o.demand, "demand", "", "demand points with a `population` property (replaces the estimated residents)")
@@ -67,7 +68,9 @@ func (o *proposeFlags) register(fs *flag.FlagSet) {
 
 // check validates the flags; without --k or --target, the target is 1.
 func (o *proposeFlags) check() error {
-	if (o.k > 0) == (o.target > 0) {
+	if o.phases != "" && (o.k != 0 || o.target != 0) {
+		return usagef("--phases gives each phase's number of sites: leave out --k and --target")
+	} else if o.phases == "" && (o.k > 0) == (o.target > 0) {
 		if o.k < 0 || o.target < 0 {
 			return usagef("--k must be ≥ 1 and --target in (0, 1]")
 		}
@@ -160,7 +163,7 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	meta := data.ProposeMeta{Version: version, Mode: "maximal covering", K: o.k, Target: o.target, Elapsed: time.Since(start),
 		Format: of.Format, OutCoords: of.OutCoords}
 	if o.k == 0 {
-		meta.Mode = "set covering"
+		meta.Mode = map[bool]string{true: "phased maximal covering", false: "set covering"}[o.phases != ""]
 	}
 	if err := db.writeProposal(ctx, af.s.Out, st.In.Profile, in, res, meta, nil, p); err != nil {
 		return err
@@ -177,7 +180,7 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 // input builds the proposal from the study and the flags (data/study).
 func (o *proposeFlags) input(st *study.Study, cs data.CoordSystem, p *progress) (planner.ProposeInput, error) {
 	return st.ProposeInput(study.ProposeOptions{Type: o.typ, Types: o.types, Candidates: o.candidates, Demand: o.demand,
-		Facilities: o.facilities, K: o.k, Target: o.target, Radius: o.radius, Spacing: o.spacing, TimeLimit: o.timeLimit}, cs, p)
+		Facilities: o.facilities, K: o.k, Target: o.target, Phases: o.phases, Radius: o.radius, Spacing: o.spacing, TimeLimit: o.timeLimit}, cs, p)
 }
 
 // solve runs the proposal and writes the integer program if asked.
@@ -194,21 +197,13 @@ func (o *proposeFlags) solve(ctx context.Context, in planner.ProposeInput, p *pr
 	if res.Max != nil && res.Max.StoppedEarly {
 		p.Warn("only %d sites add any gain: every resident a candidate can reach is covered after them (asked --k %d)", len(res.Sites), o.k)
 	}
-	if o.exportModel == "" {
-		return res, nil
-	}
-	names := make([]string, len(res.Candidates))
-	for j, c := range res.Candidates {
-		names[j] = c.ID
-	}
-	kk := o.k
-	if kk == 0 {
-		kk = len(res.Sites)
-	}
-	if err := data.WriteFileAtomic(o.exportModel, func(w io.Writer) error {
-		return planner.WriteLP(w, res.Problem, kk, names)
-	}); err != nil {
-		return nil, err
+	if o.exportModel != "" {
+		p.Step("export model")
+		files, err := study.ExportModel(o.exportModel, res, o.k)
+		if err != nil {
+			return nil, err
+		}
+		p.Done("wrote the integer program: %s", strings.Join(files, ", "))
 	}
 	return res, nil
 }

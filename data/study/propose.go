@@ -2,7 +2,9 @@ package study
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -136,9 +138,12 @@ type ProposeOptions struct {
 	Facilities string // more existing facilities of the type
 	K          int
 	Target     float64
-	Radius     float64 // metres, 0 = each type's threshold
-	Spacing    float64 // metres between generated candidates
-	TimeLimit  time.Duration
+	// Phases is a phase plan "2026:3,2027:5" (planner.ParsePhases); it
+	// excludes K and Target.
+	Phases    string
+	Radius    float64 // metres, 0 = each type's threshold
+	Spacing   float64 // metres between generated candidates
+	TimeLimit time.Duration
 }
 
 // ProposeInput reads a proposal's own layers (in coordinates cs) and
@@ -147,6 +152,15 @@ type ProposeOptions struct {
 func (st *Study) ProposeInput(o ProposeOptions, cs data.CoordSystem, p Progress) (planner.ProposeInput, error) {
 	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap,
 		K: o.K, Target: o.Target, TimeLimit: o.TimeLimit, Spacing: o.Spacing}
+	if o.Phases != "" {
+		if o.K != 0 || o.Target != 0 {
+			return in, Invalidf("--phases gives each phase's number of sites: leave out --k and --target")
+		}
+		var err error
+		if in.Phases, err = planner.ParsePhases(o.Phases); err != nil {
+			return in, Invalidf("--phases: %v", strings.TrimPrefix(err.Error(), planner.ErrInvalid.Error()+": "))
+		}
+	}
 	if o.Demand != "" {
 		p.Step("read demand")
 		dem, err := ReadDemandPoints(o.Demand, cs)
@@ -183,4 +197,34 @@ func (st *Study) ProposeInput(o ProposeOptions, cs data.CoordSystem, p Progress)
 		p.Done("%d candidates", len(in.Candidates))
 	}
 	return in, nil
+}
+
+// ExportModel writes the proposal's integer program to path (CPLEX LP
+// format, atomically): the maximal covering model with k sites (set
+// covering: as many as it chose); for a phased proposal one file per
+// phase, PATH with "-phaseN" before the extension, each with the earlier
+// phases' sites fixed. It returns the files written.
+func ExportModel(path string, res *planner.ProposeResult, k int) ([]string, error) {
+	names := make([]string, len(res.Candidates))
+	for j, c := range res.Candidates {
+		names[j] = c.ID
+	}
+	if len(res.Phases) == 0 {
+		if k == 0 {
+			k = len(res.Sites)
+		}
+		return []string{path}, data.WriteFileAtomic(path, func(w io.Writer) error {
+			return planner.WriteLP(w, res.Problem, k, names)
+		})
+	}
+	ext := filepath.Ext(path)
+	var files []string
+	for pi := range res.Phases {
+		f := strings.TrimSuffix(path, ext) + "-phase" + strconv.Itoa(pi+1) + ext
+		if err := data.WriteFileAtomic(f, func(w io.Writer) error { return planner.WritePhaseLP(w, res, pi, names) }); err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
