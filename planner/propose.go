@@ -57,8 +57,8 @@ type ProposeInput struct {
 	// phase, each given the sites of the ones before (K and Target are
 	// then ignored); TimeLimit applies to each phase.
 	Phases []Phase
-	Units      []Unit
-	Assign     []int32
+	Units  []Unit
+	Assign []int32
 }
 
 // Site is one proposed site, in rank order.
@@ -132,8 +132,8 @@ type ProposeResult struct {
 	Coverable  float64
 	// Phases are the phases of a phased proposal, in order (Max and Set
 	// are nil; Objective and UpperBound sum the phases').
-	Phases []PhaseResult
-	Timings    map[string]time.Duration
+	Phases  []PhaseResult
+	Timings map[string]time.Duration
 }
 
 // Propose builds coverage sets by bounded walking searches from every

@@ -46,9 +46,9 @@ Example:
 // proposeFlags are propose's own flags.
 type proposeFlags struct {
 	typ, types, candidates, demand, exportModel, facilities, phases string
-	k                                                       int
-	target, radius, spacing                                 float64
-	timeLimit                                               time.Duration
+	k                                                               int
+	target, radius, spacing                                         float64
+	timeLimit                                                       time.Duration
 }
 
 func (o *proposeFlags) register(fs *flag.FlagSet) {
