@@ -61,6 +61,9 @@ func writeDemandCSV(w io.Writer, in planner.AuditInput, res *planner.AuditResult
 // one row per site, with lon/lat (WGS84) and o's columns.
 func ProposalTable(in planner.ProposeInput, res *planner.ProposeResult, o OutCoords) Table {
 	h := []string{"rank", "site_id", "name", "types", "gain", "cumulative_covered"}
+	if len(res.Phases) > 0 {
+		h = append([]string{"rank", "phase", "phase_year"}, h[1:]...)
+	}
 	if len(in.Types) == 1 {
 		h = append(h, "coverage_after")
 	} else {
@@ -77,6 +80,9 @@ func ProposalTable(in planner.ProposeInput, res *planner.ProposeResult, o OutCoo
 			units[i] = u.Unit
 		}
 		row := []any{s.Rank, s.ID, s.Name, types, F(s.Gain, 1), F(s.Cumulative, 1)}
+		if s.Phase > 0 {
+			row = append([]any{s.Rank, s.Phase, in.Phases[s.Phase-1].Year}, row[1:]...)
+		}
 		if len(in.Types) == 1 {
 			row = append(row, F(s.CoverageAfter[0], 4))
 		} else {

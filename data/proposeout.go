@@ -29,8 +29,8 @@ type ProposeMeta struct {
 const ProposalGPKG = "proposals.gpkg"
 
 // proposalSteps lists the files of a proposal folder: proposals.geojson
-// and/or proposals.gpkg (WGS84), proposals.csv with --out-coords, and
-// before_after.json.
+// and/or proposals.gpkg (WGS84), proposals.csv with --out-coords,
+// before_after.json and report.html.
 func proposalSteps(in planner.ProposeInput, res *planner.ProposeResult, meta ProposeMeta) []outputStep {
 	var steps []outputStep
 	if meta.Format.geojson() {
@@ -47,7 +47,9 @@ func proposalSteps(in planner.ProposeInput, res *planner.ProposeResult, meta Pro
 			fn: func(w io.Writer) error { return ProposalTable(in, res, o).WriteCSV(w) }})
 	}
 	return append(steps, outputStep{OutputFile: OutputFile{"before_after.json", ""},
-		fn: func(w io.Writer) error { return writeBeforeAfter(w, in, res, meta) }})
+		fn: func(w io.Writer) error { return writeBeforeAfter(w, in, res, meta) }},
+		outputStep{OutputFile: OutputFile{"report.html", ""},
+			fn: func(w io.Writer) error { return writeProposalReport(w, in, res, meta) }})
 }
 
 // ProposalOutputs lists the files WriteProposal writes, each with its
@@ -94,11 +96,15 @@ func siteProps(in planner.ProposeInput, s planner.Site) Props {
 	for i, u := range s.Units {
 		units[i] = u.Unit
 	}
-	props := Props{
-		{"rank", s.Rank}, {"site_id", s.ID}, {"types", typeList(in)},
+	props := Props{{"rank", s.Rank}}
+	if s.Phase > 0 {
+		props = append(props, Prop{"phase", s.Phase}, Prop{"phase_year", in.Phases[s.Phase-1].Year})
+	}
+	props = append(props, Props{
+		{"site_id", s.ID}, {"types", typeList(in)},
 		{"lon", Round(s.Point[0], 6)}, {"lat", Round(s.Point[1], 6)},
 		{"gain", Round(s.Gain, 1)}, {"cumulative_covered", Round(s.Cumulative, 1)},
-	}
+	}...)
 	if s.Name != "" {
 		props = append(props, Prop{"name", s.Name})
 	}
@@ -145,6 +151,9 @@ func writeBeforeAfter(w io.Writer, in planner.ProposeInput, res *planner.Propose
 		out["gap"] = Round(res.Gap, 6)
 		out["stopped_early"] = res.Max.StoppedEarly
 		out["swaps"] = res.Max.Swaps
+	}
+	if len(res.Phases) > 0 {
+		out["phases"] = phasesJSON(in, res)
 	}
 	if res.Set != nil {
 		out["target"] = meta.Target

@@ -36,9 +36,12 @@ residents are uncovered (--spacing ≥ 1 m; at most 200,000 generated candidates
 a larger network needs a larger --spacing). Several types at one site (a community service complex):
 --types clinic,elderly:2 counts each type's residents with its weight.
 
-Writes proposals.geojson and before_after.json into --out (atomically) and prints a
-ranked table. --export-model FILE.lp writes the same instance as an integer program
-(CPLEX LP format) for a MIP solver.
+--phases "2026:3,2027:5" gives a build order: each phase's sites are the best given
+the earlier phases' sites (with a bound per phase; --time-limit is per phase).
+
+Writes proposals.geojson, before_after.json and report.html into --out (atomically)
+and prints a ranked table. --export-model FILE.lp writes the same instance as an integer program
+(CPLEX LP format) for a MIP solver; with --phases FILE-phaseN.lp per phase.
 
 Example:
   lifecircle propose --sample --type elderly --k 5 --out proposals`
@@ -233,6 +236,7 @@ func printProposal(w io.Writer, in planner.ProposeInput, res *planner.ProposeRes
 		fmt.Fprintf(w, "%d sites cover %s of %s coverable residents (target %s); %s (%d search nodes)\n",
 			len(res.Sites), thousands(res.Objective), thousands(res.Coverable), thousands(res.Set.Target), proof, res.Nodes)
 	}
+	data.WritePhaseTable(w, in, res)
 	for _, c := range res.Coverage {
 		fmt.Fprintf(w, "  %-12s coverage %5.1f%% → %5.1f%% (within %.0f m)\n", c.ID, 100*c.Before, 100*c.After, c.Radius)
 	}
