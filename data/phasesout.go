@@ -84,12 +84,12 @@ var proposalReport = template.Must(template.New("proposal").Funcs(template.FuncM
 // proposalReportData is what report.html of a proposal shows.
 type proposalReportData struct {
 	Version, Mode, ModeZh, Types, Attribution string
-	CSS                               template.CSS
-	JS                                template.JS
-	TypeNames                         []planner.Names
-	Coverage                          []planner.TypeCoverage
-	Res                               *planner.ProposeResult
-	Phases                            []proposalPhaseRow
+	CSS                                       template.CSS
+	JS                                        template.JS
+	TypeNames                                 []planner.Names
+	Coverage                                  []planner.TypeCoverage
+	Res                                       *planner.ProposeResult
+	Phases                                    []proposalPhaseRow
 }
 
 type proposalPhaseRow struct {
