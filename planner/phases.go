@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lifecircle/lifecircle/planner/cover"
 	"github.com/paulmach/orb"
@@ -27,6 +28,19 @@ type DatedFacility struct {
 	From int // the year it opens
 	// Geometry as Facility.Geometry.
 	Geometry orb.Geometry
+}
+
+// PlannedOpening returns the year a planned or under-construction
+// facility opens, when its opens date is known and after day: a phased
+// proposal counts it as existing from the phases of that year on.
+func (f Facility) PlannedOpening(day time.Time) (int, bool) {
+	switch f.Status.Norm() {
+	case StatusPlanned, StatusUnderConstruction:
+		if !f.Opens.IsZero() && f.Opens.After(Day(day)) {
+			return f.Opens.Year(), true
+		}
+	}
+	return 0, false
 }
 
 // ParsePhases reads a phase plan "2026:3,2027:5,2028:4": years in

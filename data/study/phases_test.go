@@ -11,6 +11,7 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
 )
 
 // referenceProposal loads a reference instance as propose does
@@ -187,5 +188,42 @@ func TestPhasesDated(t *testing.T) {
 	covered := res.Phases[0].CoveredAfter[0] + p2.OpenedGain + p2.Gain
 	if d := p2.CoveredAfter[0] - covered; d > 1e-6 || d < -1e-6 {
 		t.Errorf("covered after phase 2: %.1f, want %.1f", p2.CoveredAfter[0], covered)
+	}
+}
+
+// TestProposeTypesDated: in a phased proposal a planned or
+// under-construction facility opening after today is dated by its
+// opening year; an open one, one already open by its date and one
+// without a date stay existing; without phases every one is existing.
+func TestProposeTypesDated(t *testing.T) {
+	prof, err := data.LoadProfile("gb50180")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time { d, _ := planner.ParseDate(s); return d }
+	pt := orb.Point{24.94, 60.17}
+	st := &Study{In: planner.AuditInput{Profile: prof, Facilities: []planner.Facility{
+		{ID: "open", Type: "clinic", Geometry: pt},
+		{ID: "p2027", Type: "clinic", Status: planner.StatusPlanned, Opens: day("2027-09-01"), Geometry: pt},
+		{ID: "uc2026", Type: "clinic", Status: planner.StatusUnderConstruction, Opens: day("2026-03-01"), Geometry: pt},
+		{ID: "p-done", Type: "clinic", Status: planner.StatusPlanned, Opens: day("2025-01-01"), Geometry: pt},
+		{ID: "p-nodate", Type: "clinic", Status: planner.StatusPlanned, Geometry: pt},
+		{ID: "market", Type: "market", Status: planner.StatusPlanned, Opens: day("2027-01-01"), Geometry: pt},
+	}}}
+	today := day("2025-12-07")
+	types, err := st.proposeTypes("clinic", true, 0, nil, true, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dated []string
+	for _, d := range types[0].Dated {
+		dated = append(dated, fmt.Sprintf("%s@%d", d.ID, d.From))
+	}
+	if !slices.Equal(dated, []string{"p2027@2027", "uc2026@2026"}) || len(types[0].Existing) != 3 {
+		t.Errorf("dated %v, %d existing; want p2027@2027, uc2026@2026 and 3 existing", dated, len(types[0].Existing))
+	}
+	types, _ = st.proposeTypes("clinic", true, 0, nil, false, today)
+	if len(types[0].Dated) != 0 || len(types[0].Existing) != 5 {
+		t.Errorf("without phases: %d dated, %d existing; want 0 and 5", len(types[0].Dated), len(types[0].Existing))
 	}
 }

@@ -19,7 +19,13 @@ import (
 // ("clinic,elderly:2", with weights), or with specs "" a generic site of
 // radius with existing fixed. Each type keeps the study's facilities of
 // that type where they are; radius > 0 replaces the types' thresholds.
+// For a phased proposal, planned and under-construction facilities that
+// open after today are dated: fixed from the phases of their opening year.
 func (st *Study) ProposeTypes(specs string, single bool, radius float64, existing []planner.Facility) ([]planner.ProposeType, error) {
+	return st.proposeTypes(specs, single, radius, existing, false, time.Now())
+}
+
+func (st *Study) proposeTypes(specs string, single bool, radius float64, existing []planner.Facility, phased bool, today time.Time) ([]planner.ProposeType, error) {
 	var types []planner.ProposeType
 	if specs == "" {
 		t := planner.ProposeType{ID: "site", Names: planner.Names{Zh: "新设施", En: "new site"}, Radius: radius, Weight: 1}
@@ -48,7 +54,12 @@ func (st *Study) ProposeTypes(specs string, single bool, radius float64, existin
 			pt.Radius = radius
 		}
 		for _, f := range st.In.Facilities {
-			if f.Type == t.ID {
+			if f.Type != t.ID {
+				continue
+			}
+			if y, ok := f.PlannedOpening(today); ok && phased {
+				pt.Dated = append(pt.Dated, planner.DatedFacility{ID: f.ID, From: y, Geometry: f.Geometry})
+			} else {
 				pt.Existing = append(pt.Existing, f.Geometry)
 			}
 		}
@@ -186,7 +197,7 @@ func (st *Study) ProposeInput(o ProposeOptions, cs data.CoordSystem, p Progress)
 		specs = o.Type
 	}
 	var err error
-	if in.Types, err = st.ProposeTypes(specs, o.Type != "", o.Radius, existing); err != nil {
+	if in.Types, err = st.proposeTypes(specs, o.Type != "", o.Radius, existing, len(in.Phases) > 0, time.Now()); err != nil {
 		return in, err
 	}
 	if o.Candidates != "" {
