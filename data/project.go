@@ -61,10 +61,13 @@ type Project struct {
 	// FailBelow maps a type id to the least district-wide coverage share
 	// (0..1) the audit accepts; below it the audit exits with code 3.
 	FailBelow map[string]float64 `yaml:"fail_below,omitempty"`
+	// Phases is propose's phase plan when it is given neither --k,
+	// --target nor --phases: "2026:3,2027:5" (planner.ParsePhases).
+	Phases string `yaml:"phases,omitempty"`
 }
 
 // knownProjectKeys lists the keys of a project file, for messages.
-const knownProjectKeys = "name, osm, network, amenities, population, unit_population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, status, out, rules, fail_below"
+const knownProjectKeys = "name, osm, network, amenities, population, unit_population, units, units_osm, profile, cell, coords, max_snap, max_distance, floor_area, total_population, sample, types, facility_overrides, status, out, rules, fail_below, phases"
 
 // ReadProject reads a project file; errors carry the line number.
 func ReadProject(path string) (*Project, error) {

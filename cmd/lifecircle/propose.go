@@ -69,8 +69,12 @@ func (o *proposeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
 }
 
-// check validates the flags; without --k or --target, the target is 1.
-func (o *proposeFlags) check() error {
+// check validates the flags; without --k, --target or --phases, the
+// project file's phases, else the target is 1.
+func (o *proposeFlags) check(projectPhases string) error {
+	if o.phases == "" && o.k == 0 && o.target == 0 {
+		o.phases = projectPhases
+	}
 	if o.phases != "" && (o.k != 0 || o.target != 0) {
 		return usagef("--phases gives each phase's number of sites: leave out --k and --target")
 	} else if o.phases == "" && (o.k > 0) == (o.target > 0) {
@@ -127,7 +131,7 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	if err := o.checkGiven(fs); err != nil {
 		return err
 	}
-	if err := o.check(); err != nil {
+	if err := o.check(af.s.Phases); err != nil {
 		return err
 	}
 	// The types sited, off by default or not, are turned on (--types).

@@ -196,3 +196,34 @@ func TestPhasesBadInput(t *testing.T) {
 		t.Errorf("--phases with --k: exit %d, %s", code, stderr)
 	}
 }
+
+// TestPhasesProjectFile: a project file's phases: apply when propose gets
+// neither --k, --target nor --phases; a bad plan there is named.
+func TestPhasesProjectFile(t *testing.T) {
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "lifecircle.yaml")
+	os.WriteFile(proj, []byte("sample: true\nphases: \"2026:2,2027:1\"\n"), 0o644)
+	out := filepath.Join(dir, "o")
+	if _, stderr, code := runCLI(t, "propose", "--quiet", "-c", proj, "--type", "playground", "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var ba struct {
+		Mode   string `json:"mode"`
+		Phases []struct {
+			Year  int `json:"year"`
+			Sites int `json:"sites"`
+		} `json:"phases"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "before_after.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &ba); err != nil || ba.Mode != "phased maximal covering" || len(ba.Phases) != 2 || ba.Phases[1].Year != 2027 || ba.Phases[0].Sites != 2 {
+		t.Errorf("before_after.json: %v %+v", err, ba)
+	}
+	os.WriteFile(proj, []byte("sample: true\nphases: \"2027:2,2026:1\"\n"), 0o644)
+	_, stderr, code := runCLI(t, "propose", "--quiet", "-c", proj, "--type", "playground", "--out", filepath.Join(dir, "p"))
+	if code != 2 || !strings.Contains(stderr, "phases") || !strings.Contains(stderr, "increasing year") {
+		t.Errorf("bad phases in the project file: exit %d, %s", code, stderr)
+	}
+}

@@ -68,6 +68,8 @@ type Settings struct {
 	FailBelow map[string]float64
 
 	Out string // output folder
+	// Phases is the project file's phase plan for propose ("2026:3,…").
+	Phases string
 
 	// NoDemand leaves demand to the caller (propose --demand): Load
 	// neither reads the population layer nor estimates residents.
@@ -198,6 +200,7 @@ func (s *Settings) Overlay(p *data.Project) {
 	str("out", &s.Out, p.Out)
 	str("facility-overrides", &s.FacilityOverrides, p.FacilityOverrides)
 	str("status", &s.StatusFile, p.Status)
+	str("phases", &s.Phases, p.Phases)
 	if len(p.Types) > 0 && !s.byFlag["types"] {
 		s.Types = append([]string(nil), p.Types...)
 	}
@@ -245,6 +248,11 @@ func (s *Settings) Validate() error {
 	if s.Project == "" {
 		if err := s.validateInputs(); err != nil {
 			return err
+		}
+	}
+	if s.Phases != "" {
+		if _, err := planner.ParsePhases(s.Phases); err != nil {
+			return Invalidf("project file, phases: %v", strings.TrimPrefix(err.Error(), planner.ErrInvalid.Error()+": "))
 		}
 	}
 	if !(s.Cell >= 10 && s.Cell <= 10000) {
