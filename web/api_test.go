@@ -559,7 +559,7 @@ func TestAPILayer(t *testing.T) {
 		Summary      apiSummary       `json:"summary"`
 		ChangedUnits []map[string]any `json:"changed_units"`
 	}](t, w, 200)
-	if got.Added != 2 || len(got.Facilities) != 2 || got.Facilities[0].ID != "stations:1" || got.Facilities[0].Name != "托老站 A" ||
+	if got.Added != 2 || len(got.Facilities) != 2 || !strings.HasPrefix(got.Facilities[0].ID, "stations:"+planner.DerivedIDPrefix) || got.Facilities[0].Name != "托老站 A" ||
 		got.Facilities[1].Type != "elderly" {
 		t.Fatalf("layer: %+v", got)
 	}
