@@ -16,9 +16,9 @@ import (
 // A Phase is one step of a phased proposal: K new sites in Year. Facilities
 // dated to open in Year or before count as existing from this phase on.
 type Phase struct {
-	Label string // as written, e.g. "2026"
-	Year  int
-	K     int
+	Label string `json:"label"` // as written, e.g. "2026"
+	Year  int    `json:"year"`
+	K     int    `json:"k"`
 }
 
 // A DatedFacility is an existing facility that counts only from a year

@@ -65,6 +65,8 @@ type proposeSummary struct {
 	Set *struct {
 		Target data.Num `json:"target_weight"`
 	} `json:"set,omitempty"`
+	// Phases are a phased proposal's phases (planner.PhaseResult).
+	Phases []planner.PhaseResult `json:"phases,omitempty"`
 }
 
 // SaveProposal stores a proposal run and its sites in one transaction.
@@ -79,7 +81,7 @@ func (s *Store) SaveProposal(ctx context.Context, r ProposeRun) (int64, error) {
 	sum := proposeSummary{Mode: r.Meta.Mode, K: r.Meta.K, Target: r.Meta.Target, ElapsedS: r.Meta.Elapsed.Seconds(),
 		DemandSource: in.Demand.Source, Candidates: len(res.Candidates), Skipped: len(res.Skipped), Sites: len(res.Sites),
 		Objective: data.Num(res.Objective), Coverable: data.Num(res.Coverable), UpperBound: data.Num(res.UpperBound), Gap: data.Num(res.Gap),
-		LowerBound: res.LowerBound}
+		LowerBound: res.LowerBound, Phases: res.Phases}
 	types := make([]string, len(in.Types))
 	for i, t := range in.Types {
 		types[i] = t.ID

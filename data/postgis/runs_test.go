@@ -300,7 +300,7 @@ func TestDBSaveProposal(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "export")
 	ri, files, err := s.ExportRun(ctx, "helsinki_prop", 0, "propose", out)
-	if err != nil || ri.ID != id || len(files) != 2 {
+	if err != nil || ri.ID != id || len(files) != 3 {
 		t.Errorf("export proposal: %+v %v %v", ri, files, err)
 	}
 	for _, f := range files {
@@ -309,6 +309,23 @@ func TestDBSaveProposal(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("exported %s differs", f)
 		}
+	}
+
+	// A phased proposal keeps its phases in the run's summary.
+	pin.K, pin.Phases = 0, []planner.Phase{{Label: "2026", Year: 2026, K: 2}, {Label: "2027", Year: 2027, K: 1}}
+	if res, err = planner.Propose(ctx, pin); err != nil {
+		t.Fatal(err)
+	}
+	meta.Mode = "phased maximal covering"
+	if id, err = s.SaveProposal(ctx, ProposeRun{Project: "helsinki_prop", Profile: p2.Profile, In: pin, Res: res, Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	var years []int
+	if err := s.pool.QueryRow(ctx, `SELECT array_agg((p->>'year')::int ORDER BY (p->>'year')::int) FROM lifecircle.runs, jsonb_array_elements(summary->'phases') p WHERE id = $1`, id).Scan(&years); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(years, []int{2026, 2027}) {
+		t.Errorf("stored phases %v", years)
 	}
 }
 
