@@ -108,6 +108,6 @@ func printDiff(w io.Writer, d *data.RunDiff, all bool) {
 		show("-", f, "")
 	}
 	for _, m := range fc.Moved {
-		show("~", m.DiffFacility, fmt.Sprintf(" moved %.0f m", m.Distance))
+		show("~", m.DiffFacility, fmt.Sprintf(" moved %.0f m (matched by %s)", m.Distance, m.MatchedBy))
 	}
 }
