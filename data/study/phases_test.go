@@ -42,7 +42,7 @@ func referenceProposal(t *testing.T, name string, radius float64) func(k int, ph
 	}
 	return func(k int, phases []planner.Phase) *planner.ProposeResult {
 		in := planner.ProposeInput{Net: st.In.Net, Demand: dem, MaxSnap: st.In.MaxSnap, Types: types, Candidates: cs,
-			K: k, Phases: phases, TimeLimit: 10 * time.Second, Spacing: planner.DefaultSpacing}
+			K: k, Phases: phases, TimeLimit: 10 * time.Second, Clock: shareddata.CPUClock(), Spacing: planner.DefaultSpacing}
 		res, err := planner.Propose(context.Background(), in)
 		if err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestPhasesDated(t *testing.T) {
 	phases, _ := planner.ParsePhases("2026:3,2027:3")
 	propose := func(types []planner.ProposeType) *planner.ProposeResult {
 		res, err := planner.Propose(context.Background(), planner.ProposeInput{Net: st.In.Net, Demand: dem, MaxSnap: st.In.MaxSnap,
-			Types: types, Candidates: cs, Phases: phases, TimeLimit: 10 * time.Second})
+			Types: types, Candidates: cs, Phases: phases, TimeLimit: 10 * time.Second, Clock: shareddata.CPUClock()})
 		if err != nil {
 			t.Fatal(err)
 		}
