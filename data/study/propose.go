@@ -53,16 +53,7 @@ func (st *Study) proposeTypes(specs string, single bool, radius float64, existin
 		if radius > 0 {
 			pt.Radius = radius
 		}
-		for _, f := range st.In.Facilities {
-			if f.Type != t.ID {
-				continue
-			}
-			if y, ok := f.PlannedOpening(today); ok && phased {
-				pt.Dated = append(pt.Dated, planner.DatedFacility{ID: f.ID, From: y, Geometry: f.Geometry})
-			} else {
-				pt.Existing = append(pt.Existing, f.Geometry)
-			}
-		}
+		pt.Existing, pt.Dated = st.planFacilities(t.ID, phased, today)
 		if single {
 			for _, f := range existing {
 				pt.Existing = append(pt.Existing, f.Geometry)
@@ -71,6 +62,25 @@ func (st *Study) proposeTypes(specs string, single bool, radius float64, existin
 		types = append(types, pt)
 	}
 	return types, nil
+}
+
+// planFacilities returns the study's facilities of type typ that a
+// proposal keeps where they are: existing ones, fixed from the start, and
+// for a phased proposal the planned and under-construction ones opening
+// after today, dated by their opening year (fixed from the phases of that
+// year on).
+func (st *Study) planFacilities(typ string, phased bool, today time.Time) (existing []orb.Geometry, dated []planner.DatedFacility) {
+	for _, f := range st.In.Facilities {
+		if f.Type != typ {
+			continue
+		}
+		if y, ok := f.PlannedOpening(today); ok && phased {
+			dated = append(dated, planner.DatedFacility{ID: f.ID, From: y, Geometry: f.Geometry})
+		} else {
+			existing = append(existing, f.Geometry)
+		}
+	}
+	return existing, dated
 }
 
 func splitNonEmpty(s string) []string {
