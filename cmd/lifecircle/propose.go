@@ -204,6 +204,11 @@ func (o *proposeFlags) solve(ctx context.Context, in planner.ProposeInput, p *pr
 	if res.Max != nil && res.Max.StoppedEarly {
 		p.Warn("only %d sites add any gain: every resident a candidate can reach is covered after them (asked --k %d)", len(res.Sites), o.k)
 	}
+	for i, ph := range res.Phases {
+		if ph.StoppedEarly {
+			p.Warn("phase %d (%s): only %d of %d sites add any gain: every resident a candidate can reach is covered after them", i+1, ph.Label, ph.Sites, ph.K)
+		}
+	}
 	if o.exportModel != "" {
 		p.Step("export model")
 		files, err := study.ExportModel(o.exportModel, res, o.k)
