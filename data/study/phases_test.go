@@ -227,3 +227,27 @@ func TestProposeTypesDated(t *testing.T) {
 		t.Errorf("without phases: %d dated, %d existing; want 0 and 5", len(types[0].Dated), len(types[0].Existing))
 	}
 }
+
+// TestPlanFacilitiesAsOf: with statuses, a phased proposal dates the
+// planned stations the audit as of today leaves out, and keeps out the
+// closed ones.
+func TestPlanFacilitiesAsOf(t *testing.T) {
+	day := func(s string) time.Time { d, _ := planner.ParseDate(s); return d }
+	pt := orb.Point{24.94, 60.17}
+	all := []planner.Facility{
+		{ID: "open", Type: "clinic", Geometry: pt},
+		{ID: "p2027", Type: "clinic", Status: planner.StatusPlanned, Opens: day("2027-09-01"), Geometry: pt},
+		{ID: "closed", Type: "clinic", Status: planner.StatusClosed, Geometry: pt},
+	}
+	a := planner.AsOfDay(day("2025-12-07"))
+	counted, _ := planner.FacilitiesAsOf(all, a)
+	st := &Study{All: all, asOf: a, In: planner.AuditInput{Facilities: counted}}
+	ex, dated := st.planFacilities("clinic", true, day("2025-12-07"))
+	if len(ex) != 1 || len(dated) != 1 || dated[0].ID != "p2027" || dated[0].From != 2027 {
+		t.Errorf("phased: %d existing, dated %+v", len(ex), dated)
+	}
+	ex, dated = st.planFacilities("clinic", false, day("2025-12-07"))
+	if len(ex) != 1 || len(dated) != 0 {
+		t.Errorf("not phased: %d existing, %d dated", len(ex), len(dated))
+	}
+}

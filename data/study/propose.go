@@ -65,18 +65,22 @@ func (st *Study) proposeTypes(specs string, single bool, radius float64, existin
 }
 
 // planFacilities returns the study's facilities of type typ that a
-// proposal keeps where they are: existing ones, fixed from the start, and
-// for a phased proposal the planned and under-construction ones opening
-// after today, dated by their opening year (fixed from the phases of that
-// year on).
+// proposal keeps where they are: those counted as of the study's --as-of,
+// fixed from the start, and for a phased proposal (as of a day) the
+// planned and under-construction ones opening after that day, dated by
+// their opening year (fixed from the phases of that year on).
 func (st *Study) planFacilities(typ string, phased bool, today time.Time) (existing []orb.Geometry, dated []planner.DatedFacility) {
-	for _, f := range st.In.Facilities {
+	fs, day := st.In.Facilities, today
+	if phased && st.All != nil && !st.asOf.Planned {
+		fs, day = st.All, st.asOf.Day
+	}
+	for _, f := range fs {
 		if f.Type != typ {
 			continue
 		}
-		if y, ok := f.PlannedOpening(today); ok && phased {
+		if y, ok := f.PlannedOpening(day); ok && phased && !st.asOf.Planned {
 			dated = append(dated, planner.DatedFacility{ID: f.ID, From: y, Geometry: f.Geometry})
-		} else {
+		} else if st.All == nil || !phased || st.asOf.Planned || f.CountsAsOf(st.asOf) {
 			existing = append(existing, f.Geometry)
 		}
 	}
