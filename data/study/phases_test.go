@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -249,5 +250,43 @@ func TestPlanFacilitiesAsOf(t *testing.T) {
 	ex, dated = st.planFacilities("clinic", false, day("2025-12-07"))
 	if len(ex) != 1 || len(dated) != 0 {
 		t.Errorf("not phased: %d existing, %d dated", len(ex), len(dated))
+	}
+}
+
+// TestPhasedProposalFromLayer: an amenity layer's planned station (status
+// and opens columns) is dated in a phased proposal and opens in its
+// year's phase; an audit as of today leaves it out.
+func TestPhasedProposalFromLayer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stations.csv")
+	csv := "id,name,type,lon,lat,status,opens\n" +
+		"e1,北区托老站,elderly,24.9420,60.1712,open,\n" +
+		"e2,规划托老站,elderly,24.9378,60.1671,规划,2027-05-01\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := helsinki(t)
+	s.Amenities = []string{path}
+	st, err := Load(context.Background(), s, FileSource{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range st.In.Facilities {
+		if f.ID == "e2" {
+			t.Fatal("the planned station counts as of today")
+		}
+	}
+	in, err := st.ProposeInput(ProposeOptions{Type: "elderly", Phases: "2026:1,2027:1", TimeLimit: 5 * time.Second, Spacing: planner.DefaultSpacing}, data.WGS84, NoProgress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Types) != 1 || len(in.Types[0].Dated) != 1 || in.Types[0].Dated[0].ID != "e2" || in.Types[0].Dated[0].From != 2027 {
+		t.Fatalf("types %+v", in.Types)
+	}
+	res, err := planner.Propose(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Phases[0].Opened != 0 || res.Phases[1].Opened != 1 || !(res.Phases[1].OpenedGain > 0) {
+		t.Errorf("opened %d then %d (gain %.1f); want the planned station in 2027", res.Phases[0].Opened, res.Phases[1].Opened, res.Phases[1].OpenedGain)
 	}
 }
