@@ -28,7 +28,7 @@ func sampleSheets() []Sheet {
 		},
 		{
 			Name:   "rules",
-			Header: []string{"rule"},
+			Header: []string{"rule", "note"},
 			Rows: [][]any{
 				{"=HYPERLINK(\"http://x\",\"click\")", "+1"},
 				{"-2", "@SUM(A1)"},
