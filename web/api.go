@@ -112,6 +112,7 @@ type summaryDoc struct {
 	EditEnabled       bool                `json:"edit_enabled"`
 	EditTokenRequired bool                `json:"edit_token_required"`
 	Tiles             string              `json:"tiles"`
+	VectorTiles       vectorTilesDoc      `json:"vector_tiles"`
 	Collections       collectionsRef      `json:"collections"`
 	Edits             int                 `json:"edits"`
 	// Warnings are the study's typed warnings, shown next to the figures
@@ -135,6 +136,7 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 		EditEnabled:       s.editEnabled(),
 		EditTokenRequired: !s.loopback,
 		Tiles:             s.cfg.Tiles,
+		VectorTiles:       s.vectorTiles(s.sc.Version()),
 		Collections: collectionsRef{Units: s.cfg.UnitsKind, Facilities: []string{},
 			Demand: "demand", Proposals: "proposals", Streets: "streets"},
 		Types:      make([]data.TypeSummary, len(res.Types)),

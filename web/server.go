@@ -63,6 +63,10 @@ type Config struct {
 	// Timeouts bound slow clients in the server HTTPServer returns; zero
 	// fields take DefaultTimeouts' values.
 	Timeouts Timeouts
+	// Background is the offline background drawn from the study's OSM
+	// extract (data.ReadBackground), served as vector tiles; nil when the
+	// study has none.
+	Background *data.Background
 	// Warnings are the study's typed warnings (weak estimate, cut-off
 	// residents, …), shown in the summary panel.
 	Warnings []planner.Warning
@@ -112,6 +116,7 @@ type Server struct {
 	demandIdx   func() map[string]int // built on first use
 	demandExt   orb.Bound
 	index       staticIndexes // bbox queries on units, demand, streets
+	tiles       *tileServer   // vector tiles (tiles.go)
 
 	// editMu serialises edits, layer uploads and saves, so that an edit and
 	// the summary reported with it belong together, and an upload is
@@ -253,6 +258,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.startIndexes(static)
 	s.catch = planner.NewCatchments(sc)
+	s.initTiles(cfg.Background)
 	return s, nil
 }
 
@@ -359,6 +365,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/collections/{id}/items", s.handleItems)
 		r.Get("/collections/{id}/items/{fid}", s.handleItem)
 	})
+
+	r.Get("/tiles/{layer}/{z}/{x}/{y}", s.handleTile)
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/summary", s.handleSummary)
