@@ -112,6 +112,7 @@ type summaryDoc struct {
 	EditEnabled       bool                `json:"edit_enabled"`
 	EditTokenRequired bool                `json:"edit_token_required"`
 	Tiles             string              `json:"tiles"`
+	TilesSubdomains   string              `json:"tiles_subdomains,omitempty"` // values of {s} in Tiles
 	VectorTiles       vectorTilesDoc      `json:"vector_tiles"`
 	Collections       collectionsRef      `json:"collections"`
 	Edits             int                 `json:"edits"`
@@ -137,6 +138,7 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 		EditTokenRequired: !s.loopback,
 		Tiles:             s.cfg.Tiles,
 		VectorTiles:       s.vectorTiles(s.sc.Version()),
+		TilesSubdomains:   s.tileSubdomains(),
 		Collections: collectionsRef{Units: s.cfg.UnitsKind, Facilities: []string{},
 			Demand: "demand", Proposals: "proposals", Streets: "streets"},
 		Types:      make([]data.TypeSummary, len(res.Types)),

@@ -316,11 +316,22 @@ func TilesSource(tmpl string) (string, error) {
 		}
 	}
 	host := u.Host
-	if i := strings.Index(tmpl, "://"); i >= 0 && strings.HasPrefix(tmpl[i+3:], "{s}.") {
-		host = "*." + strings.TrimPrefix(host, "s.")
+	if i := strings.Index(tmpl, "://"); i >= 0 {
+		// {s} in the first label of the host (a.tile…, t{s}.tianditu…):
+		// any subdomain of the rest.
+		rawHost := tmpl[i+3:]
+		if j := strings.IndexAny(rawHost, "/?"); j >= 0 {
+			rawHost = rawHost[:j]
+		}
+		if first, rest, ok := strings.Cut(rawHost, "."); ok && strings.Contains(first, "{s}") {
+			host = "*." + rest
+		}
 	}
 	if strings.ContainsAny(host, "{}; '\"") {
-		return "", fmt.Errorf("tiles URL %q: the host may hold a {s}. subdomain placeholder only", tmpl)
+		return "", fmt.Errorf("tiles URL %q: the host may hold a {s} subdomain placeholder in its first label only", tmpl)
+	}
+	if err := checkBasemapSource(tmpl, strings.TrimPrefix(host, "*."), u.Query()); err != nil {
+		return "", err
 	}
 	return u.Scheme + "://" + host, nil
 }

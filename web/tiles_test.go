@@ -306,3 +306,36 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestBasemapSources: Tianditu with its key is accepted (any t0–t7
+// subdomain allowed by the CSP), without it or in its geographic matrix
+// refused; GCJ-02 and BD-09 sources are refused with the reason, in
+// English and Chinese.
+func TestBasemapSources(t *testing.T) {
+	const tdt = "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=0123abcd"
+	got, err := TilesSource(tdt)
+	if err != nil || got != "https://*.tianditu.gov.cn" {
+		t.Errorf("TilesSource(Tianditu) = %q, %v", got, err)
+	}
+	if s := tileSubdomains(tdt); s != "01234567" {
+		t.Errorf("Tianditu subdomains %q", s)
+	}
+	if s := tileSubdomains("https://{s}.tile.example.org/{z}/{x}/{y}.png"); s != "abc" {
+		t.Errorf("default subdomains %q", s)
+	}
+	if _, err := TilesSource("https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=k1"); err != nil {
+		t.Errorf("Tianditu DataServer refused: %v", err)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{strings.TrimSuffix(tdt, "&tk=0123abcd"), "tk=YOUR_KEY"},
+		{strings.ReplaceAll(strings.ReplaceAll(tdt, "vec_w", "vec_c"), "TILEMATRIXSET=w", "TILEMATRIXSET=c"), "_w"},
+		{"https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}", "GCJ-02"},
+		{"https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={y}&type=vector", "GCJ-02"},
+		{"https://maponline0.bdimg.com/tile/?qt=vtile&x={x}&y={y}&z={z}", "BD-09"},
+	} {
+		_, err := TilesSource(tc.url)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "请") {
+			t.Errorf("TilesSource(%s) = %v; want a refusal naming %s, in English and Chinese", tc.url, err, tc.want)
+		}
+	}
+}

@@ -100,6 +100,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	bg, err := st.Background(ctx) // the map's offline background, not the audit's
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using the port? choose another with --addr)", *addr, err)
@@ -112,7 +116,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
 		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(), CellSize: st.Settings.Cell,
 		FacilityOverrides: st.Meta.FacilityOverrides,
-		Warnings:          st.Meta.WarningDetails,
+		Warnings:          st.Meta.WarningDetails, Background: bg,
 	}, e.log)
 	if err != nil {
 		ln.Close()
