@@ -497,9 +497,13 @@ func browserStudyServer(t *testing.T, big bool) *httptest.Server {
 	}
 	in := planner.AuditInput{Profile: prof, MaxSnap: geo.DefaultMaxSnap, MaxDistance: planner.DefaultAuditMaxDistance}
 	cell := planner.DefaultCellSize
+	var bg *data.Background
 	if !big {
 		path, err := sample.OSMFile()
 		if err != nil {
+			t.Fatal(err)
+		}
+		if bg, err = data.ReadBackground(ctx, path); err != nil {
 			t.Fatal(err)
 		}
 		osmIn, err := data.ReadOSMInputs(ctx, path, data.OSMOptions{Profile: prof, Buildings: true}, nil)
@@ -559,7 +563,7 @@ func browserStudyServer(t *testing.T, big bool) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(sc, Config{Addr: "127.0.0.1:0", Workspace: t.TempDir(), UnitsKind: "cells"}, nil)
+	srv, err := New(sc, Config{Addr: "127.0.0.1:0", Workspace: t.TempDir(), UnitsKind: "cells", Background: bg}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

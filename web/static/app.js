@@ -22,6 +22,9 @@
       colourBy: '着色依据',
       cellsLayer: '网格 / 单元',
       streetsLayer: '街道',
+      backgroundLayer: '底图（建筑、水系、绿地、铁路、边界）',
+      noBackground: '无离线底图：研究未使用 OSM 数据（--osm），无法绘制建筑、水系和绿地。',
+      streetsZoomIn: '放大地图以显示街道。',
       proposeTitle: '新设施选址',
       type: '类型',
       sites: '站点数',
@@ -185,6 +188,9 @@
       colourBy: 'Colour by',
       cellsLayer: 'Cells / units',
       streetsLayer: 'Streets',
+      backgroundLayer: 'Background (buildings, water, green, rail, boundaries)',
+      noBackground: 'No offline background: the study has no OpenStreetMap extract (--osm) to draw buildings, water and parks from.',
+      streetsZoomIn: 'Zoom in to see the streets.',
       proposeTitle: 'Propose new sites',
       type: 'Type',
       sites: 'Sites',
@@ -367,6 +373,7 @@
     addCount: 0
   };
   var pending = 0;
+  var cellTiles = null; // the units drawn from vector tiles (tiles.js), large studies
   var map, mainRenderer, streetsRenderer, highlightRenderer, cellsLayer, streetsLayer, tileLayer, proposalLayer, highlightLayer, legend;
 
   window.lifecircle = { ready: false };
@@ -652,6 +659,7 @@
   }
 
   function recolourAll() {
+    if (cellTiles && cellsLayer === cellTiles.layer) { cellTiles.redraw(); renderLegend(); return; }
     if (!cellsLayer) return;
     cellsLayer.eachLayer(function (l) { l.setStyle(cellStyle(l.feature)); });
     renderLegend();
@@ -701,9 +709,13 @@
   // ---------------------------------------------------------------- layers
   function loadStreets() {
     if (state.summary.tiles) {
-      tileLayer = L.tileLayer(state.summary.tiles, { maxZoom: 19, attribution: attributionText() }).addTo(map);
+      tileLayer = L.tileLayer(state.summary.tiles, { maxZoom: 19, subdomains: state.summary.tiles_subdomains || 'abc', attribution: attributionText() }).addTo(map);
       $('toggle-streets').parentNode.hidden = true;
       return Promise.resolve();
+    }
+    if (window.lifecircleTiles && state.summary.vector_tiles) {
+      streetsLayer = window.lifecircleTiles.streets(map, state.summary, t);
+      return streetsLayer.loaded();
     }
     streetsLayer = L.layerGroup().addTo(map);
     // One multi-polyline per page: the basemap needs no per-street object.
@@ -727,6 +739,28 @@
   }
 
   function loadCells() {
+    // The finest level of a large study comes as vector tiles (tiles.js).
+    if (window.lifecircleTiles && state.unitsCollection === state.summary.collections.units && window.lifecircleTiles.unitsTiled(state.summary)) {
+      if (cellsLayer && (!cellTiles || cellsLayer !== cellTiles.layer)) map.removeLayer(cellsLayer);
+      state.unitLayers = new Map();
+      if (cellTiles) {
+        cellsLayer = cellTiles.layer;
+        if ($('toggle-cells').checked) cellsLayer.addTo(map);
+        return cellTiles.reload(state.summary);
+      }
+      cellTiles = window.lifecircleTiles.units(map, state.summary, {
+        style: cellStyle,
+        clickable: function () { return !state.addMode; },
+        onClick: function (id, latlng) { selectUnit(id, latlng); }
+      });
+      cellsLayer = cellTiles.layer;
+      if (!$('toggle-cells').checked) map.removeLayer(cellsLayer);
+      return cellTiles.loaded().then(function () {
+        mark('cells_drawn');
+        emit('cells', { collection: state.unitsCollection });
+      });
+    }
+    if (cellTiles && cellsLayer === cellTiles.layer) { map.removeLayer(cellsLayer); cellsLayer = null; }
     var fresh = L.geoJSON(null, { renderer: mainRenderer, style: cellStyle });
     // One listener on the group, not one per cell.
     fresh.on('click', function (e) {
@@ -751,7 +785,7 @@
   }
 
   function selectUnit(id, latlng) {
-    var layer = state.unitLayers.get(id);
+    var layer = state.unitLayers.get(id) || (cellTiles && cellsLayer === cellTiles.layer && cellTiles.polygon(id));
     highlightLayer.clearLayers();
     if (layer) {
       L.polygon(layer.getLatLngs(), { pane: 'highlight', renderer: highlightRenderer, color: '#111', weight: 2.5, fill: false, interactive: false }).addTo(highlightLayer);
@@ -1013,7 +1047,7 @@
   }
 
   function zoomToUnit(id) {
-    var layer = state.unitLayers.get(id);
+    var layer = state.unitLayers.get(id) || (cellTiles && cellsLayer === cellTiles.layer && cellTiles.polygon(id));
     if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [40, 40] });
     selectUnit(id, layer ? layer.getBounds().getCenter() : null);
   }
@@ -1215,6 +1249,7 @@
   function recolourUnits(units) {
     // changed_units are of the first level; another level reloads (levels.js).
     if (state.unitsCollection !== state.summary.collections.units) return;
+    if (cellTiles) { cellTiles.update(units, state.summary); return; }
     (units || []).forEach(function (p) {
       var l = state.unitLayers.get(String(p.unit_id));
       if (!l) return;
@@ -1606,6 +1641,7 @@
       renderSelects();
       renderLegend();
       return Promise.all([
+        window.lifecircleTiles ? window.lifecircleTiles.background(map, s, t).then(function () { mark('background'); }) : null,
         loadStreets().then(function () { mark('streets'); }),
         loadCells(),
         loadFacilities().then(function () { mark('facilities'); }),
@@ -1632,7 +1668,8 @@
       type: function (id) { return state.types[state.typeIndex[id]]; }
     };
     window.lifecircle.facilityLayer = function (id) { return state.facLayers[id]; };
-    window.lifecircle.cellCount = function () { return state.unitLayers.size; };
+    window.lifecircle.cellCount = function () { return cellTiles && cellsLayer === cellTiles.layer ? cellTiles.count() : state.unitLayers.size; };
+    window.lifecircle.tilesIdle = function () { return window.lifecircleTiles ? window.lifecircleTiles.idle() : Promise.resolve(); };
     window.lifecircle.unitStyle = function (id) {
       var l = state.unitLayers.get(String(id));
       return l ? { fillColor: l.options.fillColor, fillOpacity: l.options.fillOpacity } : null;

@@ -1,0 +1,575 @@
+// lifecircle map page: vector tiles (Mapbox Vector Tile 2.1) served by
+// lifecircle itself at tiles/{layer}/{z}/{x}/{y}.mvt, decoded here and
+// drawn on canvas tiles of a Leaflet GridLayer: the offline background
+// (buildings, water, green, railways, boundaries, the study's extent), the
+// walkable streets, and the units of large studies. No dependency but
+// Leaflet; nothing is requested from another host. app.js calls
+// window.lifecircleTiles (see the bottom of this file).
+(function () {
+  'use strict';
+
+  // ------------------------------------------------------------ MVT decoding
+  // A minimal protobuf reader for the vector tile schema
+  // (https://github.com/mapbox/vector-tile-spec, 2.1).
+  function Reader(buf) { this.buf = buf; this.pos = 0; this.end = buf.length; }
+  // varint reads an unsigned varint exactly up to 2^53 (feature ids).
+  Reader.prototype.varint = function () {
+    var b = this.buf;
+    if (this.pos >= this.end) throw new Error('mvt: truncated varint');
+    var byte = b[this.pos++];
+    if (byte < 0x80) return byte;
+    var v = byte & 0x7f, mul = 128;
+    do {
+      if (this.pos >= this.end) throw new Error('mvt: truncated varint');
+      byte = b[this.pos++];
+      v += (byte & 0x7f) * mul;
+      mul *= 128;
+    } while (byte >= 0x80);
+    return v;
+  };
+  Reader.prototype.skip = function (wire) {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) { var n = this.varint(); this.pos += n; }
+    else if (wire === 5) this.pos += 4;
+    else throw new Error('mvt: unknown wire type ' + wire);
+  };
+  var utf8 = new TextDecoder('utf-8');
+  Reader.prototype.string = function () {
+    var n = this.varint(), s = utf8.decode(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  };
+  Reader.prototype.packed = function () {
+    var n = this.varint(), end = this.pos + n, out = [];
+    while (this.pos < end) out.push(this.varint());
+    return out;
+  };
+  function zz(n) { return (n >>> 1) ^ -(n & 1); }
+
+  function readValue(r, end) {
+    var v = null;
+    var dv = new DataView(r.buf.buffer, r.buf.byteOffset);
+    while (r.pos < end) {
+      var tag = r.varint(), f = tag >> 3, w = tag & 7;
+      if (f === 1 && w === 2) v = r.string();
+      else if (f === 2 && w === 5) { v = dv.getFloat32(r.pos, true); r.pos += 4; }
+      else if (f === 3 && w === 1) { v = dv.getFloat64(r.pos, true); r.pos += 8; }
+      else if ((f === 4 || f === 5) && w === 0) v = r.varint();
+      else if (f === 6 && w === 0) { var u = r.varint(); v = (u % 2 === 1) ? -(u + 1) / 2 : u / 2; }
+      else if (f === 7 && w === 0) v = r.varint() !== 0;
+      else r.skip(w);
+    }
+    return v;
+  }
+
+  // geometry turns MVT commands into rings or lines, each a flat array
+  // [x0, y0, x1, y1, ...] in tile units; points become one-point parts.
+  function geometry(cmds) {
+    var parts = [], cur = null, x = 0, y = 0, i = 0;
+    while (i < cmds.length) {
+      var c = cmds[i++], id = c & 7, n = c >> 3;
+      if (id === 1 || id === 2) {
+        for (var k = 0; k < n && i + 1 < cmds.length; k++) {
+          x += zz(cmds[i++]); y += zz(cmds[i++]);
+          if (id === 1) { cur = [x, y]; parts.push(cur); } else if (cur) cur.push(x, y);
+        }
+      } else if (id === 7) {
+        if (cur && cur.length >= 2) cur.push(cur[0], cur[1]);
+      } else {
+        break;
+      }
+    }
+    return parts;
+  }
+
+  function readFeature(r, end, keys, values) {
+    var f = { id: null, type: 0, props: {}, parts: null };
+    var tags = null, cmds = null;
+    while (r.pos < end) {
+      var tag = r.varint(), fn = tag >> 3, w = tag & 7;
+      if (fn === 1 && w === 0) f.id = r.varint();
+      else if (fn === 2 && w === 2) tags = r.packed();
+      else if (fn === 3 && w === 0) f.type = r.varint();
+      else if (fn === 4 && w === 2) cmds = r.packed();
+      else r.skip(w);
+    }
+    if (tags) for (var i = 0; i + 1 < tags.length; i += 2) f.props[keys[tags[i]]] = values[tags[i + 1]];
+    f.parts = cmds ? geometry(cmds) : [];
+    return f;
+  }
+
+  function readLayer(r, end) {
+    var name = '', extent = 4096, keys = [], values = [], feats = [];
+    while (r.pos < end) {
+      var tag = r.varint(), f = tag >> 3, w = tag & 7;
+      if (f === 1 && w === 2) name = r.string();
+      else if (f === 2 && w === 2) { var n = r.varint(); feats.push([r.pos, r.pos + n]); r.pos += n; }
+      else if (f === 3 && w === 2) keys.push(r.string());
+      else if (f === 4 && w === 2) { var m = r.varint(), e = r.pos + m; values.push(readValue(r, e)); r.pos = e; }
+      else if (f === 5 && w === 0) extent = r.varint();
+      else r.skip(w);
+    }
+    // Features may come before keys and values: decode them last.
+    var out = new Array(feats.length), save = r.pos;
+    for (var i = 0; i < feats.length; i++) { r.pos = feats[i][0]; out[i] = readFeature(r, feats[i][1], keys, values); }
+    r.pos = save;
+    return { name: name, extent: extent, features: out };
+  }
+
+  // decode returns {layerName: {extent, features}} of an MVT buffer.
+  function decode(buf) {
+    var r = new Reader(new Uint8Array(buf)), layers = {};
+    while (r.pos < r.end) {
+      var tag = r.varint(), f = tag >> 3, w = tag & 7;
+      if (f === 3 && w === 2) {
+        var n = r.varint(), end = r.pos + n;
+        var l = readLayer(r, end);
+        layers[l.name] = l;
+        r.pos = end;
+      } else r.skip(w);
+    }
+    return layers;
+  }
+
+  // ------------------------------------------------------------ tile cache
+  // Decoded tiles by URL, least recently used dropped first.
+  var CACHE_MAX = 600;
+  var cache = new Map();
+  function cacheGet(url) {
+    var v = cache.get(url);
+    if (v !== undefined) { cache.delete(url); cache.set(url, v); }
+    return v;
+  }
+  function cachePut(url, v) {
+    cache.set(url, v);
+    while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value);
+  }
+  var inflight = new Map();
+  var pendingTiles = 0;
+  var idleWaiters = [];
+  function tileDone() {
+    pendingTiles--;
+    if (pendingTiles === 0) {
+      var w = idleWaiters; idleWaiters = [];
+      w.forEach(function (f) { setTimeout(f, 0); });
+    }
+  }
+  function fetchTile(url) {
+    var hit = cacheGet(url);
+    if (hit) return Promise.resolve(hit);
+    if (inflight.has(url)) return inflight.get(url);
+    var p = fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+      if (resp.status === 204) return {};
+      if (!resp.ok) throw new Error(url + ': ' + resp.status);
+      return resp.arrayBuffer().then(decode);
+    }).then(function (layers) {
+      inflight.delete(url);
+      cachePut(url, layers);
+      return layers;
+    }, function (err) {
+      inflight.delete(url);
+      throw err;
+    });
+    inflight.set(url, p);
+    return p;
+  }
+
+  function fill(tmpl, c) {
+    return tmpl.replace('{z}', c.z).replace('{x}', c.x).replace('{y}', c.y);
+  }
+
+  // ------------------------------------------------------------ the layer
+  // VectorGrid draws one tile layer: options.url (template), minDataZoom
+  // (no request below it), draw(ctx, layers, scale, tile) and the
+  // GridLayer options (pane, maxNativeZoom, zIndex).
+  var VectorGrid = L.GridLayer.extend({
+    options: { tileSize: 256, updateWhenZooming: false, keepBuffer: 1, minDataZoom: 0 },
+
+    createTile: function (coords, done) {
+      var canvas = document.createElement('canvas');
+      var ratio = Math.min(2, window.devicePixelRatio || 1);
+      var size = this.getTileSize();
+      canvas.width = size.x * ratio;
+      canvas.height = size.y * ratio;
+      canvas._lcRatio = ratio;
+      canvas._lcCoords = coords;
+      if (coords.z < this.options.minDataZoom) {
+        canvas._lcLayers = {};
+        setTimeout(function () { done(null, canvas); }, 0);
+        return canvas;
+      }
+      var self = this, url = fill(this.options.url, coords);
+      pendingTiles++;
+      fetchTile(url).then(function (layers) {
+        canvas._lcLayers = layers;
+        self._drawTile(canvas);
+        done(null, canvas);
+      }, function (err) {
+        done(err, canvas);
+      }).finally(tileDone);
+      return canvas;
+    },
+
+    _drawTile: function (canvas) {
+      var ctx = canvas.getContext('2d');
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      if (!canvas._lcLayers) return;
+      var size = this.getTileSize();
+      this.options.draw(ctx, canvas._lcLayers, size.x * canvas._lcRatio, canvas._lcCoords, this);
+    },
+
+    // redraw paints every tile again from its data (a new style).
+    redrawTiles: function () {
+      for (var k in this._tiles) {
+        var t = this._tiles[k];
+        if (t.el && t.el._lcLayers) this._drawTile(t.el);
+      }
+    },
+
+    // setTemplate switches to a new URL (a new version of the data): the
+    // tiles on screen are fetched again and repainted in place.
+    setTemplate: function (url) {
+      if (url === this.options.url) return Promise.resolve();
+      this.options.url = url;
+      var self = this, jobs = [];
+      for (var k in this._tiles) {
+        (function (t) {
+          var c = t.el && t.el._lcCoords;
+          if (!c || c.z < self.options.minDataZoom) return;
+          pendingTiles++;
+          jobs.push(fetchTile(fill(url, c)).then(function (layers) {
+            t.el._lcLayers = layers;
+            self._drawTile(t.el);
+          }).finally(tileDone));
+        })(this._tiles[k]);
+      }
+      return Promise.all(jobs);
+    },
+
+    // loaded resolves once the tiles of the current view have arrived.
+    loaded: function () {
+      var self = this;
+      return new Promise(function (resolve) {
+        if (!self._loading) { resolve(); return; }
+        self.once('load', function () { resolve(); });
+      });
+    },
+
+    // featureAt returns the feature of MVT layer `name` under latlng in
+    // the tiles on screen (areas only), with the tile it came from.
+    featureAt: function (latlng, name) {
+      var map = this._map;
+      if (!map) return null;
+      var z = this._tileZoom;
+      if (z === undefined) return null;
+      var size = this.getTileSize();
+      var p = map.project(latlng, z);
+      var c = { x: Math.floor(p.x / size.x), y: Math.floor(p.y / size.y), z: z };
+      var t = this._tiles[this._tileCoordsToKey(c)];
+      var layer = t && t.el && t.el._lcLayers && t.el._lcLayers[name];
+      if (!layer) return null;
+      var ext = layer.extent;
+      var x = (p.x / size.x - c.x) * ext, y = (p.y / size.y - c.y) * ext;
+      for (var i = layer.features.length - 1; i >= 0; i--) {
+        var f = layer.features[i];
+        if (f.type === 3 && inside(f.parts, x, y)) return { feature: f, coords: c, extent: ext };
+      }
+      return null;
+    },
+
+    // latLngsOf returns a feature's rings as lat/lng arrays.
+    latLngsOf: function (hit) {
+      var map = this._map, size = this.getTileSize(), c = hit.coords, ext = hit.extent;
+      return hit.feature.parts.map(function (ring) {
+        var out = [];
+        for (var i = 0; i + 1 < ring.length; i += 2) {
+          out.push(map.unproject([(c.x + ring[i] / ext) * size.x, (c.y + ring[i + 1] / ext) * size.y], c.z));
+        }
+        return out;
+      });
+    },
+
+    // features calls fn(feature) for each feature of MVT layer `name` in
+    // the tiles on screen.
+    eachFeature: function (name, fn) {
+      for (var k in this._tiles) {
+        var t = this._tiles[k], l = t.el && t.el._lcLayers && t.el._lcLayers[name];
+        if (l) l.features.forEach(fn);
+      }
+    }
+  });
+
+  // inside is the even-odd test of a point against rings (flat arrays).
+  function inside(parts, x, y) {
+    var c = false;
+    for (var p = 0; p < parts.length; p++) {
+      var r = parts[p];
+      for (var i = 0, j = r.length - 2; i < r.length; j = i, i += 2) {
+        var yi = r[i + 1], yj = r[j + 1];
+        if ((yi > y) !== (yj > y) && x < (r[j] - r[i]) * (y - yi) / (yj - yi) + r[i]) c = !c;
+      }
+    }
+    return c;
+  }
+
+  // path adds a feature's parts to the current path; areas are closed.
+  function path(ctx, f, s) {
+    for (var p = 0; p < f.parts.length; p++) {
+      var r = f.parts[p];
+      ctx.moveTo(r[0] * s, r[1] * s);
+      for (var i = 2; i < r.length; i += 2) ctx.lineTo(r[i] * s, r[i + 1] * s);
+      if (f.type === 3) ctx.closePath();
+    }
+  }
+
+  function strokeLayer(ctx, layer, s, style) {
+    if (!layer || !layer.features.length) return;
+    var k = s / layer.extent;
+    ctx.beginPath();
+    layer.features.forEach(function (f) { path(ctx, f, k); });
+    ctx.lineWidth = style.width;
+    ctx.strokeStyle = style.color;
+    ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+    ctx.setLineDash(style.dash || []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+  }
+
+  function fillLayer(ctx, layer, s, fillColour, lineColour, onlyType) {
+    if (!layer || !layer.features.length) return;
+    var k = s / layer.extent;
+    ctx.beginPath();
+    layer.features.forEach(function (f) { if (!onlyType || f.type === onlyType) path(ctx, f, k); });
+    ctx.fillStyle = fillColour;
+    ctx.fill('evenodd');
+    if (lineColour) {
+      ctx.lineWidth = 0.6;
+      ctx.strokeStyle = lineColour;
+      ctx.stroke();
+    }
+  }
+
+  // Background colours: quiet, so that the coverage classes stay legible.
+  var BG = {
+    green: '#d8ecd0', greenLine: '#b9d9ad',
+    water: '#b5d6e8', waterLine: '#8dbbd6',
+    building: '#e3ddd6', buildingLine: '#cbbfb4',
+    rail: '#8a8a8a', boundary: '#9c6fb0', extent: '#3d4a57'
+  };
+
+  function drawBackground(ctx, layers, s, coords) {
+    fillLayer(ctx, layers.green, s, BG.green, BG.greenLine);
+    fillLayer(ctx, layers.water, s, BG.water, null, 3);
+    if (layers.water) {
+      var lines = { extent: layers.water.extent, features: layers.water.features.filter(function (f) { return f.type === 2; }) };
+      strokeLayer(ctx, lines, s, { color: BG.waterLine, width: coords.z >= 15 ? 2.5 : 1.5 });
+    }
+    if (coords.z >= 13) fillLayer(ctx, layers.building, s, BG.building, coords.z >= 15 ? BG.buildingLine : null);
+    strokeLayer(ctx, layers.rail, s, { color: BG.rail, width: 1.2, dash: [5, 3] });
+    strokeLayer(ctx, layers.boundary, s, { color: BG.boundary, width: 1.6, opacity: 0.8, dash: [8, 4, 2, 4] });
+    strokeLayer(ctx, layers.extent, s, { color: BG.extent, width: 1.5, opacity: 0.7, dash: [6, 4] });
+  }
+
+  function drawStreets(ctx, layers, s, coords) {
+    strokeLayer(ctx, layers.streets, s, { color: '#7b8189', width: coords.z >= 16 ? 1.2 : 0.8, opacity: 0.85 });
+  }
+
+  function ensurePane(map, name, z) {
+    if (!map.getPane(name)) {
+      map.createPane(name).style.zIndex = z;
+      map.getPane(name).style.pointerEvents = 'none';
+    }
+    return name;
+  }
+
+  function perfMark(name) {
+    try { performance.mark('lifecircle-' + name); } catch (e) { /* old browsers */ }
+  }
+
+  // ------------------------------------------------------------ entry points
+  var api = {
+    decode: decode,
+
+    // background adds the offline background under everything (below the
+    // streets), with a toggle in the layers card; without one, a note
+    // says why. It resolves when the first view's tiles are drawn.
+    background: function (map, summary, t) {
+      var vt = summary.vector_tiles || {};
+      var card = document.getElementById('view-card');
+      var row = document.createElement('label');
+      row.className = 'row check';
+      row.id = 'background-row';
+      var cb = document.createElement('input');
+      cb.type = 'checkbox';
+      cb.id = 'toggle-background';
+      var span = document.createElement('span');
+      span.setAttribute('data-i18n', 'backgroundLayer');
+      span.textContent = t('backgroundLayer');
+      row.appendChild(cb);
+      row.appendChild(document.createTextNode(' '));
+      row.appendChild(span);
+      var note = document.createElement('div');
+      note.className = 'hint';
+      note.id = 'background-note';
+      if (card) { card.appendChild(row); card.appendChild(note); }
+      if (!vt.background) {
+        row.hidden = true;
+        note.setAttribute('data-i18n', 'noBackground');
+        note.textContent = t('noBackground');
+        perfMark('background');
+        return Promise.resolve(null);
+      }
+      note.hidden = true;
+      var bg = vt.background;
+      var layer = new VectorGrid({
+        url: bg.url, minDataZoom: bg.minzoom, maxNativeZoom: bg.maxzoom, maxZoom: 22,
+        pane: ensurePane(map, 'lcBackground', 220), draw: drawBackground
+      });
+      // With an online basemap the background stays off unless asked for.
+      cb.checked = !summary.tiles;
+      cb.addEventListener('change', function () { if (cb.checked) layer.addTo(map); else map.removeLayer(layer); });
+      api.backgroundLayer = layer;
+      if (!cb.checked) return Promise.resolve(layer);
+      layer.addTo(map);
+      return layer.loaded().then(function () { perfMark('background'); return layer; });
+    },
+
+    // streets returns the streets' tile layer (already on the map); below
+    // its start zoom a hint asks to zoom in.
+    streets: function (map, summary, t) {
+      var st = summary.vector_tiles.streets;
+      var layer = new VectorGrid({
+        url: st.url, minDataZoom: st.minzoom, maxNativeZoom: st.maxzoom, maxZoom: 22,
+        pane: ensurePane(map, 'streets', 250), draw: drawStreets
+      });
+      var hint = document.createElement('div');
+      hint.className = 'hint';
+      hint.id = 'streets-hint';
+      hint.setAttribute('data-i18n', 'streetsZoomIn');
+      hint.textContent = t('streetsZoomIn');
+      var row = document.getElementById('toggle-streets');
+      if (row && row.parentNode && row.parentNode.parentNode) row.parentNode.parentNode.insertBefore(hint, row.parentNode.nextSibling);
+      function update() { hint.hidden = map.getZoom() >= st.minzoom; }
+      map.on('zoomend', update);
+      update();
+      layer.addTo(map);
+      return layer;
+    },
+
+    // unitsTiled reports whether the units come as tiles: a large study,
+    // or ?cells=tiles on the page's URL (?cells=geojson forces the other).
+    unitsTiled: function (summary) {
+      var q = new URLSearchParams(location.search).get('cells');
+      if (q === 'tiles') return !!summary.vector_tiles;
+      if (q === 'geojson') return false;
+      return !!(summary.vector_tiles && summary.vector_tiles.units_tiled);
+    },
+
+    // units draws the units from tiles, coloured by opts.style(feature)
+    // (app.js's cellStyle), with opts.onClick(unitId, latlng) on a click
+    // of the map outside facilities when opts.clickable() allows. update
+    // recolours changed units at once and switches to the summary's new
+    // version; reload fetches every tile again.
+    units: function (map, summary, opts) {
+      var name = summary.units_kind === 'units' ? 'units' : 'cells';
+      var overrides = new Map();
+      function styleOf(props) {
+        var o = overrides.get(String(props.unit_id));
+        return opts.style({ properties: o || props });
+      }
+      var layer = new VectorGrid({
+        url: summary.vector_tiles.units.url, maxNativeZoom: summary.vector_tiles.units.maxzoom, maxZoom: 22,
+        pane: ensurePane(map, 'lcUnits', 390),
+        draw: function (ctx, layers, s, coords) {
+          var l = layers[name];
+          if (!l) return;
+          var k = s / l.extent;
+          // One path per fill style, then the outlines in one stroke.
+          var groups = new Map();
+          l.features.forEach(function (f) {
+            var st = styleOf(f.props);
+            var key = st.fillColor + '|' + st.fillOpacity;
+            var g = groups.get(key);
+            if (!g) { g = { st: st, fs: [] }; groups.set(key, g); }
+            g.fs.push(f);
+          });
+          groups.forEach(function (g) {
+            ctx.beginPath();
+            g.fs.forEach(function (f) { path(ctx, f, k); });
+            ctx.globalAlpha = g.st.fillOpacity;
+            ctx.fillStyle = g.st.fillColor;
+            ctx.fill('evenodd');
+          });
+          ctx.globalAlpha = 1;
+          // Outlines only where a unit is several pixels wide.
+          var first = l.features[0];
+          var wide = first && first.parts[0] && Math.abs(first.parts[0][2] - first.parts[0][0]) * k + Math.abs(first.parts[0][3] - first.parts[0][1]) * k > 6;
+          if (wide) {
+            ctx.beginPath();
+            l.features.forEach(function (f) { path(ctx, f, k); });
+            ctx.lineWidth = 0.4;
+            ctx.strokeStyle = 'rgba(255,255,255,0.7)';
+            ctx.stroke();
+          }
+        }
+      });
+      layer.on('add', function () { map.on('click', onClick); });
+      layer.on('remove', function () { map.off('click', onClick); });
+      function onClick(e) {
+        if (opts.clickable && !opts.clickable()) return;
+        var hit = layer.featureAt(e.latlng, name);
+        if (hit) opts.onClick(String(hit.feature.props.unit_id), e.latlng);
+      }
+      layer.addTo(map);
+      return {
+        layer: layer,
+        loaded: function () { return layer.loaded(); },
+        redraw: function () { layer.redrawTiles(); },
+        update: function (changed, sum) {
+          (changed || []).forEach(function (p) {
+            var id = String(p.unit_id);
+            var prev = overrides.get(id) || {};
+            overrides.set(id, Object.assign({}, prev, p));
+          });
+          layer.redrawTiles();
+          if (sum && sum.vector_tiles) layer.setTemplate(sum.vector_tiles.units.url);
+        },
+        reload: function (sum) {
+          overrides.clear();
+          return layer.setTemplate(sum.vector_tiles.units.url);
+        },
+        // polygon returns an L.Polygon of unit id from the tiles on screen
+        // (for the highlight), or null.
+        polygon: function (id, style) {
+          var found = null;
+          for (var k in layer._tiles) {
+            var t = layer._tiles[k], l = t.el && t.el._lcLayers && t.el._lcLayers[name];
+            if (!l) continue;
+            for (var i = 0; i < l.features.length && !found; i++) {
+              if (String(l.features[i].props.unit_id) === id) found = { feature: l.features[i], coords: t.el._lcCoords, extent: l.extent };
+            }
+            if (found) break;
+          }
+          return found ? L.polygon(layer.latLngsOf(found), style || {}) : null;
+        },
+        // count is the number of distinct units in the tiles on screen.
+        count: function () {
+          var ids = new Set();
+          layer.eachFeature(name, function (f) { ids.add(String(f.props.unit_id)); });
+          return ids.size;
+        }
+      };
+    },
+
+    // idle resolves when no tile of any layer is being fetched.
+    idle: function () {
+      return new Promise(function (resolve) {
+        if (pendingTiles === 0) setTimeout(resolve, 0); else idleWaiters.push(resolve);
+      });
+    }
+  };
+  window.lifecircleTiles = api;
+})();
