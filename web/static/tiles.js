@@ -175,8 +175,11 @@
     return p;
   }
 
+  // Tiles are drawn 512 px wide: one canvas at map zoom z shows the
+  // 256-px-scheme tile z-1, x, y, a quarter of the requests.
+  var TILE = 512;
   function fill(tmpl, c) {
-    return tmpl.replace('{z}', c.z).replace('{x}', c.x).replace('{y}', c.y);
+    return tmpl.replace('{z}', Math.max(0, c.z - 1)).replace('{x}', c.x).replace('{y}', c.y);
   }
 
   // ------------------------------------------------------------ the layer
@@ -184,7 +187,7 @@
   // (no request below it), draw(ctx, layers, scale, tile) and the
   // GridLayer options (pane, maxNativeZoom, zIndex).
   var VectorGrid = L.GridLayer.extend({
-    options: { tileSize: 256, updateWhenZooming: false, keepBuffer: 1, minDataZoom: 0 },
+    options: { tileSize: TILE, updateWhenZooming: false, keepBuffer: 1, minDataZoom: 0 },
 
     createTile: function (coords, done) {
       var canvas = document.createElement('canvas');
@@ -194,7 +197,7 @@
       canvas.height = size.y * ratio;
       canvas._lcRatio = ratio;
       canvas._lcCoords = coords;
-      if (coords.z < this.options.minDataZoom) {
+      if (coords.z - 1 < this.options.minDataZoom || coords.z < 1) {
         canvas._lcLayers = {};
         setTimeout(function () { done(null, canvas); }, 0);
         return canvas;
@@ -237,7 +240,7 @@
       for (var k in this._tiles) {
         (function (t) {
           var c = t.el && t.el._lcCoords;
-          if (!c || c.z < self.options.minDataZoom) return;
+          if (!c || c.z - 1 < self.options.minDataZoom || c.z < 1) return;
           pendingTiles++;
           jobs.push(fetchTile(fill(url, c)).then(function (layers) {
             t.el._lcLayers = layers;
@@ -425,7 +428,7 @@
       note.hidden = true;
       var bg = vt.background;
       var layer = new VectorGrid({
-        url: bg.url, minDataZoom: bg.minzoom, maxNativeZoom: bg.maxzoom, maxZoom: 22,
+        url: bg.url, minDataZoom: bg.minzoom, maxNativeZoom: bg.maxzoom + 1, maxZoom: 22,
         pane: ensurePane(map, 'lcBackground', 220), draw: drawBackground
       });
       // With an online basemap the background stays off unless asked for.
@@ -442,7 +445,7 @@
     streets: function (map, summary, t) {
       var st = summary.vector_tiles.streets;
       var layer = new VectorGrid({
-        url: st.url, minDataZoom: st.minzoom, maxNativeZoom: st.maxzoom, maxZoom: 22,
+        url: st.url, minDataZoom: st.minzoom, maxNativeZoom: st.maxzoom + 1, maxZoom: 22,
         pane: ensurePane(map, 'streets', 250), draw: drawStreets
       });
       var hint = document.createElement('div');
@@ -452,7 +455,7 @@
       hint.textContent = t('streetsZoomIn');
       var row = document.getElementById('toggle-streets');
       if (row && row.parentNode && row.parentNode.parentNode) row.parentNode.parentNode.insertBefore(hint, row.parentNode.nextSibling);
-      function update() { hint.hidden = map.getZoom() >= st.minzoom; }
+      function update() { hint.hidden = map.getZoom() - 1 >= st.minzoom; }
       map.on('zoomend', update);
       update();
       layer.addTo(map);
@@ -481,7 +484,7 @@
         return opts.style({ properties: o || props });
       }
       var layer = new VectorGrid({
-        url: summary.vector_tiles.units.url, maxNativeZoom: summary.vector_tiles.units.maxzoom, maxZoom: 22,
+        url: summary.vector_tiles.units.url, maxNativeZoom: summary.vector_tiles.units.maxzoom + 1, maxZoom: 22,
         pane: ensurePane(map, 'lcUnits', 390),
         draw: function (ctx, layers, s, coords) {
           var l = layers[name];
@@ -563,6 +566,9 @@
         }
       };
     },
+
+    // pending is the number of tiles being fetched.
+    pending: function () { return pendingTiles; },
 
     // idle resolves when no tile of any layer is being fetched.
     idle: function () {
