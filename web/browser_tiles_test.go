@@ -3,15 +3,21 @@ package web
 import (
 	"context"
 	"fmt"
+	"math"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/synth"
 	"github.com/lifecircle/lifecircle/web/browsertest"
+	"github.com/paulmach/orb"
 )
 
 // paintedJS counts the pixels with some opacity in the canvases of a
@@ -153,4 +159,165 @@ func browserTilesIdle(t *testing.T, ctx context.Context) {
 	t.Helper()
 	browserStep(t, ctx, "tiles idle", chromedp.Poll[chromedp.Void](`window.lifecircleTiles.pending() === 0`,
 		chromedp.WithPollingTimeout(30*time.Second)))
+}
+
+// cityBackground returns a background for a generated city, since the
+// generator writes streets only: a building in two of three 80 m blocks
+// (30 × 20 m), a park of 3 × 3 blocks in every 97th, a river 150 m wide
+// across the city and a lake, three railways and district boundaries
+// every 10 km. It stands in for what an extract of a real city of this
+// size holds (hundreds of thousands of buildings).
+func cityBackground(b orb.Bound) *data.Background {
+	const block = 80.0
+	lat0 := (b.Min[1] + b.Max[1]) / 2
+	mLat := 111320.0
+	mLon := 111320.0 * math.Cos(lat0*math.Pi/180)
+	w := (b.Max[0] - b.Min[0]) * mLon
+	h := (b.Max[1] - b.Min[1]) * mLat
+	at := func(x, y float64) orb.Point { return orb.Point{b.Min[0] + x/mLon, b.Min[1] + y/mLat} }
+	rect := func(x, y, dx, dy float64) orb.Polygon {
+		return orb.Polygon{{at(x, y), at(x+dx, y), at(x+dx, y+dy), at(x, y+dy), at(x, y)}}
+	}
+	bg := &data.Background{Bound: b}
+	add := func(kind string, g orb.Geometry, level int) {
+		bg.Features = append(bg.Features, data.BackgroundFeature{Kind: kind, Geometry: g, AdminLevel: level})
+	}
+	nx, ny := int(w/block), int(h/block)
+	for i := 0; i < nx; i++ {
+		for j := 0; j < ny; j++ {
+			hsh := uint32(i*73856093) ^ uint32(j*19349663)
+			x, y := float64(i)*block, float64(j)*block
+			switch {
+			case hsh%97 == 0:
+				add(data.BgGreen, rect(x+10, y+10, 3*block-20, 3*block-20), 0)
+			case hsh%3 != 0:
+				add(data.BgBuilding, rect(x+25, y+30, 30, 20), 0)
+			}
+		}
+	}
+	// A river: a band with a gentle meander, in pieces of 1 km.
+	for x := 0.0; x < w; x += 1000 {
+		y0 := h*0.4 + 800*math.Sin(x/6000)
+		y1 := h*0.4 + 800*math.Sin((x+1000)/6000)
+		add(data.BgWater, orb.Polygon{{at(x, y0), at(x+1000, y1), at(x+1000, y1+150), at(x, y0+150), at(x, y0)}}, 0)
+	}
+	add(data.BgWater, rect(w*0.7, h*0.7, 1500, 900), 0)
+	for k := 1; k <= 3; k++ {
+		add(data.BgRail, orb.LineString{at(0, h*float64(k)/4+300), at(w, h*float64(k)/4-300)}, 0)
+	}
+	for x := 10000.0; x < w; x += 10000 {
+		add(data.BgBoundary, orb.LineString{at(x, 0), at(x, h)}, 8)
+	}
+	for y := 10000.0; y < h; y += 10000 {
+		add(data.BgBoundary, orb.LineString{at(0, y), at(w, y)}, 8)
+	}
+	return bg
+}
+
+// TestBrowserBigTiles measures the map page on the generated city of
+// 1,000,000 street nodes (set LIFECIRCLE_BIG=1): page ready (summary,
+// background, streets, units and facilities drawn) from navigation, and
+// the redraw of a series of pans and zooms (from the view change until
+// every tile of the new view is fetched and painted, plus one frame). It
+// logs the figures for BENCHMARKS.md and asserts nothing about time.
+func TestBrowserBigTiles(t *testing.T) {
+	if os.Getenv("LIFECIRCLE_BIG") == "" {
+		t.Skip("set LIFECIRCLE_BIG=1 to measure the map page on the 1,000,000-node city")
+	}
+	browsertest.Chromium(t)
+	start := time.Now()
+	dir := t.TempDir()
+	res, err := synth.Generate(dir, synth.Options{Nodes: 1000000, Facilities: 2000, Points: 1000000, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := loadStudy(t, studyOptions{osm: filepath.Join(dir, synth.FileCity),
+		amenities: []string{filepath.Join(dir, synth.FileFacilities)}, population: filepath.Join(dir, synth.FilePoints), cell: 250})
+	t0 := time.Now()
+	fromPBF, err := data.ReadBackground(context.Background(), filepath.Join(dir, synth.FileCity))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ReadBackground of the city's PBF: %v, %d features (the generator writes streets only)", time.Since(t0).Round(time.Millisecond), len(fromPBF.Features))
+	bg := cityBackground(res.Bounds)
+	count := map[string]int{}
+	for _, f := range bg.Features {
+		count[f.Kind]++
+	}
+	t.Logf("city: %d nodes, %d edges, %d residents' points, %d cells, %d facilities; background %v; loaded in %v",
+		in.Net.NumNodes(), in.Net.NumEdges(), len(in.Demand.Points), len(in.Units), len(in.Facilities), count, time.Since(start).Round(time.Millisecond))
+	ts := newTestServer(t, in, Config{Background: bg})
+	srv := httptest.NewServer(ts.h)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	w := newBrowserWatch(u.Host)
+	ctx := browsertest.New(t, w, 1440, 1000)
+
+	var ready []string
+	for run := 1; run <= 3; run++ {
+		t0 := time.Now()
+		browserStep(t, ctx, "load /", chromedp.Navigate(srv.URL+"/?lang=en"))
+		browserWaitIdle(t, ctx, "first render")
+		browserTilesIdle(t, ctx)
+		wall := time.Since(t0)
+		readyMS := browsertest.Eval[float64](t, ctx, `window.lifecircle.timings.ready`)
+		steps := browsertest.Eval[string](t, ctx, `JSON.stringify(window.lifecircle.timings)`)
+		zoom := browsertest.Eval[float64](t, ctx, `window.lifecircle.map.getZoom()`)
+		bytes := browsertest.Eval[float64](t, ctx, `performance.getEntriesByType("resource").reduce((a, e) => a + (e.transferSize || 0), 0) + (performance.getEntriesByType("navigation")[0] || {}).transferSize`)
+		ready = append(ready, fmt.Sprintf("%.0f ms", readyMS))
+		t.Logf("run %d (%s server tiles): page ready %.0f ms after navigation (wall %v, zoom %.2f, %.1f MB transferred); steps (ms): %s",
+			run, map[bool]string{true: "cold", false: "cached"}[run == 1], readyMS, wall.Round(time.Millisecond), zoom, bytes/1e6, steps)
+	}
+	if n := browsertest.Eval[int](t, ctx, `window.lifecircle.cellCount()`); n != len(in.Units) {
+		t.Errorf("page drew %d units from tiles, the study has %d", n, len(in.Units))
+	}
+
+	// Pans and zooms around the city, each timed in the page.
+	c := res.Bounds.Center()
+	moves := []string{
+		fmt.Sprintf(`m.setView([%g, %g], 13, {animate: false})`, c[1], c[0]),
+		`m.panBy([600, 0], {animate: false})`,
+		`m.panBy([0, 400], {animate: false})`,
+		`m.setZoom(14, {animate: false})`,
+		`m.panBy([-700, 300], {animate: false})`,
+		`m.setZoom(15, {animate: false})`,
+		`m.panBy([500, -500], {animate: false})`,
+		`m.setZoom(16, {animate: false})`,
+		`m.panBy([-400, 0], {animate: false})`,
+		`m.setZoom(12, {animate: false})`,
+		`m.panBy([800, 200], {animate: false})`,
+		`m.setZoom(11, {animate: false})`,
+		`m.fitBounds(window.lifecircle.bounds(), {animate: false})`,
+	}
+	for run := 1; run <= 2; run++ {
+		var times []float64
+		for _, mv := range moves {
+			ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
+				const m = window.lifecircle.map;
+				const t0 = performance.now();
+				`+mv+`;
+				await window.lifecircle.tilesIdle();
+				await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+				return performance.now() - t0;
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: %v", mv, err)
+			}
+			times = append(times, ms)
+		}
+		s := slices.Clone(times)
+		slices.Sort(s)
+		var parts []string
+		for i, ms := range times {
+			parts = append(parts, fmt.Sprintf("%s %.0f", strings.SplitN(strings.TrimPrefix(moves[i], "m."), "(", 2)[0], ms))
+		}
+		t.Logf("pan/zoom run %d (%s): median %.0f ms, max %.0f ms; %s", run, map[int]string{1: "tiles new to the server", 2: "tiles seen before"}[run],
+			s[len(s)/2], s[len(s)-1], strings.Join(parts, ", "))
+	}
+	t.Logf("page ready: %s", strings.Join(ready, ", "))
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), "map-1m.png"), shot, 0o644)
+	}
+	w.Check(t)
 }

@@ -30,6 +30,8 @@ const serveHelp = `Serves a map of walkable coverage for planners, and the same 
   /ogc         OGC API – Features: every layer for QGIS and GDAL
                (ogrinfo OAPIF:http://127.0.0.1:8080/ogc)
   /api         JSON: summary, units, propose, scenario edits, save, export
+  /tiles       vector tiles: the offline background (buildings, water, parks,
+               railways, boundaries from the OSM extract), streets and units
 
 Inputs are those of audit (or -c lifecircle.yaml); with no street network given it
 serves the bundled sample (central Helsinki), so a new user sees a map at once.
@@ -51,7 +53,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var af auditFlags
 	af.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address host:port (loopback by default; port 0 picks a free port)")
-	tiles := fs.String("tiles", "", "online basemap URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the study area's streets only, no internet)")
+	tiles := fs.String("tiles", "", "office tile server, XYZ template, e.g. https://tiles.example.org/{z}/{x}/{y}.png or Tianditu's …vec_w…&tk=KEY; GCJ-02 sources (Amap, Tencent) are refused (default: the offline background drawn from the OSM extract, no internet)")
 	token := fs.String("edit-token", "", "token that allows editing on a non-loopback --addr (default: $LIFECIRCLE_EDIT_TOKEN)")
 	workspace := fs.String("workspace", "", "folder for saved scenarios (default: the project file's folder, else ./lifecircle-workspace)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (request logs are still written)")
