@@ -299,12 +299,13 @@ func tileQuery(t maptile.Tile) bboxFilter {
 }
 
 // finishLayer clips a layer's features to the tile and its buffer,
-// simplifies them (simplify: lines and outlines) and drops what is
-// smaller than half a pixel.
-func finishLayer(l *mvt.Layer, simplifyLines bool, areaLimit float64) *mvt.Layer {
+// simplifies them (Douglas–Peucker, tolerance in tile units; 0: not at
+// all) and drops lines shorter than half a pixel and areas below
+// areaLimit (square tile units).
+func finishLayer(l *mvt.Layer, tolerance, areaLimit float64) *mvt.Layer {
 	l.Clip(orb.Bound{Min: orb.Point{-tileBuffer, -tileBuffer}, Max: orb.Point{tileExtent + tileBuffer, tileExtent + tileBuffer}})
-	if simplifyLines {
-		l.Simplify(simplify.DouglasPeucker(simplifyTolerance))
+	if tolerance > 0 {
+		l.Simplify(simplify.DouglasPeucker(tolerance))
 	}
 	l.RemoveEmpty(simplifyTolerance, areaLimit)
 	return l
@@ -326,7 +327,7 @@ func (s *Server) streetsLayer(t maptile.Tile) *mvt.Layer {
 			l.Features = append(l.Features, &geojson.Feature{Geometry: g})
 		}
 	}
-	return finishLayer(l, true, 0)
+	return finishLayer(l, simplifyTolerance, 0)
 }
 
 // backgroundLayers are the background's layers of tile t (each kind from
@@ -361,13 +362,13 @@ func (s *Server) backgroundLayers(t maptile.Tile) mvt.Layers {
 		}
 	}
 	for _, l := range out {
-		finishLayer(l, true, 4*simplifyTolerance*simplifyTolerance)
+		finishLayer(l, simplifyTolerance, 4*simplifyTolerance*simplifyTolerance)
 	}
 	b := s.bounds.Union(ts.bg.Bound)
 	ext := newTileLayer("extent", 1)
 	ring := orb.LineString{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
 	ext.Features = append(ext.Features, &geojson.Feature{Geometry: projectCopy(ring, proj)})
-	return append(out, finishLayer(ext, false, 0))
+	return append(out, finishLayer(ext, 0, 0))
 }
 
 // unitsLayer is the units layer of tile t with the figures the page
@@ -402,7 +403,7 @@ func (s *Server) unitsLayer(t maptile.Tile) (*mvt.Layer, uint64) {
 	for _, f := range l.Features {
 		f.Geometry = projectCopy(f.Geometry, proj)
 	}
-	return finishLayer(l, false, 1), ver
+	return finishLayer(l, simplifyTolerance/2, 1), ver
 }
 
 // tileProjection maps lon/lat to the tile's units (Web Mercator, y down),

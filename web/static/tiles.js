@@ -40,16 +40,11 @@
     this.pos += n;
     return s;
   };
-  Reader.prototype.packed = function () {
-    var n = this.varint(), end = this.pos + n, out = [];
-    while (this.pos < end) out.push(this.varint());
-    return out;
-  };
   function zz(n) { return (n >>> 1) ^ -(n & 1); }
 
   function readValue(r, end) {
     var v = null;
-    var dv = new DataView(r.buf.buffer, r.buf.byteOffset);
+    var dv = r.dv || (r.dv = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength));
     while (r.pos < end) {
       var tag = r.varint(), f = tag >> 3, w = tag & 7;
       if (f === 1 && w === 2) v = r.string();
@@ -63,15 +58,17 @@
     return v;
   }
 
-  // geometry turns MVT commands into rings or lines, each a flat array
-  // [x0, y0, x1, y1, ...] in tile units; points become one-point parts.
-  function geometry(cmds) {
-    var parts = [], cur = null, x = 0, y = 0, i = 0;
-    while (i < cmds.length) {
-      var c = cmds[i++], id = c & 7, n = c >> 3;
+  // readGeometry turns the MVT commands up to end into rings or lines,
+  // each a flat array [x0, y0, x1, y1, ...] in tile units (rings closed);
+  // points become one-point parts. It reads the buffer directly: no
+  // intermediate arrays, little garbage.
+  function readGeometry(r, end) {
+    var parts = [], cur = null, x = 0, y = 0;
+    while (r.pos < end) {
+      var c = r.varint(), id = c & 7, n = c >> 3;
       if (id === 1 || id === 2) {
-        for (var k = 0; k < n && i + 1 < cmds.length; k++) {
-          x += zz(cmds[i++]); y += zz(cmds[i++]);
+        for (var k = 0; k < n && r.pos < end; k++) {
+          x += zz(r.varint()); y += zz(r.varint());
           if (id === 1) { cur = [x, y]; parts.push(cur); } else if (cur) cur.push(x, y);
         }
       } else if (id === 7) {
@@ -85,17 +82,20 @@
 
   function readFeature(r, end, keys, values) {
     var f = { id: null, type: 0, props: {}, parts: null };
-    var tags = null, cmds = null;
     while (r.pos < end) {
-      var tag = r.varint(), fn = tag >> 3, w = tag & 7;
+      var tag = r.varint(), fn = tag >> 3, w = tag & 7, e;
       if (fn === 1 && w === 0) f.id = r.varint();
-      else if (fn === 2 && w === 2) tags = r.packed();
-      else if (fn === 3 && w === 0) f.type = r.varint();
-      else if (fn === 4 && w === 2) cmds = r.packed();
-      else r.skip(w);
+      else if (fn === 2 && w === 2) {
+        e = r.varint() + r.pos;
+        while (r.pos < e) { var k = r.varint(), v = r.varint(); f.props[keys[k]] = values[v]; }
+      } else if (fn === 3 && w === 0) f.type = r.varint();
+      else if (fn === 4 && w === 2) {
+        e = r.varint() + r.pos;
+        f.parts = readGeometry(r, e);
+        r.pos = e;
+      } else r.skip(w);
     }
-    if (tags) for (var i = 0; i + 1 < tags.length; i += 2) f.props[keys[tags[i]]] = values[tags[i + 1]];
-    f.parts = cmds ? geometry(cmds) : [];
+    if (!f.parts) f.parts = [];
     return f;
   }
 
