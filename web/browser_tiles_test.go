@@ -2,14 +2,17 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,5 +339,54 @@ func TestBrowserBigTiles(t *testing.T) {
 	if err == nil {
 		os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), "map-1m.png"), shot, 0o644)
 	}
+	w.Check(t)
+}
+
+// TestBrowserOfficeTiles serves the sample with --tiles pointing at a
+// tile server on this machine (another port): the page draws its images,
+// requests nothing from any third host, and offers the offline
+// background unticked.
+func TestBrowserOfficeTiles(t *testing.T) {
+	browsertest.Chromium(t)
+	var tileReqs atomic.Int64
+	// A 1×1 grey PNG for every tile.
+	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==")
+	office := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tileReqs.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(png)
+	}))
+	t.Cleanup(office.Close)
+	ou, _ := url.Parse(office.URL)
+	s, err := New(newScenario(t, sampleInput(t)), Config{Addr: "127.0.0.1:0", Workspace: t.TempDir(),
+		Tiles: office.URL + "/{z}/{x}/{y}.png", Background: sampleBackground(t)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	w := &browsertest.Watch{
+		Scope: "the test server (" + u.Host + ") and the office tile server (" + ou.Host + ")",
+		Allow: func(x *url.URL) bool {
+			return x.Scheme == "data" || x.Scheme == "blob" || x.Scheme == "http" && (x.Host == u.Host || x.Host == ou.Host)
+		},
+	}
+	ctx := browsertest.New(t, w, 1200, 900)
+	browserStep(t, ctx, "load /", chromedp.Navigate(srv.URL+"/?lang=zh"))
+	browserWaitIdle(t, ctx, "first render")
+	browserStep(t, ctx, "tile images", chromedp.Poll[chromedp.Void](`document.querySelectorAll(".leaflet-tile-pane img.leaflet-tile-loaded").length > 0`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if tileReqs.Load() == 0 {
+		t.Error("the office tile server got no request")
+	}
+	if browsertest.Eval[bool](t, ctx, `document.getElementById("toggle-background").checked`) {
+		t.Error("the offline background is ticked over an office tile server")
+	}
+	label := browsertest.Eval[string](t, ctx, `document.querySelector("#background-row span").textContent`)
+	if !strings.Contains(label, "底图") {
+		t.Errorf("background label in Chinese = %q", label)
+	}
+	t.Logf("%d tile images from the office server", tileReqs.Load())
 	w.Check(t)
 }

@@ -2,7 +2,10 @@
 // files), the OGC API – Features (Part 1 Core, GeoJSON) under /ogc for GIS
 // tools such as QGIS and GDAL, and the JSON analysis API under /api
 // (summary, unit details, facilities' walking catchments, proposals,
-// what-if scenario edits, dropped layers, exports).
+// what-if scenario edits, dropped layers, exports), and vector tiles
+// (MVT, orb/encoding/mvt) under /tiles for the map's large layers: the
+// offline background drawn from the study's OSM extract, the streets and
+// the units (tiles.go), cached per tile and per scenario version.
 //
 // A Server holds a planner.Scenario (the live audit) and its
 // configuration; handlers are its methods and r.Context() flows into every
