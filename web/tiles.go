@@ -20,7 +20,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/lifecircle/lifecircle/data"
-	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -121,6 +120,40 @@ func (s *Server) initTiles(bg *data.Background) {
 		}
 	}
 	s.tiles = ts
+	if len(s.unitIndex) > UnitsTileThreshold {
+		go s.warmUnitTiles()
+	}
+}
+
+// warmOverviewTiles is the most tiles a zoom may need to show the whole
+// study for warmUnitTiles to build it ahead.
+const warmOverviewTiles = 16
+
+// warmUnitTiles builds the units tiles of the overview zooms (those at
+// which the whole study fits in a few tiles, from zoom 10 down), which
+// every visitor of a large study loads first, before anyone asks: the
+// tile servers' cache seeding. It stops when the scenario changes.
+func (s *Server) warmUnitTiles() {
+	b := s.unitsExtent
+	ver := s.sc.Version()
+	for z := 10; z >= 3; z-- {
+		lo := maptile.At(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z))
+		hi := maptile.At(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
+		if (int(hi.X)-int(lo.X)+1)*(int(hi.Y)-int(lo.Y)+1) > warmOverviewTiles {
+			continue
+		}
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				if s.sc.Version() != ver {
+					return
+				}
+				key := tileKey{layer: s.cfg.UnitsKind, z: uint32(z), x: x, y: y}
+				body, v := s.unitsTile(maptile.New(x, y, maptile.Zoom(z)))
+				key.version = v
+				s.tiles.cache.put(key, body)
+			}
+		}
+	}
 }
 
 // densityMinZoom is the first zoom (0..16) at which n features spread
@@ -272,9 +305,8 @@ func (s *Server) buildTile(ctx context.Context, layer string, t maptile.Tile) ([
 	case "background":
 		layers = s.backgroundLayers(t)
 	default:
-		var l *mvt.Layer
-		l, ver = s.unitsLayer(t)
-		layers = mvt.Layers{l}
+		b, ver := s.unitsTile(t)
+		return b, ver, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
@@ -369,41 +401,6 @@ func (s *Server) backgroundLayers(t maptile.Tile) mvt.Layers {
 	ring := orb.LineString{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
 	ext.Features = append(ext.Features, &geojson.Feature{Geometry: projectCopy(ring, proj)})
 	return append(out, finishLayer(ext, 0, 0))
-}
-
-// unitsLayer is the units layer of tile t with the figures the page
-// colours by: unit_id, population, completeness, fully_served and
-// coverage_T per amenity type (rounded as the GeoJSON has them). The
-// feature id is the unit's index.
-func (s *Server) unitsLayer(t maptile.Tile) (*mvt.Layer, uint64) {
-	cands := s.index.units().candidates(nil, tileQuery(t))
-	l := newTileLayer(s.cfg.UnitsKind, len(cands))
-	var ver uint64
-	s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, _ []bool) {
-		ver = s.sc.Version()
-		types := in.Profile.Types
-		for _, i := range cands {
-			r := res.Units[i]
-			p := make(geojson.Properties, 4+len(types))
-			p["unit_id"] = in.Units[i].ID
-			p["population"] = float64(data.Round(r.Population, 1))
-			p["completeness"] = float64(data.Round(r.Completeness, 4))
-			p["fully_served"] = float64(data.Round(r.FullyServed, 4))
-			for ti, ty := range types {
-				cov := 0.0
-				if r.Population > 0 {
-					cov = r.Covered[ti] / r.Population
-				}
-				p["coverage_"+ty.ID] = float64(data.Round(cov, 4))
-			}
-			l.Features = append(l.Features, &geojson.Feature{ID: int(i), Properties: p, Geometry: in.Units[i].Geometry})
-		}
-	})
-	proj := tileProjection(t)
-	for _, f := range l.Features {
-		f.Geometry = projectCopy(f.Geometry, proj)
-	}
-	return finishLayer(l, simplifyTolerance/2, 1), ver
 }
 
 // tileProjection maps lon/lat to the tile's units (Web Mercator, y down),

@@ -317,6 +317,22 @@
     return c;
   }
 
+  // containsLonLat is the even-odd test of a lon/lat against a GeoJSON
+  // Polygon or MultiPolygon.
+  function containsLonLat(g, x, y) {
+    if (!g) return false;
+    var polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    var c = false;
+    polys.forEach(function (p) {
+      p.forEach(function (r) {
+        for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
+          if ((r[i][1] > y) !== (r[j][1] > y) && x < (r[j][0] - r[i][0]) * (y - r[i][1]) / (r[j][1] - r[i][1]) + r[i][0]) c = !c;
+        }
+      });
+    });
+    return c;
+  }
+
   // path adds a feature's parts to the current path; areas are closed.
   function path(ctx, f, s) {
     for (var p = 0; p < f.parts.length; p++) {
@@ -524,7 +540,19 @@
       function onClick(e) {
         if (opts.clickable && !opts.clickable()) return;
         var hit = layer.featureAt(e.latlng, name);
-        if (hit) opts.onClick(String(hit.feature.props.unit_id), e.latlng);
+        if (!hit) return;
+        if (hit.feature.props.unit_id !== undefined) {
+          opts.onClick(String(hit.feature.props.unit_id), e.latlng);
+          return;
+        }
+        // Whole-city tiles carry no ids: ask the collection what is here.
+        var ll = e.latlng, d = 1e-7;
+        fetch('ogc/collections/' + name + '/items?limit=20&bbox=' + [ll.lng - d, ll.lat - d, ll.lng + d, ll.lat + d].join(','), { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (fc) {
+            var f = fc && (fc.features || []).filter(function (x) { return containsLonLat(x.geometry, ll.lng, ll.lat); })[0];
+            if (f) opts.onClick(String(f.properties && f.properties.unit_id !== undefined ? f.properties.unit_id : f.id), ll);
+          }).catch(function () { /* a click on nothing */ });
       }
       layer.addTo(map);
       return {
@@ -561,7 +589,7 @@
         // count is the number of distinct units in the tiles on screen.
         count: function () {
           var ids = new Set();
-          layer.eachFeature(name, function (f) { ids.add(String(f.props.unit_id)); });
+          layer.eachFeature(name, function (f) { ids.add(f.id); });
           return ids.size;
         }
       };
