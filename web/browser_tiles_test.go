@@ -282,6 +282,7 @@ func TestBrowserBigTiles(t *testing.T) {
 		zoom := browsertest.Eval[float64](t, ctx, `window.lifecircle.map.getZoom()`)
 		bytes := browsertest.Eval[float64](t, ctx, `performance.getEntriesByType("resource").reduce((a, e) => a + (e.transferSize || 0), 0) + (performance.getEntriesByType("navigation")[0] || {}).transferSize`)
 		ready = append(ready, fmt.Sprintf("%.0f ms", readyMS))
+		t.Logf("run %d: tiles decoded and drawn in the page: %s", run, browsertest.Eval[string](t, ctx, `JSON.stringify(window.lifecircleTiles.stats)`))
 		if os.Getenv("LIFECIRCLE_TILES_DEBUG") != "" {
 			t.Log(browsertest.Eval[string](t, ctx, `performance.getEntriesByType("resource").map(e => Math.round(e.startTime) + "+" + Math.round(e.requestStart - e.startTime) + "/" + Math.round(e.responseStart - e.requestStart) + "/" + Math.round(e.responseEnd - e.responseStart) + " " + e.name.replace(location.origin, "") + " " + e.transferSize).join("\n")`))
 		}
