@@ -548,11 +548,7 @@
     // version; reload fetches every tile again.
     units: function (map, summary, opts) {
       var name = summary.units_kind === 'units' ? 'units' : 'cells';
-      var overrides = new Map();
-      function styleOf(props) {
-        var o = overrides.get(String(props.unit_id));
-        return opts.style({ properties: o || props });
-      }
+      var overrides = new Map(); // unit_id → figures changed by edits since the tiles were fetched
       var layer = new VectorGrid({
         url: summary.vector_tiles.units.url, maxNativeZoom: summary.vector_tiles.units.maxzoom + 1, maxZoom: 22,
         pane: ensurePane(map, 'lcUnits', 390),
@@ -560,19 +556,26 @@
           var l = layers[name];
           if (!l) return;
           var k = s / l.extent;
-          // One path per fill style, then the outlines in one stroke.
-          var groups = new Map();
-          l.features.forEach(function (f) {
-            var st = styleOf(f.props);
-            var key = st.fillColor + '|' + st.fillOpacity;
-            var g = groups.get(key);
-            if (!g) { g = { st: st, fs: [] }; groups.set(key, g); }
+          // Features grouped by fill colour and opacity, each group filled
+          // in chunks; then the outlines.
+          var groups = new Map(), wrap = { properties: null }, feats = l.features;
+          for (var i = 0; i < feats.length; i++) {
+            var f = feats[i], p = f.props;
+            if (overrides.size && p.unit_id !== undefined) p = overrides.get(String(p.unit_id)) || p;
+            wrap.properties = p;
+            var st = opts.style(wrap);
+            var byOpacity = groups.get(st.fillColor);
+            if (!byOpacity) { byOpacity = new Map(); groups.set(st.fillColor, byOpacity); }
+            var g = byOpacity.get(st.fillOpacity);
+            if (!g) { g = { st: st, fs: [] }; byOpacity.set(st.fillOpacity, g); }
             g.fs.push(f);
-          });
-          groups.forEach(function (g) {
-            ctx.globalAlpha = g.st.fillOpacity;
-            ctx.fillStyle = g.st.fillColor;
-            fillFeatures(ctx, g.fs, k);
+          }
+          groups.forEach(function (byOpacity) {
+            byOpacity.forEach(function (g) {
+              ctx.globalAlpha = g.st.fillOpacity;
+              ctx.fillStyle = g.st.fillColor;
+              fillFeatures(ctx, g.fs, k);
+            });
           });
           ctx.globalAlpha = 1;
           // Outlines only where a unit is several pixels wide.
