@@ -255,6 +255,8 @@ func TestBrowserBigTiles(t *testing.T) {
 	t.Logf("city: %d nodes, %d edges, %d residents' points, %d cells, %d facilities; background %v; loaded in %v",
 		in.Net.NumNodes(), in.Net.NumEdges(), len(in.Demand.Points), len(in.Units), len(in.Facilities), count, time.Since(start).Round(time.Millisecond))
 	ts := newTestServer(t, in, Config{Background: bg})
+	vt := ts.tileSummary(t).VectorTiles
+	t.Logf("tile layers from zoom: streets %d, background %v, units tiled %v", vt.Streets.MinZoom, vt.Background.MinZooms, vt.UnitsTiled)
 	srv := httptest.NewServer(ts.h)
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)

@@ -121,19 +121,20 @@ func (s *Server) initTiles(bg *data.Background) {
 	}
 	s.tiles = ts
 	if len(s.unitIndex) > UnitsTileThreshold {
-		go s.warmUnitTiles()
+		go s.warmOverview()
 	}
 }
 
 // warmOverviewTiles is the most tiles a zoom may need to show the whole
-// study for warmUnitTiles to build it ahead.
+// study for warmOverview to build it ahead.
 const warmOverviewTiles = 16
 
-// warmUnitTiles builds the units tiles of the overview zooms (those at
-// which the whole study fits in a few tiles, from zoom 10 down), which
-// every visitor of a large study loads first, before anyone asks: the
-// tile servers' cache seeding. It stops when the scenario changes.
-func (s *Server) warmUnitTiles() {
+// warmOverview builds the units and background tiles of the overview
+// zooms (those at which the whole study fits in a few tiles, from zoom 10
+// down), which every visitor of a large study loads first, before anyone
+// asks: the tile servers' cache seeding. It stops when the scenario
+// changes.
+func (s *Server) warmOverview() {
 	b := s.unitsExtent
 	ver := s.sc.Version()
 	for z := 10; z >= 3; z-- {
@@ -147,10 +148,14 @@ func (s *Server) warmUnitTiles() {
 				if s.sc.Version() != ver {
 					return
 				}
-				key := tileKey{layer: s.cfg.UnitsKind, z: uint32(z), x: x, y: y}
-				body, v := s.unitsTile(maptile.New(x, y, maptile.Zoom(z)))
-				key.version = v
-				s.tiles.cache.put(key, body)
+				t := maptile.New(x, y, maptile.Zoom(z))
+				body, v := s.unitsTile(t)
+				s.tiles.cache.put(tileKey{layer: s.cfg.UnitsKind, z: uint32(z), x: x, y: y, version: v}, body)
+				if s.tiles.bgIndex != nil {
+					if body, _, err := s.buildTile(context.Background(), "background", t); err == nil {
+						s.tiles.cache.put(tileKey{layer: "background", z: uint32(z), x: x, y: y}, body)
+					}
+				}
 			}
 		}
 	}
