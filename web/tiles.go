@@ -164,7 +164,7 @@ func (s *Server) warmOverview() {
 // densityMinZoom is the first zoom (0..16) at which n features spread
 // over b average at most perTile per tile.
 func densityMinZoom(n int, b orb.Bound, perTile int) int {
-	if n <= perTile || b.IsEmpty() && b.Min == (orb.Point{}) {
+	if n <= perTile {
 		return 0
 	}
 	for z := 0; z <= 16; z++ {
