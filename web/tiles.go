@@ -247,19 +247,14 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := tileKey{layer: layer, z: z, x: x, y: y, version: ver}
-	body, ok := s.tiles.cache.get(key)
-	if !ok {
-		t := maptile.New(x, y, maptile.Zoom(z))
-		var ver2 uint64
-		body, ver2, err = s.buildTile(r.Context(), layer, t)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		// An edit between reading the version and building the tile: the
-		// tile holds the newer figures; cache it under their version.
-		key.version = ver2
-		s.tiles.cache.put(key, body)
+	body, err := s.tiles.cache.getOrBuild(key, func() ([]byte, uint64, error) {
+		// Others may wait for this tile: a client that goes away does
+		// not cancel it (a tile takes well under a second).
+		return s.buildTile(context.WithoutCancel(r.Context()), layer, maptile.New(x, y, maptile.Zoom(z)))
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	h.Set("Content-Type", mimeMVT)
 	if len(body) == 0 {
@@ -481,6 +476,45 @@ type tileCache struct {
 	bytes int
 	order *list.List // of *tileEntry, most recent first
 	m     map[tileKey]*list.Element
+	// building are the tiles being built: a second request for one waits
+	// for the first instead of building it again.
+	building map[tileKey]*tileBuild
+}
+
+type tileBuild struct {
+	done chan struct{}
+	body []byte
+	err  error
+}
+
+// getOrBuild returns the cached tile of key, or builds it with build
+// (once, however many ask at the same time) and caches it under the
+// version build reports: an edit between reading the version and
+// building the tile gives a tile of the newer figures.
+func (c *tileCache) getOrBuild(key tileKey, build func() ([]byte, uint64, error)) ([]byte, error) {
+	if body, ok := c.get(key); ok {
+		return body, nil
+	}
+	c.mu.Lock()
+	if b, ok := c.building[key]; ok {
+		c.mu.Unlock()
+		<-b.done
+		return b.body, b.err
+	}
+	b := &tileBuild{done: make(chan struct{})}
+	c.building[key] = b
+	c.mu.Unlock()
+	var ver uint64
+	b.body, ver, b.err = build()
+	c.mu.Lock()
+	delete(c.building, key)
+	c.mu.Unlock()
+	close(b.done)
+	if b.err == nil {
+		key.version = ver
+		c.put(key, b.body)
+	}
+	return b.body, b.err
 }
 
 type tileEntry struct {
@@ -489,7 +523,7 @@ type tileEntry struct {
 }
 
 func newTileCache(max int) *tileCache {
-	return &tileCache{max: max, order: list.New(), m: map[tileKey]*list.Element{}}
+	return &tileCache{max: max, order: list.New(), m: map[tileKey]*list.Element{}, building: map[tileKey]*tileBuild{}}
 }
 
 func (c *tileCache) get(k tileKey) ([]byte, bool) {

@@ -367,3 +367,34 @@ func BenchmarkTiles(b *testing.B) {
 		})
 	}
 }
+
+// TestTilesConcurrent asks for the same tiles from many goroutines at
+// once (run with -race): every answer is the same tile.
+func TestTilesConcurrent(t *testing.T) {
+	ts := newTestServer(t, sampleInput(t), Config{Background: sampleBackground(t)})
+	sum := ts.tileSummary(t)
+	b := sum.Bounds
+	tl := maptile.At(orb.Point{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2}, 14)
+	for _, tmpl := range []string{sum.VectorTiles.Units.URL, sum.VectorTiles.Streets.URL, sum.VectorTiles.Background.URL} {
+		u := tileURL(tmpl, tl)
+		bodies := make([]string, 16)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				w := ts.get(u)
+				if w.Code != 200 {
+					t.Errorf("%s: %d", u, w.Code)
+				}
+				bodies[i] = w.Body.String()
+			}(i)
+		}
+		wg.Wait()
+		for i := range bodies {
+			if bodies[i] != bodies[0] || len(bodies[i]) == 0 {
+				t.Fatalf("%s: answer %d differs from the first (%d and %d bytes)", u, i, len(bodies[i]), len(bodies[0]))
+			}
+		}
+	}
+}
