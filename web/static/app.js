@@ -1630,6 +1630,9 @@
       var b = s.bounds;
       if (b && b.length === 4 && b.every(isNum)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [10, 10] });
       else map.setView([0, 0], 3);
+      // The background's tiles are asked for first: it is the context
+      // everything else is drawn on.
+      var background = window.lifecircleTiles ? window.lifecircleTiles.background(map, s, t).then(function () { mark('background'); }) : null;
       Object.assign(ext, {
         map: map, api: api, t: t, el: el, fmtInt: fmtInt, fmtPct: fmtPct, fmtM: fmtM, isNum: isNum, typeName: typeName,
         showError: showError, showMessage: showMessage, loadCells: loadCells, recolourAll: recolourAll,
@@ -1641,7 +1644,7 @@
       renderSelects();
       renderLegend();
       return Promise.all([
-        window.lifecircleTiles ? window.lifecircleTiles.background(map, s, t).then(function () { mark('background'); }) : null,
+        background,
         loadStreets().then(function () { mark('streets'); }),
         loadCells(),
         loadFacilities().then(function () { mark('facilities'); }),
