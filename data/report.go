@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 	"github.com/paulmach/orb"
 )
 
@@ -35,6 +37,8 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"pct": func(x float64) string { return pctText(x) },
 	"int": func(x float64) string { return groupThousands(x) },
 	"add": func(a, b int) int { return a + b },
+	// term is a glossary term in both languages.
+	"term": func(k string) template.HTML { return bi(glossary.Zh(k), glossary.En(k)) },
 }).Parse(reportTemplateText))
 
 // Report layout limits: each section fits one printed page.
@@ -68,12 +72,13 @@ func overviewLevel(h *planner.Hierarchy) int {
 
 // ReportPages returns the number of printed A4 pages of the report of an
 // audit with the given number of unit levels: overview, type maps, one
-// page per level, the timeline (with --timeline), rules, method.
+// page per level, walking distances, the timeline (with --timeline),
+// rules, method.
 func ReportPages(levels int, timeline bool) int {
 	if timeline {
-		return 5 + max(levels, 1)
+		return 6 + max(levels, 1)
 	}
-	return 4 + max(levels, 1)
+	return 5 + max(levels, 1)
 }
 
 // bi renders a bilingual text: the page shows one language or both.
@@ -214,12 +219,14 @@ type reportUnitRow struct {
 	BarWidth         string
 	BarColor         string
 	Cells            []reportCell
-	Missing          string
+	// MissingZh and MissingEn name the types not fully covered.
+	MissingZh, MissingEn string
 }
 
 type reportLevel struct {
 	Index       int
 	Name        string
+	NameBi      template.HTML // the glossary's name of the level
 	Units       int
 	Population  float64
 	Outside     float64
@@ -235,6 +242,7 @@ type reportRule struct {
 	Index         int
 	Zh, En        string
 	Level, Origin string
+	LevelBi       template.HTML
 	Note          string
 	Checked       int
 	Broken        int
@@ -244,6 +252,7 @@ type reportRule struct {
 type reportBreach struct {
 	Rule             int
 	Unit, Name       string
+	UnitBi           template.HTML // the district as a whole, by its glossary name
 	Population       float64
 	Required, Actual string
 	Shortfall        template.HTML
@@ -256,10 +265,23 @@ type reportTypeRow struct {
 	Weight     float64
 	Facilities int
 	Source     string
+	SourceZh   string // sourceZh(Source)
 }
 
 type reportKV struct {
 	Key, Value string
+	Zh         string // the key's glossary term, else the key
+}
+
+// kvZh fills the Chinese names of keys from the glossary (prefix + key).
+func kvZh(kvs []reportKV, prefix string) []reportKV {
+	for i, kv := range kvs {
+		kvs[i].Zh = kv.Key
+		if t, ok := glossary.Lookup(prefix + kv.Key); ok {
+			kvs[i].Zh = t.Zh
+		}
+	}
+	return kvs
 }
 
 type reportData struct {
@@ -294,8 +316,10 @@ type reportData struct {
 	Inputs      []reportKV
 	Network     []reportKV
 	Timings     []reportKV
-	Warnings    []string
+	Warnings    []reportWarning
 	WarnMore    int
+	// Charts are the walking-distance histograms per type.
+	Charts []reportChart
 	// PopWarnings and CoverageWarnings are typed warnings shown next to
 	// the residents' total and the coverage per type.
 	PopWarnings, CoverageWarnings []reportWarning
@@ -370,9 +394,9 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	}
 	d.BrokenRules = planner.BrokenRules(res.Rules)
 	d.KPIs = []reportKPI{
-		{Zh: "居民", En: "Residents", Value: groupThousands(res.Population), Note: fmt.Sprintf("%d", len(in.Demand.Points))},
-		{Zh: "完整度", En: "Completeness", Value: pctText(res.Completeness)},
-		{Zh: "全部可达", En: "Fully served", Value: pctText(res.FullyServed)},
+		{Zh: glossary.Zh("residents"), En: glossary.En("residents"), Value: groupThousands(res.Population), Note: fmt.Sprintf("%d", len(in.Demand.Points))},
+		{Zh: glossary.Zh("completeness"), En: glossary.En("completeness"), Value: pctText(res.Completeness)},
+		{Zh: glossary.Zh("fully_served"), En: glossary.En("fully_served"), Value: pctText(res.FullyServed)},
 		facilitiesKPI(nFac, meta.FacilityOverrides),
 		{Zh: "未达标规则", En: "Rules broken", Value: fmt.Sprintf("%d / %d", d.BrokenRules, len(res.Rules)), Bad: d.BrokenRules > 0},
 	}
@@ -447,8 +471,8 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 			mainLevel = in.Hierarchy.Levels[len(in.Hierarchy.Levels)-1].Name
 		}
 	}
-	ln := planner.LevelLabel(mainLevel)
-	d.MainLevel = bi(ln.Zh, ln.En)
+	d.MainLevel = levelBi(mainLevel)
+	d.Charts = reportCharts(in, res)
 	facPts := planner.FacilityPoints(in.Facilities)
 	smallStreets := streets
 	if len(allUnits) > 4000 {
@@ -485,7 +509,7 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	if in.Hierarchy != nil && len(res.Levels) == len(in.Hierarchy.Levels) {
 		for k, l := range res.Levels {
 			lv := &in.Hierarchy.Levels[k]
-			rl := reportLevel{Index: k + 1, Name: l.Name, Units: len(l.Units), Population: l.Population, Outside: l.Outside,
+			rl := reportLevel{Index: k + 1, Name: l.Name, NameBi: levelBi(l.Name), Units: len(l.Units), Population: l.Population, Outside: l.Outside,
 				Completion: l.Completeness, FullyServed: l.FullyServed}
 			if len(res.Levels) > 1 {
 				rl.File = LevelFileName(l.Name)
@@ -531,7 +555,7 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		}
 	} else {
 		// No hierarchy (an AuditInput built in code): the units as one level.
-		rl := reportLevel{Index: 1, Name: planner.DefaultLevelName, Units: len(in.Units), File: UnitsFileName(meta)}
+		rl := reportLevel{Index: 1, Name: planner.DefaultLevelName, NameBi: levelBi(planner.DefaultLevelName), Units: len(in.Units), File: UnitsFileName(meta)}
 		for _, u := range planner.WorstUnits(res.Units, reportLevelRows) {
 			rl.Rows = append(rl.Rows, unitRow(in, in.Units[u], res.Units[u], nil, ""))
 		}
@@ -551,7 +575,7 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		if level == "" {
 			level = planner.DistrictLevel
 		}
-		d.Rules = append(d.Rules, reportRule{Index: c.Index + 1, Zh: c.Text.Zh, En: c.Text.En, Level: level,
+		d.Rules = append(d.Rules, reportRule{Index: c.Index + 1, Zh: c.Text.Zh, En: c.Text.En, Level: level, LevelBi: levelBi(level),
 			Origin: c.Rule.Origin, Note: c.Rule.Note, Checked: c.Checked, Broken: len(c.Breaches), OK: !c.Broken()})
 	}
 	total := 0
@@ -562,6 +586,9 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 				continue
 			}
 			rb := reportBreach{Rule: c.Index + 1, Unit: b.UnitID, Name: b.UnitName, Population: b.Population}
+			if b.UnitID == planner.DistrictLevel && b.UnitName == "" {
+				rb.UnitBi = levelBi(b.UnitID)
+			}
 			if c.Kind == planner.RuleCoverage {
 				rb.Required, rb.Actual = pctText(b.Required), pctText(b.Actual)
 				rb.Shortfall = template.HTML(template.HTMLEscapeString(groupThousands(b.Residents))+" ") + bi("人", "residents")
@@ -577,7 +604,7 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 	// Method.
 	for ti, t := range types {
 		d.Types = append(d.Types, reportTypeRow{ID: t.ID, Zh: t.Names.Zh, En: t.Names.En, Tier: t.Tier,
-			Threshold: t.Threshold, Weight: t.Weight, Facilities: res.Types[ti].Facilities, Source: t.Source})
+			Threshold: t.Threshold, Weight: t.Weight, Facilities: res.Types[ti].Facilities, Source: t.Source, SourceZh: sourceZh(t.Source)})
 	}
 	keys := make([]string, 0, len(meta.Inputs))
 	for k := range meta.Inputs {
@@ -589,13 +616,14 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		if s, ok := meta.Inputs[k].([]string); ok {
 			v = strings.Join(s, ", ")
 		}
-		d.Inputs = append(d.Inputs, reportKV{k, v})
+		d.Inputs = append(d.Inputs, reportKV{Key: k, Value: v})
 	}
 	n := meta.Network
-	d.Network = []reportKV{
-		{"nodes", strconv.Itoa(n.Nodes)}, {"edges", strconv.Itoa(n.Edges)},
-		{"length_km", strconv.FormatFloat(n.LengthKm, 'f', 1, 64)}, {"components", strconv.Itoa(n.Components)},
-	}
+	d.Network = kvZh([]reportKV{
+		{Key: "nodes", Value: strconv.Itoa(n.Nodes)}, {Key: "edges", Value: strconv.Itoa(n.Edges)},
+		{Key: "length_km", Value: strconv.FormatFloat(n.LengthKm, 'f', 1, 64)}, {Key: "components", Value: strconv.Itoa(n.Components)},
+	}, "net_")
+	d.Inputs = kvZh(d.Inputs, "input_")
 	timings := map[string]time.Duration{}
 	for k, v := range meta.Timings {
 		timings[k] = v
@@ -614,8 +642,9 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		if v < time.Second {
 			text = strconv.FormatFloat(float64(v.Microseconds())/1000, 'f', 1, 64) + " ms"
 		}
-		d.Timings = append(d.Timings, reportKV{k, text})
+		d.Timings = append(d.Timings, reportKV{Key: k, Value: text})
 	}
+	d.Timings = kvZh(d.Timings, "step_")
 	var shown []string
 	d.PopWarnings, d.CoverageWarnings, shown = figureWarnings(meta)
 	warns := withoutShown(append(append([]string(nil), meta.Warnings...), res.Warnings...), shown)
@@ -624,12 +653,13 @@ func buildReport(in planner.AuditInput, res *planner.AuditResult, meta AuditMeta
 		warns = warns[:reportWarnings]
 	}
 	for _, w := range warns {
-		d.Warnings = append(d.Warnings, truncateText(w, 240))
+		en := truncateText(w, 240)
+		d.Warnings = append(d.Warnings, reportWarning{Zh: warningZh(w, types), En: en})
 	}
 	d.Timeline = buildTimeline(in.Profile, meta.Timeline)
 	d.AsOfZh, d.AsOfEn = meta.AsOf.Label()
 	d.Pages = ReportPages(len(d.Levels), d.Timeline != nil)
-	d.RulesPage = max(len(d.Levels), 1) + 3
+	d.RulesPage = max(len(d.Levels), 1) + 4
 	if d.Timeline != nil {
 		d.TimelinePage = d.RulesPage
 		d.RulesPage++
@@ -661,7 +691,7 @@ func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []
 	if !(r.Population > 0) {
 		row.Completeness = math.NaN() // no residents: "–", not "0.0 %"
 	}
-	var miss []string
+	var missZh, missEn []string
 	for ti, t := range in.Profile.Types {
 		cell := reportCell{Text: "–", Color: noResidentsColor, Ink: "#1d2733"}
 		if r.Population > 0 {
@@ -670,7 +700,7 @@ func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []
 			cell.Color = shareColor(cov, r.Population)
 			cell.Ink = inkOn(cell.Color)
 			if cov < 1-1e-9 {
-				miss = append(miss, t.ID)
+				missZh, missEn = append(missZh, cmp.Or(t.Names.Zh, t.ID)), append(missEn, cmp.Or(t.Names.En, t.ID))
 			}
 		}
 		if fac != nil {
@@ -678,7 +708,7 @@ func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []
 		}
 		row.Cells = append(row.Cells, cell)
 	}
-	row.Missing = strings.Join(miss, ", ")
+	row.MissingZh, row.MissingEn = strings.Join(missZh, "、"), strings.Join(missEn, ", ")
 	return row
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data/xlsx"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 )
 
 // This file builds the tables of an audit that are written both as CSV
@@ -212,8 +213,8 @@ func ColumnsTable(types []planner.AmenityType) Table {
 		add("dist_"+ty.ID+"_p90", zh+"：90%步行距离（米）", en+": 90th percentile walking distance (m)")
 		add("facilities_"+ty.ID, zh+"：单元内设施数", en+": facilities inside the unit")
 	}
-	add("completeness", "设施齐全度（0–1）", "completeness (share of types within reach, 0–1)")
-	add("fully_served", "全覆盖人口比例（0–1）", "share of residents reaching every type (0–1)")
+	add("completeness", glossary.Zh("completeness")+"（0–1）", "completeness (share of types within reach, 0–1)")
+	add("fully_served", glossary.Zh("fully_served")+"的居民比例（0–1）", "share of residents reaching every type (0–1)")
 	return t
 }
 
