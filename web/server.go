@@ -392,6 +392,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/scenario", s.handleScenarioState)
 		r.Get("/scenarios", s.handleListScenarios)
 		r.Get("/scenarios/compare", s.handleCompare)
+		r.Get("/charts/distances", s.handleDistances)
+		r.Get("/glossary", s.handleGlossary)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireEdit)
 			r.Post("/scenario", s.handleScenario)
@@ -405,6 +407,7 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) { s.serveStatic(w, r, "index.html") })
+	r.Get("/glossary.js", s.handleGlossaryScript)
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
 		s.serveStatic(w, r, strings.TrimPrefix(r.URL.Path, "/static/"))
 	})

@@ -13,18 +13,18 @@
       export: '导出',
       switchLanguage: '切换语言',
       summary: '概况',
-      population: '人口',
-      completeness: '完备度',
-      fullyServed: '全部设施可达',
-      demandSource: '需求来源',
+      population: '居民',
+      completeness: '完整度',
+      fullyServed: '全部可达',
+      demandSource: '居民数据来源',
       coverageByType: '各类设施覆盖（步行）',
       mapLayers: '地图图层',
       colourBy: '着色依据',
       cellsLayer: '网格 / 单元',
-      streetsLayer: '街道',
+      streetsLayer: '道路',
       backgroundLayer: '离线底图（OSM）',
       noBackground: '无离线底图：研究未使用 OSM 数据（--osm），无法绘制建筑、水系和绿地。',
-      streetsZoomIn: '放大地图以显示街道。',
+      streetsZoomIn: '放大地图以显示道路。',
       proposeTitle: '新设施选址',
       type: '类型',
       sites: '站点数',
@@ -103,8 +103,8 @@
       ruleMetItem: '达标',
       dropHint: '将 GeoJSON 或 CSV 设施文件拖到地图上即可添加图层。',
       dropHere: '松开以添加设施图层',
-      completenessLegend: '完备度',
-      fullyServedLegend: '全部设施可达的人口比例',
+      completenessLegend: '完整度',
+      fullyServedLegend: '全部可达的居民比例',
       coverageLegend: '{type}覆盖率（{d} 米内）',
       noResidents: '无居民',
       facilities: '设施',
@@ -118,7 +118,7 @@
       unreachableCol: '不可达人口',
       residents: '人',
       unit: '单元',
-      cell: '网格',
+      cell: '方格',
       proposedSite: '建议站点',
       rank: '序号',
       gain: '新增覆盖',
@@ -153,11 +153,11 @@
       coverageCol: '覆盖率',
       distance: '步行距离（平均 / P90）',
       adopt: '提示：在“添加设施”模式下点击建议站点即可采纳。',
-      cellsCollection: '网格覆盖',
+      cellsCollection: '方格覆盖',
       unitsCollection: '单元覆盖',
       col_demand: '需求点',
       col_proposals: '建议站点',
-      col_streets: '街道',
+      col_streets: '道路',
       catchment: '步行服务范围',
       catchmentWithin: '{d} 米步行范围内',
       catchmentResidents: '范围内居民',
@@ -341,6 +341,16 @@
     }
   };
 
+  // TERMS names the glossary term (planner/glossary/glossary.tsv, served as
+  // glossary.js) behind a label: the glossary's term wins, so a concept is
+  // named as in the report and the terminal.
+  var TERMS = {
+    population: 'residents', completeness: 'completeness', completenessLegend: 'completeness',
+    fullyServed: 'fully_served', demandSource: 'demand_source', streetsLayer: 'streets', col_streets: 'streets',
+    unit: 'unit', cell: 'cell', gap: 'gap', unreachableCol: 'unreachable', coverageCol: 'coverage',
+    type: 'amenity_type', typeCol: 'amenity_type', proposedSite: 'proposed_site', baseline: 'baseline', noResidents: 'no_residents'
+  };
+
   // Five classes of a share (0..1), worst first; colour-blind safe (ColorBrewer RdYlBu).
   var BREAKS = [0.2, 0.4, 0.6, 0.8];
   var CLASS_COLOURS = ['#d73027', '#fc8d59', '#fee090', '#91bfdb', '#4575b4'];
@@ -399,6 +409,8 @@
   function t(key, vars) {
     var s = DICT[state.lang][key];
     if (s === undefined) s = DICT.en[key] || key;
+    var g = TERMS[key] && window.lifecircleGlossary && window.lifecircleGlossary[TERMS[key]];
+    if (g) s = g[state.lang] || s;
     if (vars) {
       s = s.replace(/\{(\w+)\}/g, function (m, k) { return vars[k] === undefined ? m : vars[k]; });
     }
@@ -924,7 +936,7 @@
     var zh = p.type_zh || typeName(ty, 'zh'), en = p.type_en || typeName(ty, 'en');
     var kids = [
       el('div', { class: 'popup-title', text: p.name || (state.lang === 'zh' ? zh : en) }),
-      el('div', { class: 'popup-sub', text: zh + ' / ' + en }),
+      el('div', { class: 'popup-sub', text: state.lang === 'zh' ? zh : en }),
       el('table', null, [
         el('tr', null, [el('td', { text: t('id') }), el('td', { text: facilityId(f) })]),
         p.source ? el('tr', null, [el('td', { text: t('source') }), el('td', { text: p.source })]) : null,
@@ -997,7 +1009,7 @@
           el('span', { class: 'cov-name' }, [
             el('span', { class: 'swatch', style: 'display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px;background:' + typeColour(ty.id) }),
             typeName(ty) + ' ',
-            el('small', { text: typeName(ty, state.lang === 'zh' ? 'en' : 'zh') + ' · ' + nf(0).format(ty.threshold_m) + ' m' })
+            el('small', { text: nf(0).format(ty.threshold_m) + ' m', title: bothNames(ty) })
           ]),
           el('span', { class: 'cov-share', text: fmtPct(ty.coverage) })
         ]),
@@ -1012,6 +1024,7 @@
       list.appendChild(row);
     });
 
+    document.dispatchEvent(new CustomEvent('lifecircle:render'));
     var worst = $('worst-list');
     worst.textContent = '';
     (s.worst_units || []).forEach(function (u) {
@@ -1075,7 +1088,7 @@
       var ty = state.types[state.typeIndex[c]];
       var label = ty ? typeName(ty) : t('col_' + c);
       if (c === state.unitsCollection) label = t(c.indexOf('units') === 0 ? 'unitsCollection' : 'cellsCollection');
-      ex.appendChild(el('option', { value: c, text: label + ' (' + c + ')' }));
+      ex.appendChild(el('option', { value: c, text: state.lang === 'zh' ? label : label + ' (' + c + ')', title: c }));
     });
     if (ev) ex.value = ev;
     if (ex.selectedIndex < 0) ex.selectedIndex = 0;
@@ -1097,7 +1110,7 @@
       box.appendChild(el('label', { for: 'layer-toggle-' + ty.id }, [
         cb,
         el('span', { class: 'swatch', style: 'background:' + typeColour(ty.id) }),
-        el('span', { text: typeName(ty, 'zh') + ' / ' + typeName(ty, 'en') }),
+        el('span', { text: typeName(ty), title: bothNames(ty) }),
         el('span', { class: 'count', text: fmtInt(state.facCounts[ty.id]) })
       ]));
     });
@@ -1677,6 +1690,13 @@
       var l = state.unitLayers.get(String(id));
       return l ? { fillColor: l.options.fillColor, fillOpacity: l.options.fillOpacity } : null;
     };
+    // For print.js and charts.js: the page's words, language and figures.
+    window.lifecircle.t = t;
+    window.lifecircle.lang = function () { return state.lang; };
+    window.lifecircle.summary = function () { return state.summary; };
+    window.lifecircle.typeColour = typeColour;
+    window.lifecircle.attribution = attributionText;
+    window.lifecircle.api = api;
     window.lifecircle.bounds = function () {
       var b = state.summary && state.summary.bounds;
       return b ? [[b[1], b[0]], [b[3], b[2]]] : null;
