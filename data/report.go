@@ -219,7 +219,8 @@ type reportUnitRow struct {
 	BarWidth         string
 	BarColor         string
 	Cells            []reportCell
-	// MissingZh and MissingEn name the types not fully covered.
+	// MissingZh and MissingEn name the types not fully covered: short
+	// Chinese names, English type ids (short enough for one line).
 	MissingZh, MissingEn string
 }
 
@@ -700,7 +701,7 @@ func unitRow(in planner.AuditInput, u planner.Unit, r planner.UnitResult, fac []
 			cell.Color = shareColor(cov, r.Population)
 			cell.Ink = inkOn(cell.Color)
 			if cov < 1-1e-9 {
-				missZh, missEn = append(missZh, cmp.Or(t.Names.Zh, t.ID)), append(missEn, cmp.Or(t.Names.En, t.ID))
+				missZh, missEn = append(missZh, shortName(cmp.Or(t.Names.Zh, t.ID))), append(missEn, t.ID)
 			}
 		}
 		if fac != nil {

@@ -78,7 +78,7 @@ func histogramSVG(h planner.DistanceHistogram) template.HTML {
 			x += gap
 		}
 		hgt := plotH * b.v / vmax
-		fmt.Fprintf(&s, `<rect class="bar %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-residents="%s"/>`,
+		fmt.Fprintf(&s, `<rect class="hbar %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-residents="%s"/>`,
 			b.class, x+1, T+plotH-hgt, math.Max(1, bw-2), hgt, strconv.FormatFloat(b.v, 'f', 1, 64))
 		if b.class == "extra" || len(bars) <= 14 || k%2 == 1 {
 			anchor, tx := "end", x+bw-1
@@ -102,7 +102,7 @@ func histogramSVG(h planner.DistanceHistogram) template.HTML {
 
 // svgBi is bi for SVG text: two tspans, one per language.
 func svgBi(zh, en string) string {
-	return `<tspan class="zh">` + template.HTMLEscapeString(zh) + `</tspan><tspan class="en">` + template.HTMLEscapeString(en) + `</tspan>`
+	return `<tspan class="t-zh">` + template.HTMLEscapeString(zh) + `</tspan><tspan class="t-en">` + template.HTMLEscapeString(en) + `</tspan>`
 }
 
 // levelBi names a unit level in both languages (the glossary's term).
@@ -136,4 +136,13 @@ func warningZh(w string, types []planner.AmenityType) string {
 		}
 	}
 	return ""
+}
+
+// shortName is a type's name up to its first slash: 老年人日间照料中心/托老站
+// lists as 老年人日间照料中心, so that a row of them fits a table cell.
+func shortName(name string) string {
+	if i := strings.IndexAny(name, "/／"); i > 0 {
+		return strings.TrimSpace(name[:i])
+	}
+	return name
 }

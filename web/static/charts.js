@@ -38,7 +38,7 @@
   function histogramSVG(h, colour) {
     var W = 300, H = 150, L = 38, R = 6, T = 14, B = 34;
     var bars = h.bins.map(function (b, k) {
-      return { v: b.residents, within: k < h.threshold_bins, label: nf(b.to) };
+      return { v: b.residents, within: k < h.threshold_bins, label: nf(b.to_m) };
     });
     bars.push({ v: h.beyond, extra: 'beyond', label: '>' });
     bars.push({ v: h.unreachable, extra: 'unreachable', label: '×' });
@@ -55,10 +55,9 @@
     bars.forEach(function (b, k) {
       var x = L + k * bw + (b.extra ? gap : 0);
       var hgt = plotH * b.v / vmax;
-      var cls = b.extra ? 'bar extra' : b.within ? 'bar within' : 'bar over';
+      var cls = b.extra ? 'hbar extra' : b.within ? 'hbar within' : 'hbar over';
       var r = svg('rect', { x: (x + 1).toFixed(1), y: (T + plotH - hgt).toFixed(1), width: Math.max(1, bw - 2).toFixed(1),
         height: hgt.toFixed(1), class: cls, 'data-residents': String(b.v) });
-      if (b.within && colour) r.setAttribute('fill', colour);
       r.appendChild(svg('title', {}, (b.extra ? term(b.extra) : '≤ ' + b.label + ' m') + ': ' + nf(b.v) + ' ' + term('residents')));
       s.appendChild(r);
       // x labels: every band's upper edge when there is room, else every other

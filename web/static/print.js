@@ -10,8 +10,8 @@
   var PAPER = { A4: { w: 1123, h: 793, css: 'A4 landscape' }, A3: { w: 1587, h: 1122, css: 'A3 landscape' } };
   var G = window.lifecircleGlossary || {};
   var LOCAL = {
-    zh: { close: '关闭', defaultTitle: '15分钟社区生活圈设施覆盖', facilitiesFrom: '设施', residentsFrom: '居民', made: '制图：lifecircle', metres: '米', km: '公里' },
-    en: { close: 'Close', defaultTitle: '15-minute life circle coverage', facilitiesFrom: 'facilities', residentsFrom: 'residents', made: 'Made with lifecircle', metres: 'm', km: 'km' }
+    zh: { close: '关闭', defaultTitle: '生活圈设施覆盖', facilitiesFrom: '设施', residentsFrom: '居民', made: '制图：lifecircle', metres: '米', km: '公里' },
+    en: { close: 'Close', defaultTitle: 'Life circle coverage', facilitiesFrom: 'facilities', residentsFrom: 'residents', made: 'Made with lifecircle', metres: 'm', km: 'km' }
   };
   var st = { open: false, paper: 'A4', title: '', home: null, next: null, pageStyle: null };
 
@@ -65,7 +65,7 @@
     cl.type = 'button';
     cl.addEventListener('click', close);
     [el('label', '', ''), paper, el('label', '', ''), title, pr, img, cl].forEach(function (x) { c.appendChild(x); });
-    document.body.appendChild(c);
+    document.body.insertBefore(c, document.body.firstChild);
     return c;
   }
 
@@ -128,6 +128,9 @@
     var s = lc().summary && lc().summary();
     var p = s && s.profile;
     var name = p ? (lang() === 'zh' ? (p.name_zh || p.name_en) : (p.name_en || p.name_zh)) : '';
+    // The project's name when the server gives one, else what the map shows.
+    var project = s && (s.project || s.title);
+    if (project) return String(project);
     return local('defaultTitle') + (name ? ' — ' + name : '');
   }
 
@@ -142,7 +145,8 @@
       if (!l) return;
       l.eachLayer(function (x) {
         var src = x.feature && x.feature.properties && x.feature.properties.source;
-        if (src && !/^osm\b|openstreetmap/i.test(String(src))) seen[String(src)] = true;
+        // OSM extracts are credited as OpenStreetMap; other sources are the user's files.
+        if (src && !/^osm\b|openstreetmap|\.(osm|pbf|osm\.gz|osm\.bz2)$/i.test(String(src))) seen[String(src)] = true;
       });
     });
     var files = Object.keys(seen).sort();
