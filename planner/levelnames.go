@@ -1,12 +1,13 @@
 package planner
 
+import "github.com/lifecircle/lifecircle/planner/glossary"
+
 // LevelLabel names a unit level in Chinese and English for labels (the
-// map's level switch, table headings): the common level names in Chinese
-// (community 社区, subdistrict 街道, grid 网格, …), else the name itself
-// in both languages.
+// map's level switch, table headings, the report): the glossary's terms
+// for the level names it knows (community 社区, subdistrict 街道, grid
+// 网格, cells 方格, adminN 行政级别 N, …), else the name itself in both
+// languages.
 func LevelLabel(level string) Names {
-	if zh, ok := levelNamesZh[level]; ok {
-		return Names{Zh: zh, En: level}
-	}
-	return Names{Zh: level, En: level}
+	zh, en := glossary.Level(level)
+	return Names{Zh: zh, En: en}
 }

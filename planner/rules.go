@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 	"math"
 	"slices"
 	"strconv"
@@ -255,9 +256,9 @@ func (r Rule) Describe(t AmenityType) Names {
 	}
 	where, whereZh := "the district", "全区"
 	if !r.districtWide() {
-		zh, ok := levelNamesZh[r.Level]
-		if !ok {
-			zh = r.Level + " "
+		zh, _ := glossary.Level(r.Level)
+		if zh == r.Level {
+			zh += " " // a name of the user's, e.g. "wards": 每个wards reads badly
 		}
 		where, whereZh = "every "+r.Level, "每个"+zh
 	}
@@ -283,12 +284,6 @@ func (r Rule) Describe(t AmenityType) Names {
 			En: fmt.Sprintf("%s has ≥ %d %s", capitalize(where), r.Min, enType),
 		}
 	}
-}
-
-// levelNamesZh names common unit levels in Chinese for rule texts.
-var levelNamesZh = map[string]string{
-	"community": "社区", "subdistrict": "街道", "street": "街道", "grid": "网格", "cell": "网格单元",
-	"units": "单元", "neighbourhood": "社区", "neighborhood": "社区", "county": "区县",
 }
 
 func capitalize(s string) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -244,7 +245,7 @@ func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 	if o := st.Meta.FacilityOverrides; o != nil {
 		fmt.Fprintf(w, "facility overrides 设施更正 %s: %d excluded 排除, %d included 加入, %d retyped 改类\n", o.File, o.Excluded, o.Included, o.Retyped)
 	}
-	fmt.Fprintf(w, "completeness 完整度 %.1f%%, fully served 全部可达 %.1f%%\n", 100*res.Completeness, 100*res.FullyServed)
+	fmt.Fprintf(w, "%s %.1f%%, %s %.1f%%\n", glossary.Both("completeness"), 100*res.Completeness, glossary.Both("fully_served"), 100*res.FullyServed)
 	// Worst units: lowest completeness among the most populous gaps.
 	idx := make([]int, 0, len(res.Units))
 	for u := range res.Units {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 )
 
 // TestWorstUnitsNamed: the terminal's worst-units list names units by
@@ -34,5 +35,23 @@ func TestWorstUnitsNamed(t *testing.T) {
 	}
 	if plural(1, "facility", "facilities") != "facility" || plural(2, "facility", "facilities") != "facilities" {
 		t.Error("plural")
+	}
+}
+
+// TestAuditTableGlossary: the terminal names completeness and fully served
+// with the glossary's terms, as the map page and the report do.
+func TestAuditTableGlossary(t *testing.T) {
+	prof, err := planner.Builtin("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &study.Study{In: planner.AuditInput{Profile: prof, Demand: &planner.Demand{}}}
+	res := &planner.AuditResult{Types: make([]planner.TypeSummary, len(prof.Types)), Completeness: 0.5}
+	var b bytes.Buffer
+	printAuditTable(&b, st, res)
+	for _, want := range []string{"completeness " + glossary.Zh("completeness") + " 50.0%", "fully served " + glossary.Zh("fully_served")} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("terminal lacks %q:\n%s", want, b.String())
+		}
 	}
 }
