@@ -25,6 +25,7 @@ import (
 	"github.com/lifecircle/lifecircle/data/synth"
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 	"github.com/lifecircle/lifecircle/web/browsertest"
 	"github.com/paulmach/orb"
 )
@@ -366,7 +367,7 @@ func TestBrowserMap(t *testing.T) {
 			chromedp.WithPollingTimeout(30*time.Second)))
 	popup := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll(".leaflet-popup-content")).map(p => p.textContent).find(s => s.includes("Walk (mean / p90)"))`)
 	worstID := browsertest.Eval[string](t, ctx, `document.querySelector("#worst-list li").title`)
-	if !strings.Contains(popup, "Population") || !strings.Contains(popup, worstID) {
+	if !strings.Contains(popup, glossary.En("residents")) || !strings.Contains(popup, worstID) {
 		t.Errorf("unit popup = %q, want its population and walking distances", popup)
 	}
 
