@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -124,7 +125,13 @@ func TestBrowserPrint(t *testing.T) {
 	} {
 		t.Run(paper.name, func(t *testing.T) {
 			browserStep(t, ctx, "window size", chromedp.EmulateViewport(int64(paper.screenW), int64(paper.scrH)))
-			browserStep(t, ctx, "open print layout", chromedp.Evaluate[chromedp.Void](`window.lifecirclePrint.open("`+paper.name+`")`))
+			if paper.name == "A4" {
+				// The page's own button opens the layout on A4.
+				browserStep(t, ctx, "click Print", chromedp.Click(chromedp.CSS("#print-button")))
+			} else {
+				browserStep(t, ctx, "choose "+paper.name, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("print-paper");
+					s.value = "`+paper.name+`"; s.dispatchEvent(new Event("change")); })()`))
+			}
 			browserStep(t, ctx, "layout ready", chromedp.Poll[chromedp.Void](`document.body.dataset.print === "ready" && document.body.dataset.busy === "0"`,
 				chromedp.WithPollingTimeout(30*time.Second)))
 			// Let the canvases redraw at the new size.
@@ -223,6 +230,29 @@ func TestBrowserPrint(t *testing.T) {
 			}
 			if err := os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), "print-"+strings.ToLower(paper.name)+"-image.png"), raw, 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if paper.name == "A4" {
+				// The "Save image" button downloads the same PNG.
+				dl := t.TempDir()
+				if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+					Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID}); err != nil {
+					t.Fatalf("allow downloads: %v", err)
+				}
+				browserStep(t, ctx, "click Save image", chromedp.Click(chromedp.CSS("#print-image")))
+				var saved []string
+				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(saved) == 0; time.Sleep(100 * time.Millisecond) {
+					saved, _ = filepath.Glob(filepath.Join(dl, "*.png"))
+				}
+				if len(saved) != 1 {
+					t.Fatalf("Save image: files %v in the download folder", saved)
+				}
+				f, err := os.ReadFile(saved[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg, err := png.DecodeConfig(bytes.NewReader(f)); err != nil || cfg.Width != paper.w || cfg.Height != paper.h {
+					t.Errorf("downloaded %s: %dx%d, %v; want a %dx%d PNG", filepath.Base(saved[0]), cfg.Width, cfg.Height, err, paper.w, paper.h)
+				}
 			}
 			browserStep(t, ctx, "close", chromedp.Evaluate[chromedp.Void](`window.lifecirclePrint.close()`))
 		})

@@ -1277,7 +1277,7 @@
     var ty = state.types[state.typeIndex[type]];
     return scenario({
       op: 'add', type: type, lon: round6(latlng.lng), lat: round6(latlng.lat),
-      name: typeName(ty) + ' (what-if ' + state.addCount + ')'
+      name: typeName(ty) + (state.lang === 'zh' ? '（情景 ' + state.addCount + '）' : ' (what-if ' + state.addCount + ')')
     }).catch(showError);
   }
 

@@ -435,10 +435,17 @@
     });
   }
 
+  // saveImage downloads the sheet as a PNG file (through a blob: URL:
+  // large data: URLs are cut by some browsers).
   function saveImage() {
     return image().then(function (url) {
+      var bin = atob(url.slice(url.indexOf(',') + 1));
+      var bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      var href = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+      setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
       var a = document.createElement('a');
-      a.href = url;
+      a.href = href;
       a.download = (st.title || 'lifecircle').replace(/[\\/:*?"<>|]+/g, '_').slice(0, 80) + '-' + st.paper + '.png';
       document.body.appendChild(a);
       a.click();
