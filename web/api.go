@@ -119,6 +119,8 @@ type summaryDoc struct {
 	// Warnings are the study's typed warnings, shown next to the figures
 	// they affect.
 	Warnings []planner.Warning `json:"warnings,omitempty"`
+	// Project is the project's name, "" without a project file.
+	Project string `json:"project,omitempty"`
 }
 
 // summary returns the district figures; call it under the scenario's view.
@@ -144,6 +146,7 @@ func (s *Server) summary(in planner.AuditInput, res *planner.AuditResult) summar
 		Types:      make([]data.TypeSummary, len(res.Types)),
 		WorstUnits: worstUnits(in, res, 10),
 		Warnings:   s.cfg.Warnings,
+		Project:    s.cfg.Title,
 	}
 	for i, t := range res.Types {
 		out.Types[i] = data.NewTypeSummary(p, t)

@@ -125,3 +125,15 @@ func TestGlossaryServed(t *testing.T) {
 		t.Errorf("%d terms served, %d in the glossary", len(g.Terms), len(glossary.All()))
 	}
 }
+
+// TestSummaryProject: the project's name reaches the page (the print
+// layout's default title).
+func TestSummaryProject(t *testing.T) {
+	ts := newTestServer(t, sampleInput(t), Config{Title: "城区生活圈体检"})
+	got := decode[struct {
+		Project string `json:"project"`
+	}](t, ts.get("/api/summary"), 200)
+	if got.Project != "城区生活圈体检" {
+		t.Errorf("summary project %q", got.Project)
+	}
+}

@@ -74,6 +74,9 @@ type Config struct {
 	// also shown in (the cells collection); 0 means
 	// planner.DefaultCellSize.
 	CellSize float64
+	// Title is the project's name (the project file's name:), the print
+	// layout's default title; empty without one.
+	Title string
 }
 
 // Timeouts bound how long the HTTP server waits on a client, so that slow

@@ -118,7 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Addr: ln.Addr().String(), EditToken: *token, Tiles: *tiles, Workspace: ws,
 		UnitsKind: kind, Coords: st.Inputs.Coords, Version: version, Scenarios: db.scenarios(), CellSize: st.Settings.Cell,
 		FacilityOverrides: st.Meta.FacilityOverrides,
-		Warnings:          st.Meta.WarningDetails, Background: bg,
+		Warnings:          st.Meta.WarningDetails, Background: bg, Title: st.Meta.Title,
 	}, e.log)
 	if err != nil {
 		ln.Close()
