@@ -359,6 +359,12 @@ func TestBrowserZhNoEnglishIDs(t *testing.T) {
 	if got := browsertest.Eval[string](t, ctx, `document.querySelector('#summary-card [data-i18n="completeness"]').textContent`); got != glossary.Zh("completeness") {
 		t.Errorf("completeness label %q, glossary %q", got, glossary.Zh("completeness"))
 	}
+	for name, want := range map[string]string{"community": "社区", "Subdistrict": "街道", "cells": "方格", "admin8": "行政级别 8", "社区": "社区"} {
+		zh, _ := glossary.Level(name)
+		if got := browsertest.Eval[string](t, ctx, `lifecircleLevelName(`+strconv.Quote(name)+`, "zh")`); got != want || got != zh {
+			t.Errorf("lifecircleLevelName(%q) = %q, want %q (glossary.Level %q)", name, got, want, zh)
+		}
+	}
 	browserShot(t, ctx, "zh-map.png")
 	browserStep(t, ctx, "open print layout", chromedp.Evaluate[chromedp.Void](`window.lifecirclePrint.open("A4")`))
 	browserStep(t, ctx, "layout ready", chromedp.Poll[chromedp.Void](`document.body.dataset.print === "ready"`, chromedp.WithPollingTimeout(30*time.Second)))

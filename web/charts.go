@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -44,13 +46,29 @@ func (s *Server) handleGlossary(w http.ResponseWriter, r *http.Request) {
 }
 
 // glossaryScript is glossary.js, which the page loads before app.js so
-// that its labels take the glossary's terms from the first paint.
+// that its labels take the glossary's terms from the first paint. It
+// also defines lifecircleLevelName(name, lang), glossary.Level in the page.
 var glossaryScript = func() []byte {
-	b, err := json.Marshal(glossary.Map())
-	if err != nil {
+	terms, err1 := json.Marshal(glossary.Map())
+	levels, err2 := json.Marshal(glossary.LevelKeys)
+	aliases, err3 := json.Marshal(glossary.LevelAliases())
+	if err := errors.Join(err1, err2, err3); err != nil {
 		panic(err) // strings only: cannot fail
 	}
-	return append(append([]byte("// The glossary (planner/glossary/glossary.tsv): one term per concept.\nwindow.lifecircleGlossary = "), b...), ";\n"...)
+	return fmt.Appendf(nil, `// The glossary (planner/glossary/glossary.tsv): one term per concept.
+window.lifecircleGlossary = %s;
+// lifecircleLevelName names a unit level in lang ("zh" or "en") as the report does.
+window.lifecircleLevelName = (function (levels, aliases) {
+  return function (name, lang) {
+    var g = window.lifecircleGlossary, k = String(name || '').trim().toLowerCase();
+    k = aliases[k] || k;
+    if (levels.indexOf(k) >= 0 && g[k]) return g[k][lang === 'en' ? 'en' : 'zh'];
+    var m = /^admin_?(?:level_?)?(\d{1,2})$/.exec(k);
+    if (m) return g.admin_level[lang === 'en' ? 'en' : 'zh'] + ' ' + m[1];
+    return String(name);
+  };
+})(%s, %s);
+`, terms, levels, aliases)
 }()
 
 func (s *Server) handleGlossaryScript(w http.ResponseWriter, r *http.Request) {

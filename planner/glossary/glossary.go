@@ -141,6 +141,16 @@ func Level(name string) (zh, en string) {
 	return name, name
 }
 
+// LevelAliases returns the other spellings of level keys (street →
+// subdistrict, …), for the map page's copy of Level.
+func LevelAliases() map[string]string {
+	m := make(map[string]string, len(levelAliases))
+	for k, v := range levelAliases {
+		m[k] = v
+	}
+	return m
+}
+
 // LevelKeys are the glossary keys that name unit levels.
 var LevelKeys = []string{"district", "subdistrict", "community", "grid", "county", "unit", "cell"}
 
