@@ -52,3 +52,21 @@ func TestHistogramOf(t *testing.T) {
 		t.Errorf("within %v, Covers counts %v", h.Within, covered)
 	}
 }
+
+// BenchmarkHistogramOf: one type's histogram over a million residents,
+// as /api/charts/distances computes after every what-if edit.
+func BenchmarkHistogramOf(b *testing.B) {
+	const n = 1_000_000
+	dist, w := make([]float64, n), make([]float64, n)
+	for i := range dist {
+		dist[i] = float64((i*7919)%2000) + 0.05*float64(i%3)
+		if i%97 == 0 {
+			dist[i] = math.NaN()
+		}
+		w[i] = 1 + float64(i%5)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		HistogramOf(dist, w, 500)
+	}
+}
