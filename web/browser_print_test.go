@@ -366,6 +366,27 @@ func TestBrowserZhNoEnglishIDs(t *testing.T) {
 		}
 	}
 	browserShot(t, ctx, "zh-map.png")
+
+	// Popups and results in Chinese too: a proposal, a unit's figures, a facility.
+	browserStep(t, ctx, "propose", chromedp.Click(chromedp.CSS("#propose-button")))
+	browserStep(t, ctx, "proposal shown", chromedp.Poll[chromedp.Void](`document.querySelector("#proposal-result .claim") !== null && document.body.dataset.busy === "0"`,
+		chromedp.WithPollingTimeout(60*time.Second)))
+	browserStep(t, ctx, "worst unit", chromedp.Click(chromedp.CSS("#worst-list li")))
+	browserStep(t, ctx, "unit popup", chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup-content table") !== null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	for _, f := range englishIDs(browsertest.Eval[string](t, ctx, visibleTextJS), forbidden) {
+		t.Errorf("Chinese page with a proposal and a unit's popup shows %s", f)
+	}
+	browserStep(t, ctx, "facility popup", chromedp.Evaluate[chromedp.Void](`(() => {
+		const l = window.lifecircle.facilityLayer("clinic").getLayers()[0];
+		l.fire("click", {latlng: l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()});
+	})()`))
+	browserStep(t, ctx, "facility popup shown", chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup-content .popup-rule") !== null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	for _, f := range englishIDs(browsertest.Eval[string](t, ctx, visibleTextJS), forbidden) {
+		t.Errorf("Chinese facility popup shows %s", f)
+	}
+	browserShot(t, ctx, "zh-map-popup.png")
 	browserStep(t, ctx, "open print layout", chromedp.Evaluate[chromedp.Void](`window.lifecirclePrint.open("A4")`))
 	browserStep(t, ctx, "layout ready", chromedp.Poll[chromedp.Void](`document.body.dataset.print === "ready"`, chromedp.WithPollingTimeout(30*time.Second)))
 	for _, f := range englishIDs(browsertest.Eval[string](t, ctx, visibleTextJS), forbidden) {
