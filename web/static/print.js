@@ -300,7 +300,17 @@
     ctx.fillStyle = getComputedStyle(m).backgroundColor || '#eef0f2';
     ctx.fillRect(box.x, box.y, box.w, box.h);
     var same = location.origin;
-    var layers = Array.prototype.slice.call(m.querySelectorAll('img.leaflet-tile, canvas, svg'));
+    // Drawn in the order the screen stacks them: by pane (tiles 200,
+    // streets 250, overlays 400, highlight 450, …), then by layer, then
+    // in document order.
+    var z = function (e, sel) {
+      var p = e.closest(sel);
+      var v = p ? parseInt(getComputedStyle(p).zIndex, 10) : 0;
+      return isNaN(v) ? 0 : v;
+    };
+    var layers = Array.prototype.slice.call(m.querySelectorAll('img.leaflet-tile, canvas, svg')).map(function (e, i) {
+      return { e: e, pane: z(e, '.leaflet-pane'), layer: z(e, '.leaflet-layer'), i: i };
+    }).sort(function (a, b) { return a.pane - b.pane || a.layer - b.layer || a.i - b.i; }).map(function (x) { return x.e; });
     var jobs = layers.map(function (e) {
       if (!visible(e) || e.closest('.leaflet-control-container')) return Promise.resolve(null);
       var r = rel(e.getBoundingClientRect(), origin);
