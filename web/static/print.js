@@ -399,14 +399,25 @@
       var cs = getComputedStyle(e);
       var r = rel(e.getBoundingClientRect(), origin);
       if (e.tagName.toLowerCase() === 'svg') { svgs.push({ e: e, r: r }); return; }
-      if (!transparent(cs.backgroundColor)) {
+      var round = parseFloat(cs.borderTopLeftRadius) >= Math.min(r.w, r.h) / 2 - 0.5 && r.w > 0;
+      if (round) {
+        // A dot (legend swatches): filled and ringed as a circle.
+        ctx.beginPath();
+        ctx.arc(r.x + r.w / 2, r.y + r.h / 2, r.w / 2, 0, 2 * Math.PI);
+        if (!transparent(cs.backgroundColor)) { ctx.fillStyle = cs.backgroundColor; ctx.fill(); }
+        if (parseFloat(cs.borderTopWidth) > 0 && !transparent(cs.borderTopColor)) {
+          ctx.strokeStyle = cs.borderTopColor;
+          ctx.lineWidth = parseFloat(cs.borderTopWidth);
+          ctx.stroke();
+        }
+      } else if (!transparent(cs.backgroundColor)) {
         ctx.fillStyle = cs.backgroundColor;
         ctx.fillRect(r.x, r.y, r.w, r.h);
       }
       [['Top', r.x, r.y, r.x + r.w, r.y], ['Bottom', r.x, r.y + r.h, r.x + r.w, r.y + r.h],
         ['Left', r.x, r.y, r.x, r.y + r.h], ['Right', r.x + r.w, r.y, r.x + r.w, r.y + r.h]].forEach(function (b) {
         var w = parseFloat(cs['border' + b[0] + 'Width']);
-        if (!(w > 0) || cs['border' + b[0] + 'Style'] === 'none' || transparent(cs['border' + b[0] + 'Color'])) return;
+        if (round || !(w > 0) || cs['border' + b[0] + 'Style'] === 'none' || transparent(cs['border' + b[0] + 'Color'])) return;
         ctx.strokeStyle = cs['border' + b[0] + 'Color'];
         ctx.lineWidth = w;
         ctx.beginPath();
