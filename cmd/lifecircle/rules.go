@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/lifecircle/lifecircle/planner/glossary"
 )
 
 // failBelowFlag is the repeatable --fail-below TYPE=SHARE flag.
@@ -49,7 +50,7 @@ func printRules(w io.Writer, res *planner.AuditResult) {
 		return
 	}
 	broken := planner.BrokenRules(res.Rules)
-	fmt.Fprintf(w, "\n配置规则 / Provision rules: %d of %d broken\n", broken, len(res.Rules))
+	fmt.Fprintf(w, "\n%s / %ss: %d of %d broken\n", glossary.Zh("rule"), glossary.En("rule"), broken, len(res.Rules))
 	for _, c := range res.Rules {
 		status := "ok    "
 		if c.Broken() {
