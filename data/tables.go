@@ -193,7 +193,7 @@ func ColumnsTable(types []planner.AmenityType) Table {
 	add("name", "名称", "name")
 	add("parent", "上级单元", "parent unit")
 	add("level", "层级", "level")
-	add("population", "人口（人）", "residents")
+	add("population", glossary.Zh("residents")+"（人）", "residents")
 	for _, ty := range types {
 		zh, en := ty.Names.Zh, ty.Names.En
 		if zh == "" {

@@ -394,6 +394,39 @@ func TestBrowserZhNoEnglishIDs(t *testing.T) {
 	}
 	w.Check(t)
 
+	// The district example (two levels, rules) in Chinese: the level
+	// switch, the rules panel and the table of units and of facilities.
+	dts := newDistrictServer(t)
+	dsrv := httptest.NewServer(dts.h)
+	t.Cleanup(dsrv.Close)
+	du, _ := url.Parse(dsrv.URL)
+	dw := newBrowserWatch(du.Host)
+	dctx := browsertest.New(t, dw, 1440, 1000)
+	browserStep(t, dctx, "load district", chromedp.Navigate(dsrv.URL+"/?lang=zh"))
+	browserWaitIdle(t, dctx, "district first render")
+	browserStep(t, dctx, "level switch and rules panel", chromedp.Poll[chromedp.Void](
+		`document.querySelectorAll("#level-switch option").length === 3 && document.querySelectorAll("#rules-list .rule").length > 0`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	dforbidden := zhForbidden(prof, []string{"community", "subdistrict"})
+	for _, f := range englishIDs(browsertest.Eval[string](t, dctx, visibleTextJS), dforbidden) {
+		t.Errorf("Chinese district map shows %s", f)
+	}
+	browserStep(t, dctx, "open the table", chromedp.Click(chromedp.CSS("#table-button")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#data-table tbody tr[data-id]").length > 0 && document.body.dataset.busy === "0"`,
+			chromedp.WithPollingTimeout(30*time.Second)))
+	for _, f := range englishIDs(browsertest.Eval[string](t, dctx, visibleTextJS), dforbidden) {
+		t.Errorf("Chinese units table shows %s", f)
+	}
+	browserShot(t, dctx, "zh-table-units.png")
+	browserStep(t, dctx, "facilities table", chromedp.Click(chromedp.CSS("#table-tab-facilities")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("data-table").dataset.table === "facilities" && document.querySelectorAll("#data-table tbody tr").length > 0 && document.body.dataset.busy === "0"`,
+			chromedp.WithPollingTimeout(30*time.Second)))
+	for _, f := range englishIDs(browsertest.Eval[string](t, dctx, visibleTextJS), dforbidden) {
+		t.Errorf("Chinese facilities table shows %s", f)
+	}
+	browserShot(t, dctx, "zh-table-facilities.png")
+	dw.Check(t)
+
 	// The report of the district example (two levels, rules), in Chinese.
 	dir := t.TempDir()
 	p, err := data.ReadProject(filepath.Join("..", "examples", "district", "lifecircle.yaml"))

@@ -152,6 +152,8 @@
     return /^coverage_/.test(key) || key === 'completeness' || key === 'fully_served';
   }
 
+  var DATA_COLS = /^(id|unit_id|name|parent|rule|source|tags)$/;
+
   function cellText(c, v) {
     if (v === null || v === undefined) return '–';
     if (c.key === 'type') {
@@ -175,7 +177,10 @@
     var table = $('data-table');
     table.dataset.table = doc.table;
     table.dataset.level = doc.level || '';
-    var head = el('tr', null, doc.columns.map(function (c) {
+    // The type column shows the type's name in the page's language; its
+    // names in both (type_zh, type_en) are for the export only.
+    var shown = function (c) { return !/^type_(zh|en)$/.test(c.key); };
+    var head = el('tr', null, doc.columns.filter(shown).map(function (c) {
       var mark = st.sort === c.key ? (st.desc ? ' ▼' : ' ▲') : '';
       var th = el('th', { 'data-key': c.key, title: c.key, class: c.numeric ? 'num' : '' }, [(zh ? c.zh : c.en) + mark]);
       th.addEventListener('click', function () {
@@ -191,7 +196,8 @@
       var id = String(row[ki]);
       var tr = el('tr', { 'data-id': id, class: st.selected === id ? 'selected' : '' }, row.map(function (v, j) {
         var c = doc.columns[j];
-        return el('td', { class: c.numeric ? 'num' : '', text: cellText(c, v) });
+        // data-user: values from the data (names, ids, OSM tags), not the page's words.
+        return shown(c) ? el('td', { class: c.numeric ? 'num' : '', text: cellText(c, v), 'data-user': DATA_COLS.test(c.key) ? 'data' : null }) : null;
       }));
       tr.addEventListener('click', function () { selectRow(id, row, doc); });
       return tr;
