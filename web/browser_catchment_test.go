@@ -85,7 +85,7 @@ func TestBrowserCatchment(t *testing.T) {
 			t.Errorf("%s: %d paths drawn, want %d pieces and the outline", id, paths, n)
 		}
 		text := browsertest.Eval[string](t, ctx, `document.querySelector(".leaflet-popup .catchment-info").textContent`)
-		for _, s := range []string{"步行服务范围", "范围内居民", "可达街道"} {
+		for _, s := range []string{"步行服务范围", "范围内居民", "可达道路"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("%s: popup %q lacks %q", id, text, s)
 			}
