@@ -341,25 +341,29 @@ func (s *Server) items(c collection, q itemsQuery) page {
 }
 
 // itemsWith is items with the spatial index idx, or a full scan when idx
-// is nil; both give the same page.
+// is nil; both give the same page. Under the scenario's read lock it only
+// picks the features and reads their properties; it encodes them after
+// the lock is released, so that an edit waiting for the lock waits for
+// little (geometries never change in place: an edit replaces a facility's).
 func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
 	var p page
-	p.features = make([]byte, 0, 64<<10)
+	type picked struct {
+		i      int
+		id     any
+		geom   orb.Geometry
+		lo, hi int // its properties: props[lo:hi]
+	}
+	var (
+		sel     []picked
+		props   data.Props
+		scratch data.Props
+	)
 	s.withItems(c, func(v *itemView) {
-		var props data.Props
 		add := func(i int) {
-			mark := len(p.features)
-			if p.returned > 0 {
-				p.features = append(p.features, ',', '\n')
-			}
-			out, err := data.AppendFeature(p.features, v.id(i), v.geom(i), v.props(i, props[:0]))
-			if err != nil {
-				s.log.Warn("feature not encoded", "collection", c.id, "index", i, "err", err)
-				p.features = p.features[:mark]
-				return
-			}
-			p.features = out
-			p.returned++
+			scratch = v.props(i, scratch[:0])
+			lo := len(props)
+			props = append(props, scratch...)
+			sel = append(sel, picked{i, v.id(i), v.geom(i), lo, len(props)})
 		}
 		if q.bbox == nil && v.keep == nil {
 			p.matched = v.n
@@ -393,6 +397,21 @@ func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
 			test(i)
 		}
 	})
+	p.features = make([]byte, 0, 64<<10)
+	for _, f := range sel {
+		mark := len(p.features)
+		if p.returned > 0 {
+			p.features = append(p.features, ',', '\n')
+		}
+		out, err := data.AppendFeature(p.features, f.id, f.geom, props[f.lo:f.hi])
+		if err != nil {
+			s.log.Warn("feature not encoded", "collection", c.id, "index", f.i, "err", err)
+			p.features = p.features[:mark]
+			continue
+		}
+		p.features = out
+		p.returned++
+	}
 	return p
 }
 

@@ -127,6 +127,8 @@ type Server struct {
 	editMu sync.Mutex
 	// proposeSem lets one proposal run at a time: each uses every core.
 	proposeSem chan struct{}
+	// readSem holds the read slots (readSlot).
+	readSem chan struct{}
 
 	propMu   sync.RWMutex
 	proposal *proposal // latest, nil before the first
@@ -180,7 +182,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
-	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1), clients: newClientStacks()}
+	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1), readSem: make(chan struct{}, readSlots()), clients: newClientStacks()}
 	s.store = cfg.Scenarios
 	if s.store == nil {
 		s.store = data.NewWorkspaceScenarios(filepath.Join(cfg.Workspace, "scenarios"))
@@ -376,20 +378,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/conformance", s.handleConformance)
 		r.Get("/collections", s.handleCollections)
 		r.Get("/collections/{id}", s.handleCollection)
-		r.Get("/collections/{id}/items", s.handleItems)
-		r.Get("/collections/{id}/items/{fid}", s.handleItem)
+		r.With(s.readSlot).Get("/collections/{id}/items", s.handleItems)
+		r.With(s.readSlot).Get("/collections/{id}/items/{fid}", s.handleItem)
 	})
 
 	r.Get("/tiles/{layer}/{z}/{x}/{y}", s.handleTile)
 
 	r.Route("/api", func(r chi.Router) {
-		r.Get("/summary", s.handleSummary)
-		r.Get("/units/{unit_id}", s.handleUnit)
-		r.Get("/levels", s.handleLevels)
-		r.Get("/rules", s.handleRules)
-		r.Get("/table/{table}", s.handleTable)
-		r.Get("/facilities/{id}/catchment", s.handleFacilityCatchment)
-		r.Get("/proposals/{site_id}/catchment", s.handleSiteCatchment)
+		r.With(s.readSlot).Get("/summary", s.handleSummary)
+		r.With(s.readSlot).Get("/units/{unit_id}", s.handleUnit)
+		r.With(s.readSlot).Get("/levels", s.handleLevels)
+		r.With(s.readSlot).Get("/rules", s.handleRules)
+		r.Get("/table/{table}", s.handleTable) // a download: not held in memory twice
+		r.With(s.readSlot).Get("/facilities/{id}/catchment", s.handleFacilityCatchment)
+		r.With(s.readSlot).Get("/proposals/{site_id}/catchment", s.handleSiteCatchment)
 		r.With(s.requireSameSite).Post("/propose", s.handlePropose)
 		r.Get("/export/{collection}", s.handleExport)
 		r.Get("/scenario", s.handleScenarioState)

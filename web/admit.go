@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"runtime"
+)
+
+// Reads that compute (OGC item pages, the summary, a unit's figures) run
+// at most readSlots at a time; the others wait in line without using a
+// core. Edits never wait for a slot. Without the bound, 150 readers on two
+// cores share the CPU with an edit, which then gets 2/150 of it: an edit
+// of 20 ms took seconds (BENCHMARKS.md, "Editing under load"). With it,
+// an edit competes with a few reads only, and waits for the scenario's
+// write lock behind no more than readSlots of them.
+func readSlots() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+
+// readSlot runs next in one of the server's read slots. The answer is
+// built into memory inside the slot and sent after leaving it, so that a
+// slow client does not hold a slot while it receives.
+func (s *Server) readSlot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.readSem <- struct{}{}:
+		case <-r.Context().Done():
+			s.fail(w, r, r.Context().Err())
+			return
+		}
+		bw := &bufferedResponse{header: w.Header()}
+		func() {
+			defer func() { <-s.readSem }()
+			next.ServeHTTP(bw, r)
+		}()
+		if bw.status == 0 {
+			bw.status = http.StatusOK
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.body)
+	})
+}
+
+// bufferedResponse is an http.ResponseWriter that keeps the answer in
+// memory; its header map is the real response's.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
