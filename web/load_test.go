@@ -151,7 +151,9 @@ func mb(b uint64) float64 { return float64(b) / (1 << 20) }
 // API (units pages and bbox queries, facility collections, streets and
 // demand in a bbox, the summary) and what-if writers (add/undo pairs), and
 // logs throughput, p50/p95/p99 latency per endpoint class and memory. It
-// asserts that every request succeeds, that the scenario is back where it
+// asserts that every request succeeds (each writer is its own client,
+// and its undo must take away its own add, not another writer's: the
+// undo stacks stay independent under load), that the scenario is back where it
 // started once every add is undone, and that memory after the run stays
 // within 4× the heap before it plus 200 MB. No timing is asserted.
 //

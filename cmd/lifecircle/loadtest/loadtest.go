@@ -208,8 +208,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 					body := fmt.Sprintf(`{"op":"add","type":%q,"name":"load test","lon":%.7f,"lat":%.7f}`, tg.types[rng.IntN(len(tg.types))], p[0], p[1])
 					// The undo goes out even after the deadline, so that
 					// every add is undone; the pair is one unit of work.
-					if do(classAdd, tg.edit(base, body, opts.EditToken), checkJSON) {
-						do(classUndo, tg.edit(base, `{"op":"undo"}`, opts.EditToken), checkJSON)
+					// Each writer is its own client (X-Client-Id): its undo
+					// must take away its own add, whatever the other
+					// writers did meanwhile.
+					var added string
+					if do(classAdd, tg.edit(base, body, opts.EditToken, c), editID(&added, "add")) {
+						var undone string
+						do(classUndo, tg.edit(base, `{"op":"undo"}`, opts.EditToken, c), func(b []byte) error {
+							if err := editID(&undone, "undo add")(b); err != nil {
+								return err
+							}
+							if undone != added {
+								return fmt.Errorf("undo took away facility %q, but this client added %q: another client's edit", undone, added)
+							}
+							return nil
+						})
 					}
 					continue
 				}
@@ -302,9 +315,33 @@ func shorten(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func (tg *target) edit(base, body, token string) *http.Request {
+// editID returns a check of an edit's answer that wants the edit op and
+// stores the facility's id in id.
+func editID(id *string, op string) func([]byte) error {
+	return func(b []byte) error {
+		var ans struct {
+			Edit struct {
+				Op string `json:"op"`
+				ID string `json:"id"`
+			} `json:"edit"`
+		}
+		if err := json.Unmarshal(b, &ans); err != nil {
+			return fmt.Errorf("answer is not valid JSON: %s", shorten(string(b), 200))
+		}
+		if ans.Edit.Op != op || ans.Edit.ID == "" {
+			return fmt.Errorf("answer's edit is %q of %q, want %s of a facility", ans.Edit.Op, ans.Edit.ID, op)
+		}
+		*id = ans.Edit.ID
+		return nil
+	}
+}
+
+// edit builds an edit request of writer c, which is client
+// loadtest-writer-c.
+func (tg *target) edit(base, body, token string, c int) *http.Request {
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/scenario", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Client-Id", fmt.Sprintf("loadtest-writer-%d", c))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
