@@ -187,6 +187,8 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		return writeError(path, err)
 	}
 	tmp := f.Name()
+	track(tmp)
+	defer untrack(tmp)
 	done := false
 	defer func() {
 		// Also runs when write panics: never leave the temp file behind.
@@ -212,9 +214,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	if err := f.Close(); err != nil {
 		return writeError(path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := commit(func() error { return os.Rename(tmp, path) }); err != nil {
 		_ = os.Remove(tmp)
 		done = true
+		if errors.Is(err, ErrAborted) {
+			return err
+		}
 		return writeError(path, err)
 	}
 	done = true
@@ -262,6 +267,8 @@ func writeDirAtomic(dir string, kind OutputKind, build func(tmp string) error) e
 	if err != nil {
 		return writeError(dir, err)
 	}
+	track(tmp)
+	defer untrack(tmp)
 	done := false
 	defer func() {
 		if !done {
@@ -284,7 +291,10 @@ func writeDirAtomic(dir string, kind OutputKind, build func(tmp string) error) e
 	}
 
 	if !exists {
-		if err := os.Rename(tmp, dir); err != nil {
+		if err := commit(func() error { return os.Rename(tmp, dir) }); err != nil {
+			if errors.Is(err, ErrAborted) {
+				return err
+			}
 			if _, serr := os.Lstat(dir); serr == nil {
 				// Made meanwhile: another run writing the same folder.
 				return fmt.Errorf("write %s: another lifecircle run created this output folder at the same time, and its output is in place; this run's output was not written — run again to replace it, or choose another --out", dir)
@@ -298,7 +308,9 @@ func writeDirAtomic(dir string, kind OutputKind, build func(tmp string) error) e
 	// One atomic step where the system has it: dir gets the new output and
 	// tmp the old, which is then removed (by the deferred RemoveAll, or by
 	// the next write if this process is killed first).
-	switch err := exchange(tmp, dir); {
+	switch err := commit(func() error { return exchange(tmp, dir) }); {
+	case errors.Is(err, ErrAborted):
+		return err
 	case err == nil:
 		syncDir(parent)
 		if err := os.RemoveAll(tmp); err != nil {
@@ -311,14 +323,20 @@ func writeDirAtomic(dir string, kind OutputKind, build func(tmp string) error) e
 		return writeError(dir, err)
 	}
 	old := filepath.Join(parent, tempPattern(base, oldInfix)+randomSuffix())
-	if err := os.Rename(dir, old); err != nil {
-		return writeError(dir, fmt.Errorf("move the previous output aside: %w", err))
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(old, dir); rerr != nil {
-			return fmt.Errorf("write %s: %w (and restoring the previous output from %s failed: %v)", dir, err, old, rerr)
+	err = commit(func() error {
+		if err := os.Rename(dir, old); err != nil {
+			return writeError(dir, fmt.Errorf("move the previous output aside: %w", err))
 		}
-		return writeError(dir, err)
+		if err := os.Rename(tmp, dir); err != nil {
+			if rerr := os.Rename(old, dir); rerr != nil {
+				return fmt.Errorf("write %s: %w (and restoring the previous output from %s failed: %v)", dir, err, old, rerr)
+			}
+			return writeError(dir, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	done = true
 	syncDir(parent)

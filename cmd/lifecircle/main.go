@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var ce checkError
 	switch {
+	case ctx.Err() != nil && args[0] != "serve" && !errors.As(err, &ce):
+		fmt.Fprintf(stderr, interrupted, args[0], "")
+		return 130
 	case errors.Is(err, study.ErrInvalid):
 		fmt.Fprintf(stderr, "lifecircle %s: %v\n", args[0], err)
 		return exitUsage

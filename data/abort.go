@@ -1,0 +1,59 @@
+package data
+
+import (
+	"errors"
+	"os"
+	"sync"
+)
+
+// ErrAborted is returned by a write that AbortWrites stopped before its
+// output was moved into place.
+var ErrAborted = errors.New("interrupted: the output was not written")
+
+// inflight are the temporaries of the atomic writes in progress in this
+// process. A process that exits on Ctrl-C without waiting for its verb
+// (AbortWrites) removes them, so that nothing half-written is left beside
+// an output. mu also guards each write's final step (the rename or
+// exchange): a write either completes it before AbortWrites or never.
+var inflight = struct {
+	mu      sync.Mutex
+	paths   map[string]bool
+	aborted bool
+}{paths: map[string]bool{}}
+
+func track(path string) {
+	inflight.mu.Lock()
+	inflight.paths[path] = true
+	inflight.mu.Unlock()
+}
+
+func untrack(path string) {
+	inflight.mu.Lock()
+	delete(inflight.paths, path)
+	inflight.mu.Unlock()
+}
+
+// commit runs a write's final step (moving its output into place) unless
+// AbortWrites ran first.
+func commit(step func() error) error {
+	inflight.mu.Lock()
+	defer inflight.mu.Unlock()
+	if inflight.aborted {
+		return ErrAborted
+	}
+	return step()
+}
+
+// AbortWrites removes the temporaries of every write in progress and makes
+// writes that have not moved their output into place fail with
+// ErrAborted: outputs stay as they were. It is for a process about to
+// exit on an interrupt without waiting for its work to stop.
+func AbortWrites() {
+	inflight.mu.Lock()
+	defer inflight.mu.Unlock()
+	inflight.aborted = true
+	for p := range inflight.paths {
+		_ = os.RemoveAll(p)
+	}
+	clear(inflight.paths)
+}
