@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrAborted is returned by a write that AbortWrites stopped before its
@@ -18,7 +19,7 @@ var ErrAborted = errors.New("interrupted: the output was not written")
 var inflight = struct {
 	mu      sync.Mutex
 	paths   map[string]bool
-	aborted bool
+	aborted atomic.Bool
 }{paths: map[string]bool{}}
 
 func track(path string) {
@@ -38,22 +39,33 @@ func untrack(path string) {
 func commit(step func() error) error {
 	inflight.mu.Lock()
 	defer inflight.mu.Unlock()
-	if inflight.aborted {
+	if inflight.aborted.Load() {
 		return ErrAborted
 	}
 	return step()
 }
 
 // AbortWrites removes the temporaries of every write in progress and makes
-// writes that have not moved their output into place fail with
-// ErrAborted: outputs stay as they were. It is for a process about to
-// exit on an interrupt without waiting for its work to stop.
+// every write that has not moved its output into place fail with
+// ErrAborted, at its next write to a file (WriteFileAtomic) or at the
+// latest when it would move its output into place: outputs stay as they
+// were. It is for a process stopping on an interrupt; it may be called
+// again (a write may have created files meanwhile).
 func AbortWrites() {
 	inflight.mu.Lock()
 	defer inflight.mu.Unlock()
-	inflight.aborted = true
+	inflight.aborted.Store(true)
 	for p := range inflight.paths {
 		_ = os.RemoveAll(p)
 	}
-	clear(inflight.paths)
+}
+
+// abortable fails its writes once AbortWrites ran.
+type abortable struct{ w *os.File }
+
+func (a abortable) Write(p []byte) (int, error) {
+	if inflight.aborted.Load() {
+		return 0, ErrAborted
+	}
+	return a.w.Write(p)
 }

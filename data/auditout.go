@@ -142,6 +142,10 @@ func writeSteps(dir string, steps []outputStep) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if inflight.aborted.Load() {
+					errs[i] = ErrAborted // interrupted: start no other file
+					continue
+				}
 				errs[i] = steps[i].write(dir)
 			}
 		}()

@@ -30,7 +30,18 @@ type Searcher struct {
 
 	// Sources sitting on an edge reach points on the same edge directly.
 	edgeSrc map[int32][]edgeSource
+
+	stop <-chan struct{} // closed: runs end early (SetStop)
 }
+
+// SetStop makes every later run end early once stop is closed (pass a
+// context's Done channel), leaving its distances incomplete: the caller
+// must check its context after a run and discard the results.
+func (s *Searcher) SetStop(stop <-chan struct{}) { s.stop = stop }
+
+// stopCheck is how many nodes a run settles between looks at its stop
+// channel: about a millisecond of work.
+const stopCheck = 1 << 12
 
 // reachState keeps a node's distance and label side by side: one cache
 // line per visit instead of two.
@@ -188,7 +199,15 @@ func (s *Searcher) settle() {
 	maxDist := s.maxDist
 	reach := s.reach
 	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
-	for len(s.heap) > 0 {
+	for n := 1; len(s.heap) > 0; n++ {
+		if n%stopCheck == 0 && s.stop != nil {
+			select {
+			case <-s.stop:
+				s.heap = s.heap[:0]
+				return
+			default:
+			}
+		}
 		it := s.heap.pop()
 		u := it.node
 		du := it.dist

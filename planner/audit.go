@@ -156,7 +156,7 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 // searchType runs one type's bounded search from its facilities (source
 // labels are indices into in.Facilities) and reads every demand point's
 // distance and nearest facility.
-func searchType(in AuditInput, facilities []int, pos []geo.Position, snapped []bool, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
 	var srcs []geo.Source
 	geom := make([]orb.Geometry, 1)
 	for _, fi := range facilities {
@@ -169,7 +169,9 @@ func searchType(in AuditInput, facilities []int, pos []geo.Position, snapped []b
 		srcs = append(srcs, fs...)
 	}
 	s = in.Net.NewSearcher()
+	s.SetStop(ctx.Done()) // the caller checks ctx
 	s.Run(srcs, bound)
+	s.SetStop(nil) // a scenario's searcher answers edits long after
 	np := len(pos)
 	dist = make([]float64, np)
 	near = make([]int32, np)
@@ -227,7 +229,10 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	res := &AuditResult{Timings: map[string]time.Duration{}}
 
 	t0 := time.Now()
-	pos, snapped := SnapAll(in.Net, d.Points, maxSnap)
+	pos, snapped, err := SnapAllContext(ctx, in.Net, d.Points, maxSnap)
+	if err != nil {
+		return nil, nil, err
+	}
 	res.Snapped = snapped
 	res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
 	res.Timings["snap_demand"] = time.Since(t0)
@@ -264,7 +269,11 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 				return
 			}
 			t := &types[ti]
-			s, dist, near, unsnapped := searchType(in, byType[ti], pos, snapped, maxSnap, bound)
+			s, dist, near, unsnapped := searchType(ctx, in, byType[ti], pos, snapped, maxSnap, bound)
+			if err := ctx.Err(); err != nil {
+				errs[ti] = err
+				return
+			}
 			if keep != nil {
 				keep[ti] = s
 			}

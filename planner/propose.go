@@ -168,7 +168,10 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 	nt := len(in.Types)
 
 	t0 := time.Now()
-	pos, snapped := SnapAll(in.Net, d.Points, maxSnap)
+	pos, snapped, err := SnapAllContext(ctx, in.Net, d.Points, maxSnap)
+	if err != nil {
+		return nil, err
+	}
 	byEdge := groupByEdge(in.Net.NumEdges(), pos, snapped)
 	res.Timings["snap"] = time.Since(t0)
 
@@ -185,7 +188,11 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		}
 		srcs, _ := SnapFacilities(in.Net, t.Existing, maxSnap)
 		s := in.Net.NewSearcher()
+		s.SetStop(ctx.Done())
 		s.Run(srcs, coverBound(t.Radius))
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		parallelRange(np, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				if snapped[i] {
@@ -235,6 +242,7 @@ func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
 		go func() {
 			defer wg.Done()
 			s := in.Net.NewSearcher()
+			s.SetStop(ctx.Done()) // checked after wg.Wait
 			mark := make([]bool, in.Net.NumEdges())
 			for {
 				j := take()

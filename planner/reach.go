@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"runtime"
 	"sync"
 
@@ -11,14 +12,27 @@ import (
 // SnapAll snaps every point to the network in parallel. ok[i] is false
 // where point i lies farther than maxSnap metres from any walkable edge.
 func SnapAll(net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Position, ok []bool) {
+	pos, ok, _ = SnapAllContext(context.Background(), net, pts, maxSnap)
+	return pos, ok
+}
+
+// SnapAllContext is SnapAll that stops early, with ctx's error, once ctx
+// is cancelled.
+func SnapAllContext(ctx context.Context, net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Position, ok []bool, err error) {
 	pos = make([]geo.Position, len(pts))
 	ok = make([]bool, len(pts))
 	parallelRange(len(pts), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i%1024 == 0 && ctx.Err() != nil {
+				return
+			}
 			pos[i], ok[i] = net.Snap(pts[i], maxSnap)
 		}
 	})
-	return pos, ok
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return pos, ok, nil
 }
 
 // SnapFacilities turns facility geometries into search sources labelled

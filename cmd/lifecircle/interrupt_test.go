@@ -26,8 +26,9 @@ type interruptCase struct {
 	args  []string // after the verb's name; OUT is replaced by the output path
 	phase string   // the progress step interrupted: its line must not appear
 	// The phase has begun when the progress line of the step before it
-	// (after) appears on stderr, when the OSM extract is open (osmOpen),
-	// or when the run's temporary output exists (writing).
+	// (after) appears on stderr, when the OSM extract is open (osmOpen;
+	// and the run is 300 ms old, well into reading it), or when the run's
+	// temporary output exists (writing).
 	after   string
 	osmOpen bool
 	writing bool
@@ -228,7 +229,7 @@ func interruptRun(t *testing.T, bin string, args []string, tc interruptCase, dir
 		return false
 	}
 	deadline := time.Now().Add(5 * time.Minute)
-	for !began() {
+	for !began() || (tc.osmOpen && time.Since(start) < 300*time.Millisecond) {
 		select {
 		case err := <-exited:
 			mu.Lock()

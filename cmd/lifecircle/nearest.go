@@ -120,17 +120,16 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srcs, pos, ok, err := study.SnapNearest(net, fl, pl, points, nf.maxSnap, p)
+	srcs, pos, ok, err := study.SnapNearest(ctx, net, fl, pl, points, nf.maxSnap, p)
 	if err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-
 	p.Step("search")
 	s := net.NewSearcher()
-	s.Run(srcs, bound)
+	s.SetStop(ctx.Done())
+	if s.Run(srcs, bound); ctx.Err() != nil {
+		return ctx.Err()
+	}
 	p.Done("%d nodes reached", len(s.Reached()))
 
 	return writeNearest(e.stdout, out, opt, fl, pl, func(i int) (float64, int32, bool) {

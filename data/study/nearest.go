@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -38,7 +39,7 @@ func ReadNearestLayers(net *geo.Network, facilities, points string, cs data.Coor
 
 // SnapNearest snaps the facilities (search sources) and the points (ok[i]
 // is false for a point beyond maxSnap) to the network.
-func SnapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p Progress) ([]geo.Source, []geo.Position, []bool, error) {
+func SnapNearest(ctx context.Context, net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p Progress) ([]geo.Source, []geo.Position, []bool, error) {
 	p.Step("snap")
 	geoms := make([]orb.Geometry, len(fl.Features))
 	for i, f := range fl.Features {
@@ -53,7 +54,10 @@ func SnapNearest(net *geo.Network, fl, pl *data.Layer, points string, maxSnap fl
 		}
 		pts[i] = pt
 	}
-	pos, ok := planner.SnapAll(net, pts, maxSnap)
+	pos, ok, err := planner.SnapAllContext(ctx, net, pts, maxSnap)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	far := 0
 	for _, o := range ok {
 		if !o {
