@@ -55,6 +55,11 @@ func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
 		names    []string
 	)
 	for row := 0; ; row++ {
+		if row%1024 == 0 {
+			if err := o.stopped(path); err != nil {
+				return nil, err
+			}
+		}
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break

@@ -104,6 +104,11 @@ func (r *gjReader) parse() error {
 			}
 			hasFeatures = true
 			for i := 0; dec.More(); i++ {
+				if i%256 == 0 {
+					if err := r.o.stopped(r.path); err != nil {
+						return err
+					}
+				}
 				var f gjFeature
 				if err := dec.Decode(&f); err != nil {
 					var se *json.SyntaxError

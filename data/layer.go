@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -158,6 +159,9 @@ type ReadOptions struct {
 	// Report, when set, receives notes on how the file was read (a guessed
 	// text encoding, a coordinate system given twice); see formats.go.
 	Report func(note string)
+	// Stop, when closed, ends reading early with an error wrapping
+	// context.Canceled (pass a context's Done channel: Ctrl-C).
+	Stop <-chan struct{}
 
 	skipIDs bool // network lines: ids are not used, duplicates allowed
 }
@@ -368,4 +372,18 @@ func checkUTF8(path string, data []byte, fix string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: file is not UTF-8 (GBK/GB18030?) — %s (first non-UTF-8 text on line %d)", path, fix, line)
 	}
 	return data, nil
+}
+
+// stopped returns an error wrapping context.Canceled, naming path, once
+// o.Stop is closed.
+func (o ReadOptions) stopped(path string) error {
+	if o.Stop == nil {
+		return nil
+	}
+	select {
+	case <-o.Stop:
+		return fmt.Errorf("%s: reading stopped: %w", path, context.Canceled)
+	default:
+		return nil
+	}
 }

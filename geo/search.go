@@ -40,8 +40,8 @@ type Searcher struct {
 func (s *Searcher) SetStop(stop <-chan struct{}) { s.stop = stop }
 
 // stopCheck is how many nodes a run settles between looks at its stop
-// channel: about a millisecond of work.
-const stopCheck = 1 << 12
+// channel: well under a millisecond of work.
+const stopCheck = 1 << 10
 
 // reachState keeps a node's distance and label side by side: one cache
 // line per visit instead of two.

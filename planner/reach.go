@@ -23,7 +23,7 @@ func SnapAllContext(ctx context.Context, net *geo.Network, pts []orb.Point, maxS
 	ok = make([]bool, len(pts))
 	parallelRange(len(pts), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if i%1024 == 0 && ctx.Err() != nil {
+			if i%256 == 0 && ctx.Err() != nil {
 				return
 			}
 			pos[i], ok[i] = net.Snap(pts[i], maxSnap)

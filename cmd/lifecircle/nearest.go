@@ -116,7 +116,7 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	fl, pl, err := study.ReadNearestLayers(net, facilities, points, cs, p)
+	fl, pl, err := study.ReadNearestLayers(ctx, net, facilities, points, cs, p)
 	if err != nil {
 		return err
 	}

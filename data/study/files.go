@@ -49,7 +49,7 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 		return nil, err
 	}
 	in := &Inputs{Profile: prof, Coords: cs, Sources: map[string]any{}, Timings: map[string]time.Duration{},
-		noPopulationHint: "give --population for real figures"}
+		noPopulationHint: "give --population for real figures", stop: ctx.Done()}
 	t0 := time.Now()
 	if s.OSM != "" {
 		err = f.readOSM(ctx, in, s, p)
@@ -143,6 +143,9 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 		if err != nil {
 			return err
 		}
+		if err := in.stopped(); err != nil {
+			return err
+		}
 		fs, derived, err := data.AmenitiesFromLayer(l, in.Profile)
 		if err != nil {
 			return err
@@ -170,6 +173,9 @@ func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 	p.Step("read population")
 	l, err := readLayer(in, s.Population, data.Points|data.Polygons, p)
 	if err != nil {
+		return err
+	}
+	if err := in.stopped(); err != nil {
 		return err
 	}
 	pf, err := data.PopulationFromLayer(l, in.Profile.DemandGroups()...)

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"github.com/paulmach/orb"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -10,10 +11,20 @@ import (
 // study's default coordinates; the reader's notes (a guessed text
 // encoding, a .prj overruled by the @ suffix) become warnings.
 func readLayer(in *Inputs, spec string, allow data.GeomKind, p Progress) (*data.Layer, error) {
-	return data.ReadLayer(spec, data.ReadOptions{Coords: in.Coords, Allow: allow, Report: func(note string) {
+	return data.ReadLayer(spec, data.ReadOptions{Coords: in.Coords, Allow: allow, Stop: in.stop, Report: func(note string) {
 		p.Warn("%s", note)
 		in.Warnings = append(in.Warnings, note)
 	}})
+}
+
+// stopped returns context.Canceled once the reading's context is done.
+func (in *Inputs) stopped() error {
+	select {
+	case <-in.stop:
+		return context.Canceled
+	default:
+		return nil
+	}
 }
 
 // checkDatum warns when a layer read as WGS84 looks like GCJ-02 or BD-09

@@ -12,9 +12,9 @@ import (
 
 // ReadNearestLayers reads `nearest`'s inputs: the facilities (any geometry) and the points
 // (with ids), refusing a layer whose lon/lat look swapped.
-func ReadNearestLayers(net *geo.Network, facilities, points string, cs data.CoordSystem, p Progress) (fl, pl *data.Layer, err error) {
+func ReadNearestLayers(ctx context.Context, net *geo.Network, facilities, points string, cs data.CoordSystem, p Progress) (fl, pl *data.Layer, err error) {
 	p.Step("read facilities")
-	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom})
+	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom, Stop: ctx.Done()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -26,7 +26,7 @@ func ReadNearestLayers(net *geo.Network, facilities, points string, cs data.Coor
 		p.Warn("%s has no features: no point can reach a facility", facilities)
 	}
 	p.Step("read points")
-	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true})
+	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true, Stop: ctx.Done()})
 	if err != nil {
 		return nil, nil, err
 	}

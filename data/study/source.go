@@ -64,6 +64,9 @@ type Inputs struct {
 	// noPopulationHint ends the warning given when residents are sampled
 	// along the streets.
 	noPopulationHint string
+	// stop is the reading's context's Done channel: layer readers end
+	// early once it is closed (Ctrl-C).
+	stop <-chan struct{}
 }
 
 // Progress reports a study's steps (cmd draws them on stderr). Step starts
