@@ -26,9 +26,8 @@ type interruptCase struct {
 	args  []string // after the verb's name; OUT is replaced by the output path
 	phase string   // the progress step interrupted: its line must not appear
 	// The phase has begun when the progress line of the step before it
-	// (after) appears on stderr, when the OSM extract is open (osmOpen;
-	// and the run is 300 ms old, well into reading it), or when the run's
-	// temporary output exists (writing).
+	// (after) appears on stderr, when the OSM extract is open (osmOpen),
+	// or when the run's temporary output exists (writing).
 	after   string
 	osmOpen bool
 	writing bool
@@ -228,8 +227,17 @@ func interruptRun(t *testing.T, bin string, args []string, tc interruptCase, dir
 		}
 		return false
 	}
+	// Once begun, the OSM read goes on another 200 ms: well into the
+	// step (parsing, then building the network), which lasts seconds.
+	var beganAt time.Time
+	begun := func() bool {
+		if beganAt.IsZero() && began() {
+			beganAt = time.Now()
+		}
+		return !beganAt.IsZero() && (!tc.osmOpen || time.Since(beganAt) >= 200*time.Millisecond)
+	}
 	deadline := time.Now().Add(5 * time.Minute)
-	for !began() || (tc.osmOpen && time.Since(start) < 300*time.Millisecond) {
+	for !begun() {
 		select {
 		case err := <-exited:
 			mu.Lock()
@@ -243,7 +251,7 @@ func interruptRun(t *testing.T, bin string, args []string, tc interruptCase, dir
 		}
 		time.Sleep(time.Millisecond)
 	}
-	res := interruptResult{began: time.Since(start)}
+	res := interruptResult{began: beganAt.Sub(start)}
 	sent := time.Now()
 	res.sent = sent.Sub(start)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
