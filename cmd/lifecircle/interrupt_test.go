@@ -32,6 +32,18 @@ type interruptCase struct {
 	osmOpen bool
 	writing bool
 	out     string // output name in the folder: "out" (a folder) or a file
+	// batch is the batch file's entry (audit --batch): the output is the
+	// batch folder, whose entry "city" is written last time by the sample.
+	batch string
+}
+
+// tmpName matches the temporary output of process pid.
+func (tc interruptCase) tmpName(pid int) (sub string, re *regexp.Regexp) {
+	base := tc.out
+	if tc.batch != "" {
+		sub, base = tc.out, "city"
+	}
+	return sub, regexp.MustCompile(fmt.Sprintf(`^\.%s\.tmp-%d-`, regexp.QuoteMeta(base), pid))
 }
 
 // TestInterruptEachPhase sends SIGINT (Ctrl-C) to audit, nearest and
@@ -65,6 +77,8 @@ func TestInterruptEachPhase(t *testing.T) {
 		{name: "nearest/snap", args: nearestArgs, phase: "snap", after: "read points", out: "near.csv"},
 		{name: "nearest/search", args: nearestArgs, phase: "search", after: "snap", out: "near.csv"},
 		{name: "propose/proposals", args: proposeArgs, phase: "coverage sets and solve", after: "read candidates", out: "out"},
+		{name: "audit/batch entry write", args: []string{"--quiet", "--batch", "BATCH", "--out", "OUT"}, phase: "batch", writing: true, out: "runs",
+			batch: fmt.Sprintf("- {name: city, osm: %s, amenities: [%s], population: %s}\n", in(synth.FileCity), in(synth.FileFacilities), in(synth.FilePoints))},
 	}
 	var mu sync.Mutex
 	var lines []string
@@ -74,11 +88,26 @@ func TestInterruptEachPhase(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, tc.out)
 			// A previous output of the same verb, which must survive.
-			prev := previousOutput(t, bin, verb, out)
+			var prev string
+			batchDir := t.TempDir()
+			batchFile := filepath.Join(batchDir, "batch.yaml")
+			if tc.batch != "" {
+				writeFile(t, batchDir, "batch.yaml", "- {name: city, sample: true}\n")
+				if _, stderr, code := runBinary(t, bin, "audit", "--quiet", "--batch", batchFile, "--out", out); code != 0 {
+					t.Fatalf("previous batch: exit %d: %s", code, stderr)
+				}
+				prev = snapshotOutput(t, out)
+				writeFile(t, batchDir, "batch.yaml", tc.batch)
+			} else {
+				prev = previousOutput(t, bin, verb, out)
+			}
 			args := []string{verb}
 			for _, a := range tc.args {
-				if a == "OUT" {
+				switch a {
+				case "OUT":
 					a = out
+				case "BATCH":
+					a = batchFile
 				}
 				args = append(args, a)
 			}
@@ -135,27 +164,28 @@ func previousOutput(t *testing.T, bin, verb, out string) string {
 	return snapshotOutput(t, out)
 }
 
-// snapshotOutput describes a file or a folder's files by their SHA-256.
+// snapshotOutput describes a file, or every file under a folder, by
+// its SHA-256.
 func snapshotOutput(t *testing.T, path string) string {
 	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return "missing: " + err.Error()
 	}
-	if !st.IsDir() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
+	var b strings.Builder
+	err := filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return sha256Hex(b)
-	}
-	s, err := readState(t, path)
+		c, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(path, p)
+		fmt.Fprintf(&b, "%s=%.12s ", rel, sha256Hex(c))
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, n := range strings.Split(s.names(), ",") {
-		fmt.Fprintf(&b, "%s=%.8s ", n, s[n])
 	}
 	return b.String()
 }
@@ -206,7 +236,7 @@ func interruptRun(t *testing.T, bin string, args []string, tc interruptCase, dir
 		exited <- cmd.Wait()
 	}()
 
-	tmp := regexp.MustCompile(fmt.Sprintf(`^\.%s\.tmp-%d-`, regexp.QuoteMeta(filepath.Base(tc.out)), cmd.Process.Pid))
+	sub, tmp := tc.tmpName(cmd.Process.Pid)
 	began := func() bool {
 		switch {
 		case tc.after != "":
@@ -219,7 +249,7 @@ func interruptRun(t *testing.T, bin string, args []string, tc interruptCase, dir
 		case tc.osmOpen:
 			return fileOpen(cmd.Process.Pid, args)
 		case tc.writing:
-			for _, n := range dirNamesAll(dir) {
+			for _, n := range dirNamesAll(filepath.Join(dir, sub)) {
 				if tmp.MatchString(n) {
 					return true
 				}
