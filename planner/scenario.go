@@ -460,7 +460,12 @@ func (sc *Scenario) revert(seqs []int64) (*Change, error) {
 		}
 	}
 	for t, set := range addsOf {
-		sc.markNodes(sc.search[t].RemoveLabels(func(l int32) bool { return set[l] }))
+		// A mask, not the map: the search asks for every node it reached.
+		drop := make([]bool, len(sc.in.Facilities))
+		for fi := range set {
+			drop[fi] = true
+		}
+		sc.markNodes(sc.search[t].RemoveLabels(func(l int32) bool { return l >= 0 && int(l) < len(drop) && drop[l] }))
 	}
 	if len(addGeoms) > 0 {
 		// Points on the facilities' own edges were reached along the edge.

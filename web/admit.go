@@ -6,13 +6,14 @@ import (
 )
 
 // Reads that compute (OGC item pages, the summary, a unit's figures) run
-// at most readSlots at a time; the others wait in line without using a
-// core. Edits never wait for a slot. Without the bound, 150 readers on two
-// cores share the CPU with an edit, which then gets 2/150 of it: an edit
-// of 20 ms took seconds (BENCHMARKS.md, "Editing under load"). With it,
-// an edit competes with a few reads only, and waits for the scenario's
-// write lock behind no more than readSlots of them.
-func readSlots() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+// at most readSlots at a time, one per core: they are CPU-bound, so more
+// would not answer sooner; the others wait in line without using a core.
+// Edits never wait for a slot. Without the bound, 150 readers on two cores
+// share the CPU with an edit, which then gets a 150th of it: an edit of a
+// few milliseconds took seconds (BENCHMARKS.md, "Editing under load").
+// With it, an edit competes with a couple of reads only, and waits for the
+// scenario's write lock behind no more than readSlots of them.
+func readSlots() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // readSlot runs next in one of the server's read slots. The answer is
 // built into memory inside the slot and sent after leaving it, so that a

@@ -341,62 +341,38 @@ func (s *Server) items(c collection, q itemsQuery) page {
 }
 
 // itemsWith is items with the spatial index idx, or a full scan when idx
-// is nil; both give the same page. Under the scenario's read lock it only
-// picks the features and reads their properties; it encodes them after
-// the lock is released, so that an edit waiting for the lock waits for
-// little (geometries never change in place: an edit replaces a facility's).
+// is nil; both give the same page. The scenario's read lock is held only
+// to read the picked features' properties (and, for facilities, to pick
+// them): units and demand points never change, so they are picked before
+// it, and every feature is encoded after it, so that an edit waiting for
+// the lock waits for little (an edit replaces a facility's geometry, it
+// never changes one in place).
 func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
-	var p page
-	type picked struct {
-		i      int
-		id     any
-		geom   orb.Geometry
-		lo, hi int // its properties: props[lo:hi]
-	}
 	var (
-		sel     []picked
+		p       page
+		sel     []pickedItem
 		props   data.Props
 		scratch data.Props
 	)
-	s.withItems(c, func(v *itemView) {
-		add := func(i int) {
-			scratch = v.props(i, scratch[:0])
-			lo := len(props)
+	readProps := func(v *itemView) {
+		for k := range sel {
+			scratch = v.props(sel[k].i, scratch[:0])
+			sel[k].lo = len(props)
 			props = append(props, scratch...)
-			sel = append(sel, picked{i, v.id(i), v.geom(i), lo, len(props)})
+			sel[k].hi = len(props)
 		}
-		if q.bbox == nil && v.keep == nil {
-			p.matched = v.n
-			for i := q.offset; i < v.n && i-q.offset < q.limit; i++ {
-				add(i)
-			}
-			return
-		}
-		test := func(i int) {
-			if v.keep != nil && !v.keep(i) {
-				return
-			}
-			if q.bbox != nil {
-				g := v.geom(i)
-				if g == nil || !q.bbox.match(g, g.Bound()) {
-					return
-				}
-			}
-			if p.matched >= q.offset && p.matched-q.offset < q.limit {
-				add(i)
-			}
-			p.matched++
-		}
-		if idx != nil && q.bbox != nil && idx.n == v.n {
-			for _, i := range idx.candidates(nil, q.bbox) {
-				test(int(i))
-			}
-			return
-		}
-		for i := 0; i < v.n; i++ {
-			test(i)
-		}
-	})
+	}
+	if c.kind == kindUnits || c.kind == kindDemand {
+		sel = pickItems(s.viewOf(c, s.baseIn, nil, nil), q, idx, &p)
+		s.sc.View(func(in planner.AuditInput, res *planner.AuditResult, active []bool) {
+			readProps(s.viewOf(c, in, res, active))
+		})
+	} else {
+		s.withItems(c, func(v *itemView) {
+			sel = pickItems(v, q, idx, &p)
+			readProps(v)
+		})
+	}
 	p.features = make([]byte, 0, 64<<10)
 	for _, f := range sel {
 		mark := len(p.features)
@@ -413,6 +389,54 @@ func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
 		p.returned++
 	}
 	return p
+}
+
+// A pickedItem is a feature of an items page: its index, id and geometry,
+// and its properties once read (props[lo:hi] in itemsWith).
+type pickedItem struct {
+	i      int
+	id     any
+	geom   orb.Geometry
+	lo, hi int
+}
+
+// pickItems returns the features of v that q asks for and sets p.matched;
+// it reads no properties.
+func pickItems(v *itemView, q itemsQuery, idx *bboxIndex, p *page) []pickedItem {
+	var sel []pickedItem
+	add := func(i int) { sel = append(sel, pickedItem{i: i, id: v.id(i), geom: v.geom(i)}) }
+	if q.bbox == nil && v.keep == nil {
+		p.matched = v.n
+		for i := q.offset; i < v.n && i-q.offset < q.limit; i++ {
+			add(i)
+		}
+		return sel
+	}
+	test := func(i int) {
+		if v.keep != nil && !v.keep(i) {
+			return
+		}
+		if q.bbox != nil {
+			g := v.geom(i)
+			if g == nil || !q.bbox.match(g, g.Bound()) {
+				return
+			}
+		}
+		if p.matched >= q.offset && p.matched-q.offset < q.limit {
+			add(i)
+		}
+		p.matched++
+	}
+	if idx != nil && q.bbox != nil && idx.n == v.n {
+		for _, i := range idx.candidates(nil, q.bbox) {
+			test(int(i))
+		}
+		return sel
+	}
+	for i := 0; i < v.n; i++ {
+		test(i)
+	}
+	return sel
 }
 
 func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) {
