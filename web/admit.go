@@ -15,6 +15,12 @@ import (
 // scenario's write lock behind no more than readSlots of them.
 func readSlots() int { return max(2, runtime.GOMAXPROCS(0)) }
 
+// While an edit waits or runs, reads that start compute in one slot fewer
+// (readSemEditing): edits run one at a time (editMu), so one core is
+// theirs and the others the readers'; an edit then shares its core with no
+// read, only with the reads that had started before it.
+func readSlotsEditing() int { return readSlots() - 1 }
+
 // readSlot runs next in one of the server's read slots. The answer is
 // built into memory inside the slot and sent after leaving it, so that a
 // slow client does not hold a slot while it receives.
@@ -26,9 +32,24 @@ func (s *Server) readSlot(next http.Handler) http.Handler {
 			s.fail(w, r, r.Context().Err())
 			return
 		}
+		narrowed := s.editing.Load() > 0
+		if narrowed {
+			select {
+			case s.readSemEditing <- struct{}{}:
+			case <-r.Context().Done():
+				<-s.readSem
+				s.fail(w, r, r.Context().Err())
+				return
+			}
+		}
 		bw := &bufferedResponse{header: w.Header()}
 		func() {
-			defer func() { <-s.readSem }()
+			defer func() {
+				if narrowed {
+					<-s.readSemEditing
+				}
+				<-s.readSem
+			}()
 			next.ServeHTTP(bw, r)
 		}()
 		if bw.status == 0 {

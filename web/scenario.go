@@ -118,6 +118,7 @@ func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.editing.Add(1) // reads give way until the edit is done (readSlot)
 	s.editMu.Lock()
 	var ch *planner.Change
 	switch {
@@ -133,6 +134,7 @@ func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.editMu.Unlock()
+		s.editing.Add(-1)
 		s.fail(w, r, err)
 		return
 	}
@@ -145,6 +147,7 @@ func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
 	out.Scenario = s.stateLocked(client)
 	out.Summary.Edits = out.Scenario.Edits
 	s.editMu.Unlock()
+	s.editing.Add(-1)
 	out.PointsChanged = ch.Points
 	out.ElapsedMS = ms(time.Since(start))
 	writeJSON(w, http.StatusOK, mimeJSON, out)

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -127,8 +128,10 @@ type Server struct {
 	editMu sync.Mutex
 	// proposeSem lets one proposal run at a time: each uses every core.
 	proposeSem chan struct{}
-	// readSem holds the read slots (readSlot).
-	readSem chan struct{}
+	// readSem holds the read slots (readSlot), readSemEditing those of
+	// reads that start while edits are pending (editing > 0).
+	readSem, readSemEditing chan struct{}
+	editing                 atomic.Int32
 
 	propMu   sync.RWMutex
 	proposal *proposal // latest, nil before the first
@@ -182,7 +185,7 @@ func New(sc *planner.Scenario, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
-	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1), readSem: make(chan struct{}, readSlots()), clients: newClientStacks()}
+	s := &Server{sc: sc, log: logger(log), cfg: cfg, static: sub, proposeSem: make(chan struct{}, 1), readSem: make(chan struct{}, readSlots()), readSemEditing: make(chan struct{}, readSlotsEditing()), clients: newClientStacks()}
 	s.store = cfg.Scenarios
 	if s.store == nil {
 		s.store = data.NewWorkspaceScenarios(filepath.Join(cfg.Workspace, "scenarios"))
