@@ -279,6 +279,8 @@ func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, layerErr(err))
 		return
 	}
+	s.editing.Add(1) // reads give way (readSlot)
+	defer s.editing.Add(-1)
 	s.editMu.Lock()
 	defer s.editMu.Unlock()
 	ch, applied, err := s.sc.CommitAdds(prep)
