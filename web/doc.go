@@ -9,7 +9,9 @@
 //
 // A Server holds a planner.Scenario (the live audit) and its
 // configuration; handlers are its methods and r.Context() flows into every
-// long computation. Errors map to HTTP statuses in one table (errors.go)
+// long computation. Reads that compute run in a bounded number of slots
+// (admit.go) and edits never wait for one, so that edits stay interactive
+// under many readers. Errors map to HTTP statuses in one table (errors.go)
 // and reach clients in one JSON shape; internal details stay in the log.
 //
 // Import rules: web imports planner, geo and data (for GeoJSON encoding and
