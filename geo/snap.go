@@ -22,6 +22,11 @@ type Position struct {
 // metresPerDegree is the length of one degree of latitude on the sphere.
 const metresPerDegree = EarthRadius * rad
 
+// SnapIndexReady returns a channel closed once the spatial index that Snap
+// uses is built (in the background, from when the network is built); Snap
+// waits for it. Wait on it with a context to stay responsive meanwhile.
+func (n *Network) SnapIndexReady() <-chan struct{} { return n.treeReady }
+
 // Snap joins p to the network at the nearest point on the nearest edge,
 // if that point is within maxSnap metres. ok is false when no edge is
 // that close or p is not a valid lon/lat.

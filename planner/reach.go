@@ -19,6 +19,11 @@ func SnapAll(net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Posi
 // SnapAllContext is SnapAll that stops early, with ctx's error, once ctx
 // is cancelled.
 func SnapAllContext(ctx context.Context, net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Position, ok []bool, err error) {
+	select { // the first snap waits for the network's index
+	case <-net.SnapIndexReady():
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 	pos = make([]geo.Position, len(pts))
 	ok = make([]bool, len(pts))
 	parallelRange(len(pts), func(lo, hi int) {

@@ -41,6 +41,11 @@ func ReadNearestLayers(ctx context.Context, net *geo.Network, facilities, points
 // is false for a point beyond maxSnap) to the network.
 func SnapNearest(ctx context.Context, net *geo.Network, fl, pl *data.Layer, points string, maxSnap float64, p Progress) ([]geo.Source, []geo.Position, []bool, error) {
 	p.Step("snap")
+	select { // snapping waits for the network's index
+	case <-net.SnapIndexReady():
+	case <-ctx.Done():
+		return nil, nil, nil, ctx.Err()
+	}
 	geoms := make([]orb.Geometry, len(fl.Features))
 	for i, f := range fl.Features {
 		geoms[i] = f.Geometry
