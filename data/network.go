@@ -39,8 +39,9 @@ func IsOSMPath(path string) bool {
 }
 
 // WalkNetwork builds the walk network from the walkable ways of an OSM
-// extract (geo.Walkable), keeping every component.
-func WalkNetwork(path string, x *osm.Extract) (*geo.Network, NetworkInfo, error) {
+// extract (geo.Walkable), keeping every component; it stops with ctx's
+// error once ctx is cancelled.
+func WalkNetwork(ctx context.Context, path string, x *osm.Extract) (*geo.Network, NetworkInfo, error) {
 	info := NetworkInfo{Source: filepath.Base(path), MissingNodes: x.MissingNodes, SplitWays: x.SplitWays,
 		NegativeNodeIDs: x.NegativeNodeIDs, DuplicateNodeIDs: x.DuplicateNodeIDs}
 	n := 0
@@ -49,6 +50,9 @@ func WalkNetwork(path string, x *osm.Extract) (*geo.Network, NetworkInfo, error)
 	}
 	b := geo.NewNetworkBuilder(n)
 	for i := range x.Ways {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return nil, info, ctx.Err()
+		}
 		w := &x.Ways[i]
 		if !geo.Walkable(tagGetter(w.Tags)) {
 			continue
@@ -61,9 +65,15 @@ func WalkNetwork(path string, x *osm.Extract) (*geo.Network, NetworkInfo, error)
 	if info.Ways == 0 {
 		return nil, info, fmt.Errorf("%s: no walkable ways (highway=*) found — is this the right extract? It needs the streets of the study area", path)
 	}
+	if ctx.Err() != nil {
+		return nil, info, ctx.Err()
+	}
 	net, err := b.Build()
 	if err != nil {
 		return nil, info, fmt.Errorf("%s: %w", path, err)
+	}
+	if ctx.Err() != nil {
+		return nil, info, ctx.Err()
 	}
 	fillInfo(&info, net)
 	return net, info, nil
@@ -75,7 +85,7 @@ func ReadWalkNetwork(ctx context.Context, path string, progress func(pass string
 	if err != nil {
 		return nil, NetworkInfo{}, err
 	}
-	return WalkNetwork(path, x)
+	return WalkNetwork(ctx, path, x)
 }
 
 // ReadLineNetwork builds a walk network from a GeoJSON file of

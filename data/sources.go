@@ -64,7 +64,7 @@ func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func
 	if err != nil {
 		return nil, err
 	}
-	net, info, err := WalkNetwork(path, x)
+	net, info, err := WalkNetwork(ctx, path, x)
 	if err != nil {
 		return nil, err
 	}
