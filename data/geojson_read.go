@@ -42,6 +42,9 @@ const exportGeoJSON = "export the layer as GeoJSON (QGIS: Export → Save Featur
 // an error names the feature it is in.
 func readGeoJSON(path string, data []byte, o ReadOptions) (*Layer, error) {
 	data, err := checkUTF8(path, data, utf8FixGeoJSON)
+	if err == nil {
+		err = o.stopped(path)
+	}
 	if err != nil {
 		return nil, err
 	}

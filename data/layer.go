@@ -179,12 +179,18 @@ func ReadLayer(path string, o ReadOptions) (*Layer, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":
 		data, err := readInput(path)
+		if err == nil {
+			err = o.stopped(path)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return readGeoJSON(path, data, o)
 	case ".csv", ".txt", ".tsv":
 		data, err := readInput(path)
+		if err == nil {
+			err = o.stopped(path)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -236,6 +236,9 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	res.Snapped = snapped
 	res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
 	res.Timings["snap_demand"] = time.Since(t0)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 
 	// Facilities by type.
 	byType := make([][]int, len(types))

@@ -187,6 +187,9 @@ func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 			return err
 		}
 	}
+	if err := in.stopped(); err != nil {
+		return err
+	}
 	checkDatum(in, s.Population, len(pf), func(i int) orb.Geometry { return pf[i].Geometry }, p)
 	in.Population, in.PopulationSource = pf, s.Population
 	in.Sources["population"] = s.Population
