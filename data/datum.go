@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 
@@ -17,8 +18,9 @@ import (
 // network as read with the median after converting them from GCJ-02 (and
 // from BD-09) to WGS84; when one of those halves it (and gains at least
 // 10 m), it returns a warning naming spec and the suffix to add. Layers
-// of fewer than 8 points, or outside China, get "".
-func DatumHint(spec string, net *geo.Network, pts []orb.Point) string {
+// of fewer than 8 points, or outside China, get "", and so does a check
+// ended early by closing stop (nil: never).
+func DatumHint(spec string, net *geo.Network, pts []orb.Point, stop <-chan struct{}) string {
 	const (
 		minPoints = 8
 		far       = 2000.0 // metres: points farther off count as this
@@ -32,9 +34,18 @@ func DatumHint(spec string, net *geo.Network, pts []orb.Point) string {
 	if len(in) < minPoints || len(in)*2 < len(pts) {
 		return ""
 	}
+	stopped := false
 	median := func(conv func(orb.Point) orb.Point) float64 {
 		d := make([]float64, len(in))
 		for i, p := range in {
+			if i%256 == 0 && stop != nil {
+				select {
+				case <-stop:
+					stopped = true
+					return math.Inf(1)
+				default:
+				}
+			}
 			d[i] = far
 			if pos, ok := net.Snap(conv(p), far); ok {
 				d[i] = pos.Access
@@ -56,7 +67,7 @@ func DatumHint(spec string, net *geo.Network, pts []orb.Point) string {
 			best, name, suffix = m, c.name, c.suffix
 		}
 	}
-	if name == "" || best > asRead/2 || asRead-best < 10 {
+	if stopped || name == "" || best > asRead/2 || asRead-best < 10 {
 		return ""
 	}
 	return fmt.Sprintf("%s: the points lie %.0f m from the streets (median) as WGS84 but %.0f m when read as %s — they look copied from a Chinese web map: give the file as %s@%s (or coords: %s in the project file)",

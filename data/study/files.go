@@ -191,6 +191,9 @@ func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 		return err
 	}
 	checkDatum(in, s.Population, len(pf), func(i int) orb.Geometry { return pf[i].Geometry }, p)
+	if err := in.stopped(); err != nil {
+		return err
+	}
 	in.Population, in.PopulationSource = pf, s.Population
 	in.Sources["population"] = s.Population
 	p.Done("%d features", len(pf))

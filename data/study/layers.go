@@ -40,7 +40,7 @@ func checkDatum(in *Inputs, spec string, n int, geom func(i int) orb.Geometry, p
 			pts = append(pts, g.Bound().Center())
 		}
 	}
-	if w := data.DatumHint(spec, in.Net, pts); w != "" {
+	if w := data.DatumHint(spec, in.Net, pts, in.stop); w != "" {
 		p.Warn("%s", w)
 		in.Warnings = append(in.Warnings, w)
 	}
