@@ -385,7 +385,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.readSlot).Get("/collections/{id}/items/{fid}", s.handleItem)
 	})
 
-	r.Get("/tiles/{layer}/{z}/{x}/{y}", s.handleTile)
+	r.With(s.readSlot).Get("/tiles/{layer}/{z}/{x}/{y}", s.handleTile)
 
 	r.Route("/api", func(r chi.Router) {
 		r.With(s.readSlot).Get("/summary", s.handleSummary)
@@ -400,7 +400,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/scenario", s.handleScenarioState)
 		r.Get("/scenarios", s.handleListScenarios)
 		r.Get("/scenarios/compare", s.handleCompare)
-		r.Get("/charts/distances", s.handleDistances)
+		r.With(s.readSlot).Get("/charts/distances", s.handleDistances)
 		r.Get("/glossary", s.handleGlossary)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireEdit)
