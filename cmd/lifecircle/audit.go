@@ -159,6 +159,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
 	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
+	natsURL := fs.String("distributed", "", "with --batch: run the entries on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
 	var of outputFlags
 	of.register(fs)
 	af.failBelow = failBelowFlag{}
@@ -171,7 +172,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *batch != "" {
-		return runBatch(ctx, e, fs, *batch, af.f.Out, af.failBelow, *quiet)
+		return runBatch(ctx, e, fs, *batch, af.f.Out, *natsURL, af.failBelow, *quiet)
 	}
 	if err := af.resolve(fs); err != nil {
 		return err

@@ -18,13 +18,19 @@ import (
 // study.RunBatch) and prints its table. It returns a runtime error naming
 // the failed entries (exit 1), else a checkError when an entry broke a
 // rule or threshold (exit 3).
-func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, failBelow failBelowFlag, quiet bool) error {
+func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out, natsURL string, failBelow failBelowFlag, quiet bool) error {
 	out, entries, err := readBatch(fs, path, out)
 	if err != nil {
 		return err
 	}
 	p := newProgress(e.stderr, quiet)
-	b, err := study.RunBatch(ctx, entries, study.BatchOptions{
+	run := study.RunBatch
+	if natsURL != "" { // data/dist: the same batch on NATS JetStream workers
+		run = func(ctx context.Context, entries []data.BatchEntry, o study.BatchOptions) (*study.Batch, error) {
+			return runBatchDist(ctx, e, natsURL, entries, o, quiet)
+		}
+	}
+	b, err := run(ctx, entries, study.BatchOptions{
 		File: path, Out: out, FailBelow: failBelow, Version: version,
 		Entry: func(i, n int, en data.BatchEntry) {
 			p.Step(fmt.Sprintf("batch %d/%d %s", i+1, n, en.Name))
@@ -62,7 +68,7 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out string, f
 // readBatch refuses the flags a batch does not take, reads the batch file
 // and makes the output folder (--out, else the file's out:).
 func readBatch(fs *flag.FlagSet, path, out string) (string, []data.BatchEntry, error) {
-	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true}
+	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true, "distributed": true}
 	var bad []string
 	fs.Visit(func(f *flag.Flag) {
 		if !allowed[f.Name] {
@@ -70,7 +76,7 @@ func readBatch(fs *flag.FlagSet, path, out string) (string, []data.BatchEntry, e
 		}
 	})
 	if len(bad) > 0 {
-		return "", nil, usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below and --quiet)", strings.Join(bad, ", "))
+		return "", nil, usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below, --distributed and --quiet)", strings.Join(bad, ", "))
 	}
 	fileOut, entries, err := data.ReadBatch(path)
 	if err != nil {

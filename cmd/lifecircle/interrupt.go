@@ -28,6 +28,8 @@ func exitOnInterrupt(ctx context.Context, verb string, stderr io.Writer) {
 	grace := interruptGrace
 	if verb == "serve" {
 		grace = serveShutdownGrace + time.Second
+	} else if verb == "worker" {
+		grace = 5 * time.Second // give the current tasks back
 	}
 	go func() {
 		<-ctx.Done()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,8 +49,7 @@ type BatchOptions struct {
 // batch_summary.json into o.Out. It returns an error only when the
 // context ends or the summary cannot be written; failed entries are rows.
 func RunBatch(ctx context.Context, entries []data.BatchEntry, o BatchOptions) (*Batch, error) {
-	b := &Batch{Rows: make([]data.BatchRow, 0, len(entries)), BatchFile: o.File, OutFolder: o.Out}
-	seen := map[string]bool{}
+	b := NewBatch(o.File, o.Out, len(entries))
 	start := time.Now()
 	for i, en := range entries {
 		if err := ctx.Err(); err != nil {
@@ -58,31 +58,41 @@ func RunBatch(ctx context.Context, entries []data.BatchEntry, o BatchOptions) (*
 		if o.Entry != nil {
 			o.Entry(i, len(entries), en)
 		}
-		row, types := batchRow(ctx, en, o)
-		for _, t := range types {
-			if !seen[t] {
-				seen[t] = true
-				b.Types = append(b.Types, t)
-			}
-		}
-		b.Rows = append(b.Rows, row)
-		switch row.Status {
-		case data.BatchOK:
-			b.OK++
-		case data.BatchBroken:
-			b.Broken++
-		case data.BatchFailed:
-			b.Failed++
-		}
+		row := b.Add(batchRow(ctx, en, o))
 		if o.Row != nil {
 			o.Row(row)
 		}
 	}
 	b.Elapsed = time.Since(start)
-	if err := b.write(o.Version); err != nil {
+	if err := b.Write(o.Version); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// NewBatch returns an empty batch of file's entries written into out.
+func NewBatch(file, out string, n int) *Batch {
+	return &Batch{Rows: make([]data.BatchRow, 0, n), BatchFile: file, OutFolder: out}
+}
+
+// Add appends an entry's row and its types (see AuditEntry) and counts
+// it; it returns the row.
+func (b *Batch) Add(row data.BatchRow, types []string) data.BatchRow {
+	for _, t := range types {
+		if !slices.Contains(b.Types, t) {
+			b.Types = append(b.Types, t)
+		}
+	}
+	b.Rows = append(b.Rows, row)
+	switch row.Status {
+	case data.BatchOK:
+		b.OK++
+	case data.BatchBroken:
+		b.Broken++
+	case data.BatchFailed:
+		b.Failed++
+	}
+	return row
 }
 
 // Names returns the names of the rows with status, each followed by its
@@ -112,9 +122,39 @@ func cut(s string, n int) string {
 // batchRow audits one entry into o.Out/<name>/ and returns its row and its
 // types in profile order.
 func batchRow(ctx context.Context, en data.BatchEntry, o BatchOptions) (data.BatchRow, []string) {
+	s, err := EntrySettings(en, o.FailBelow)
+	dir := filepath.Join(o.Out, en.Name)
+	return AuditEntry(ctx, en.Name, s, err, dir, dir, o.Version)
+}
+
+// EntrySettings returns the settings a batch entry runs with: the
+// audit's defaults, failBelow (--fail-below), then the entry's project
+// file and keys. The error is the entry's own (its project file could
+// not be read).
+func EntrySettings(en data.BatchEntry, failBelow map[string]float64) (Settings, error) {
+	s := Defaults()
+	if en.Err != nil {
+		return s, en.Err
+	}
+	if len(failBelow) > 0 {
+		s.SetFlags(Settings{FailBelow: failBelow}, []string{"fail-below"})
+	}
+	for _, pr := range en.Projects {
+		s.Overlay(pr)
+	}
+	return s, nil
+}
+
+// AuditEntry audits the batch entry name with settings s into dir and
+// returns its row and its types in profile order; settingsErr (from
+// EntrySettings) makes it a failed row at once. The row names out as the
+// entry's folder: dir itself locally, the coordinator's folder when a
+// worker of a distributed batch (data/dist) runs it. An entry whose audit
+// fails is a failed row, not an error.
+func AuditEntry(ctx context.Context, name string, s Settings, settingsErr error, dir, out, version string) (data.BatchRow, []string) {
 	t0 := time.Now()
-	row := data.BatchRow{Name: en.Name, Out: filepath.Join(o.Out, en.Name), Coverage: map[string]float64{}, BrokenRules: []string{}}
-	res, prof, err := batchEntry(ctx, en, row.Out, o)
+	row := data.BatchRow{Name: name, Out: out, Coverage: map[string]float64{}, BrokenRules: []string{}}
+	res, prof, err := batchEntry(ctx, s, settingsErr, dir, version)
 	row.ElapsedSecond = math.Round(time.Since(t0).Seconds()*100) / 100
 	if err != nil {
 		row.Status, row.Error, row.Out = data.BatchFailed, oneLine(err), ""
@@ -141,11 +181,10 @@ func batchRow(ctx context.Context, en data.BatchEntry, o BatchOptions) (data.Bat
 	return row, types
 }
 
-// batchEntry audits one entry into dir with the audit's defaults under the
-// entry's project settings.
-func batchEntry(ctx context.Context, en data.BatchEntry, dir string, o BatchOptions) (res *planner.AuditResult, profile string, err error) {
-	if en.Err != nil {
-		return nil, "", en.Err
+// batchEntry audits one entry with settings s into dir.
+func batchEntry(ctx context.Context, s Settings, settingsErr error, dir, version string) (res *planner.AuditResult, profile string, err error) {
+	if settingsErr != nil {
+		return nil, "", settingsErr
 	}
 	defer func() {
 		// A bug in one entry must not lose the others' results.
@@ -153,19 +192,12 @@ func batchEntry(ctx context.Context, en data.BatchEntry, dir string, o BatchOpti
 			err = fmt.Errorf("internal error (please report): %v", r)
 		}
 	}()
-	s := Defaults()
-	if len(o.FailBelow) > 0 {
-		s.SetFlags(Settings{FailBelow: o.FailBelow}, []string{"fail-below"})
-	}
-	for _, pr := range en.Projects {
-		s.Overlay(pr)
-	}
 	s.Out = dir
 	st, err := Load(ctx, s, FileSource{}, NoProgress{})
 	if err != nil {
 		return nil, "", err
 	}
-	st.Meta.Version = o.Version
+	st.Meta.Version = version
 	if res, err = Run(ctx, st); err != nil {
 		return nil, "", err
 	}
@@ -175,8 +207,9 @@ func batchEntry(ctx context.Context, en data.BatchEntry, dir string, o BatchOpti
 	return res, st.In.Profile.ID, nil
 }
 
-// write writes batch_summary.csv and batch_summary.json.
-func (b *Batch) write(version string) error {
+// Write writes batch_summary.csv and batch_summary.json into the batch's
+// output folder.
+func (b *Batch) Write(version string) error {
 	summary := map[string]any{
 		"batch": b.BatchFile, "created": time.Now().UTC().Format(time.RFC3339), "lifecircle": version,
 		"entries": b.Rows, "ok": b.OK, "broken": b.Broken, "failed": b.Failed,

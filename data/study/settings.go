@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -357,5 +358,41 @@ func warnNodeIDs(p Progress, path string, info data.NetworkInfo) {
 	}
 	if info.DuplicateNodeIDs > 0 {
 		p.Warn("%s: %d nodes appear more than once with the same id; the last position of each is used — the file was merged or edited badly: re-export it (osmium sort and osmium merge fix this)", path, info.DuplicateNodeIDs)
+	}
+}
+
+// MapInputs replaces the file of every input the settings name (the
+// extract or network, layers, unit-population table, profile file and
+// facility overrides) by f(file), keeping each spec's LEVEL=, #LAYER and
+// @CRS parts. A distributed batch (data/dist) uses it to read on a worker
+// the copies of the coordinator's files. Built-in profile ids are left.
+func (s *Settings) MapInputs(f func(file string) string) {
+	spec := func(v string) string {
+		if v == "" {
+			return v
+		}
+		file := data.InputPath(v)
+		if !strings.HasPrefix(v, file) {
+			return v
+		}
+		return f(file) + v[len(file):]
+	}
+	s.OSM, s.Network = spec(s.OSM), spec(s.Network)
+	s.Population, s.UnitPopulation = spec(s.Population), spec(s.UnitPopulation)
+	s.FacilityOverrides = spec(s.FacilityOverrides)
+	if s.Profile != "" && !slices.Contains(planner.BuiltinProfiles(), s.Profile) {
+		s.Profile = f(s.Profile)
+	}
+	s.Amenities = slices.Clone(s.Amenities)
+	for i, a := range s.Amenities {
+		s.Amenities[i] = spec(a)
+	}
+	s.Units = slices.Clone(s.Units)
+	for i, u := range s.Units {
+		if level, path := splitUnitSpec(u); level != "" {
+			s.Units[i] = u[:len(u)-len(path)] + spec(path)
+		} else {
+			s.Units[i] = spec(u)
+		}
 	}
 }
