@@ -152,13 +152,15 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 	if err := b.Write(o.Version); err != nil {
 		return nil, err
 	}
+	man.State = "done"
+	_ = putJSON(ctx, e.KV, runKey(run), man)
+	// Copies of tasks still queued (a message sent twice) are dropped.
+	_ = e.Stream.Purge(ctx, jetstream.WithPurgeSubject(e.subject(run)))
 	for _, t := range tasks {
 		if t != nil {
 			_ = e.Results.Delete(ctx, t.resultName())
 		}
 	}
-	man.State = "done"
-	_ = putJSON(ctx, e.KV, runKey(run), man)
 	return b, nil
 }
 

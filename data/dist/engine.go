@@ -144,14 +144,12 @@ func (e *Engine) openStream(ctx context.Context) error {
 			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
 			Duplicates: 10 * time.Minute, MaxAge: 14 * 24 * time.Hour,
 		})
-		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return fmt.Errorf("create stream %s: %w", name, err)
-		}
 		if err != nil {
-			st, err = e.JS.Stream(ctx, name)
-		}
-		if err != nil {
-			return fmt.Errorf("stream %s: %w", name, err)
+			// Another process made it at the same time.
+			var gerr error
+			if st, gerr = e.JS.Stream(ctx, name); gerr != nil {
+				return fmt.Errorf("create stream %s: %w", name, err)
+			}
 		}
 	case err != nil:
 		return fmt.Errorf("stream %s: %w", name, err)
@@ -169,8 +167,10 @@ func (e *Engine) openStream(ctx context.Context) error {
 			AckPolicy: jetstream.AckExplicitPolicy, AckWait: e.AckWait, MaxDeliver: e.MaxDeliver,
 			MaxAckPending: -1, FilterSubject: fmt.Sprintf("%s.v%d.tasks.>", e.Prefix, Schema),
 		})
-		if errors.Is(err, jetstream.ErrConsumerExists) {
-			cons, err = st.Consumer(ctx, e.consumerName())
+		if err != nil {
+			if c, gerr := st.Consumer(ctx, e.consumerName()); gerr == nil {
+				cons, err = c, nil
+			}
 		}
 	}
 	if err != nil {
@@ -190,8 +190,10 @@ func (e *Engine) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 	kv, err := e.JS.KeyValue(ctx, name)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = e.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Description: "lifecircle runs and task states", History: 1, Storage: jetstream.FileStorage})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = e.JS.KeyValue(ctx, name)
+		if err != nil {
+			if k, gerr := e.JS.KeyValue(ctx, name); gerr == nil {
+				kv, err = k, nil
+			}
 		}
 	}
 	if err != nil {
@@ -204,8 +206,10 @@ func (e *Engine) objects(ctx context.Context, name, desc string) (jetstream.Obje
 	obs, err := e.JS.ObjectStore(ctx, name)
 	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
 		obs, err = e.JS.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Description: desc, Storage: jetstream.FileStorage})
-		if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			obs, err = e.JS.ObjectStore(ctx, name)
+		if err != nil {
+			if o, gerr := e.JS.ObjectStore(ctx, name); gerr == nil {
+				obs, err = o, nil
+			}
 		}
 	}
 	if err != nil {

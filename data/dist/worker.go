@@ -127,6 +127,15 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, slot int) {
 		}
 		return
 	}
+	// A task of a run that ended (a copy delivered late): nothing to do.
+	if ent, err := w.E.KV.Get(bg, runKey(t.Run)); err == nil {
+		var man Manifest
+		if json.Unmarshal(ent.Value(), &man) == nil && man.State != "running" {
+			log.Info("run ended: task dropped", "run_state", man.State)
+			_ = msg.Term()
+			return
+		}
+	}
 	// A result stored by an earlier delivery: done already.
 	if _, err := w.E.Results.GetInfo(bg, t.resultName()); err == nil {
 		log.Info("result already stored: acknowledged", "result", t.resultName())
