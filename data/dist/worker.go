@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -275,22 +274,18 @@ func (w *Worker) run(ctx context.Context, t Task, slot int, log *slog.Logger) (s
 }
 
 // unmap replaces, in b, every worker folder of an input by the
-// coordinator's, as written raw, in JSON and in HTML.
+// coordinator's.
 func unmap(b []byte, prefixes map[string]string) []byte {
 	for from, to := range prefixes {
-		for _, f := range []func(string) string{func(s string) string { return s }, jsonText, template.HTMLEscapeString} {
-			b = bytes.ReplaceAll(b, []byte(f(from)), []byte(f(to)))
-		}
+		b = bytes.ReplaceAll(b, []byte(from), []byte(to))
 	}
 	return b
 }
 
-func jsonText(s string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(buf.String(), `"`), "\n"), `"`)
+// plain reports whether s is written the same raw, in JSON and in HTML,
+// so that replacing it in an output file needs no escaping.
+func plain(s string) bool {
+	return !strings.ContainsAny(s, "\"<>&'+\x00") && strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) < 0
 }
 
 // unmapDir maps the worker's input folders back in every output file and
@@ -304,11 +299,16 @@ func unmapDir(dir string, prefixes map[string]string, root string) error {
 		if err != nil {
 			return err
 		}
-		if !bytes.Contains(b, []byte(root)) && !bytes.Contains(b, []byte(jsonText(root))) {
+		if !bytes.Contains(b, []byte(root)) {
 			return nil
 		}
+		for from, to := range prefixes {
+			if bytes.Contains(b, []byte(from)) && !plain(to) {
+				return fmt.Errorf("output %s names the input folder %q, which has characters (quotes, <>&'+, \\) that JSON or HTML write escaped: the worker cannot map its copy back to it — rename the folder, or run the batch without --distributed", filepath.Base(p), to)
+			}
+		}
 		nb := unmap(b, prefixes)
-		if bytes.Contains(nb, []byte(root)) || bytes.Contains(nb, []byte(jsonText(root))) {
+		if bytes.Contains(nb, []byte(root)) {
 			return fmt.Errorf("output %s names the worker's copy of an input (under %s) in a form that cannot be mapped back to the coordinator's path — rename the input folder to plain letters and digits, or run the batch without --distributed", filepath.Base(p), root)
 		}
 		return os.WriteFile(p, nb, 0o644)
