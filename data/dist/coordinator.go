@@ -19,9 +19,9 @@ import (
 
 // Progress is a distributed run's progress, as the coordinator sees it.
 type Progress struct {
-	Run                          string
-	Total, Done, Running, Failed int
-	Workers, Redeliveries        int
+	Run                   string
+	Total, Done, Running  int
+	Workers, Redeliveries int
 	// Note is the latest event worth telling (a refusal, an error that
 	// will be retried); "" when none.
 	Note string
@@ -187,6 +187,10 @@ func newTask(ctx context.Context, e *Engine, run, id, name, out string, s study.
 	return t, nil
 }
 
+// noWorkerHint is how long the coordinator waits for a first worker
+// before it says how to start one.
+const noWorkerHint = 20 * time.Second
+
 // wait follows the run's task states until every task is done, and
 // returns the final states; a failed task ends it with the task's error.
 func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, maxDel chan uint64, seqs map[uint64]*Task, byID map[string]*Task, progress func(Progress)) (map[string]State, error) {
@@ -212,6 +216,8 @@ func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, ma
 		}
 	}
 	report()
+	idle := time.NewTimer(noWorkerHint)
+	defer idle.Stop()
 	for {
 		done := 0
 		for _, s := range states {
@@ -225,6 +231,11 @@ func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, ma
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-idle.C:
+			if len(workers) == 0 {
+				p.Note = fmt.Sprintf("no worker has taken a task in %v: start `lifecircle worker --nats %s` (version %s) / 尚无工作进程", noWorkerHint, e.URL, e.Version)
+				report()
+			}
 		case seq := <-maxDel:
 			t, ok := seqs[seq]
 			if !ok || states[t.ID].State == Done {

@@ -33,8 +33,8 @@
 // own folder is left (never a silently different output). The outputs of
 // a distributed batch are thus those of a local `audit --batch`, byte for
 // byte, but for the fields that differ between two local runs anyway:
-// "created" and "timings_s" in summary.json, the timings table of
-// report.html, and "created" and "elapsed_s" in batch_summary.json and
+// "created" and "timings_s" in summary.json, the creation time and the
+// timings table of report.html, and "created" and "elapsed_s" in batch_summary.json and
 // elapsed_s in batch_summary.csv.
 //
 // Versions: every task carries the schema and the binary version of its
