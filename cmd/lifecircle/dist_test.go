@@ -238,11 +238,15 @@ func TestDistributedBatch(t *testing.T) {
 	if b, err := exec.Command(goTool, "build", "-ldflags", "-X main.version=other-9.9", "-o", other, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
-	distributed := func(t *testing.T, env []string) (string, int) {
+	distributedAt := func(t *testing.T, url string, env []string) (string, int) {
 		t.Helper()
 		os.RemoveAll(out)
 		_, stderr, code := runWith(t, bin, env, "audit", "--batch", batch, "--distributed", url)
 		return stderr, code
+	}
+	distributed := func(t *testing.T, env []string) (string, int) {
+		t.Helper()
+		return distributedAt(t, url, env)
 	}
 
 	for _, n := range []int{1, 2} {
@@ -325,6 +329,29 @@ func TestDistributedBatch(t *testing.T) {
 		if r.code != 1 || time.Since(t0) > 60*time.Second {
 			t.Fatalf("exit %d after %v, want 1 well before the 90 s lease ends:\n%s", r.code, time.Since(t0), r.stderr)
 		}
+		sameOutputs(t, local, out)
+	})
+
+	t.Run("NATS server restarted during the run", func(t *testing.T) {
+		srv := natstest.Start(t)
+		env := distEnv(t, srv.URL, "LIFECIRCLE_NATS_ACK_WAIT=5s")
+		_, alog := startWorker(t, bin, srv.URL, append(env, "LIFECIRCLE_TEST_WORKER_STALL=3s"))
+		type result struct {
+			stderr string
+			code   int
+		}
+		done := make(chan result, 1)
+		go func() {
+			s, c := distributedAt(t, srv.URL, env)
+			done <- result{s, c}
+		}()
+		waitFor(t, time.Minute, "the worker to start a task", func() bool { return strings.Contains(alog.String(), "test hook: stalling") })
+		srv.Restart(t, time.Second)
+		r := <-done
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
+		}
+		t.Logf("coordinator:\n%s\nworker:\n%s", r.stderr, alog.String())
 		sameOutputs(t, local, out)
 	})
 

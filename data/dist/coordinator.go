@@ -63,6 +63,7 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 		row   data.BatchRow
 		types []string
 	}, len(entries))
+	sent := map[string]*Input{} // inputs sent by path (nil: not a readable file)
 	man := Manifest{Run: run, Version: e.Version, Batch: o.File, Created: time.Now().UTC(), State: "running"}
 	for i, en := range entries {
 		out := filepath.Join(o.Out, en.Name)
@@ -77,7 +78,7 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 			}{row, types}
 			continue
 		}
-		t, err := newTask(ctx, e, run, fmt.Sprintf("t%04d", i+1), en.Name, out, s)
+		t, err := newTask(ctx, e, run, fmt.Sprintf("t%04d", i+1), en.Name, out, s, sent)
 		if err != nil {
 			return nil, fmt.Errorf("batch entry %s: %w", en.Name, err)
 		}
@@ -164,8 +165,9 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 	return b, nil
 }
 
-// newTask makes entry name's task, sending its inputs to the engine.
-func newTask(ctx context.Context, e *Engine, run, id, name, out string, s study.Settings) (*Task, error) {
+// newTask makes entry name's task, sending its inputs to the engine
+// (once per run: sent holds those sent, by path).
+func newTask(ctx context.Context, e *Engine, run, id, name, out string, s study.Settings, sent map[string]*Input) (*Task, error) {
 	t := &Task{Schema: Schema, Version: e.Version, Run: run, ID: id, Name: name, Out: out, Settings: s}
 	var files []string
 	s.MapInputs(func(file string) string { files = append(files, file); return file })
@@ -175,12 +177,19 @@ func newTask(ctx context.Context, e *Engine, run, id, name, out string, s study.
 			continue
 		}
 		seen[f] = true
-		in, ok, err := uploadInput(ctx, e.Inputs, f)
-		if err != nil {
-			return nil, err
+		in, known := sent[f]
+		if !known {
+			up, ok, err := uploadInput(ctx, e.Inputs, f)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				in = &up
+			}
+			sent[f] = in
 		}
-		if ok {
-			t.Inputs = append(t.Inputs, in)
+		if in != nil {
+			t.Inputs = append(t.Inputs, *in)
 		}
 	}
 	t.Digest = t.digest()

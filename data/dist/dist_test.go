@@ -55,7 +55,7 @@ func TestDuplicateDelivery(t *testing.T) {
 	s.OSM = shareddata.Path(t, "cn_beijing_bupt", "map.osm")
 	s.Profile = "15min"
 	out := filepath.Join(t.TempDir(), "bupt")
-	task, err := newTask(ctx, e, "rdup", "t0001", "bupt", out, s)
+	task, err := newTask(ctx, e, "rdup", "t0001", "bupt", out, s, map[string]*Input{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -230,3 +230,24 @@ func TestProjectFileSameAsFlags(t *testing.T) {
 		t.Errorf("settings from the project file\n%+v\nfrom flags\n%+v", fromFile, fromFlags)
 	}
 }
+
+// TestMapInputs checks that MapInputs replaces every input file and keeps
+// each spec's LEVEL=, #LAYER and @CRS, and built-in profile ids.
+func TestMapInputs(t *testing.T) {
+	s := Defaults()
+	s.OSM, s.Amenities, s.Population = "a.osm.pbf", []string{"b.csv@gcj02", "c.gpkg#shops"}, "p.geojson"
+	s.Units, s.Profile, s.FacilityOverrides, s.UnitPopulation = []string{"district=d.geojson", "e.shp@EPSG:4547"}, "my.yaml", "o.csv", "up.csv"
+	orig := s
+	s.MapInputs(func(f string) string { return "/w/" + f })
+	want := Settings{OSM: "/w/a.osm.pbf", Amenities: []string{"/w/b.csv@gcj02", "/w/c.gpkg#shops"}, Population: "/w/p.geojson",
+		Units: []string{"district=/w/d.geojson", "/w/e.shp@EPSG:4547"}, Profile: "/w/my.yaml", FacilityOverrides: "/w/o.csv", UnitPopulation: "/w/up.csv"}
+	got := Settings{OSM: s.OSM, Amenities: s.Amenities, Population: s.Population, Units: s.Units, Profile: s.Profile, FacilityOverrides: s.FacilityOverrides, UnitPopulation: s.UnitPopulation}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MapInputs:\n got %+v\nwant %+v", got, want)
+	}
+	if orig.Amenities[0] != "b.csv@gcj02" || orig.Units[0] != "district=d.geojson" {
+		t.Errorf("MapInputs changed the lists of a copy: %v %v", orig.Amenities, orig.Units)
+	}
+	d := Defaults()
+	d.MapInputs(func(f string) string { t.Errorf("built-in profile %q mapped", f); return f })
+}

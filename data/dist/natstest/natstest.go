@@ -158,3 +158,85 @@ func Cleanup(t testing.TB, url, prefix string) {
 		}
 	})
 }
+
+// A Server is a nats-server this package started for one test (Start),
+// which the test may restart.
+type Server struct {
+	URL  string
+	bin  string
+	dir  string
+	port int
+	cmd  *exec.Cmd
+}
+
+// Start starts a private nats-server with JetStream on file storage in a
+// temporary folder of t (stopped at the end of t); it skips the test, or
+// fails it under CI, when nats-server is not installed.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		bin = "/usr/sbin/nats-server"
+		if _, err := os.Stat(bin); err != nil {
+			msg := "nats-server is not installed (apt-get install nats-server; scripts/test does it)"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &Server{bin: bin, dir: t.TempDir(), port: port, URL: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *Server) start() error {
+	s.cmd = exec.Command(s.bin, "-js", "-a", "127.0.0.1", "-p", fmt.Sprint(s.port), "-sd", filepath.Join(s.dir, "js"))
+	s.cmd.SysProcAttr = procAttr()
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", s.port)
+	for i := 0; i < 100; i++ {
+		if answers(addr) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer on %s within 10 s", s.bin, addr)
+}
+
+func (s *Server) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-done
+		}
+		s.cmd = nil
+	}
+}
+
+// Restart stops the server and starts it again on the same port and
+// store, after down.
+func (s *Server) Restart(t testing.TB, down time.Duration) {
+	t.Helper()
+	s.stop()
+	time.Sleep(down)
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+}
