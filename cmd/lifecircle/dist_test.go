@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,6 +300,37 @@ func TestDistributedBatch(t *testing.T) {
 		if w, red := lastCounts(r.stderr); w != 2 || red < 1 {
 			t.Errorf("last progress: %d workers seen, %d redeliveries; want 2 and ≥ 1:\n%s", w, red, r.stderr)
 		}
+	})
+
+	t.Run("worker killed at random points", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("10 runs")
+		}
+		hit := 0
+		for i := range 10 {
+			env := distEnv(t, url)
+			a, _ := startWorker(t, bin, url, env)
+			startWorker(t, bin, url, env)
+			done := make(chan string, 1)
+			go func() {
+				s, c := distributed(t, env)
+				if c != 1 {
+					s = "exit " + strconv.Itoa(c) + "\n" + s
+				}
+				done <- s
+			}()
+			time.Sleep(time.Duration(mrand.Int64N(int64(1500 * time.Millisecond))))
+			_ = a.Process.Kill()
+			stderr := <-done
+			if strings.HasPrefix(stderr, "exit ") {
+				t.Fatalf("run %d: %s", i+1, stderr)
+			}
+			sameOutputs(t, local, out)
+			if _, red := lastCounts(stderr); red > 0 {
+				hit++
+			}
+		}
+		t.Logf("10 runs with a worker killed at a random point: %d killed it in the middle of a task (redelivered)", hit)
 	})
 
 	t.Run("worker stopped by SIGTERM mid-task", func(t *testing.T) {
