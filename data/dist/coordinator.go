@@ -129,12 +129,14 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 	}
 	states, err := wait(ctx, e, run, w, maxDel, seqs, byID, o.Progress)
 	if err != nil {
-		_ = e.Stream.Purge(context.WithoutCancel(ctx), jetstream.WithPurgeSubject(e.subject(run)))
+		bg := context.WithoutCancel(ctx)
 		man.State, man.Error = "failed", err.Error()
 		if ctx.Err() != nil {
 			man.State = "canceled"
 		}
-		_ = putJSON(context.WithoutCancel(ctx), e.KV, runKey(run), man)
+		_ = putJSON(bg, e.KV, runKey(run), man)
+		_ = e.Stream.Purge(bg, jetstream.WithPurgeSubject(e.subject(run)))
+		deleteResults(bg, e, tasks)
 		return nil, err
 	}
 	b := study.NewBatch(o.File, o.Out, len(entries))
@@ -157,12 +159,17 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 	_ = putJSON(ctx, e.KV, runKey(run), man)
 	// Copies of tasks still queued (a message sent twice) are dropped.
 	_ = e.Stream.Purge(ctx, jetstream.WithPurgeSubject(e.subject(run)))
+	deleteResults(ctx, e, tasks)
+	return b, nil
+}
+
+// deleteResults removes the results of a run that ended.
+func deleteResults(ctx context.Context, e *Engine, tasks []*Task) {
 	for _, t := range tasks {
 		if t != nil {
 			_ = e.Results.Delete(ctx, t.resultName())
 		}
 	}
-	return b, nil
 }
 
 // newTask makes entry name's task, sending its inputs to the engine

@@ -205,7 +205,8 @@ func (e *Engine) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 func (e *Engine) objects(ctx context.Context, name, desc string) (jetstream.ObjectStore, error) {
 	obs, err := e.JS.ObjectStore(ctx, name)
 	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
-		obs, err = e.JS.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Description: desc, Storage: jetstream.FileStorage})
+		// Objects left by runs that never ended go after two weeks.
+		obs, err = e.JS.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Description: desc, Storage: jetstream.FileStorage, TTL: 14 * 24 * time.Hour})
 		if err != nil {
 			if o, gerr := e.JS.ObjectStore(ctx, name); gerr == nil {
 				obs, err = o, nil
