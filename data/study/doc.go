@@ -1,5 +1,6 @@
 // Package study is the one study pipeline that every door runs (audit,
-// audit --db, audit --batch, propose, serve, import, the web tests):
+// audit --db, audit --batch local or on data/dist's workers, propose,
+// serve, import, the web tests):
 //
 //	Settings (Defaults ⊕ project file ⊕ flags, Validate) → Load(ctx, Settings, Source, Progress)
 //	→ Study (planner.AuditInput, data.AuditMeta, grid) → Run → planner.AuditResult → Study.Write
@@ -15,7 +16,9 @@
 //
 // Imports point inward: cmd → web → data/study → data, data/osm,
 // data/sample, data/postgis and planner → geo. It may import those; only
-// cmd/lifecircle and the web tests import it, and data/postgis must not
-// (the database source lives here, as an adapter over postgis.Store).
+// cmd/lifecircle, data/dist (a batch entry on a worker: EntrySettings,
+// AuditEntry, Settings.MapInputs) and the web tests import it, and
+// data/postgis must not (the database source lives here, as an adapter
+// over postgis.Store).
 // Callers pass resolved values: planner never turns a 0 into a default.
 package study
