@@ -25,7 +25,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if *url == "" || *conc < 1 {
 		return usagef("worker needs --nats URL (e.g. nats://127.0.0.1:4222) and --concurrency ≥ 1")
 	}
-	eng, err := openEngine(ctx, *url, "worker")
+	eng, err := dist.OpenEnv(ctx, *url, version, "worker")
 	if err != nil {
 		return err
 	}
@@ -34,28 +34,16 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return (&dist.Worker{E: eng, Concurrency: *conc, Log: e.log}).Run(ctx)
 	}
 	man, states, err := dist.Status(ctx, eng, *status)
-	if err != nil {
-		return err
+	if err == nil {
+		dist.WriteStatus(e.stdout, man, states)
 	}
-	fmt.Fprintf(e.stdout, "运行 / run %s (lifecircle %s, %s): %s; %s\n", man.Run, man.Version, man.State, dist.Counts(states), man.Error)
-	for _, s := range states {
-		fmt.Fprintf(e.stdout, "  %s %-24s %-8s attempt %d %s %s %s\n", s.Task, s.Name, s.State, s.Attempt, s.Worker, s.Row, s.Error)
-	}
-	return nil
-}
-
-func openEngine(ctx context.Context, url, name string) (*dist.Engine, error) {
-	cfg, err := dist.ConfigFromEnv(url, version)
-	if err != nil {
-		return nil, err
-	}
-	return dist.Open(ctx, cfg, name)
+	return err
 }
 
 // runBatchDist runs a batch on the workers of the engine at url, printing
 // its progress.
 func runBatchDist(ctx context.Context, e *env, url string, entries []data.BatchEntry, o study.BatchOptions, quiet bool) (*study.Batch, error) {
-	eng, err := openEngine(ctx, url, "coordinator")
+	eng, err := dist.OpenEnv(ctx, url, version, "coordinator")
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +54,10 @@ func runBatchDist(ctx context.Context, e *env, url string, entries []data.BatchE
 			fmt.Fprintf(e.stderr, "运行 / run %s: %d tasks on %s (status: lifecircle worker --nats %s --status %s)\n", run, n, url, url, run)
 		},
 		Progress: func(p dist.Progress) {
-			line := fmt.Sprintf("任务 / tasks %d/%d done, %d running, %d workers seen, %d redeliveries", p.Done, p.Total, p.Running, p.Workers, p.Redeliveries)
-			if p.Note != "" {
-				line += "; " + p.Note
-			}
-			if !quiet && line != last {
+			if line := p.String(); !quiet && line != last {
 				fmt.Fprintln(e.stderr, line)
+				last = line
 			}
-			last = line
 		},
 	})
 }

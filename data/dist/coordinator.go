@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,6 +26,15 @@ type Progress struct {
 	// Note is the latest event worth telling (a refusal, an error that
 	// will be retried); "" when none.
 	Note string
+}
+
+// String is the progress line the coordinator prints.
+func (p Progress) String() string {
+	s := fmt.Sprintf("任务 / tasks %d/%d done, %d running, %d workers seen, %d redeliveries", p.Done, p.Total, p.Running, p.Workers, p.Redeliveries)
+	if p.Note != "" {
+		s += "; " + p.Note
+	}
+	return s
 }
 
 // BatchOptions are what RunBatch takes besides the entries: those of a
@@ -356,6 +366,14 @@ func Status(ctx context.Context, e *Engine, run string) (Manifest, []State, erro
 		}
 	}
 	return man, states, nil
+}
+
+// WriteStatus prints a run's manifest and its tasks' states (--status).
+func WriteStatus(w io.Writer, man Manifest, states []State) {
+	fmt.Fprintf(w, "运行 / run %s (lifecircle %s, %s): %s %s\n", man.Run, man.Version, man.State, Counts(states), man.Error)
+	for _, s := range states {
+		fmt.Fprintf(w, "  %s %-24s %-8s attempt %d %s %s %s\n", s.Task, s.Name, s.State, s.Attempt, s.Worker, s.Row, s.Error)
+	}
 }
 
 // Counts sums states by state, as "done 3, running 1".

@@ -61,6 +61,15 @@ func ConfigFromEnv(url, version string) (Config, error) {
 	return c, nil
 }
 
+// OpenEnv opens the engine at url with ConfigFromEnv's settings.
+func OpenEnv(ctx context.Context, url, version, name string) (*Engine, error) {
+	c, err := ConfigFromEnv(url, version)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, c, name)
+}
+
 var prefixRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // Engine is a connection to NATS JetStream with lifecircle's stream,
