@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -248,24 +247,7 @@ func printAuditTable(w io.Writer, st *study.Study, res *planner.AuditResult) {
 	}
 	fmt.Fprintf(w, "%s %.1f%%, %s %.1f%%\n", glossary.Both("completeness"), 100*res.Completeness, glossary.Both("fully_served"), 100*res.FullyServed)
 	// Worst units: lowest completeness among the most populous gaps.
-	idx := make([]int, 0, len(res.Units))
-	for u := range res.Units {
-		if res.Units[u].Population > 0 {
-			idx = append(idx, u)
-		}
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		ua, ub := res.Units[idx[a]], res.Units[idx[b]]
-		ga := ua.Population * (1 - ua.Completeness)
-		gb := ub.Population * (1 - ub.Completeness)
-		if ga != gb {
-			return ga > gb
-		}
-		return idx[a] < idx[b]
-	})
-	if len(idx) > 5 {
-		idx = idx[:5]
-	}
+	idx := planner.WorstUnits(res.Units, 5)
 	if len(idx) > 0 {
 		fmt.Fprintf(w, "worst units 缺口最大 (residents × missing share):\n")
 		for _, u := range idx {

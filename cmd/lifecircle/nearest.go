@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"math"
-	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/study"
@@ -88,7 +87,7 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--coords: %v", err)
 	}
-	format, err = nearestFormat(format, out)
+	format, err = study.NearestFormat(format, out)
 	if err != nil {
 		return err
 	}
@@ -140,42 +139,9 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	}, p)
 }
 
-// nearestFormat returns --format, by default from --out's extension.
-func nearestFormat(format, out string) (string, error) {
-	if format == "" {
-		format = "csv"
-		if out != "" && (hasExt(out, ".geojson") || hasExt(out, ".json")) {
-			format = "geojson"
-		}
-	}
-	if format != "csv" && format != "geojson" {
-		return "", usagef("--format must be csv or geojson, not %q", format)
-	}
-	return format, nil
-}
-
-// writeNearest writes each point's nearest facility (at gives the
-// distance and the facility's index) to out, or to stdout without one.
 func writeNearest(stdout io.Writer, out string, opt data.NearestOptions, fl, pl *data.Layer, at func(i int) (float64, int32, bool), p *progress) error {
 	p.Step("write")
-	reached := 0
-	row := func(i int) data.NearestRow {
-		f := pl.Features[i]
-		r := data.NearestRow{ID: f.ID, Geometry: f.Geometry}
-		var l int32
-		if r.Distance, l, r.Reached = at(i); r.Reached {
-			reached++
-			r.FacilityID = fl.Features[l].ID
-		}
-		return r
-	}
-	write := func(w io.Writer) error { return data.WriteNearest(w, opt, len(pl.Features), row) }
-	var err error
-	if out == "" {
-		err = write(stdout)
-	} else {
-		err = data.WriteFileAtomic(out, write)
-	}
+	reached, err := study.WriteNearest(stdout, out, opt, fl, pl, at)
 	if err != nil {
 		return err
 	}
@@ -188,8 +154,4 @@ func writeNearest(stdout io.Writer, out string, opt data.NearestOptions, fl, pl 
 	}
 	p.Done("%d of %d points reach a facility; wrote %s (%s)", reached, len(pl.Features), out, cs)
 	return nil
-}
-
-func hasExt(path, ext string) bool {
-	return len(path) >= len(ext) && strings.EqualFold(path[len(path)-len(ext):], ext)
 }

@@ -3,6 +3,8 @@ package study
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/geo"
@@ -118,4 +120,42 @@ func (st *Study) ApplyScenario(dir string, p Progress) error {
 	st.Meta.Inputs["scenario"] = dir
 	p.Done("%d edits of scenario %q", len(sc.Edits), sc.Name)
 	return nil
+}
+
+// NearestFormat returns --format for `nearest`: as given (csv or
+// geojson), else geojson when out ends in .geojson or .json, else csv.
+func NearestFormat(format, out string) (string, error) {
+	if format == "" {
+		format = "csv"
+		low := strings.ToLower(out)
+		if strings.HasSuffix(low, ".geojson") || strings.HasSuffix(low, ".json") {
+			format = "geojson"
+		}
+	}
+	if format != "csv" && format != "geojson" {
+		return "", Invalidf("--format must be csv or geojson, not %q", format)
+	}
+	return format, nil
+}
+
+// WriteNearest writes one row per point of pl, with the id of the facility
+// of fl it reaches (at gives the distance, the facility's index and whether
+// one is reached), to out atomically, or to stdout when out is "". It
+// returns how many points reach a facility.
+func WriteNearest(stdout io.Writer, out string, opt data.NearestOptions, fl, pl *data.Layer, at func(i int) (float64, int32, bool)) (reached int, err error) {
+	row := func(i int) data.NearestRow {
+		f := pl.Features[i]
+		r := data.NearestRow{ID: f.ID, Geometry: f.Geometry}
+		var l int32
+		if r.Distance, l, r.Reached = at(i); r.Reached {
+			reached++
+			r.FacilityID = fl.Features[l].ID
+		}
+		return r
+	}
+	write := func(w io.Writer) error { return data.WriteNearest(w, opt, len(pl.Features), row) }
+	if out == "" {
+		return reached, write(stdout)
+	}
+	return reached, data.WriteFileAtomic(out, write)
 }
