@@ -48,6 +48,11 @@ func WalkNetwork(ctx context.Context, path string, x *osm.Extract) (*geo.Network
 	for i := range x.Ways {
 		n += len(x.Ways[i].NodeIDs)
 	}
+	// Ways numbered by Read (NodeIdx) need no map from node ids.
+	numbered := x.NodeCount > 0
+	for i := range x.Ways {
+		numbered = numbered && len(x.Ways[i].NodeIdx) == len(x.Ways[i].NodeIDs)
+	}
 	b := geo.NewNetworkBuilder(n)
 	for i := range x.Ways {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -57,7 +62,13 @@ func WalkNetwork(ctx context.Context, path string, x *osm.Extract) (*geo.Network
 		if !geo.Walkable(tagGetter(w.Tags)) {
 			continue
 		}
-		if err := b.AddWay(w.NodeIDs, w.Coords); err != nil {
+		var err error
+		if numbered {
+			err = b.AddWayNumbered(w.NodeIdx, x.NodeCount, w.NodeIDs, w.Coords)
+		} else {
+			err = b.AddWay(w.NodeIDs, w.Coords)
+		}
+		if err != nil {
 			return nil, info, fmt.Errorf("%s: way %d: %w", path, w.ID, err)
 		}
 		info.Ways++

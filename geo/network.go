@@ -173,7 +173,9 @@ func mergeSortDesc(a []int32, sizes []int, tmp []int32) {
 // they share a vertex: the same node id (AddWay) or the same coordinate
 // (AddLine). Use one of the two kinds of keys per builder.
 type NetworkBuilder struct {
+	hint  int
 	byID  map[int64]int32
+	dense []int32 // AddWayNumbered: vertex of each node number, -1 before it is seen
 	byPt  map[orb.Point]int32
 	pts   []orb.Point
 	ea    []int32
@@ -185,7 +187,7 @@ type NetworkBuilder struct {
 // number of vertices (0 if unknown).
 func NewNetworkBuilder(sizeHint int) *NetworkBuilder {
 	return &NetworkBuilder{
-		byID: make(map[int64]int32, sizeHint),
+		hint: sizeHint,
 		pts:  make([]orb.Point, 0, sizeHint),
 		ea:   make([]int32, 0, sizeHint),
 		eb:   make([]int32, 0, sizeHint),
@@ -203,10 +205,51 @@ func (b *NetworkBuilder) AddWay(ids []int64, coords []orb.Point) error {
 		if !ValidLonLat(coords[i]) {
 			return fmt.Errorf("geo: vertex %d has invalid lon/lat %v", id, coords[i])
 		}
+		if b.byID == nil {
+			b.byID = make(map[int64]int32, b.hint)
+		}
 		v, ok := b.byID[id]
 		if !ok {
 			v = int32(len(b.pts))
 			b.byID[id] = v
+			b.pts = append(b.pts, coords[i])
+		}
+		if prev >= 0 && prev != v {
+			b.ea = append(b.ea, prev)
+			b.eb = append(b.eb, v)
+		}
+		prev = v
+	}
+	b.nways++
+	return nil
+}
+
+// AddWayNumbered is AddWay for ids already numbered densely: num[i] in
+// [0, count) is the number of ids[i], equal numbers for equal ids (an OSM
+// extract's osm.Way.NodeIdx). It builds the same network as AddWay, without
+// a map from ids. Use one of the two per builder.
+func (b *NetworkBuilder) AddWayNumbered(num []int32, count int, ids []int64, coords []orb.Point) error {
+	if len(ids) != len(coords) || len(num) != len(ids) {
+		return fmt.Errorf("geo: way has %d ids, %d numbers and %d coordinates", len(ids), len(num), len(coords))
+	}
+	if b.dense == nil {
+		b.dense = make([]int32, count)
+		for i := range b.dense {
+			b.dense[i] = -1
+		}
+	}
+	prev := int32(-1)
+	for i, k := range num {
+		if !ValidLonLat(coords[i]) {
+			return fmt.Errorf("geo: vertex %d has invalid lon/lat %v", ids[i], coords[i])
+		}
+		if k < 0 || int(k) >= len(b.dense) {
+			return fmt.Errorf("geo: vertex %d has number %d outside [0, %d)", ids[i], k, len(b.dense))
+		}
+		v := b.dense[k]
+		if v < 0 {
+			v = int32(len(b.pts))
+			b.dense[k] = v
 			b.pts = append(b.pts, coords[i])
 		}
 		if prev >= 0 && prev != v {

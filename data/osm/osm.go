@@ -42,11 +42,15 @@ type Node struct {
 // A Way is a kept way, or one piece of it when the extract lacks some of its
 // nodes (pieces share ID and Tags). NodeIDs and Coords are parallel and in way
 // order; Coords are lon, lat (WGS84). Member is true when the way was kept only
-// because a kept relation uses it.
+// because a kept relation uses it. NodeIdx, when Read filled it, is parallel
+// too: each node's dense number among the extract's referenced nodes
+// (0 ≤ NodeIdx[i] < Extract.NodeCount; the same node id, the same number), so
+// a network builder needs no map from node ids.
 type Way struct {
 	ID      int64
 	Tags    map[string]string
 	NodeIDs []int64
+	NodeIdx []int32
 	Coords  []orb.Point
 	Member  bool
 }
@@ -80,6 +84,8 @@ type Extract struct {
 	// DuplicateNodeIDs the referenced nodes the file holds more than once
 	// (the last position is used): both are warnings, not errors.
 	NegativeNodeIDs, DuplicateNodeIDs int
+	// NodeCount bounds the ways' NodeIdx numbers (0 when Read set none).
+	NodeCount int
 
 	// wayIndex maps a way ID to its pieces' positions in Ways; built by Read
 	// when relations are kept. wayIndexLen is len(Ways) when it was built.
@@ -207,6 +213,9 @@ func (r *reader) run() (*Extract, error) {
 		x.DuplicateNodeIDs = p.dupNodes
 		x.NegativeNodeIDs = countNegative(needed, p.nodes)
 		x.Ways, x.MissingNodes, x.SplitWays = resolveWays(rawWays, needed, p.coords, p.found)
+		if len(needed) <= math.MaxInt32 {
+			x.NodeCount = len(needed)
+		}
 	}
 	if f.Relation != nil {
 		x.buildWayIndex()
@@ -242,6 +251,7 @@ func resolveWays(raw []Way, needed []int64, coords []orb.Point, found []bool) (w
 		offs[i+1] = offs[i] + len(w.NodeIDs)
 	}
 	pts := make([]orb.Point, offs[len(raw)]) // one backing array for all ways
+	idx := make([]int32, offs[len(raw)])
 	type chunk struct {
 		ways           []Way
 		missing, split int
@@ -257,7 +267,7 @@ func resolveWays(raw []Way, needed []int64, coords []orb.Point, found []bool) (w
 			c := &chunks[k]
 			c.ways = make([]Way, 0, hi-lo)
 			for i := lo; i < hi; i++ {
-				miss := resolveWay(&c.ways, raw[i], pts[offs[i]:offs[i+1]:offs[i+1]], needed, coords, found)
+				miss := resolveWay(&c.ways, raw[i], pts[offs[i]:offs[i+1]:offs[i+1]], idx[offs[i]:offs[i+1]:offs[i+1]], needed, coords, found)
 				if miss > 0 {
 					c.missing += miss
 					c.split++
@@ -282,15 +292,17 @@ func resolveWays(raw []Way, needed []int64, coords []orb.Point, found []bool) (w
 	return ways, missing, split
 }
 
-// resolveWay appends w's pieces to ways, using c (len(w.NodeIDs)) for their
-// coordinates, and returns the number of missing node references.
-func resolveWay(ways *[]Way, w Way, c []orb.Point, needed []int64, coords []orb.Point, found []bool) int {
+// resolveWay appends w's pieces to ways, using c and ix (len(w.NodeIDs) each)
+// for their coordinates and node numbers, and returns the number of missing
+// node references.
+func resolveWay(ways *[]Way, w Way, c []orb.Point, ix []int32, needed []int64, coords []orb.Point, found []bool) int {
 	ids := w.NodeIDs
 	miss := 0
 	for i, id := range ids {
 		// NaN marks a missing node: found coordinates were validated.
 		if j, ok := slices.BinarySearch(needed, id); ok && found[j] {
 			c[i] = coords[j]
+			ix[i] = int32(j)
 		} else {
 			miss++
 			c[i] = orb.Point{math.NaN(), math.NaN()}
@@ -299,6 +311,7 @@ func resolveWay(ways *[]Way, w Way, c []orb.Point, needed []int64, coords []orb.
 	if miss == 0 {
 		if len(ids) >= 2 {
 			w.Coords = c
+			w.NodeIdx = ix
 			*ways = append(*ways, w)
 		}
 		return 0
@@ -314,6 +327,7 @@ func resolveWay(ways *[]Way, w Way, c []orb.Point, needed []int64, coords []orb.
 				piece := w
 				piece.NodeIDs = ids[start:i:i]
 				piece.Coords = c[start:i:i]
+				piece.NodeIdx = ix[start:i:i]
 				*ways = append(*ways, piece)
 			}
 			start = -1
