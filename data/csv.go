@@ -49,11 +49,12 @@ func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
 		return nil, err
 	}
 
-	var (
-		feats    []Feature
-		fromFile []bool
-		names    []string
-	)
+	// One row a line at most (blank lines are skipped, quoted fields may
+	// span lines): room for all rows at once instead of growing by copies.
+	rows := bytes.Count(data, []byte{'\n'}) + 1
+	feats := make([]Feature, 0, rows)
+	fromFile := make([]bool, 0, rows)
+	names := make([]string, 0, rows)
 	for row := 0; ; row++ {
 		if row%1024 == 0 {
 			if err := o.stopped(path); err != nil {
