@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -398,6 +399,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 	for i := range all {
 		all[i] = int32(i)
 	}
+	weightsOf := make([][]float64, len(types))
 	for ti := range types {
 		ts := &res.Types[ti]
 		// A type serving a resident group counts that group's residents.
@@ -426,8 +428,26 @@ func aggregate(in AuditInput, res *AuditResult) {
 				ts.GapUnits++
 			}
 		}
-		ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], w, all)
+		weightsOf[ti] = w
 	}
+	// District-wide distance statistics, one type per core at a time.
+	next := make(chan int, len(types))
+	for ti := range types {
+		next <- ti
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(types)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ti := range next {
+				ts := &res.Types[ti]
+				ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], weightsOf[ti], all)
+			}
+		}()
+	}
+	wg.Wait()
 	setUnitOverCapacity(units, res.Capacity, d.Pop, in.Assign)
 	res.Units = units
 }

@@ -459,17 +459,20 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 		}
 	}
 	members := groupByUnit(assign, n, len(pop))
-	for u := range units {
-		ur := &units[u]
-		if ur.Population > 0 {
-			ur.Completeness /= ur.Population
-			ur.FullyServed /= ur.Population
+	// Units are independent: their statistics are computed on all cores.
+	parallelRange(len(units), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			ur := &units[u]
+			if ur.Population > 0 {
+				ur.Completeness /= ur.Population
+				ur.FullyServed /= ur.Population
+			}
+			pts := members.of(u)
+			for ti := range types {
+				ur.DistMean[ti], ur.DistP90[ti] = distStats(dist[ti], pop, pts)
+			}
 		}
-		pts := members.of(u)
-		for ti := range types {
-			ur.DistMean[ti], ur.DistP90[ti] = distStats(dist[ti], pop, pts)
-		}
-	}
+	})
 	return units
 }
 
