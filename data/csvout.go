@@ -124,7 +124,7 @@ func appendCSVFloat(b []byte, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return b
 	}
-	return strconv.AppendFloat(b, x, 'f', -1, 64)
+	return appendShortF(b, x)
 }
 
 // A CSVWriter writes CSV rows (comma-separated, LF line ends) after a

@@ -308,6 +308,9 @@ func appendFloat(b []byte, v float64, bits int) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		return strconv.AppendFloat(b, v, 'e', -1, bits)
 	}
+	if bits == 64 {
+		return appendShortF(b, v)
+	}
 	return strconv.AppendFloat(b, v, 'f', -1, bits)
 }
 

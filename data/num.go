@@ -69,6 +69,9 @@ func appendJSONNum(b []byte, x float64) []byte {
 	if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
+	if format == 'f' {
+		return appendShortF(b, x)
+	}
 	b = strconv.AppendFloat(b, x, format, -1, 64)
 	if format == 'e' {
 		// Clean up e-09 to e-9, as encoding/json does.
@@ -110,4 +113,35 @@ func appendReal(b []byte, x float64) []byte {
 		}
 	}
 	return append(b, ".0"...)
+}
+
+// appendShortF appends strconv.AppendFloat(b, x, 'f', -1, 64), byte for
+// byte, taking shortcuts for the numbers outputs are made of: whole numbers
+// (residents, counts) and numbers of one decimal (metres rounded to 0.1).
+// Below 1e14 the doubles lie closer than 0.01, so k/10 — when it reads back
+// as x — is the shortest decimal that does. x must be finite.
+func appendShortF(b []byte, x float64) []byte {
+	const limit = 1e14
+	if !(x > -limit && x < limit) {
+		return strconv.AppendFloat(b, x, 'f', -1, 64)
+	}
+	if x == 0 {
+		if math.Signbit(x) {
+			return append(b, "-0"...)
+		}
+		return append(b, '0')
+	}
+	if t := math.Trunc(x); t == x {
+		return strconv.AppendInt(b, int64(t), 10)
+	}
+	k := int64(math.Round(x * 10))
+	if float64(k)/10 != x {
+		return strconv.AppendFloat(b, x, 'f', -1, 64)
+	}
+	if k < 0 {
+		b = append(b, '-')
+		k = -k
+	}
+	b = strconv.AppendInt(b, k/10, 10)
+	return append(b, '.', byte('0'+k%10))
 }
