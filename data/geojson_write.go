@@ -138,6 +138,9 @@ func appendCoord(b []byte, v float64) ([]byte, error) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return b, fmt.Errorf("geojson: coordinate %v is not a finite number", v)
 	}
+	if fast, ok := appendCoord6(b, v); ok {
+		return fast, nil
+	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', 6, 64)
 	// 'f' with 6 decimals always has a '.', so trimming zeros stops there.
@@ -151,6 +154,45 @@ func appendCoord(b []byte, v float64) ([]byte, error) {
 		b = append(b[:start], '0')
 	}
 	return b, nil
+}
+
+// appendCoord6 writes finite v as appendCoord does, from the integer
+// round(v·1e6), when that is surely the correctly rounded 6-decimal value:
+// |v| < 1e6 (so v·1e6 is off by less than 1e-4 from the exact product) and
+// the product is not within 1e-3 of a halfway point. ok is false otherwise.
+func appendCoord6(b []byte, v float64) ([]byte, bool) {
+	if !(v > -1e6 && v < 1e6) {
+		return b, false
+	}
+	f := v * 1e6
+	k := math.Round(f)
+	if d := math.Abs(f - k); d > 0.499 {
+		return b, false
+	}
+	n := int64(k)
+	if n == 0 {
+		return append(b, '0'), true
+	}
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1e6, 10)
+	frac := n % 1e6
+	if frac == 0 {
+		return b, true
+	}
+	var d [7]byte
+	d[0] = '.'
+	for i := 6; i >= 1; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := 7
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(b, d[:end]...), true
 }
 
 func appendPosition(b []byte, p orb.Point) ([]byte, error) {

@@ -51,3 +51,62 @@ func FuzzAppendShortF(f *testing.F) {
 		}
 	})
 }
+
+// coordSlow is appendCoord's general path.
+func coordSlow(v float64) string {
+	b := strconv.AppendFloat(nil, v, 'f', 6, 64)
+	for b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
+	}
+	if b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	if string(b) == "-0" {
+		return "0"
+	}
+	return string(b)
+}
+
+// TestAppendCoord6MatchesStrconv checks the integer path of appendCoord
+// against strconv's 6-decimal rounding, on lon/lat-like values, values of
+// 6 decimals, halfway cases and random doubles.
+func TestAppendCoord6MatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 15))
+	check := func(v float64) {
+		t.Helper()
+		got, err := appendCoord(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := coordSlow(v); string(got) != want {
+			t.Fatalf("appendCoord(%v) = %q, want %q", v, got, want)
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1e-7, -1e-7, 4e-7, 5e-7, -5e-7, 6e-7, 0.0000005, 0.0000015,
+		116.4, -116.4, 39.9, 180, -180, 90, 0.1234565, 1.0000005, 999999.9999995, 1e6, -1e6, 1e300} {
+		check(v)
+		check(-v)
+	}
+	for i := 0; i < 300000; i++ {
+		check(rng.Float64()*360 - 180)
+		check(math.Round((rng.Float64()*360-180)*1e6) / 1e6)
+		check((math.Round((rng.Float64()*360-180)*1e6) + 0.5) / 1e6)
+		check(math.Round((rng.Float64()*180-90)*1e7) / 1e7)
+		check(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)-4)))
+	}
+}
+
+func FuzzAppendCoord(f *testing.F) {
+	for _, v := range []float64{0, 116.397128, -0.0000005, 39.9042} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		got, _ := appendCoord(nil, v)
+		if want := coordSlow(v); string(got) != want {
+			t.Fatalf("appendCoord(%v) = %q, want %q", v, got, want)
+		}
+	})
+}
