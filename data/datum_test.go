@@ -29,10 +29,10 @@ func TestDatumHintSampled(t *testing.T) {
 		pts = append(pts, p)
 		shifted = append(shifted, geo.WGS84ToGCJ02(p))
 	}
-	if w := DatumHint("homes.csv", net, pts); w != "" {
+	if w := DatumHint("homes.csv", net, pts, nil); w != "" {
 		t.Errorf("WGS84 points on the streets: unexpected hint %q", w)
 	}
-	w := DatumHint("homes.csv", net, shifted)
+	w := DatumHint("homes.csv", net, shifted, nil)
 	if !strings.Contains(w, "homes.csv@gcj02") {
 		t.Errorf("GCJ-02 points: hint %q, want one naming homes.csv@gcj02", w)
 	}

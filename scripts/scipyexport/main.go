@@ -63,11 +63,11 @@ func run(osmPath, facilities, points, out string) error {
 	if err != nil {
 		return err
 	}
-	fl, pl, err := study.ReadNearestLayers(net, facilities, points, cs, study.NoProgress{})
+	fl, pl, err := study.ReadNearestLayers(context.Background(), net, facilities, points, cs, study.NoProgress{})
 	if err != nil {
 		return err
 	}
-	srcs, pos, ok, err := study.SnapNearest(net, fl, pl, points, geo.DefaultMaxSnap, study.NoProgress{})
+	srcs, pos, ok, err := study.SnapNearest(context.Background(), net, fl, pl, points, geo.DefaultMaxSnap, study.NoProgress{})
 	if err != nil {
 		return err
 	}
