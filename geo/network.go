@@ -326,7 +326,7 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	for v := range nodeOf {
 		nodeOf[v] = -1
 	}
-	net := &Network{bounds: orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}}
+	net := &Network{}
 	keep := func(v int32) int32 {
 		if nodeOf[v] < 0 {
 			nodeOf[v] = int32(len(net.nodes))
@@ -403,7 +403,17 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	}
 	net.geomStart = append(net.geomStart, int32(len(net.geom)))
 	b.pts, b.ea, b.eb = nil, nil, nil
+	if err := net.checkLengths(); err != nil {
+		return nil, err
+	}
+	net.index()
+	return net, nil
+}
 
+// index lays out the node → edge adjacency, the segment → edge map and
+// the bounds, and builds the segments' R-tree in the background, from the
+// nodes and edges already set.
+func (net *Network) index() {
 	// Node → incident edges.
 	nn := len(net.nodes)
 	net.adjStart = make([]int32, nn+1)
@@ -438,6 +448,7 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 		}
 		net.segEdge[t-1] = -1
 	}
+	net.bounds = orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, p := range net.geom {
 		net.bounds = net.bounds.Extend(p)
 	}
@@ -452,5 +463,4 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 			return math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1])
 		})
 	}()
-	return net, nil
 }

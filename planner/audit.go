@@ -150,7 +150,7 @@ type AuditResult struct {
 // Audit computes coverage per type and unit (DESIGN §2 "Coverage") with
 // one bounded multi-source search per type, run in parallel.
 func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
-	res, _, err := audit(ctx, in, nil)
+	res, _, err := audit(ctx, in, nil, nil)
 	return res, err
 }
 
@@ -198,7 +198,11 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 
 // audit is Audit that can keep each type's searcher (keep[t], when keep
 // is not nil) for incremental what-if updates.
-func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResult, []geo.Position, error) {
+//
+// With given (a sharded run, AuditMerged), the snapping and searches are
+// not run: their per-point results and the facilities' snapping come from
+// given, and only the figures are computed here.
+func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *PointResults) (*AuditResult, []geo.Position, error) {
 	if in.Profile == nil || len(in.Profile.Types) == 0 {
 		return nil, nil, fmt.Errorf("audit: %w: the profile has no amenity types", ErrInvalid)
 	}
@@ -230,9 +234,18 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 	res := &AuditResult{Timings: map[string]time.Duration{}}
 
 	t0 := time.Now()
-	pos, snapped, err := SnapAllContext(ctx, in.Net, d.Points, maxSnap)
-	if err != nil {
-		return nil, nil, err
+	var pos []geo.Position
+	var snapped []bool
+	if given != nil {
+		if err := given.check(np, len(types), len(in.Facilities)); err != nil {
+			return nil, nil, err
+		}
+		pos, snapped = given.Pos, given.Snapped
+	} else {
+		var err error
+		if pos, snapped, err = SnapAllContext(ctx, in.Net, d.Points, maxSnap); err != nil {
+			return nil, nil, err
+		}
 	}
 	res.Snapped = snapped
 	res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
@@ -273,13 +286,26 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher) (*AuditResu
 				return
 			}
 			t := &types[ti]
-			s, dist, near, unsnapped := searchType(ctx, in, byType[ti], pos, snapped, maxSnap, bound)
-			if err := ctx.Err(); err != nil {
-				errs[ti] = err
-				return
-			}
-			if keep != nil {
-				keep[ti] = s
+			var dist []float64
+			var near []int32
+			var unsnapped int
+			if given != nil {
+				dist, near = given.Dist[ti], given.Nearest[ti]
+				for _, fi := range byType[ti] {
+					if !given.FacSnapped[fi] {
+						unsnapped++
+					}
+				}
+			} else {
+				var s *geo.Searcher
+				s, dist, near, unsnapped = searchType(ctx, in, byType[ti], pos, snapped, maxSnap, bound)
+				if err := ctx.Err(); err != nil {
+					errs[ti] = err
+					return
+				}
+				if keep != nil {
+					keep[ti] = s
+				}
 			}
 			res.Dist[ti], res.Nearest[ti] = dist, near
 			res.Types[ti] = TypeSummary{ID: t.ID, Names: t.Names, Tier: t.Tier, Threshold: t.Threshold,

@@ -96,7 +96,7 @@ const histStep = 0.1
 func NewScenario(ctx context.Context, in AuditInput) (*Scenario, error) {
 	types := in.Profile.Types
 	keep := make([]*geo.Searcher, len(types))
-	res, pos, err := audit(ctx, in, keep)
+	res, pos, err := audit(ctx, in, keep, nil)
 	if err != nil {
 		return nil, err
 	}

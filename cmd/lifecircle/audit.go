@@ -159,6 +159,8 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	dbf.register(fs)
 	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
 	natsURL := fs.String("distributed", "", "with --batch: run the entries on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
+	shards := fs.String("shards", "", "run in square shards with exact halos: auto (by --shard-nodes) or at least N shards")
+	shardNodes := fs.Int("shard-nodes", 0, fmt.Sprintf("network nodes per shard, core and halo (default %d with --shards auto)", study.DefaultShardNodes))
 	var of outputFlags
 	of.register(fs)
 	af.failBelow = failBelowFlag{}
@@ -176,6 +178,11 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
+	so, err := study.ParseShards(*shards, *shardNodes)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	af.s.Shard = so
 	if err := checkOut(af.s.Out, data.KindAudit, af.inputs()...); err != nil {
 		return err
 	}

@@ -79,6 +79,10 @@ type Settings struct {
 	// (set by DBSource); the input paths above are then unused.
 	Project string
 
+	// Shard asks Run for a sharded audit (--shards, --shard-nodes): a way
+	// to run, not a setting of the study, so neither stored nor overlaid.
+	Shard ShardOptions
+
 	byFlag map[string]bool // settings the user gave as flags
 }
 

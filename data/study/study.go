@@ -185,20 +185,32 @@ func Run(ctx context.Context, st *Study) (*planner.AuditResult, error) {
 	if err := st.Prepare(); err != nil {
 		return nil, err
 	}
-	st.p.Step("walkable coverage")
-	res, err := planner.Audit(ctx, st.In)
+	var res *planner.AuditResult
+	var err error
+	if st.Settings.Shard.Enabled() {
+		res, _, err = RunSharded(ctx, st, st.Settings.Shard)
+	} else {
+		st.p.Step("walkable coverage")
+		if res, err = planner.Audit(ctx, st.In); err == nil {
+			st.finishRun(res)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	if _, err := RunTimeline(ctx, st); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// finishRun reports an audit's outcome and warnings.
+func (st *Study) finishRun(res *planner.AuditResult) {
 	st.p.Done("%d types × %d residents' points", len(res.Types), len(st.In.Demand.Points))
 	for _, w := range res.Warnings {
 		st.p.Warn("%s", w)
 	}
 	st.AuditWarnings(res)
-	if _, err := RunTimeline(ctx, st); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // Write writes the audit's outputs into dir (data.WriteAudit), with the

@@ -1,0 +1,387 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/lifecircle/lifecircle/geo"
+	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+)
+
+// DefaultShardNodes is the usual budget of network nodes of one shard
+// (core and halo): about 1–2 GB of a worker's memory.
+const DefaultShardNodes = 2_000_000
+
+// ShardOptions ask Run for a sharded audit (shard.go). The zero value
+// runs the study in one piece.
+type ShardOptions struct {
+	// Shards is the least number of cores; 0 with Nodes > 0 splits only
+	// by the node budget.
+	Shards int
+	// Nodes is the budget of network nodes of a shard (core and halo); a
+	// core is split until it fits, or is one cell. 0 = no budget.
+	Nodes int
+	// Parallel is how many shards run at once (≤ 1: one after another).
+	Parallel int
+}
+
+// Enabled reports whether o asks for a sharded run.
+func (o ShardOptions) Enabled() bool { return o.Shards > 0 || o.Nodes > 0 }
+
+// ParseShards reads --shards (auto or a count ≥ 1) and --shard-nodes
+// (0 = the default budget) into options.
+func ParseShards(shards string, nodes int) (ShardOptions, error) {
+	if nodes < 0 {
+		return ShardOptions{}, Invalidf("--shard-nodes %d: give a number of network nodes ≥ 1 (每个分片的路网节点数)", nodes)
+	}
+	o := ShardOptions{Nodes: nodes}
+	switch shards {
+	case "", "auto":
+		if shards == "auto" && o.Nodes == 0 {
+			o.Nodes = DefaultShardNodes
+		}
+	default:
+		n, err := strconv.Atoi(shards)
+		if err != nil || n < 1 || n > 1<<16 {
+			return ShardOptions{}, Invalidf("--shards %q: give auto or a number of shards from 1 to 65536 (分片数)", shards)
+		}
+		o.Shards = n
+	}
+	return o, nil
+}
+
+// A Shard is one square core of the plan, in cells of the plan's grid:
+// cells X0..X0+Side-1 by Y0..Y0+Side-1.
+type Shard struct {
+	X0, Y0, Side int32
+	// Nodes are the network nodes in the core and its halo (the plan's
+	// estimate), CoreNodes those in the core alone.
+	Nodes, CoreNodes int
+	points           []int32 // demand points the core owns, ascending
+	samples          []int32 // facility boundary samples in the core
+	nodes            []int32 // network nodes in the core and halo
+}
+
+// A ShardPlan cuts a study into square cores on its equal-area grid.
+type ShardPlan struct {
+	Grid planner.Grid
+	// Halo is the width in projected metres added around each core.
+	Halo   float64
+	Shards []Shard
+
+	pr     geo.LAEA
+	nx, ny []float64 // projected network nodes
+	sx, sy []int32   // cells of the facilities' boundary samples
+}
+
+// ShardStats are what one shard did: its network (core and halo), its
+// points and facilities, and the nodes its searches reached.
+type ShardStats struct {
+	Shard
+	SubNodes, SubEdges, Points, Facilities int
+	Reached                                int64
+}
+
+// PlanShards prepares the study and cuts it into cores (see the package
+// doc, "Sharding").
+func PlanShards(st *Study, o ShardOptions) (*ShardPlan, error) {
+	if err := st.Prepare(); err != nil {
+		return nil, err
+	}
+	dem, net := st.In.Demand, st.In.Net
+	g := st.Grid
+	if g == nil {
+		var b orb.Bound
+		for i, pt := range dem.Points {
+			if i == 0 {
+				b = orb.Bound{Min: pt, Max: pt}
+			}
+			b = b.Extend(pt)
+		}
+		gg, err := planner.NewGrid(st.Settings.Cell, b)
+		if err != nil {
+			return nil, Invalidf("--cell: %v", err)
+		}
+		g = &gg
+	}
+	pl := &ShardPlan{Grid: *g, pr: geo.NewLAEA(g.Anchor)}
+	// The projection stretches distances by at most 1/cos(c/2) at an
+	// angle c from its centre; the halo is widened by that (and 2 %).
+	nb := net.Bound()
+	var cmax float64
+	for _, c := range []orb.Point{nb.Min, nb.Max, {nb.Min[0], nb.Max[1]}, {nb.Max[0], nb.Min[1]}} {
+		cmax = math.Max(cmax, geo.Haversine(g.Anchor, c)/geo.EarthRadius)
+	}
+	if cmax > 0.5 {
+		return nil, Invalidf("--shards: the network spans %.0f km from its centre, too far for one equal-area grid (at most %.0f km): audit the region in parts",
+			cmax*geo.EarthRadius/1000, 0.5*geo.EarthRadius/1000)
+	}
+	pl.Halo = 1.02*(st.In.MaxDistance+2*st.In.MaxSnap)/math.Cos(cmax/2) + 1
+	n := net.NumNodes()
+	pl.nx, pl.ny = make([]float64, n), make([]float64, n)
+	all := make([]int32, n)
+	for i := range all {
+		all[i] = int32(i)
+		pl.nx[i], pl.ny[i], _ = pl.pr.Forward(net.Node(int32(i)))
+	}
+	// The root core: the smallest power-of-two square of cells holding
+	// every demand point and every facility's boundary sample (each
+	// judged, snapped or not, by the one core that holds it).
+	cx, cy := make([]int32, len(dem.Points)), make([]int32, len(dem.Points))
+	var pts, smp []int32
+	minX, minY, maxX, maxY := int32(math.MaxInt32), int32(math.MaxInt32), int32(math.MinInt32), int32(math.MinInt32)
+	for i, p := range dem.Points {
+		cx[i], cy[i] = g.Cell(p)
+		if cx[i] == math.MinInt32 {
+			continue // not a lon/lat: never snaps, stays unreached
+		}
+		pts = append(pts, int32(i))
+		minX, minY, maxX, maxY = min(minX, cx[i]), min(minY, cy[i]), max(maxX, cx[i]), max(maxY, cy[i])
+	}
+	if len(pts) == 0 {
+		return nil, fmt.Errorf("--shards: no demand point lies on the grid")
+	}
+	var sx, sy []int32
+	for _, f := range st.In.Facilities {
+		for _, p := range geo.SamplePoints(f.Geometry, geo.DefaultSampleStep) {
+			if x, y := g.Cell(p); x != math.MinInt32 {
+				smp = append(smp, int32(len(sx)))
+				sx, sy = append(sx, x), append(sy, y)
+				minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
+			}
+		}
+	}
+	side := int32(1)
+	for side < maxX-minX+1 || side < maxY-minY+1 {
+		side *= 2
+	}
+	pl.sx, pl.sy = sx, sy
+	root := pl.shard(minX, minY, side, pts, smp, all, cx, cy)
+	cores := []Shard{root}
+	splittable := func(s Shard) bool { return s.Side > 1 }
+	if o.Nodes > 0 {
+		for k := 0; k < len(cores); {
+			if c := cores[k]; c.Nodes > o.Nodes && splittable(c) {
+				cores = append(append(cores[:k:k], pl.split(c, cx, cy)...), cores[k+1:]...)
+				continue
+			}
+			k++
+		}
+	}
+	for len(cores) < o.Shards {
+		best := -1
+		for k, c := range cores {
+			if splittable(c) && (best < 0 || c.Nodes > cores[best].Nodes) {
+				best = k
+			}
+		}
+		if best < 0 {
+			break
+		}
+		cores = append(append(cores[:best:best], pl.split(cores[best], cx, cy)...), cores[best+1:]...)
+	}
+	slices.SortFunc(cores, func(a, b Shard) int {
+		if a.Y0 != b.Y0 {
+			return int(a.Y0 - b.Y0)
+		}
+		return int(a.X0 - b.X0)
+	})
+	pl.Shards = cores
+	return pl, nil
+}
+
+// shard makes the core of side cells at x0, y0 from the demand points
+// and nodes of its parent.
+func (pl *ShardPlan) shard(x0, y0, side int32, pts, smp, nodes, cx, cy []int32) Shard {
+	s := Shard{X0: x0, Y0: y0, Side: side}
+	in := func(x, y int32) bool { return x >= x0 && x < x0+side && y >= y0 && y < y0+side }
+	for _, i := range pts {
+		if in(cx[i], cy[i]) {
+			s.points = append(s.points, i)
+		}
+	}
+	for _, i := range smp {
+		if in(pl.sx[i], pl.sy[i]) {
+			s.samples = append(s.samples, i)
+		}
+	}
+	lo, hi := pl.rect(s, pl.Halo)
+	clo, chi := pl.rect(s, 0)
+	for _, v := range nodes {
+		x, y := pl.nx[v], pl.ny[v]
+		if x >= lo[0] && x <= hi[0] && y >= lo[1] && y <= hi[1] {
+			s.nodes = append(s.nodes, v)
+			if x >= clo[0] && x < chi[0] && y >= clo[1] && y < chi[1] {
+				s.CoreNodes++
+			}
+		}
+	}
+	s.Nodes = len(s.nodes)
+	return s
+}
+
+// split cuts a core into its four quarters, leaving out those without
+// demand points or facility samples.
+func (pl *ShardPlan) split(s Shard, cx, cy []int32) []Shard {
+	h := s.Side / 2
+	var out []Shard
+	for _, q := range [][2]int32{{0, 0}, {h, 0}, {0, h}, {h, h}} {
+		if c := pl.shard(s.X0+q[0], s.Y0+q[1], h, s.points, s.samples, s.nodes, cx, cy); len(c.points)+len(c.samples) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// rect returns the projected rectangle of core s widened by w metres.
+func (pl *ShardPlan) rect(s Shard, w float64) (lo, hi [2]float64) {
+	z := pl.Grid.Size
+	return [2]float64{float64(s.X0)*z - w, float64(s.Y0)*z - w}, [2]float64{float64(s.X0+s.Side)*z + w, float64(s.Y0+s.Side)*z + w}
+}
+
+// box is a projected bounding box.
+type box struct{ lo, hi [2]float64 }
+
+func (b box) meets(lo, hi [2]float64) bool {
+	return b.lo[0] <= hi[0] && b.hi[0] >= lo[0] && b.lo[1] <= hi[1] && b.hi[1] >= lo[1]
+}
+
+func (pl *ShardPlan) boxOf(pts []orb.Point, pad float64) box {
+	b := box{lo: [2]float64{math.Inf(1), math.Inf(1)}, hi: [2]float64{math.Inf(-1), math.Inf(-1)}}
+	for _, p := range pts {
+		x, y, ok := pl.pr.Forward(p)
+		if !ok {
+			continue
+		}
+		b.lo = [2]float64{min(b.lo[0], x-pad), min(b.lo[1], y-pad)}
+		b.hi = [2]float64{max(b.hi[0], x+pad), max(b.hi[1], y+pad)}
+	}
+	return b
+}
+
+// RunSharded audits the study shard by shard and merges the shards'
+// per-point results into the AuditResult Run gives (see the package doc,
+// "Sharding"). It returns what each shard did.
+func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditResult, []ShardStats, error) {
+	pl, err := PlanShards(st, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := st.In
+	if planner.HasCapacity(in) {
+		return nil, nil, Invalidf("--shards: this audit computes capacity figures (a type with capacity_ratio and facilities with a capacity), which a sharded audit does not split yet: run it without --shards")
+	}
+	st.p.Step("walkable coverage, sharded")
+	net := in.Net
+	// Edges and facilities by their projected boxes; an edge's box is
+	// padded for the bulge of its segments in the projection.
+	eb := make([]box, net.NumEdges())
+	for e := range eb {
+		_, _, l := net.Edge(int32(e))
+		eb[e] = pl.boxOf(net.EdgeGeometry(int32(e)), 1+0.005*l)
+	}
+	fb := make([]box, len(in.Facilities))
+	for f := range fb {
+		fb[f] = pl.boxOf(geo.SamplePoints(in.Facilities[f].Geometry, geo.DefaultSampleStep), 1)
+	}
+	np, nt := len(in.Demand.Points), len(in.Profile.Types)
+	merged := planner.NewPointResults(np, nt, len(in.Facilities))
+	stats := make([]ShardStats, len(pl.Shards))
+	errs := make([]error, len(pl.Shards))
+	var mu sync.Mutex
+	sem := make(chan struct{}, max(1, o.Parallel))
+	var wg sync.WaitGroup
+	for k := range pl.Shards {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(k int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			stats[k], errs[k] = pl.runShard(ctx, st, k, eb, fb, merged, &mu)
+		}(k)
+	}
+	wg.Wait()
+	for k, err := range errs {
+		if err != nil {
+			return nil, nil, fmt.Errorf("shard %d of %d: %w", k+1, len(pl.Shards), err)
+		}
+	}
+	var core, all int
+	for _, s := range stats {
+		core, all = core+s.CoreNodes, all+s.SubNodes
+	}
+	st.p.Done("%d shards: %d network nodes in cores, %d with halos (%.2f×), searches reached %d nodes",
+		len(stats), core, all, float64(all)/float64(max(core, 1)), merged.Reached)
+	st.p.Step("merge shards")
+	res, err := planner.AuditMerged(ctx, in, merged)
+	if err != nil {
+		return nil, nil, err
+	}
+	st.finishRun(res)
+	return res, stats, nil
+}
+
+// runShard runs shard k on the part of the study it reads (its core and
+// halo) and writes its owned points' results into merged.
+func (pl *ShardPlan) runShard(ctx context.Context, st *Study, k int, eb, fb []box, merged *planner.PointResults, mu *sync.Mutex) (ShardStats, error) {
+	s := pl.Shards[k]
+	in := st.In
+	lo, hi := pl.rect(s, pl.Halo)
+	stat := ShardStats{Shard: s, Points: len(s.points)}
+	sub, edgeOf, err := in.Net.Sub(func(e int32) bool { return eb[e].meets(lo, hi) })
+	if err != nil {
+		return stat, nil // no street near the core: its points stay unsnapped
+	}
+	stat.SubNodes, stat.SubEdges = sub.NumNodes(), sub.NumEdges()
+	var facOf []int32
+	var facs []planner.Facility
+	for f := range in.Facilities {
+		if fb[f].meets(lo, hi) {
+			facOf = append(facOf, int32(f))
+			facs = append(facs, in.Facilities[f])
+		}
+	}
+	stat.Facilities = len(facs)
+	dem := &planner.Demand{Points: make([]orb.Point, len(s.points)), Pop: make([]float64, len(s.points))}
+	for j, i := range s.points {
+		dem.Points[j], dem.Pop[j] = in.Demand.Points[i], in.Demand.Pop[i]
+	}
+	own := func(p orb.Point) bool {
+		x, y := pl.Grid.Cell(p)
+		return x >= s.X0 && x < s.X0+s.Side && y >= s.Y0 && y < s.Y0+s.Side
+	}
+	r, err := planner.SearchPoints(ctx, planner.AuditInput{Profile: in.Profile, Net: sub, Facilities: facs, Demand: dem,
+		MaxSnap: in.MaxSnap, MaxDistance: in.MaxDistance}, own)
+	if err != nil {
+		return stat, err
+	}
+	stat.Reached = r.Reached
+	mu.Lock()
+	defer mu.Unlock()
+	for j, i := range s.points {
+		merged.Snapped[i] = r.Snapped[j]
+		if r.Snapped[j] {
+			p := r.Pos[j]
+			p.Edge = edgeOf[p.Edge]
+			merged.Pos[i] = p
+		}
+		for t := range merged.Dist {
+			merged.Dist[t][i] = r.Dist[t][j]
+			if l := r.Nearest[t][j]; l >= 0 {
+				merged.Nearest[t][i] = facOf[l]
+			}
+		}
+	}
+	for f, ok := range r.FacSnapped {
+		if ok {
+			merged.FacSnapped[facOf[f]] = true
+		}
+	}
+	merged.Reached += r.Reached
+	return stat, nil
+}
