@@ -73,6 +73,10 @@ type ShardPlan struct {
 	// Halo is the width in projected metres added around each core.
 	Halo   float64
 	Shards []Shard
+	// OverBudget counts the cores left over the node budget because
+	// splitting them would not shrink their shards (the halo alone holds
+	// more nodes than the budget).
+	OverBudget int
 
 	pr     geo.LAEA
 	nx, ny []float64 // projected network nodes
@@ -165,10 +169,21 @@ func PlanShards(st *Study, o ShardOptions) (*ShardPlan, error) {
 	cores := []Shard{root}
 	splittable := func(s Shard) bool { return s.Side > 1 }
 	if o.Nodes > 0 {
+		// A core over the budget is split while it is wider than its halo
+		// or the split shrinks its largest shard by a tenth at least:
+		// where the halo alone holds more than the budget, smaller cores
+		// would only repeat the same halo.
 		for k := 0; k < len(cores); {
 			if c := cores[k]; c.Nodes > o.Nodes && splittable(c) {
-				cores = append(append(cores[:k:k], pl.split(c, cx, cy)...), cores[k+1:]...)
-				continue
+				q := pl.split(c, cx, cy)
+				most := 0
+				for _, x := range q {
+					most = max(most, x.Nodes)
+				}
+				if float64(c.Side)*g.Size > pl.Halo || most*10 <= c.Nodes*9 {
+					cores = append(append(cores[:k:k], q...), cores[k+1:]...)
+					continue
+				}
 			}
 			k++
 		}
@@ -184,6 +199,11 @@ func PlanShards(st *Study, o ShardOptions) (*ShardPlan, error) {
 			break
 		}
 		cores = append(append(cores[:best:best], pl.split(cores[best], cx, cy)...), cores[best+1:]...)
+	}
+	for _, c := range cores {
+		if o.Nodes > 0 && c.Nodes > o.Nodes {
+			pl.OverBudget++
+		}
 	}
 	slices.SortFunc(cores, func(a, b Shard) int {
 		if a.Y0 != b.Y0 {
@@ -275,6 +295,10 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 	in := st.In
 	if planner.HasCapacity(in) {
 		return nil, nil, Invalidf("--shards: this audit computes capacity figures (a type with capacity_ratio and facilities with a capacity), which a sharded audit does not split yet: run it without --shards")
+	}
+	if pl.OverBudget > 0 {
+		st.p.Warn("%d of %d shards hold more network nodes than --shard-nodes %d even split further: their halo (%.0f m: --max-distance + 2 × --max-snap) alone holds more; raise --shard-nodes or lower --max-distance",
+			pl.OverBudget, len(pl.Shards), o.Nodes, pl.Halo)
 	}
 	st.p.Step("walkable coverage, sharded")
 	net := in.Net
