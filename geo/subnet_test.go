@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -45,12 +46,13 @@ func randomGrid(t *testing.T, rng *rand.Rand, k int) *Network {
 func TestSubSameAsWhole(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	n := randomGrid(t, rng, 40)
-	// Keep the edges that come within 1200 m of (2000, 2000): a search
-	// bound of 800 m plus twice a snap of 200 m.
+	// Keep the edges that come within 1300 m of (2000, 2000): 100 m of
+	// demand points around it, a search bound of 1000 m, twice a snap of
+	// 100 m.
 	c := m(2000, 2000)
 	sub, edgeOf, err := n.Sub(func(e int32) bool {
 		for _, p := range n.EdgeGeometry(e) {
-			if Haversine(p, c) <= 1200 {
+			if Haversine(p, c) <= 1300 {
 				return true
 			}
 		}
@@ -67,11 +69,13 @@ func TestSubSameAsWhole(t *testing.T) {
 			t.Fatalf("edges out of order: %v", edgeOf[:k+1])
 		}
 	}
-	// Facilities anywhere; demand points within 100 m of the centre.
-	const maxSnap, bound = 200.0, 800.0
+	// Facilities on a ring 500–700 m from the centre, so that the paths
+	// that matter run far out; demand points within 100 m of the centre.
+	const maxSnap, bound = 100.0, 1000.0
 	var srcW, srcS []Source
-	for l := int32(0); l < 60; l++ {
-		p := m(rng.Float64()*4000, rng.Float64()*4000)
+	for l := int32(0); l < 12; l++ {
+		a, r := rng.Float64()*2*3.141592653589793, 500+rng.Float64()*200
+		p := m(2000+r*math.Cos(a), 2000+r*math.Sin(a))
 		if pos, ok := n.Snap(p, maxSnap); ok {
 			srcW = append(srcW, Source{pos, l})
 		}
