@@ -5,7 +5,9 @@
 // (compact CSR graph with compressed degree-2 chains), snapping to the
 // nearest point on an edge through an R-tree, bounded multi-source
 // shortest paths, the stretches of street a search reaches within a limit
-// (EdgeReach, EdgeSlice) and a grid-buffer outline of lines (GridHull).
+// (EdgeReach, EdgeSlice), a grid-buffer outline of lines (GridHull), and
+// sub-networks (Network.Sub) that snap and search as the whole where they
+// hold every edge that matters (a sharded audit's halo).
 //
 // geo imports only the standard library, github.com/paulmach/orb and
 // github.com/tidwall/rtree: no project package (checked by planner's

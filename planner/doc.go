@@ -1,7 +1,9 @@
 // Package planner is lifecircle's domain: amenity profiles, demand, analysis
 // units, coverage, gaps, proposals, scenarios, walking catchments
 // (Catchments: what one facility reaches within its threshold, by the
-// audit's own distances) and reports. It receives
+// audit's own distances) and reports. A sharded audit (data/study) runs
+// the audit's snapping and searches per shard (SearchPoints) and computes
+// the figures once from the merged per-point results (AuditMerged). It receives
 // resolved settings (a non-positive max snap, search bound, spacing, time
 // limit, floor area or sample step is an ErrInvalid error, never a default:
 // the settings layer passes the Default* constants). The covering solver of

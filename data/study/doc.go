@@ -1,6 +1,6 @@
 // Package study is the one study pipeline that every door runs (audit,
-// audit --db, audit --batch local or on data/dist's workers, propose,
-// serve, import, the web tests):
+// audit --db, audit --batch local or on data/dist's workers, audit
+// --shards, propose, serve, import, the web tests):
 //
 //	Settings (Defaults ⊕ project file ⊕ flags, Validate) → Load(ctx, Settings, Source, Progress)
 //	→ Study (planner.AuditInput, data.AuditMeta, grid) → Run → planner.AuditResult → Study.Write
@@ -13,6 +13,55 @@
 // provision rules of a study, and facility status over time: the field
 // reports of a study's history (status.csv or the database) applied on top
 // of the layers' status, the --as-of filter and the --timeline (status.go).
+//
+// # Sharding (shard.go)
+//
+// A region too big for one process is audited in shards (audit --shards,
+// --shard-nodes; the building block a distributed runner dispatches).
+// PlanShards cuts the study into square cores of whole cells of the
+// audit's own equal-area grid (the LAEA grid of its cells; for unit
+// studies the grid the cells would have), so every cell, and so every
+// demand point and every facility boundary sample, belongs to exactly one
+// core. Cores split as a quadtree until each shard's network (the nodes in
+// the core and its halo) fits the node budget, or until there are at
+// least --shards of them; quarters with no demand point and no facility
+// sample are left out. Each shard runs the audit's own snapping and
+// searches (planner.SearchPoints) on the part of the study it reads: the
+// edges that come within the halo of its core, the facilities whose
+// samples do, and the demand points the core owns. planner.AuditMerged
+// then computes every figure once from the merged per-point results, in
+// the audit's point order, so units that straddle cores, percentiles and
+// float sums come out bit for bit as in a single run.
+//
+// The halo is what makes each core's results exact. The audit searches to
+// --max-distance (not only to the largest type threshold: the outputs
+// report every distance up to it, in demand.geojson and dist_mean/p90), so
+// the halo is max-distance + 2 × max-snap, widened by the projection's
+// largest stretch over the region (1/cos(c/2) at an angle c from the
+// grid's centre) and 2 %. The argument: an edge is never shorter than the
+// great-circle line between any two of its points (its length is the sum
+// of its segments' great-circle lengths; geo.Network's Build checks every
+// edge against the line between its ends and refuses a network that
+// breaks it), so a path of network length L stays within L, in a straight
+// line, of where it starts. A demand point p of the core snaps within
+// max-snap of p; any path to it of length ≤ max-distance lies within
+// max-distance + max-snap of the core; a facility sample whose snap lies
+// on such a path is within max-snap more, and the streets it may snap to
+// within max-snap more again: all inside the halo, so the shard holds every
+// edge the single run would use for p, snaps p and the facilities to the
+// same places (geo.Network.Sub keeps the edges' order, so ties go the same
+// way) and finds the same distance and the same nearest facility (ties go
+// to the lower facility index, kept in order in the shard's subset). A
+// facility sample outside the halo is snapped, in the shard, to a street
+// no nearer than the halo's edge, farther than max-distance from every
+// point of the core: it cannot change a result. Whether a facility
+// reaches the streets at all is judged for each sample by the core that
+// owns it, whose halo holds every street within max-snap of it.
+//
+// Not split yet: capacity figures (a global allocation: RunSharded refuses
+// a study that has them), and the street pieces cut off from the main
+// network, which AuditMerged still reads from the whole network (a
+// distributed coordinator needs the components from the shards).
 //
 // Imports point inward: cmd → web → data/study → data, data/osm,
 // data/sample, data/postgis and planner → geo. It may import those; only
