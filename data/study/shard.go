@@ -284,6 +284,23 @@ func (pl *ShardPlan) boxOf(pts []orb.Point, pad float64) box {
 	return b
 }
 
+// boxes returns the projected boxes of the network's edges and of the
+// facilities' boundary samples; an edge's box is padded for the bulge of
+// its segments in the projection.
+func (pl *ShardPlan) boxes(in planner.AuditInput) (eb, fb []box) {
+	net := in.Net
+	eb = make([]box, net.NumEdges())
+	for e := range eb {
+		_, _, l := net.Edge(int32(e))
+		eb[e] = pl.boxOf(net.EdgeGeometry(int32(e)), 1+0.005*l)
+	}
+	fb = make([]box, len(in.Facilities))
+	for f := range fb {
+		fb[f] = pl.boxOf(geo.SamplePoints(in.Facilities[f].Geometry, geo.DefaultSampleStep), 1)
+	}
+	return eb, fb
+}
+
 // RunSharded audits the study shard by shard and merges the shards'
 // per-point results into the AuditResult Run gives (see the package doc,
 // "Sharding"). It returns what each shard did.
@@ -301,18 +318,7 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 			pl.OverBudget, len(pl.Shards), o.Nodes, pl.Halo)
 	}
 	st.p.Step("walkable coverage, sharded")
-	net := in.Net
-	// Edges and facilities by their projected boxes; an edge's box is
-	// padded for the bulge of its segments in the projection.
-	eb := make([]box, net.NumEdges())
-	for e := range eb {
-		_, _, l := net.Edge(int32(e))
-		eb[e] = pl.boxOf(net.EdgeGeometry(int32(e)), 1+0.005*l)
-	}
-	fb := make([]box, len(in.Facilities))
-	for f := range fb {
-		fb[f] = pl.boxOf(geo.SamplePoints(in.Facilities[f].Geometry, geo.DefaultSampleStep), 1)
-	}
+	eb, fb := pl.boxes(in)
 	np, nt := len(in.Demand.Points), len(in.Profile.Types)
 	merged := planner.NewPointResults(np, nt, len(in.Facilities))
 	stats := make([]ShardStats, len(pl.Shards))

@@ -16,6 +16,8 @@ import (
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/data/synth"
 	"github.com/lifecircle/lifecircle/planner"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // auditOutputs loads s, audits it (sharded when s.Shard says so), writes
@@ -179,6 +181,79 @@ func TestShardedBigCity(t *testing.T) {
 		sameOutputs(t, fmt.Sprintf("%d shards", len(stats)), want, got)
 		runtime.GC()
 	}
+}
+
+// TestShardDump writes the largest of 16 shards of the generated city in
+// LIFECIRCLE_SHARD_CITY (a cmd/gencity folder) into LIFECIRCLE_SHARD_DUMP,
+// for BENCHMARKS.md's memory of one shard; skipped unless both are set.
+func TestShardDump(t *testing.T) {
+	city, dir := os.Getenv("LIFECIRCLE_SHARD_CITY"), os.Getenv("LIFECIRCLE_SHARD_DUMP")
+	if city == "" || dir == "" {
+		t.Skip("set LIFECIRCLE_SHARD_CITY (a gencity folder) and LIFECIRCLE_SHARD_DUMP (an output folder)")
+	}
+	s := Defaults()
+	s.OSM = filepath.Join(city, synth.FileCity)
+	s.Amenities = []string{filepath.Join(city, synth.FileFacilities)}
+	s.Population = filepath.Join(city, synth.FilePoints)
+	dumpLargestShard(t, s, 16, dir)
+}
+
+// dumpLargestShard writes what the largest of n shards of s reads (its
+// network as lines, its facilities, its core's residents) as GeoJSON
+// into dir, so that an audit of them alone measures one shard's memory.
+func dumpLargestShard(t *testing.T, s Settings, n int, dir string) {
+	s.Shard = ShardOptions{}
+	st, err := Load(context.Background(), s, FileSource{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := PlanShards(st, ShardOptions{Shards: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for i, sh := range pl.Shards {
+		if sh.Nodes > pl.Shards[k].Nodes {
+			k = i
+		}
+	}
+	sh := pl.Shards[k]
+	eb, fb := pl.boxes(st.In)
+	lo, hi := pl.rect(sh, pl.Halo)
+	write := func(name string, fc *geojson.FeatureCollection) {
+		b, err := fc.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	net := geojson.NewFeatureCollection()
+	for e := range eb {
+		if eb[e].meets(lo, hi) {
+			net.Append(geojson.NewFeature(append(orb.LineString(nil), st.In.Net.EdgeGeometry(int32(e))...)))
+		}
+	}
+	write("network.geojson", net)
+	fac := geojson.NewFeatureCollection()
+	for f, b := range fb {
+		if b.meets(lo, hi) {
+			x := geojson.NewFeature(st.In.Facilities[f].Geometry)
+			x.Properties = geojson.Properties{"id": st.In.Facilities[f].ID, "type": st.In.Facilities[f].Type}
+			fac.Append(x)
+		}
+	}
+	write("facilities.geojson", fac)
+	pop := geojson.NewFeatureCollection()
+	for _, i := range sh.points {
+		x := geojson.NewFeature(st.In.Demand.Points[i])
+		x.Properties = geojson.Properties{"id": st.In.Demand.IDs[i], "population": st.In.Demand.Pop[i]}
+		pop.Append(x)
+	}
+	write("points.geojson", pop)
+	t.Logf("shard %d of %d (%d cells a side): %d edges, %d facilities, %d points written to %s",
+		k+1, len(pl.Shards), sh.Side, len(net.Features), len(fac.Features), len(pop.Features), dir)
 }
 
 func TestParseShards(t *testing.T) {
