@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -172,15 +174,15 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err := of.parse(); err != nil {
 		return err
 	}
+	so, err := study.ParseShards(*shards, *shardNodes)
+	if err != nil || (so.Enabled() && *batch != "") {
+		return usagef("%v", cmp.Or(err, errors.New("--shards and --shard-nodes run one audit, not a --batch")))
+	}
 	if *batch != "" {
 		return runBatch(ctx, e, fs, *batch, af.f.Out, *natsURL, af.failBelow, *quiet)
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
-	}
-	so, err := study.ParseShards(*shards, *shardNodes)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	af.s.Shard = so
 	if err := checkOut(af.s.Out, data.KindAudit, af.inputs()...); err != nil {
