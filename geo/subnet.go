@@ -2,6 +2,8 @@ package geo
 
 import (
 	"fmt"
+
+	"github.com/paulmach/orb"
 )
 
 // lengthSlack is how much shorter than the great-circle line between its
@@ -40,17 +42,26 @@ func (n *Network) Sub(keep func(e int32) bool) (sub *Network, edgeOf []int32, er
 	for i := range nodeOf {
 		nodeOf[i] = -1
 	}
+	nv := 0
 	for e := range n.edgeLen {
 		if keep(int32(e)) {
 			edgeOf = append(edgeOf, int32(e))
 			nodeOf[n.edgeA[e]] = 0
 			nodeOf[n.edgeB[e]] = 0
+			nv += int(n.geomStart[e+1] - n.geomStart[e])
 		}
 	}
 	if len(edgeOf) == 0 {
 		return nil, nil, fmt.Errorf("geo: the sub-network has no edges")
 	}
-	s := &Network{}
+	s := &Network{geom: make([]orb.Point, 0, nv), cum: make([]float64, 0, nv)}
+	nn := 0
+	for _, k := range nodeOf {
+		if k == 0 {
+			nn++
+		}
+	}
+	s.nodes = make([]orb.Point, 0, nn)
 	for i, k := range nodeOf {
 		if k == 0 {
 			nodeOf[i] = int32(len(s.nodes))
