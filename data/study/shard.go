@@ -342,11 +342,13 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 		}
 	}
 	var core, all int
+	lo, hi := int32(math.MaxInt32), int32(0)
 	for _, s := range stats {
 		core, all = core+s.CoreNodes, all+s.SubNodes
+		lo, hi = min(lo, s.Side), max(hi, s.Side)
 	}
-	st.p.Done("%d shards: %d network nodes in cores, %d with halos (%.2f×), searches reached %d nodes",
-		len(stats), core, all, float64(all)/float64(max(core, 1)), merged.Reached)
+	st.p.Done("%d shards (cores %g–%g km a side, halo %.0f m): %d network nodes in cores, %d with halos (%.2f×), searches reached %d nodes",
+		len(stats), float64(lo)*pl.Grid.Size/1000, float64(hi)*pl.Grid.Size/1000, pl.Halo, core, all, float64(all)/float64(max(core, 1)), merged.Reached)
 	st.p.Step("merge shards")
 	res, err := planner.AuditMerged(ctx, in, merged)
 	if err != nil {
