@@ -81,6 +81,8 @@ type ShardPlan struct {
 	pr     geo.LAEA
 	nx, ny []float64 // projected network nodes
 	sx, sy []int32   // cells of the facilities' boundary samples
+	once   sync.Once
+	eb, fb []box // projected boxes of the edges and the facilities (boxes)
 }
 
 // ShardStats are what one shard did: its network (core and halo), its
@@ -318,7 +320,6 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 			pl.OverBudget, len(pl.Shards), o.Nodes, pl.Halo)
 	}
 	st.p.Step("walkable coverage, sharded")
-	eb, fb := pl.boxes(in)
 	np, nt := len(in.Demand.Points), len(in.Profile.Types)
 	merged := planner.NewPointResults(np, nt, len(in.Facilities))
 	stats := make([]ShardStats, len(pl.Shards))
@@ -332,7 +333,7 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 		go func(k int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			stats[k], errs[k] = pl.runShard(ctx, st, k, eb, fb, merged, &mu)
+			stats[k], errs[k] = pl.runShard(ctx, st, k, merged, &mu)
 		}(k)
 	}
 	wg.Wait()
@@ -358,62 +359,112 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 	return res, stats, nil
 }
 
-// runShard runs shard k on the part of the study it reads (its core and
-// halo) and writes its owned points' results into merged.
-func (pl *ShardPlan) runShard(ctx context.Context, st *Study, k int, eb, fb []box, merged *planner.PointResults, mu *sync.Mutex) (ShardStats, error) {
-	s := pl.Shards[k]
-	in := st.In
+// A ShardPart is what one shard reads and searches, cut from a loaded
+// study: its core's demand points, the network of the edges that come
+// within its halo and the facilities whose boundary samples do. It is the
+// unit a distributed runner dispatches: Run needs nothing else, and Merge
+// puts its results in the study's numbering.
+type ShardPart struct {
+	Shard Shard
+	Grid  planner.Grid
+	// Net is nil when no street comes near the core (its points stay
+	// unsnapped); EdgeOf maps its edges to the study network's.
+	Net    *geo.Network
+	EdgeOf []int32
+	// Facilities, in the study's order; FacOf maps them to the study's.
+	Facilities []planner.Facility
+	FacOf      []int32
+	// Points are the study's indices of the demand points the core owns,
+	// ascending; Demand holds their positions and residents.
+	Points []int32
+	Demand *planner.Demand
+}
+
+// Part cuts shard k's part out of st (the study the plan was made from).
+func (pl *ShardPlan) Part(st *Study, k int) (*ShardPart, error) {
+	pl.once.Do(func() { pl.eb, pl.fb = pl.boxes(st.In) })
+	s, in := pl.Shards[k], st.In
 	lo, hi := pl.rect(s, pl.Halo)
-	stat := ShardStats{Shard: s, Points: len(s.points)}
-	sub, edgeOf, err := in.Net.Sub(func(e int32) bool { return eb[e].meets(lo, hi) })
-	if err != nil {
-		return stat, nil // no street near the core: its points stay unsnapped
+	p := &ShardPart{Shard: s, Grid: pl.Grid, Points: s.points}
+	p.Demand = &planner.Demand{Points: make([]orb.Point, len(s.points)), Pop: make([]float64, len(s.points))}
+	for j, i := range s.points {
+		p.Demand.Points[j], p.Demand.Pop[j] = in.Demand.Points[i], in.Demand.Pop[i]
 	}
-	stat.SubNodes, stat.SubEdges = sub.NumNodes(), sub.NumEdges()
-	var facOf []int32
-	var facs []planner.Facility
+	if !slices.ContainsFunc(pl.eb, func(b box) bool { return b.meets(lo, hi) }) {
+		return p, nil
+	}
+	var err error
+	if p.Net, p.EdgeOf, err = in.Net.Sub(func(e int32) bool { return pl.eb[e].meets(lo, hi) }); err != nil {
+		return nil, err
+	}
 	for f := range in.Facilities {
-		if fb[f].meets(lo, hi) {
-			facOf = append(facOf, int32(f))
-			facs = append(facs, in.Facilities[f])
+		if pl.fb[f].meets(lo, hi) {
+			p.FacOf = append(p.FacOf, int32(f))
+			p.Facilities = append(p.Facilities, in.Facilities[f])
 		}
 	}
-	stat.Facilities = len(facs)
-	dem := &planner.Demand{Points: make([]orb.Point, len(s.points)), Pop: make([]float64, len(s.points))}
-	for j, i := range s.points {
-		dem.Points[j], dem.Pop[j] = in.Demand.Points[i], in.Demand.Pop[i]
+	return p, nil
+}
+
+// Run snaps the part's points and runs the audit's searches on its
+// network (planner.SearchPoints), judging only the facility samples its
+// core owns; results are in the part's numbering.
+func (p *ShardPart) Run(ctx context.Context, prof *planner.Profile, maxSnap, maxDistance float64) (*planner.PointResults, error) {
+	if p.Net == nil {
+		return planner.NewPointResults(len(p.Points), len(prof.Types), 0), nil
 	}
-	own := func(p orb.Point) bool {
-		x, y := pl.Grid.Cell(p)
+	s := p.Shard
+	own := func(q orb.Point) bool {
+		x, y := p.Grid.Cell(q)
 		return x >= s.X0 && x < s.X0+s.Side && y >= s.Y0 && y < s.Y0+s.Side
 	}
-	r, err := planner.SearchPoints(ctx, planner.AuditInput{Profile: in.Profile, Net: sub, Facilities: facs, Demand: dem,
-		MaxSnap: in.MaxSnap, MaxDistance: in.MaxDistance}, own)
+	return planner.SearchPoints(ctx, planner.AuditInput{Profile: prof, Net: p.Net, Facilities: p.Facilities, Demand: p.Demand,
+		MaxSnap: maxSnap, MaxDistance: maxDistance}, own)
+}
+
+// Merge writes the part's results r into merged, in the study's
+// numbering. Parts own disjoint points, so any order of merging gives the
+// same merged results.
+func (p *ShardPart) Merge(merged, r *planner.PointResults) {
+	for j, i := range p.Points {
+		merged.Snapped[i] = r.Snapped[j]
+		if r.Snapped[j] {
+			q := r.Pos[j]
+			q.Edge = p.EdgeOf[q.Edge]
+			merged.Pos[i] = q
+		}
+		for t := range merged.Dist {
+			merged.Dist[t][i] = r.Dist[t][j]
+			if l := r.Nearest[t][j]; l >= 0 {
+				merged.Nearest[t][i] = p.FacOf[l]
+			}
+		}
+	}
+	for f, ok := range r.FacSnapped {
+		if ok {
+			merged.FacSnapped[p.FacOf[f]] = true
+		}
+	}
+	merged.Reached += r.Reached
+}
+
+// runShard runs shard k on its part of the study and merges its results.
+func (pl *ShardPlan) runShard(ctx context.Context, st *Study, k int, merged *planner.PointResults, mu *sync.Mutex) (ShardStats, error) {
+	p, err := pl.Part(st, k)
+	if err != nil {
+		return ShardStats{}, err
+	}
+	stat := ShardStats{Shard: p.Shard, Points: len(p.Points), Facilities: len(p.Facilities)}
+	if p.Net != nil {
+		stat.SubNodes, stat.SubEdges = p.Net.NumNodes(), p.Net.NumEdges()
+	}
+	r, err := p.Run(ctx, st.In.Profile, st.In.MaxSnap, st.In.MaxDistance)
 	if err != nil {
 		return stat, err
 	}
 	stat.Reached = r.Reached
 	mu.Lock()
 	defer mu.Unlock()
-	for j, i := range s.points {
-		merged.Snapped[i] = r.Snapped[j]
-		if r.Snapped[j] {
-			p := r.Pos[j]
-			p.Edge = edgeOf[p.Edge]
-			merged.Pos[i] = p
-		}
-		for t := range merged.Dist {
-			merged.Dist[t][i] = r.Dist[t][j]
-			if l := r.Nearest[t][j]; l >= 0 {
-				merged.Nearest[t][i] = facOf[l]
-			}
-		}
-	}
-	for f, ok := range r.FacSnapped {
-		if ok {
-			merged.FacSnapped[facOf[f]] = true
-		}
-	}
-	merged.Reached += r.Reached
+	p.Merge(merged, r)
 	return stat, nil
 }

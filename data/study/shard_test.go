@@ -217,9 +217,11 @@ func dumpLargestShard(t *testing.T, s Settings, n int, dir string) {
 			k = i
 		}
 	}
-	sh := pl.Shards[k]
-	eb, fb := pl.boxes(st.In)
-	lo, hi := pl.rect(sh, pl.Halo)
+	part, err := pl.Part(st, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := part.Shard
 	write := func(name string, fc *geojson.FeatureCollection) {
 		b, err := fc.MarshalJSON()
 		if err != nil {
@@ -230,25 +232,21 @@ func dumpLargestShard(t *testing.T, s Settings, n int, dir string) {
 		}
 	}
 	net := geojson.NewFeatureCollection()
-	for e := range eb {
-		if eb[e].meets(lo, hi) {
-			net.Append(geojson.NewFeature(append(orb.LineString(nil), st.In.Net.EdgeGeometry(int32(e))...)))
-		}
+	for e := 0; e < part.Net.NumEdges(); e++ {
+		net.Append(geojson.NewFeature(append(orb.LineString(nil), part.Net.EdgeGeometry(int32(e))...)))
 	}
 	write("network.geojson", net)
 	fac := geojson.NewFeatureCollection()
-	for f, b := range fb {
-		if b.meets(lo, hi) {
-			x := geojson.NewFeature(st.In.Facilities[f].Geometry)
-			x.Properties = geojson.Properties{"id": st.In.Facilities[f].ID, "type": st.In.Facilities[f].Type}
-			fac.Append(x)
-		}
+	for _, f := range part.Facilities {
+		x := geojson.NewFeature(f.Geometry)
+		x.Properties = geojson.Properties{"id": f.ID, "type": f.Type}
+		fac.Append(x)
 	}
 	write("facilities.geojson", fac)
 	pop := geojson.NewFeatureCollection()
-	for _, i := range sh.points {
-		x := geojson.NewFeature(st.In.Demand.Points[i])
-		x.Properties = geojson.Properties{"id": st.In.Demand.IDs[i], "population": st.In.Demand.Pop[i]}
+	for j, i := range part.Points {
+		x := geojson.NewFeature(part.Demand.Points[j])
+		x.Properties = geojson.Properties{"id": st.In.Demand.IDs[i], "population": part.Demand.Pop[j]}
 		pop.Append(x)
 	}
 	write("points.geojson", pop)
@@ -333,5 +331,60 @@ func TestShardPlanCovers(t *testing.T) {
 		if o == 0 {
 			t.Fatalf("point %d in no shard", i)
 		}
+	}
+}
+
+// TestShardPartsAnyOrder runs the parts of a plan as a distributed runner
+// would — each on its own, in reverse order, merged as they come — and
+// gets the single audit's figures, distances and nearest facilities.
+func TestShardPartsAnyOrder(t *testing.T) {
+	ctx := context.Background()
+	s := Defaults()
+	s.OSM = shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
+	s.UnitsOSM = "admin_level=8,10"
+	st, err := Load(ctx, s, FileSource{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := PlanShards(st, ShardOptions{Shards: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := st.In
+	merged := planner.NewPointResults(len(in.Demand.Points), len(in.Profile.Types), len(in.Facilities))
+	for k := len(pl.Shards) - 1; k >= 0; k-- {
+		p, err := pl.Part(st, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := p.Run(ctx, in.Profile, in.MaxSnap, in.MaxDistance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Merge(merged, r)
+	}
+	got, err := planner.AuditMerged(ctx, in, merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := planner.Audit(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"types", got.Types, want.Types}, {"units", got.Units, want.Units}, {"levels", got.Levels, want.Levels},
+		{"dist", got.Dist, want.Dist}, {"nearest", got.Nearest, want.Nearest}, {"snapped", got.Snapped, want.Snapped},
+		{"cut off", got.CutOff, want.CutOff}, {"warnings", got.Warnings, want.Warnings},
+		{"completeness", got.Completeness, want.Completeness}, {"fully served", got.FullyServedPop, want.FullyServedPop},
+	} {
+		if g, w := fmt.Sprintf("%v", c.got), fmt.Sprintf("%v", c.want); g != w {
+			t.Errorf("%s differ from the single audit's", c.name)
+		}
+	}
+	if len(pl.Shards) < 4 {
+		t.Errorf("%d shards", len(pl.Shards))
 	}
 }
