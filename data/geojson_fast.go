@@ -30,54 +30,47 @@ type gjScan struct {
 // is the first feature's error, as the general reader would report it.
 func (r *gjReader) parseFast() (handled bool, err error) {
 	s := &gjScan{b: r.data}
-	if !s.lit('{') {
-		return false, nil
-	}
 	var typ string
 	features := false
-	for first := true; ; first = false {
-		if s.lit('}') {
-			break
-		}
-		if !first && !s.lit(',') {
-			return false, nil
-		}
-		key, ok := s.key()
-		if !ok {
-			return false, nil
-		}
+	ok := s.members(func(key string) bool {
 		switch key {
 		case "type":
 			if typ != "" {
-				return false, nil
+				return false // a repeated member
 			}
-			if typ, ok = s.str(); !ok || typ == "" {
-				return false, nil
-			}
+			var ok bool
+			typ, ok = s.str()
+			return ok && typ != ""
 		case "features":
 			if features || !s.lit('[') {
-				return false, nil
+				return false
 			}
 			features = true
 			for i := 0; !s.lit(']'); i++ {
 				if i > 0 && !s.lit(',') {
-					return false, nil
+					return false
 				}
 				f, ok := s.feature()
 				if !ok {
-					return false, nil
+					return false
 				}
-				if err := r.addFeature(i, f); err != nil {
-					return true, err
+				if err = r.addFeature(i, f); err != nil {
+					return false
 				}
 			}
 		case "name", "bbox":
-			if _, ok := s.skip(); !ok {
-				return false, nil
-			}
+			_, ok := s.skip()
+			return ok
 		default:
-			return false, nil // crs, foreign members: the general reader decides
+			return false // crs, foreign members: the general reader decides
 		}
+		return true
+	})
+	if err != nil {
+		return true, err
+	}
+	if !ok {
+		return false, nil
 	}
 	s.ws()
 	if s.i != len(s.b) || typ != "FeatureCollection" || !features {
@@ -88,61 +81,41 @@ func (r *gjReader) parseFast() (handled bool, err error) {
 
 // feature scans one Feature object.
 func (s *gjScan) feature() (*gjFeature, bool) {
-	if !s.lit('{') {
-		return nil, false
-	}
 	f := &gjFeature{}
 	var seen [4]bool // type, id, geometry, properties
-	for first := true; ; first = false {
-		if s.lit('}') {
-			return f, true
-		}
-		if !first && !s.lit(',') {
-			return nil, false
-		}
-		key, ok := s.key()
-		if !ok {
-			return nil, false
-		}
+	ok := s.members(func(key string) bool {
 		k := fieldIndex(key, "type", "id", "geometry", "properties")
 		if k == -2 || k >= 0 && seen[k] {
-			return nil, false // a case variant or a repeat: decoded differently by encoding/json
+			return false // a case variant or a repeat: decoded differently by encoding/json
 		}
 		if k >= 0 {
 			seen[k] = true
 		}
+		var ok bool
 		switch k {
 		case 0:
-			if f.Type, ok = s.str(); !ok {
-				return nil, false
-			}
+			f.Type, ok = s.str()
 		case 1:
-			if f.ID, ok = s.scalar(); !ok {
-				return nil, false
-			}
+			f.ID, ok = s.scalar()
 		case 2:
 			if s.null() {
-				continue
+				return true
 			}
-			if f.Geometry, ok = s.geometry(); !ok {
-				return nil, false
-			}
+			f.Geometry, ok = s.geometry()
 		case 3:
 			if s.null() {
-				continue
+				return true
 			}
-			if f.Properties, ok = s.object(); !ok {
-				return nil, false
-			}
+			f.Properties, ok = s.object()
 		default:
-			if key == "crs" || strings.EqualFold(key, "crs") {
-				return nil, false
+			if strings.EqualFold(key, "crs") {
+				return false
 			}
-			if _, ok := s.skip(); !ok {
-				return nil, false
-			}
+			_, ok = s.skip()
 		}
-	}
+		return ok
+	})
+	return f, ok
 }
 
 // fieldIndex returns the position of key among names, -2 when key equals
@@ -163,51 +136,36 @@ func fieldIndex(key string, names ...string) int {
 
 // geometry scans a geometry object; a Point's position is decoded here.
 func (s *gjScan) geometry() (*gjGeometry, bool) {
-	if !s.lit('{') {
-		return nil, false
-	}
 	g := &gjGeometry{}
 	var seen [2]bool
-	for first := true; ; first = false {
-		if s.lit('}') {
-			break
-		}
-		if !first && !s.lit(',') {
-			return nil, false
-		}
-		key, ok := s.key()
-		if !ok {
-			return nil, false
-		}
+	ok := s.members(func(key string) bool {
 		k := fieldIndex(key, "type", "coordinates")
 		if k == -2 || k >= 0 && seen[k] {
-			return nil, false
+			return false
 		}
+		var ok bool
 		switch k {
 		case 0:
 			seen[0] = true
-			if g.Type, ok = s.str(); !ok {
-				return nil, false
-			}
+			g.Type, ok = s.str()
 		case 1:
 			seen[1] = true
 			s.ws()
 			start := s.i
 			if g.pt = s.position(); g.pt != nil {
-				g.Coordinates = s.b[start:s.i]
-			} else if g.Coordinates, ok = s.skip(); !ok {
-				return nil, false
+				g.Coordinates, ok = s.b[start:s.i], true
+			} else {
+				g.Coordinates, ok = s.skip()
 			}
 		default:
-			if _, ok := s.skip(); !ok {
-				return nil, false
-			}
+			_, ok = s.skip()
 		}
-	}
+		return ok
+	})
 	if g.Type != "Point" {
 		g.pt = nil
 	}
-	return g, true
+	return g, ok
 }
 
 // position scans a position of two or more plain numbers, else returns nil
@@ -254,26 +212,33 @@ func (s *gjScan) numbers() *orb.Point {
 // object scans an object of properties; values decode as encoding/json
 // decodes them into an any.
 func (s *gjScan) object() (map[string]any, bool) {
-	if !s.lit('{') {
-		return nil, false
-	}
 	m := map[string]any{}
+	ok := s.members(func(key string) bool {
+		v, ok := s.value()
+		m[key] = v
+		return ok
+	})
+	return m, ok
+}
+
+// members scans an object: for each member, its key, then f with the
+// cursor before the value, which f consumes. It returns false when the
+// object is malformed or f returns false.
+func (s *gjScan) members(f func(key string) bool) bool {
+	if !s.lit('{') {
+		return false
+	}
 	for first := true; ; first = false {
 		if s.lit('}') {
-			return m, true
+			return true
 		}
 		if !first && !s.lit(',') {
-			return nil, false
+			return false
 		}
 		key, ok := s.key()
-		if !ok {
-			return nil, false
+		if !ok || !f(key) {
+			return false
 		}
-		v, ok := s.value()
-		if !ok {
-			return nil, false
-		}
-		m[key] = v
 	}
 }
 
