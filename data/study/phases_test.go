@@ -15,12 +15,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// referenceProposal loads a reference instance as propose does
-// (--demand points, --candidates, --radius) and returns a function that
-// solves it with k sites or with phases.
-func referenceProposal(t *testing.T, name string, radius float64) func(k int, phases []planner.Phase) *planner.ProposeResult {
+// loadReference loads reference instance name from dir as propose does
+// with --demand: its extract without estimated residents, then its
+// points.geojson as the demand.
+func loadReference(t *testing.T, dir, name string) *Study {
 	t.Helper()
-	dir := shareddata.Path(t, "reference", name)
 	s := Defaults()
 	s.OSM = filepath.Join(dir, name+".osm.pbf")
 	s.NoDemand = true
@@ -33,6 +32,17 @@ func referenceProposal(t *testing.T, name string, radius float64) func(k int, ph
 		t.Fatal(err)
 	}
 	st.In.Demand = dem
+	return st
+}
+
+// referenceProposal loads a reference instance as propose does
+// (--demand points, --candidates, --radius) and returns a function that
+// solves it with k sites or with phases.
+func referenceProposal(t *testing.T, name string, radius float64) func(k int, phases []planner.Phase) *planner.ProposeResult {
+	t.Helper()
+	dir := shareddata.Path(t, "reference", name)
+	st := loadReference(t, dir, name)
+	dem := st.In.Demand
 	cs, err := ReadCandidates(filepath.Join(dir, "candidates.geojson"), data.WGS84)
 	if err != nil {
 		t.Fatal(err)

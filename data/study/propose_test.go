@@ -52,18 +52,8 @@ func TestProposeMatchesReference(t *testing.T) {
 			if err := json.Unmarshal(b, &ref); err != nil {
 				t.Fatal(err)
 			}
-			s := Defaults()
-			s.OSM = filepath.Join(dir, name+".osm.pbf")
-			s.NoDemand = true
-			st, err := Load(context.Background(), s, FileSource{}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dem, err := ReadDemandPoints(filepath.Join(dir, "points.geojson"), data.WGS84)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st.In.Demand = dem
+			st := loadReference(t, dir, name)
+			dem := st.In.Demand
 			if err := st.AssignUnits(); err != nil {
 				t.Fatal(err)
 			}
