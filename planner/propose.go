@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/lifecircle/lifecircle/geo"
@@ -138,204 +136,21 @@ type ProposeResult struct {
 
 // Propose builds coverage sets by bounded walking searches from every
 // candidate and solves maximal or set covering (DESIGN §2 "Proposal").
+// It is PrepareProposal, the coverage sets on the whole network and
+// ProposalPrep.Solve: a sharded proposal (data/study) runs the same
+// steps with the sets computed shard by shard.
 func Propose(ctx context.Context, in ProposeInput) (*ProposeResult, error) {
-	if in.Net == nil || in.Demand == nil || len(in.Types) == 0 {
-		return nil, fmt.Errorf("propose: %w: a network, demand and at least one type are required", ErrInvalid)
-	}
-	if in.K < 0 || (in.K == 0 && len(in.Phases) == 0 && !(in.Target > 0 && in.Target <= 1)) {
-		return nil, fmt.Errorf("propose: %w: give a number of sites k ≥ 1, or a target share in (0, 1]", ErrInvalid)
-	}
-	if !(in.MaxSnap > 0) || !(in.TimeLimit > 0) || (in.Candidates == nil && !(in.Spacing > 0)) {
-		return nil, fmt.Errorf("propose: %w: max snap (%v m), time limit (%v) and, for generated candidates, spacing (%v m) must be positive: pass the defaults (%v m, %v, %v m) when the user sets none",
-			ErrInvalid, in.MaxSnap, in.TimeLimit, in.Spacing, geo.DefaultMaxSnap, DefaultCoverTimeLimit, DefaultSpacing)
-	}
-	if in.Candidates == nil {
-		if err := checkSpacing(in); err != nil {
-			return nil, err
-		}
-	}
-	maxSnap := in.MaxSnap
-	rmax := 0.0
-	for _, t := range in.Types {
-		if !(t.Radius > 0) || !(t.Weight > 0) {
-			return nil, fmt.Errorf("propose: %w: type %s needs a radius > 0 and a weight > 0", ErrInvalid, t.ID)
-		}
-		rmax = math.Max(rmax, t.Radius)
-	}
-	res := &ProposeResult{Timings: map[string]time.Duration{}}
-	d := in.Demand
-	np := len(d.Points)
-	nt := len(in.Types)
-
-	t0 := time.Now()
-	pos, snapped, err := SnapAllContext(ctx, in.Net, d.Points, maxSnap)
+	pp, err := PrepareProposal(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	byEdge := groupByEdge(in.Net.NumEdges(), pos, snapped)
-	res.Timings["snap"] = time.Since(t0)
-
-	// Items are (type, point) pairs: item t*np+i.
-	t0 = time.Now()
-	weights := make([]float64, nt*np)
-	fixed := make([]bool, nt*np)
-	for ti, t := range in.Types {
-		for i, p := range d.Pop {
-			weights[ti*np+i] = p * t.Weight
-		}
-		if len(t.Existing) == 0 {
-			continue
-		}
-		srcs, _ := SnapFacilities(in.Net, t.Existing, maxSnap)
-		s := in.Net.NewSearcher()
-		s.SetStop(ctx.Done())
-		s.Run(srcs, coverBound(t.Radius))
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		parallelRange(np, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if snapped[i] {
-					if dd, _, ok := s.At(pos[i]); ok && Covers(dd, t.Radius) {
-						fixed[ti*np+i] = true
-					}
-				}
-			}
-		})
-	}
-	datedFrom, dated := datedCoverage(in, pos, snapped)
-	res.Timings["existing"] = time.Since(t0)
-
-	t0 = time.Now()
-	cands := in.Candidates
-	if cands == nil {
-		var err error
-		if cands, err = generateCandidates(in, pos, snapped, fixed, rmax); err != nil {
-			return nil, fmt.Errorf("propose: %w", err)
-		}
-		if len(cands) == 0 {
-			return nil, fmt.Errorf("propose: %w: every resident who can reach a street is already covered — nothing to propose", ErrInvalid)
-		}
-	}
-	if len(cands) == 0 {
-		return nil, fmt.Errorf("propose: %w: the candidate set is empty — give a --candidates layer with points or polygons, or leave it out to generate candidates along the streets", ErrInvalid)
-	}
-	res.Timings["candidates"] = time.Since(t0)
-
-	// Coverage sets, one bounded search per candidate, in parallel.
-	t0 = time.Now()
-	sets := make([][]int32, len(cands))
-	reach := make([]bool, len(cands))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	var next int64
-	var mu sync.Mutex
-	take := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		j := int(next)
-		next++
-		return j
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := in.Net.NewSearcher()
-			s.SetStop(ctx.Done()) // checked after wg.Wait
-			mark := make([]bool, in.Net.NumEdges())
-			for {
-				j := take()
-				if j >= len(cands) || ctx.Err() != nil {
-					return
-				}
-				srcs, _ := SnapFacilities(in.Net, []orb.Geometry{cands[j].Geometry}, maxSnap)
-				if len(srcs) == 0 {
-					continue
-				}
-				reach[j] = true
-				s.Run(srcs, coverBound(rmax))
-				var set []int32
-				s.ReachedEdges(mark, func(e int32) {
-					for _, i := range byEdge.of(int(e)) {
-						dd, _, ok := s.At(pos[i])
-						if !ok {
-							continue
-						}
-						for ti, t := range in.Types {
-							if Covers(dd, t.Radius) {
-								set = append(set, int32(ti*np)+i)
-							}
-						}
-					}
-				})
-				sort.Slice(set, func(a, b int) bool { return set[a] < set[b] })
-				sets[j] = dedupe(set)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	t0 := time.Now()
+	sets, err := coverageSets(ctx, in.Net, pp.pos, pp.snapped, len(in.Demand.Points), in.Types, pp.srcs)
+	if err != nil {
 		return nil, err
 	}
-	// Candidates beyond max snap are reported and skipped.
-	var keep []Candidate
-	var keepSets [][]int32
-	for j, c := range cands {
-		if !reach[j] {
-			res.Skipped = append(res.Skipped, j)
-			continue
-		}
-		keep = append(keep, c)
-		keepSets = append(keepSets, sets[j])
-	}
-	if len(keep) == 0 {
-		return nil, fmt.Errorf("propose: %w: none of the %d candidates is within %.0f m of a walkable street", ErrInvalid, len(cands), maxSnap)
-	}
-	res.Candidates = keep
-	res.Problem = &cover.Problem{Weights: weights, Sets: keepSets, Fixed: fixed}
-	res.Timings["coverage_sets"] = time.Since(t0)
-
-	t0 = time.Now()
-	opt := cover.Options{K: in.K, TimeLimit: in.TimeLimit, Clock: in.Clock}
-	var chosen, phaseOf []int
-	if len(in.Phases) > 0 {
-		var err error
-		if chosen, phaseOf, err = proposePhases(ctx, in, res, datedFrom); err != nil {
-			return nil, err
-		}
-	} else if in.K > 0 {
-		r, err := cover.SolveMax(ctx, res.Problem, opt)
-		if err != nil {
-			return nil, err
-		}
-		res.Max = r
-		chosen = r.Chosen
-		for k, v := range r.Timings {
-			res.Timings["solve_"+k] = v
-		}
-		res.Objective, res.UpperBound, res.Gap, res.Coverable = r.Objective, r.UpperBound, r.Gap, r.Coverable
-		res.Optimal, res.Nodes = r.Optimal, r.Nodes
-	} else {
-		opt.K = 0
-		r, err := cover.SolveSet(ctx, res.Problem, in.Target, opt)
-		if err != nil {
-			return nil, err
-		}
-		res.Set = r
-		chosen = r.Chosen
-		for k, v := range r.Timings {
-			res.Timings["solve_"+k] = v
-		}
-		res.Objective, res.LowerBound, res.Coverable = r.Covered, r.LowerBound, r.Coverable
-		res.Optimal, res.Nodes = r.Optimal, r.Nodes
-	}
-	res.Timings["solve"] = time.Since(t0)
-	res.Sites, res.Coverage = describeSites(in, res, chosen, phaseOf, datedFrom)
-	if len(in.Phases) > 0 {
-		phaseCoverage(in, res, datedFrom, dated)
-	}
-	return res, nil
+	pp.res.Timings["coverage_sets"] = time.Since(t0)
+	return pp.Solve(ctx, sets)
 }
 
 // describeSites walks the chosen sites in rank order and records what

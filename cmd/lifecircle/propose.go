@@ -39,6 +39,10 @@ a larger network needs a larger --spacing). Several types at one site (a communi
 --phases "2026:3,2027:5" gives a build order: each phase's sites are the best given
 the earlier phases' sites (with a bound per phase; --time-limit is per phase).
 
+--shards N (or auto, by --shard-nodes) computes the coverage sets shard by shard with
+exact halos; --distributed nats://HOST:4222 computes them on ` + "`lifecircle worker`" + `s. The solver
+runs once on the merged sets: the sites and bound are those of a single run.
+
 Writes proposals.geojson, before_after.json and report.html into --out (atomically)
 and prints a ranked table. --export-model FILE.lp writes the same instance as an integer program
 (CPLEX LP format) for a MIP solver; with --phases FILE-phaseN.lp per phase.
@@ -52,6 +56,7 @@ type proposeFlags struct {
 	k                                                               int
 	target, radius, spacing                                         float64
 	timeLimit                                                       time.Duration
+	scale                                                           proposeScale // propose_scale.go
 }
 
 func (o *proposeFlags) register(fs *flag.FlagSet) {
@@ -67,6 +72,7 @@ func (o *proposeFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&o.spacing, "spacing", planner.DefaultSpacing, "least spacing of generated candidates, metres")
 	fs.DurationVar(&o.timeLimit, "time-limit", planner.DefaultCoverTimeLimit, "time budget for the solve; it stops earlier once the answer is proven optimal")
 	fs.StringVar(&o.exportModel, "export-model", "", "also write the integer program to FILE.lp (CPLEX LP format)")
+	o.scale.register(fs)
 }
 
 // check validates the flags; without --k, --target or --phases, the
@@ -163,7 +169,7 @@ func runPropose(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.solve(ctx, in, p)
+	res, err := o.solve(ctx, e, st, in, p)
 	if err != nil {
 		return err
 	}
@@ -191,9 +197,9 @@ func (o *proposeFlags) input(st *study.Study, cs data.CoordSystem, p *progress) 
 }
 
 // solve runs the proposal and writes the integer program if asked.
-func (o *proposeFlags) solve(ctx context.Context, in planner.ProposeInput, p *progress) (*planner.ProposeResult, error) {
+func (o *proposeFlags) solve(ctx context.Context, e *env, st *study.Study, in planner.ProposeInput, p *progress) (*planner.ProposeResult, error) {
 	p.Step("coverage sets and solve")
-	res, err := planner.Propose(ctx, in)
+	res, err := o.scale.propose(ctx, e, st, in, p)
 	if err != nil {
 		return nil, err
 	}

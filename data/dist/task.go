@@ -33,6 +33,10 @@ type Task struct {
 	// Inputs are the files the settings name that the coordinator could
 	// read, each with its companions (a Shapefile's .dbf, …).
 	Inputs []Input `json:"inputs"`
+	// Kind is KindCover for a proposal shard's coverage sets (Part is then
+	// the shard in the inputs store: propose.go); "" for a batch entry.
+	Kind string `json:"kind,omitempty"`
+	Part *File  `json:"part,omitempty"`
 	// Digest is the SHA-256 of the task without it: with the run and the
 	// task id, the key of its result.
 	Digest string `json:"digest,omitempty"`

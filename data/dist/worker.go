@@ -228,6 +228,9 @@ func (w *Worker) run(ctx context.Context, t Task, slot int, log *slog.Logger) (s
 	if t.Digest != t.digest() {
 		return "", fmt.Errorf("task %s/%s: digest does not match its content (damaged in transit?)", t.Run, t.ID)
 	}
+	if t.Kind == KindCover {
+		return w.runCover(ctx, t, log)
+	}
 	inRoot := filepath.Join(w.Dir, "in")
 	local := map[string]string{}    // coordinator path → worker path
 	prefixes := map[string]string{} // worker folder/ → coordinator folder/
