@@ -6,6 +6,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/dist"
+	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/study"
 )
 
@@ -14,11 +15,13 @@ func init() {
 }
 
 func runWorker(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("worker", "--nats URL [--concurrency N] | --nats URL --status RUN",
-		"Pulls batch tasks from NATS JetStream and runs them (see data/dist and deploy/); SIGTERM gives the current task back.", e.stderr)
+	fs := newFlagSet("worker", "--nats URL [--db URL] [--concurrency N] | --nats URL --status RUN",
+		"Pulls batch and proposal tasks from NATS JetStream and runs them (see data/dist and deploy/); SIGTERM gives the current task back.\n"+
+			"With --db, each batch entry's audit is also stored in the PostGIS project of the entry's name, once per task (团队模式).", e.stderr)
 	url := fs.String("nats", "", "NATS server with JetStream, e.g. nats://127.0.0.1:4222 (required)")
 	conc := fs.Int("concurrency", 1, "tasks run at once")
 	status := fs.String("status", "", "print the state of run RUN (pending, running, done, failed with errors) and exit")
+	dbURL := fs.String("db", "", "PostgreSQL/PostGIS URL: also store each batch entry's run in the project of its name (postgres://user@host:5432/db)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +34,14 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer eng.Close()
 	if *status == "" {
-		return (&dist.Worker{E: eng, Concurrency: *conc, Log: e.log}).Run(ctx)
+		w := &dist.Worker{E: eng, Concurrency: *conc, Log: e.log}
+		if *dbURL != "" {
+			if w.DB, err = postgis.Open(ctx, *dbURL); err != nil {
+				return err
+			}
+			defer w.DB.Close()
+		}
+		return w.Run(ctx)
 	}
 	man, states, err := dist.Status(ctx, eng, *status)
 	if err == nil {

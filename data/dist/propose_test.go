@@ -59,7 +59,7 @@ func TestProposeDistributed(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap, Units: st.In.Units, Assign: st.In.Assign,
-		Types: types, Candidates: cs, K: 5, TimeLimit: 100 * time.Millisecond, Clock: countingClock(), Spacing: planner.DefaultSpacing}
+		Types: types, Candidates: cs, K: 5, TimeLimit: 5 * time.Millisecond, Clock: countingClock(), Spacing: planner.DefaultSpacing}
 	want, err := planner.Propose(ctx, in)
 	if err != nil {
 		t.Fatal(err)

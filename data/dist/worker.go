@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -28,6 +29,9 @@ type Worker struct {
 	// Dir holds the worker's input copies and outputs (a new temporary
 	// folder when empty; removed at the end).
 	Dir string
+	// DB, when set, also stores each batch entry's audit in the PostGIS
+	// project of the entry's name, once per task (dbstore.go).
+	DB *postgis.Store
 }
 
 // Test hooks, read from the environment by Run: fail every task with
@@ -255,7 +259,7 @@ func (w *Worker) run(ctx context.Context, t Task, slot int, log *slog.Logger) (s
 		return "", err
 	}
 	defer os.RemoveAll(out)
-	row, types := study.AuditEntry(ctx, t.Name, s, nil, out, t.Out, t.Version)
+	row, types, st, res := study.AuditEntryStudy(ctx, t.Name, s, nil, out, t.Out, t.Version)
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -269,6 +273,13 @@ func (w *Worker) run(ctx context.Context, t Task, slot int, log *slog.Logger) (s
 	}
 	if strings.Contains(row.Error, w.Dir) {
 		return "", fmt.Errorf("entry %s: its error names the worker's copy of an input and cannot be mapped back: %s", t.Name, row.Error)
+	}
+	if w.DB != nil && st != nil {
+		id, err := w.storeRun(ctx, t, st, res, dir, prefixes)
+		if err != nil {
+			return "", err
+		}
+		log.Info("run stored in the database", "project", t.Name, "db_run", id, "task_key", t.resultName())
 	}
 	if err := putResult(ctx, w.E.Results, t, result{Row: row, Types: types}, dir); err != nil {
 		return "", fmt.Errorf("store the result of %s/%s: %w", t.Run, t.ID, err)

@@ -112,7 +112,7 @@ func (s *Store) SaveProposal(ctx context.Context, r ProposeRun) (int64, error) {
 	}
 	typeList := strings.Join(types, ",")
 	var id int64
-	err := s.writeRun(ctx, r.Project, "propose", r.Meta.Version, params, r.Profile, types, sum, timings, func(tx pgx.Tx, run int64) error {
+	_, err := s.writeRun(ctx, r.Project, "propose", r.Meta.Version, "", params, r.Profile, types, sum, timings, func(tx pgx.Tx, run int64) error {
 		id = run
 		err := s.copyRows(ctx, tx, "proposals",
 			[]string{"run", "rank", "candidate", "site_id", "name", "types", "gain", "cumulative", "gain_by_type",

@@ -27,6 +27,10 @@ type AuditRun struct {
 	// FilesDir is the folder data.WriteAudit wrote; its files are stored
 	// with the run so that Export gives them back unchanged ("" = none).
 	FilesDir string
+	// TaskKey, when set, makes the save idempotent: a distributed task's
+	// run/task/input digest. A run of the same key stored already is kept
+	// and its id returned, nothing written again (taskkey.go).
+	TaskKey string
 }
 
 // A RunInfo describes a stored, complete run.
@@ -105,7 +109,7 @@ func (s *Store) SaveAudit(ctx context.Context, r AuditRun) (int64, error) {
 	}
 
 	var id int64
-	err := s.writeRun(ctx, r.Project, "audit", r.Meta.Version, params, in.Profile, types, sum, timings, func(tx pgx.Tx, run int64) error {
+	existing, err := s.writeRun(ctx, r.Project, "audit", r.Meta.Version, r.TaskKey, params, in.Profile, types, sum, timings, func(tx pgx.Tx, run int64) error {
 		id = run
 		rows := unitRows(in, res)
 		if err := s.copyRows(ctx, tx, "unit_results",
@@ -151,6 +155,9 @@ func (s *Store) SaveAudit(ctx context.Context, r AuditRun) (int64, error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	if existing > 0 {
+		return existing, nil
 	}
 	return id, nil
 }
@@ -198,16 +205,18 @@ func nullable(s string) any {
 }
 
 // writeRun inserts a run row, lets fill copy its results, and flags the
-// run complete, all in one transaction.
-func (s *Store) writeRun(ctx context.Context, project, kind, version string, params any, prof *planner.Profile,
-	types []string, summary any, timings map[string]float64, fill func(tx pgx.Tx, run int64) error) error {
+// run complete, all in one transaction. With a task key it first looks
+// for a run of that key and returns its id (existing > 0) instead,
+// writing nothing (taskkey.go).
+func (s *Store) writeRun(ctx context.Context, project, kind, version, key string, params any, prof *planner.Profile,
+	types []string, summary any, timings map[string]float64, fill func(tx pgx.Tx, run int64) error) (existing int64, err error) {
 	pj, err := json.Marshal(params)
 	if err != nil {
-		return fmt.Errorf("postgis: save %s: parameters: %w", kind, err)
+		return 0, fmt.Errorf("postgis: save %s: parameters: %w", kind, err)
 	}
 	sj, err := json.Marshal(summary)
 	if err != nil {
-		return fmt.Errorf("postgis: save %s: summary: %w", kind, err)
+		return 0, fmt.Errorf("postgis: save %s: summary: %w", kind, err)
 	}
 	tj, _ := json.Marshal(timings)
 	if version == "" {
@@ -221,9 +230,12 @@ func (s *Store) writeRun(ctx context.Context, project, kind, version string, par
 			}
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO lifecircle.runs (project, kind, version, params, profile, types, summary, timings)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			pid, kind, version, pj, string(prof.YAML()), types, sj, tj).Scan(&run); err != nil {
+		if existing, err = runOfKey(ctx, tx, key); err != nil || existing > 0 {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO lifecircle.runs (project, kind, version, params, profile, types, summary, timings, task_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			pid, kind, version, pj, string(prof.YAML()), types, sj, tj, nullable(key)).Scan(&run); err != nil {
 			return err
 		}
 		if err := fill(tx, run); err != nil {
@@ -233,15 +245,18 @@ func (s *Store) writeRun(ctx context.Context, project, kind, version string, par
 		return err
 	})
 	if err != nil {
+		if id, kerr := s.keyTaken(ctx, key, err); kerr == nil {
+			return id, nil // another delivery of the task stored it meanwhile
+		}
 		if errors.Is(err, ErrNotFound) {
-			return err
+			return 0, err
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("postgis: save %s run of %s: cancelled, nothing stored: %w", kind, project, ctx.Err())
+			return 0, fmt.Errorf("postgis: save %s run of %s: cancelled, nothing stored: %w", kind, project, ctx.Err())
 		}
-		return fmt.Errorf("postgis: save %s run of %s in %s: %w (nothing stored)", kind, project, s.target, err)
+		return 0, fmt.Errorf("postgis: save %s run of %s in %s: %w (nothing stored)", kind, project, s.target, err)
 	}
-	return nil
+	return existing, nil
 }
 
 // copyRows COPYs n rows made by row into lifecircle.table.

@@ -152,13 +152,21 @@ func EntrySettings(en data.BatchEntry, failBelow map[string]float64) (Settings, 
 // worker of a distributed batch (data/dist) runs it. An entry whose audit
 // fails is a failed row, not an error.
 func AuditEntry(ctx context.Context, name string, s Settings, settingsErr error, dir, out, version string) (data.BatchRow, []string) {
+	row, types, _, _ := AuditEntryStudy(ctx, name, s, settingsErr, dir, out, version)
+	return row, types
+}
+
+// AuditEntryStudy is AuditEntry that also returns the entry's study and
+// result (nil when the entry failed): what a worker with --db stores in
+// the database.
+func AuditEntryStudy(ctx context.Context, name string, s Settings, settingsErr error, dir, out, version string) (data.BatchRow, []string, *Study, *planner.AuditResult) {
 	t0 := time.Now()
 	row := data.BatchRow{Name: name, Out: out, Coverage: map[string]float64{}, BrokenRules: []string{}}
-	res, prof, err := batchEntry(ctx, s, settingsErr, dir, version)
+	st, res, prof, err := batchEntry(ctx, s, settingsErr, dir, version)
 	row.ElapsedSecond = math.Round(time.Since(t0).Seconds()*100) / 100
 	if err != nil {
 		row.Status, row.Error, row.Out = data.BatchFailed, oneLine(err), ""
-		return row, nil
+		return row, nil, nil, nil
 	}
 	var types []string
 	row.Status = data.BatchOK
@@ -178,13 +186,13 @@ func AuditEntry(ctx context.Context, name string, s Settings, settingsErr error,
 		row.Status = data.BatchBroken
 	}
 	row.Profile = prof
-	return row, types
+	return row, types, st, res
 }
 
 // batchEntry audits one entry with settings s into dir.
-func batchEntry(ctx context.Context, s Settings, settingsErr error, dir, version string) (res *planner.AuditResult, profile string, err error) {
+func batchEntry(ctx context.Context, s Settings, settingsErr error, dir, version string) (st *Study, res *planner.AuditResult, profile string, err error) {
 	if settingsErr != nil {
-		return nil, "", settingsErr
+		return nil, nil, "", settingsErr
 	}
 	defer func() {
 		// A bug in one entry must not lose the others' results.
@@ -193,18 +201,17 @@ func batchEntry(ctx context.Context, s Settings, settingsErr error, dir, version
 		}
 	}()
 	s.Out = dir
-	st, err := Load(ctx, s, FileSource{}, NoProgress{})
-	if err != nil {
-		return nil, "", err
+	if st, err = Load(ctx, s, FileSource{}, NoProgress{}); err != nil {
+		return nil, nil, "", err
 	}
 	st.Meta.Version = version
 	if res, err = Run(ctx, st); err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if err := st.Write(s.Out, res); err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
-	return res, st.In.Profile.ID, nil
+	return st, res, st.In.Profile.ID, nil
 }
 
 // Write writes batch_summary.csv and batch_summary.json into the batch's

@@ -77,7 +77,7 @@ func shardedProposals(t *testing.T, st *Study, in planner.ProposeInput, opts ...
 			t.Errorf("%+v: %d shards", o, len(stats))
 		}
 		sameProposal(t, fmt.Sprintf("%+v (%d shards)", o, len(stats)), want, got)
-		t.Logf("%+v: %d shards, %d candidates, sites %v, objective %.0f, bound %.1f", o, len(stats), len(got.Candidates), siteIDsOf(got), got.Objective, got.UpperBound)
+		t.Logf("%+v: %d shards, %d candidates, %d sites, objective %.0f, bound %.1f (max) / %d (set)", o, len(stats), len(got.Candidates), len(got.Sites), got.Objective, got.UpperBound, got.LowerBound)
 	}
 }
 
@@ -103,7 +103,7 @@ func TestProposeShardedReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap, Units: st.In.Units, Assign: st.In.Assign,
-					Types: types, Candidates: cs, K: 5, TimeLimit: 100 * time.Millisecond, Spacing: planner.DefaultSpacing}
+					Types: types, Candidates: cs, K: 5, TimeLimit: 5 * time.Millisecond, Spacing: planner.DefaultSpacing}
 				t.Run(cands+"/k=5", func(t *testing.T) {
 					shardedProposals(t, st, in, ShardOptions{Shards: 4}, ShardOptions{Shards: 16, Parallel: 2})
 				})
@@ -136,7 +136,7 @@ func TestProposeShardedExtracts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc.o.Spacing, tc.o.TimeLimit = planner.DefaultSpacing, 100*time.Millisecond
+			tc.o.Spacing, tc.o.TimeLimit = planner.DefaultSpacing, 5*time.Millisecond
 			in, err := st.ProposeInput(tc.o, data.WGS84, NoProgress{})
 			if err != nil {
 				t.Fatal(err)
