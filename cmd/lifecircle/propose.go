@@ -39,9 +39,8 @@ a larger network needs a larger --spacing). Several types at one site (a communi
 --phases "2026:3,2027:5" gives a build order: each phase's sites are the best given
 the earlier phases' sites (with a bound per phase; --time-limit is per phase).
 
---shards N (or auto, by --shard-nodes) computes the coverage sets shard by shard with
-exact halos; --distributed nats://HOST:4222 computes them on ` + "`lifecircle worker`" + `s. The solver
-runs once on the merged sets: the sites and bound are those of a single run.
+--shards N / --distributed nats://HOST:4222: coverage sets in shards with exact halos, or on
+workers; solved once on the merged sets (the sites and bound of a single run).
 
 Writes proposals.geojson, before_after.json and report.html into --out (atomically)
 and prints a ranked table. --export-model FILE.lp writes the same instance as an integer program

@@ -10,14 +10,10 @@ import (
 	"github.com/lifecircle/lifecircle/planner"
 )
 
-// proposeScale are propose's flags for a region too big for one search
-// pass: --shards / --shard-nodes compute the coverage sets shard by shard
-// in this process, --distributed on the workers of a NATS JetStream
-// engine; the covering solver runs once, here, on the merged sets.
+// proposeScale are propose's flags for big regions (dist.Propose).
 type proposeScale struct {
-	shards     string
-	shardNodes int
-	nats       string
+	shards, nats string
+	shardNodes   int
 }
 
 func (s *proposeScale) register(fs *flag.FlagSet) {
@@ -26,62 +22,17 @@ func (s *proposeScale) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.nats, "distributed", "", "compute the coverage sets' shards on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
 }
 
-// options reads the shard flags (--distributed alone: the default node
-// budget).
-func (s *proposeScale) options() (study.ShardOptions, error) {
-	shards := s.shards
-	if s.nats != "" && shards == "" && s.shardNodes == 0 {
-		shards = "auto"
-	}
-	o, err := study.ParseShards(shards, s.shardNodes)
-	if err != nil {
-		return o, usagef("%v", err)
-	}
-	return o, nil
-}
-
-// propose solves in at once, in shards, or on the engine's workers.
 func (s *proposeScale) propose(ctx context.Context, e *env, st *study.Study, in planner.ProposeInput, p *progress) (*planner.ProposeResult, error) {
-	o, err := s.options()
+	if s.nats != "" && s.shards == "" && s.shardNodes == 0 {
+		s.shards = "auto" // the default node budget
+	}
+	o, err := study.ParseShards(s.shards, s.shardNodes)
 	if err != nil {
-		return nil, err
+		return nil, usagef("%v", err)
 	}
-	switch {
-	case s.nats != "":
-		return proposeDist(ctx, e, s.nats, st, in, o, p)
-	case o.Enabled():
-		o.Parallel = 1
-		res, stats, err := st.ProposeSharded(ctx, in, o)
-		if err == nil {
-			p.Done("coverage sets in %d shards, solved once: %d candidates, %d sites", len(stats), len(res.Candidates), len(res.Sites))
-		}
-		return res, err
+	sc := dist.Scale{URL: s.nats, Version: version, Shards: o, Log: e.stderr}
+	if p.quiet {
+		sc.Log = nil
 	}
-	return planner.Propose(ctx, in)
-}
-
-// proposeDist runs the proposal's shards on the workers of the engine at
-// url, printing the run's progress, and solves it here.
-func proposeDist(ctx context.Context, e *env, url string, st *study.Study, in planner.ProposeInput, o study.ShardOptions, p *progress) (*planner.ProposeResult, error) {
-	eng, err := dist.OpenEnv(ctx, url, version, "coordinator")
-	if err != nil {
-		return nil, err
-	}
-	defer eng.Close()
-	last := ""
-	res, err := dist.RunPropose(ctx, eng, st, in, dist.ProposeOptions{Shards: o,
-		Started: func(run string, n int) {
-			fmt.Fprintf(e.stderr, "运行 / run %s: %d coverage tasks on %s (status: lifecircle worker --nats %s --status %s)\n", run, n, url, url, run)
-		},
-		Progress: func(pr dist.Progress) {
-			if line := pr.String(); !p.quiet && line != last {
-				fmt.Fprintln(e.stderr, line)
-				last = line
-			}
-		},
-	})
-	if err == nil {
-		p.Done("coverage sets on the workers, solved once: %d candidates, %d sites", len(res.Candidates), len(res.Sites))
-	}
-	return res, err
+	return dist.Propose(ctx, sc, st, in)
 }

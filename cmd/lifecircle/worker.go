@@ -16,12 +16,11 @@ func init() {
 
 func runWorker(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("worker", "--nats URL [--db URL] [--concurrency N] | --nats URL --status RUN",
-		"Pulls batch and proposal tasks from NATS JetStream and runs them (see data/dist and deploy/); SIGTERM gives the current task back.\n"+
-			"With --db, each batch entry's audit is also stored in the PostGIS project of the entry's name, once per task (团队模式).", e.stderr)
+		"Pulls batch and proposal tasks from NATS JetStream and runs them (see data/dist and deploy/); SIGTERM gives the current task back.", e.stderr)
 	url := fs.String("nats", "", "NATS server with JetStream, e.g. nats://127.0.0.1:4222 (required)")
 	conc := fs.Int("concurrency", 1, "tasks run at once")
 	status := fs.String("status", "", "print the state of run RUN (pending, running, done, failed with errors) and exit")
-	dbURL := fs.String("db", "", "PostgreSQL/PostGIS URL: also store each batch entry's run in the project of its name (postgres://user@host:5432/db)")
+	dbURL := fs.String("db", "", "PostgreSQL/PostGIS URL: also store each batch entry's run in the project of the entry's name, once per task (团队模式)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

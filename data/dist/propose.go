@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -197,7 +198,7 @@ func RunPropose(ctx context.Context, e *Engine, st *study.Study, in planner.Prop
 		shardOf[t.ID] = k
 		man.Tasks = append(man.Tasks, State{Task: t.ID, Name: t.Name})
 	}
-	bg := context.WithoutCancel(ctx)
+	bg, t0 := context.WithoutCancel(ctx), time.Now()
 	defer func() {
 		_ = e.Stream.Purge(bg, jetstream.WithPurgeSubject(e.subject(run)))
 		deleteResults(bg, e, tasks)
@@ -222,10 +223,13 @@ func RunPropose(ctx context.Context, e *Engine, st *study.Study, in planner.Prop
 			return nil, err
 		}
 	}
-	res, err := pl.Prep.Solve(ctx, m.Sets())
+	sets, took := m.Sets(), time.Since(t0)
+	res, err := pl.Prep.Solve(ctx, sets)
 	man.State = "done"
 	if err != nil {
 		man.State, man.Error = "failed", err.Error()
+	} else {
+		res.Timings["coverage_sets"] = took
 	}
 	_ = putJSON(bg, e.KV, runKey(run), man)
 	return res, err
@@ -287,4 +291,43 @@ func runTasks(ctx context.Context, e *Engine, man *Manifest, tasks []*Task, star
 		return fail(err)
 	}
 	return nil
+}
+
+// Scale says where a proposal's coverage sets are computed: at once (the
+// zero value), in shards in this process (Shards enabled), or on the
+// workers of the engine at URL, with progress lines on Log.
+type Scale struct {
+	URL, Version string
+	Shards       study.ShardOptions
+	Log          io.Writer // nil: no progress lines
+}
+
+// Propose solves in as s says: the same sites and bound every way.
+func Propose(ctx context.Context, s Scale, st *study.Study, in planner.ProposeInput) (*planner.ProposeResult, error) {
+	switch {
+	case s.URL != "":
+		e, err := OpenEnv(ctx, s.URL, s.Version, "coordinator")
+		if err != nil {
+			return nil, err
+		}
+		defer e.Close()
+		last := ""
+		say := func(line string) {
+			if s.Log != nil && line != last {
+				fmt.Fprintln(s.Log, line)
+				last = line
+			}
+		}
+		return RunPropose(ctx, e, st, in, ProposeOptions{Shards: s.Shards,
+			Started: func(run string, n int) {
+				say(fmt.Sprintf("运行 / run %s: %d coverage tasks on %s (status: lifecircle worker --nats %s --status %s)", run, n, s.URL, s.URL, run))
+			},
+			Progress: func(p Progress) { say(p.String()) },
+		})
+	case s.Shards.Enabled():
+		s.Shards.Parallel = 1
+		res, _, err := st.ProposeSharded(ctx, in, s.Shards)
+		return res, err
+	}
+	return planner.Propose(ctx, in)
 }

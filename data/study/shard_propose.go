@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
@@ -189,6 +190,7 @@ func (st *Study) ProposeSharded(ctx context.Context, in planner.ProposeInput, o 
 	if err != nil {
 		return nil, nil, err
 	}
+	t0 := time.Now()
 	m := NewCoverMerge(len(pl.Prep.Candidates))
 	stats := make([]ShardStats, len(pl.Shards))
 	errs := make([]error, len(pl.Shards))
@@ -209,8 +211,13 @@ func (st *Study) ProposeSharded(ctx context.Context, in planner.ProposeInput, o 
 			return nil, nil, fmt.Errorf("shard %d of %d: %w", k+1, len(pl.Shards), err)
 		}
 	}
-	res, err := pl.Prep.Solve(ctx, m.Sets())
-	return res, stats, err
+	sets, took := m.Sets(), time.Since(t0)
+	res, err := pl.Prep.Solve(ctx, sets)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.Timings["coverage_sets"] = took
+	return res, stats, nil
 }
 
 func (pl *ProposePlan) runShard(ctx context.Context, net *geo.Network, k int, m *CoverMerge) (ShardStats, error) {
