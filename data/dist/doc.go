@@ -45,6 +45,19 @@
 // same name made by another schema or program is refused with a message
 // naming it.
 //
+// Proposals (propose.go, propose --distributed): RunPropose plans the
+// study's shards (study.PlanProposal), sends each shard's part (its
+// network in geo's binary form, its core's demand points, the candidates
+// within its halo) to the inputs store by SHA-256 and publishes one task
+// of kind "cover" per shard; a worker stores the shard's coverage sets as
+// its result, and the coordinator merges them by shard (a result read once
+// per task, a shard added once) and solves once.
+//
+// Team mode (dbstore.go, worker --db URL): a worker also stores each batch
+// entry's audit in the PostGIS project of the entry's name, under the
+// task's key RUN/TASK/DIGEST (runs.task_key, unique): a task delivered
+// again after its run was committed finds the run and writes no second.
+//
 // A task that fails MaxDeliver times (its worker returned an error each
 // time, or died) fails the run with the task's last error; an entry whose
 // audit fails normally (a missing extract, bad settings) is a failed row,

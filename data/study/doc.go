@@ -63,6 +63,26 @@
 // network, which AuditMerged still reads from the whole network (a
 // distributed coordinator needs the components from the shards).
 //
+// # Sharded proposals (shard_propose.go)
+//
+// propose --shards and --distributed cut only the costly step of a
+// proposal, one bounded search per candidate, into the same cores:
+// planner.PrepareProposal snaps the demand, fixes what the existing
+// facilities cover and generates or snaps the candidates on the whole
+// network, as the single run does; each shard then computes, for every
+// candidate within its halo, the items (type, demand point) of its core's
+// points the candidate covers (planner.CoverageSets on its part of the
+// network); the sets are merged by candidate (shards own disjoint points)
+// and ProposalPrep.Solve runs the covering solver once on them, so the
+// bound and the answer are those of a single run. The halo is the
+// covering walk (the largest radius plus the 5 cm rounding slack) plus
+// three times max-snap: a candidate's boundary sample lies within max-snap
+// of the street it snaps to, and the streets it could snap to in the
+// shard within max-snap more; a path of the walk's length ending at a
+// core point's snap (within max-snap of the core) stays within the walk
+// of it. (An audit's halo has two max-snaps; the third covers a sample
+// near the halo's edge whose own street lies just outside.)
+//
 // Imports point inward: cmd → web → data/study → data, data/osm,
 // data/sample, data/postgis and planner → geo. It may import those; only
 // cmd/lifecircle, data/dist (a batch entry on a worker: EntrySettings,

@@ -18,7 +18,7 @@ import (
 // loadReference loads reference instance name from dir as propose does
 // with --demand: its extract without estimated residents, then its
 // points.geojson as the demand.
-func loadReference(t *testing.T, dir, name string) *Study {
+func loadReference(t testing.TB, dir, name string) *Study {
 	t.Helper()
 	s := Defaults()
 	s.OSM = filepath.Join(dir, name+".osm.pbf")
