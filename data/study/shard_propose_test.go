@@ -126,6 +126,7 @@ func TestProposeShardedExtracts(t *testing.T) {
 	}{
 		{"helsinki/elderly", shareddata.Path(t, "helsinki", "Helsinki.osm.pbf"), ProposeOptions{Type: "elderly", K: 5}},
 		{"monaco/clinic+market", shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf"), ProposeOptions{Types: "clinic,market:2", K: 3}},
+		{"monaco/market-phases", shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf"), ProposeOptions{Type: "market", Phases: "2026:2,2027:2"}},
 		{"monaco/playground-setcover", shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf"), ProposeOptions{Type: "playground", Target: 0.9}},
 	}
 	for _, tc := range cases {
