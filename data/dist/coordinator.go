@@ -272,7 +272,7 @@ func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, ma
 			if msg == "" {
 				msg = "no worker finished it in time (workers died or stopped answering)"
 			}
-			return nil, fmt.Errorf("task %s (batch entry %s) of run %s failed: delivered %d times without a result: %s", t.ID, t.Name, run, e.MaxDeliver, msg)
+			return nil, fmt.Errorf("task %s (%s) of run %s failed: delivered %d times without a result: %s", t.ID, t.label(), run, e.MaxDeliver, msg)
 		case ent, ok := <-w.Updates():
 			if !ok {
 				return nil, fmt.Errorf("run %s: the engine stopped sending task states", run)
@@ -298,7 +298,7 @@ func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, ma
 			p.Note = ""
 			switch s.State {
 			case Failed:
-				return nil, fmt.Errorf("task %s (batch entry %s) of run %s failed after %d deliveries (MaxDeliver %d): %s", t.ID, t.Name, run, s.Attempt, e.MaxDeliver, s.Error)
+				return nil, fmt.Errorf("task %s (%s) of run %s failed after %d deliveries (MaxDeliver %d): %s", t.ID, t.label(), run, s.Attempt, e.MaxDeliver, s.Error)
 			case Errored, Refused:
 				p.Note = fmt.Sprintf("%s (%s) attempt %d: %s", t.ID, t.Name, s.Attempt, s.Error)
 			}

@@ -331,3 +331,12 @@ func Propose(ctx context.Context, s Scale, st *study.Study, in planner.ProposeIn
 	}
 	return planner.Propose(ctx, in)
 }
+
+// label names the task's work in messages: a batch entry, or a shard of a
+// proposal.
+func (t *Task) label() string {
+	if t.Kind == KindCover {
+		return "proposal " + t.Name
+	}
+	return "batch entry " + t.Name
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ func countingClock() func() time.Duration {
 	return func() time.Duration { return time.Duration(n.Add(1)) * time.Microsecond }
 }
 
-// TestProposeDistributed runs a reference proposal (Monaco, 2,000
+// TestProposeDistributed runs a reference proposal (Monaco, 300
 // candidates, 500 m) with its coverage sets on 1 and 2 workers through a
 // real JetStream server, each shard task published twice in the 2-worker
 // run, and requires the coverage sets, sites, objective and bound of the
@@ -36,30 +37,7 @@ func TestProposeDistributed(t *testing.T) {
 	prefix := natstest.Prefix(t.Name())
 	natstest.Cleanup(t, url, prefix)
 	ctx := context.Background()
-	dir := shareddata.Path(t, "reference", "monaco_2012")
-	s := study.Defaults()
-	s.OSM = filepath.Join(dir, "monaco_2012.osm.pbf")
-	s.NoDemand = true
-	st, err := study.Load(ctx, s, study.FileSource{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.In.Demand, err = study.ReadDemandPoints(filepath.Join(dir, "points.geojson"), data.WGS84); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AssignUnits(); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := study.ReadCandidates(filepath.Join(dir, "candidates.geojson"), data.WGS84)
-	if err != nil {
-		t.Fatal(err)
-	}
-	types, err := st.ProposeTypes("", false, 500, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap, Units: st.In.Units, Assign: st.In.Assign,
-		Types: types, Candidates: cs, K: 5, TimeLimit: 5 * time.Millisecond, Clock: countingClock(), Spacing: planner.DefaultSpacing}
+	st, in := monacoProposal(t)
 	want, err := planner.Propose(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +77,61 @@ func TestProposeDistributed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// monacoProposal loads the Monaco reference instance as propose does
+// (--demand, --candidates, --radius 500, --k 5).
+func monacoProposal(t *testing.T) (*study.Study, planner.ProposeInput) {
+	t.Helper()
+	ctx := context.Background()
+	dir := shareddata.Path(t, "reference", "monaco_2012")
+	s := study.Defaults()
+	s.OSM = filepath.Join(dir, "monaco_2012.osm.pbf")
+	s.NoDemand = true
+	st, err := study.Load(ctx, s, study.FileSource{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.In.Demand, err = study.ReadDemandPoints(filepath.Join(dir, "points.geojson"), data.WGS84); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AssignUnits(); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := study.ReadCandidates(filepath.Join(dir, "candidates.geojson"), data.WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types, err := st.ProposeTypes("", false, 500, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := planner.ProposeInput{Net: st.In.Net, Demand: st.In.Demand, MaxSnap: st.In.MaxSnap, Units: st.In.Units, Assign: st.In.Assign,
+		Types: types, Candidates: cs, K: 5, TimeLimit: 5 * time.Millisecond, Clock: countingClock(), Spacing: planner.DefaultSpacing}
+	return st, in
+}
+
+// TestProposeDistributedFails: a worker that fails every task fails the
+// run after MaxDeliver deliveries, naming the shard's task and its error.
+func TestProposeDistributedFails(t *testing.T) {
+	url := natstest.URL(t)
+	prefix := natstest.Prefix(t.Name())
+	natstest.Cleanup(t, url, prefix)
+	st, in := monacoProposal(t)
+	t.Setenv(envFail, "simulated disk failure")
+	cfg := Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 2, Version: "test"}
+	stop := startWorkers(t, cfg, 1)
+	defer stop()
+	e, err := Open(context.Background(), cfg, "coordinator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	_, err = RunPropose(context.Background(), e, st, in, ProposeOptions{Shards: study.ShardOptions{Shards: 4}})
+	if err == nil || !strings.Contains(err.Error(), "simulated disk failure") || !strings.Contains(err.Error(), "task s0") {
+		t.Fatalf("error %v: want the run failed naming a shard task and its error", err)
+	}
+	t.Log(err)
 }
 
 // republish sends every task of run a second time, under another message
