@@ -183,3 +183,40 @@ func BenchmarkProposeSharded(b *testing.B) {
 		})
 	}
 }
+
+// TestCoverMergeOnce: a shard's part added twice (a task delivered twice)
+// is taken once; parts added in any order give the same ascending sets;
+// a part naming a candidate out of range is refused.
+func TestCoverMergeOnce(t *testing.T) {
+	a := &CoverPart{Cands: []int32{0, 2}, Sets: [][]int32{{1, 7}, {3}}}
+	b := &CoverPart{Cands: []int32{0}, Sets: [][]int32{{2, 9}}}
+	var got [][][]int32
+	for _, order := range [][]int{{0, 1, 0}, {1, 0, 1, 0}} {
+		m := NewCoverMerge(3)
+		added := 0
+		for _, k := range order {
+			ok, err := m.Add(k, []*CoverPart{a, b}[k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				added++
+			}
+		}
+		if added != 2 {
+			t.Errorf("order %v: %d parts taken, want 2", order, added)
+		}
+		got = append(got, m.Sets())
+	}
+	want := [][]int32{{1, 2, 7, 9}, nil, {3}}
+	for _, g := range got {
+		for j := range want {
+			if !slices.Equal(g[j], want[j]) {
+				t.Errorf("sets %v, want %v", g, want)
+			}
+		}
+	}
+	if _, err := NewCoverMerge(1).Add(0, &CoverPart{Cands: []int32{5}, Sets: [][]int32{{1}}}); err == nil {
+		t.Error("a candidate out of range: accepted")
+	}
+}
