@@ -316,21 +316,33 @@ func TestBrowserBigTiles(t *testing.T) {
 		`m.setZoom(11, {animate: false})`,
 		`m.fitBounds(window.lifecircle.bounds(), {animate: false})`,
 	}
-	for run := 1; run <= 2; run++ {
+	type moveTiming struct {
+		MS, Tiles, KB, DecodeMS, DrawMS float64
+	}
+	for run := 1; run <= 3; run++ {
+		if run == 3 {
+			if os.Getenv("LIFECIRCLE_TILES_DEBUG") == "" {
+				break
+			}
+			browserStep(t, ctx, "hide facilities", chromedp.Evaluate[chromedp.Void](`void ["clinic","market","elderly","fitness","playground"].forEach(id => { const l = window.lifecircle.facilityLayer(id); if (l) window.lifecircle.map.removeLayer(l); })`))
+		}
 		var times []float64
+		var detail []string
 		for _, mv := range moves {
-			ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
-				const m = window.lifecircle.map;
+			mt, err := chromedp.Run(ctx, chromedp.Evaluate[moveTiming](`(async () => {
+				const m = window.lifecircle.map, st = window.lifecircleTiles.stats, s0 = Object.assign({}, st);
 				const t0 = performance.now();
 				`+mv+`;
 				await window.lifecircle.tilesIdle();
 				await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
-				return performance.now() - t0;
+				return {MS: performance.now() - t0, Tiles: st.tiles - s0.tiles, KB: (st.bytes - s0.bytes) / 1024,
+					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs};
 			})()`, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("%s: %v", mv, err)
 			}
-			times = append(times, ms)
+			times = append(times, mt.MS)
+			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, decode %.0f ms, draw %.0f ms)", mt.MS, mt.Tiles, mt.KB, mt.DecodeMS, mt.DrawMS))
 		}
 		s := slices.Clone(times)
 		slices.Sort(s)
@@ -338,8 +350,11 @@ func TestBrowserBigTiles(t *testing.T) {
 		for i, ms := range times {
 			parts = append(parts, fmt.Sprintf("%s %.0f", strings.SplitN(strings.TrimPrefix(moves[i], "m."), "(", 2)[0], ms))
 		}
-		t.Logf("pan/zoom run %d (%s): median %.0f ms, max %.0f ms; %s", run, map[int]string{1: "tiles new to the server", 2: "tiles seen before"}[run],
+		t.Logf("pan/zoom run %d (%s): median %.0f ms, max %.0f ms; %s", run, map[int]string{1: "tiles new to the server", 2: "tiles seen before", 3: "seen before, facilities hidden"}[run],
 			s[len(s)/2], s[len(s)-1], strings.Join(parts, ", "))
+		for i, d := range detail {
+			t.Logf("  run %d move %2d %-60s %s", run, i+1, moves[i], d)
+		}
 	}
 	t.Logf("page ready: %s", strings.Join(ready, ", "))
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ const (
 	// (half a pixel).
 	simplifyTolerance = 8
 	mimeMVT           = "application/vnd.mapbox-vector-tile"
+	mimeCompact       = "application/octet-stream"
 )
 
 // tileLayerDoc describes one tile layer to the page (summary
@@ -75,6 +77,10 @@ type vectorTilesDoc struct {
 	Background *tileLayerDoc `json:"background"`
 	Streets    tileLayerDoc  `json:"streets"`
 	Units      tileLayerDoc  `json:"units"`
+	// UnitsCompact is the units' compact (LCU1) tile template, used by the
+	// page below CompactMaxZoom + 1 (tiles_compact.go).
+	UnitsCompact   string `json:"units_compact"`
+	CompactMaxZoom int    `json:"compact_maxzoom"`
 	// UnitsTiled says the page should draw the units from tiles (more than
 	// UnitsTileThreshold of them) rather than from the OGC collection.
 	UnitsTiled bool `json:"units_tiled"`
@@ -89,6 +95,8 @@ type tileServer struct {
 	streetsMin int
 	bgMin      map[string]int
 	bgMinAll   int
+	boxOnce    sync.Once
+	boxLike    []bool // per unit: a lon/lat box (tiles_compact.go)
 }
 
 // initTiles prepares the tile layers: the instance id, the cache, the
@@ -132,32 +140,53 @@ const warmOverviewTiles = 16
 // warmOverview builds the units and background tiles of the overview
 // zooms (those at which the whole study fits in a few tiles, from zoom 10
 // down), which every visitor of a large study loads first, before anyone
-// asks: the tile servers' cache seeding. It stops when the scenario
-// changes.
+// asks: the tile servers' cache seeding. The zoom a screen shows the
+// whole study at (at most 4 × 3 tiles of 512 px) goes first. It stops
+// when the scenario changes.
 func (s *Server) warmOverview() {
 	b := s.unitsExtent
 	ver := s.sc.Version()
+	span := func(z int) (lo, hi maptile.Tile) {
+		return maptile.At(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z)), maptile.At(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
+	}
+	var zooms []int
+	first := -1
 	for z := 10; z >= 3; z-- {
-		lo := maptile.At(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z))
-		hi := maptile.At(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
-		if (int(hi.X)-int(lo.X)+1)*(int(hi.Y)-int(lo.Y)+1) > warmOverviewTiles {
+		lo, hi := span(z)
+		nx, ny := int(hi.X)-int(lo.X)+1, int(hi.Y)-int(lo.Y)+1
+		if nx*ny > warmOverviewTiles {
 			continue
 		}
+		if first < 0 && nx <= 4 && ny <= 3 {
+			first = len(zooms)
+		}
+		zooms = append(zooms, z)
+	}
+	if first > 0 {
+		z := zooms[first]
+		zooms = slices.Insert(slices.Delete(zooms, first, first+1), 0, z)
+	}
+	for _, z := range zooms {
+		lo, hi := span(z)
 		for x := lo.X; x <= hi.X; x++ {
 			for y := lo.Y; y <= hi.Y; y++ {
 				if s.sc.Version() != ver {
 					return
 				}
-				t := maptile.New(x, y, maptile.Zoom(z))
-				body, v := s.unitsTile(t)
-				s.tiles.cache.put(tileKey{layer: s.cfg.UnitsKind, z: uint32(z), x: x, y: y, version: v}, body)
-				if s.tiles.bgIndex != nil {
-					if body, _, err := s.buildTile(context.Background(), "background", t); err == nil {
-						s.tiles.cache.put(tileKey{layer: "background", z: uint32(z), x: x, y: y}, body)
-					}
-				}
+				s.warmTile(maptile.New(x, y, maptile.Zoom(z)))
 			}
 		}
+	}
+}
+
+// warmTile builds a tile's compact units and background into the cache.
+func (s *Server) warmTile(t maptile.Tile) {
+	for _, layer := range []string{s.cfg.UnitsKind + compactSuffix, "background"} {
+		if layer == "background" && s.tiles.bgIndex == nil {
+			continue
+		}
+		key := tileKey{layer: layer, z: uint32(t.Z), x: t.X, y: t.Y, version: s.tileVersion(strings.TrimSuffix(layer, compactSuffix))}
+		_, _ = s.tiles.cache.getOrBuild(key, func() ([]byte, uint64, error) { return s.buildTile(context.Background(), layer, t) })
 	}
 }
 
@@ -187,7 +216,9 @@ func (s *Server) vectorTiles(version uint64) vectorTilesDoc {
 		Streets: tileLayerDoc{URL: "tiles/streets/{z}/{x}/{y}.mvt?v=" + v, MinZoom: ts.streetsMin, MaxZoom: nativeMaxZoom, Layers: []string{"streets"}},
 		Units: tileLayerDoc{URL: "tiles/" + s.cfg.UnitsKind + "/{z}/{x}/{y}.mvt?v=" + v + "." + strconv.FormatUint(version, 10),
 			MaxZoom: nativeMaxZoom, Layers: []string{s.cfg.UnitsKind}},
-		UnitsTiled: len(s.unitIndex) > UnitsTileThreshold,
+		UnitsCompact:   "tiles/" + s.cfg.UnitsKind + "/{z}/{x}/{y}" + compactSuffix + "?v=" + v + "." + strconv.FormatUint(version, 10),
+		CompactMaxZoom: unitIDMinZoom - 1,
+		UnitsTiled:     len(s.unitIndex) > UnitsTileThreshold,
 	}
 	if ts.bgIndex != nil {
 		out.Background = &tileLayerDoc{URL: "tiles/background/{z}/{x}/{y}.mvt?v=" + v, MinZoom: ts.bgMinAll,
@@ -211,9 +242,15 @@ func (s *Server) tileVersion(layer string) uint64 {
 // may be cached for a day, otherwise it must be revalidated (ETag).
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 	layer := chi.URLParam(r, "layer")
-	z, x, y, err := parseTileAddr(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	ys := chi.URLParam(r, "y")
+	compact := strings.HasSuffix(ys, compactSuffix)
+	z, x, y, err := parseTileAddr(chi.URLParam(r, "z"), chi.URLParam(r, "x"), strings.TrimSuffix(ys, compactSuffix))
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if compact && layer != s.cfg.UnitsKind {
+		s.fail(w, r, notFound("no compact tiles of layer %q: only %s come as %s", shorten(layer, 40), s.cfg.UnitsKind, compactSuffix))
 		return
 	}
 	if layer != s.cfg.UnitsKind && layer != "streets" && (layer != "background" || s.tiles.bgIndex == nil) {
@@ -247,16 +284,21 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := tileKey{layer: layer, z: z, x: x, y: y, version: ver}
+	mime := mimeMVT
+	if compact {
+		key.layer += compactSuffix
+		mime = mimeCompact
+	}
 	body, err := s.tiles.cache.getOrBuild(key, func() ([]byte, uint64, error) {
 		// Others may wait for this tile: a client that goes away does
 		// not cancel it (a tile takes well under a second).
-		return s.buildTile(context.WithoutCancel(r.Context()), layer, maptile.New(x, y, maptile.Zoom(z)))
+		return s.buildTile(context.WithoutCancel(r.Context()), key.layer, maptile.New(x, y, maptile.Zoom(z)))
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	h.Set("Content-Type", mimeMVT)
+	h.Set("Content-Type", mime)
 	if len(body) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -304,6 +346,9 @@ func (s *Server) buildTile(ctx context.Context, layer string, t maptile.Tile) ([
 		layers = mvt.Layers{s.streetsLayer(t)}
 	case "background":
 		layers = s.backgroundLayers(t)
+	case s.cfg.UnitsKind + compactSuffix:
+		b, ver := s.unitsCompactTile(t)
+		return b, ver, nil
 	default:
 		b, ver := s.unitsTile(t)
 		return b, ver, nil

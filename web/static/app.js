@@ -665,6 +665,24 @@
     };
   }
 
+  // fastCellStyle tells tiles.js that a unit's style follows from one
+  // figure and whether it has residents (the coverage classes), so that it
+  // styles each distinct figure once; null when another script's style
+  // (ext.style, e.g. broken rules) is on.
+  function fastCellStyle() {
+    if (ext.style && ext.style({ properties: { population: 1 } })) return null;
+    var c = state.colourBy;
+    var column = c === 'completeness' || c === 'fully_served' ? c : 'coverage_' + c;
+    return {
+      column: column,
+      styleOf: function (v, populated) {
+        var p = { population: populated ? 1 : 0 };
+        p[column] = v;
+        return cellStyle({ properties: p });
+      }
+    };
+  }
+
   function unitId(f) {
     var p = f.properties || {};
     return String(p.unit_id !== undefined ? p.unit_id : f.id);
@@ -762,6 +780,7 @@
       }
       cellTiles = window.lifecircleTiles.units(map, state.summary, {
         style: cellStyle,
+        fast: fastCellStyle,
         clickable: function () { return !state.addMode; },
         onClick: function (id, latlng) { selectUnit(id, latlng); }
       });

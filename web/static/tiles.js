@@ -132,6 +132,232 @@
     return layers;
   }
 
+  // ------------------------------------------------------------ compact units
+  // decodeCompact reads an LCU1 tile (web/tiles_compact.go): the units of
+  // an overview zoom as typed arrays. It returns the layer under the
+  // units' MVT layer name, in the shape draw and the helpers below read:
+  // {compact: true, extent, n, index, box, partStart, ringStart, pts,
+  // cols: {name: typed array}, q4: {name: true}, strings(), features}.
+  // features (objects as decode makes them) are built only when asked
+  // for (a click, the count); unit ids and names are parsed only then too.
+  function decodeCompact(buf, name) {
+    var dv = new DataView(buf);
+    if (buf.byteLength < 8 || dv.getUint32(0, true) !== 0x3155434c) throw new Error('lcu: not an LCU1 tile');
+    var hl = dv.getUint32(4, true);
+    var h = JSON.parse(utf8.decode(new Uint8Array(buf, 8, hl)));
+    var off = (8 + hl + 3) & ~3, n = h.n;
+    function take(Type, count) {
+      var a = new Type(buf, off, count);
+      off = (off + count * Type.BYTES_PER_ELEMENT + 3) & ~3;
+      return a;
+    }
+    var l = { compact: true, extent: h.extent, n: n };
+    l.index = take(Uint32Array, n);
+    l.box = take(Int16Array, 4 * n);
+    l.partStart = take(Uint32Array, n + 1);
+    l.ringStart = take(Uint32Array, h.parts + 1);
+    l.pts = take(Int16Array, 2 * h.points);
+    l.cols = {}; l.q4 = {};
+    h.props.forEach(function (p) {
+      if (p.kind === 'f32') l.cols[p.name] = take(Float32Array, n);
+      else { l.cols[p.name] = take(Uint16Array, n); l.q4[p.name] = true; }
+    });
+    var strOff = off, strLen = h.strings, strs = null;
+    l.strings = function () {
+      if (!strs) strs = strLen ? JSON.parse(utf8.decode(new Uint8Array(buf, strOff, strLen))) : {};
+      return strs;
+    };
+    l.names = Object.keys(l.cols);
+    var feats = null;
+    Object.defineProperty(l, 'features', {
+      get: function () {
+        if (!feats) { feats = new Array(n); for (var i = 0; i < n; i++) feats[i] = compactFeature(l, i); }
+        return feats;
+      }
+    });
+    var out = {};
+    out[name] = l;
+    return out;
+  }
+
+  // compactValue is property c of unit i (q4 columns back to their
+  // 4-decimal figure; NaN where there is none).
+  function compactValue(l, c, i) {
+    var v = l.cols[c][i];
+    if (l.q4[c]) return v === 65535 ? NaN : v / 10000;
+    return v;
+  }
+
+  // propsFor returns the properties object draw fills for each unit
+  // in turn: a plain object of one shape, with unit_id and name when
+  // withStrings (parsing them costs, and the usual styles never read them).
+  function propsFor(l, withStrings) {
+    var p = {};
+    for (var k = 0; k < l.names.length; k++) p[l.names[k]] = 0;
+    p.unit_id = undefined;
+    p.name = undefined;
+    if (withStrings) { var s = l.strings(); p._ids = s.ids || []; p._names = s.names || null; }
+    return p;
+  }
+  function fillProps(l, i, p, withStrings) {
+    for (var k = 0; k < l.names.length; k++) {
+      var c = l.names[k], v = l.cols[c][i];
+      p[c] = l.q4[c] ? (v === 65535 ? NaN : v / 10000) : v;
+    }
+    if (withStrings) { p.unit_id = p._ids[i]; p.name = p._names ? p._names[i] : undefined; }
+  }
+
+  // readsStrings reports whether style reads a unit's id or name (rules
+  // do, the coverage classes do not), by asking it about one unit.
+  function readsStrings(l, style) {
+    var read = false, p = propsFor(l, false);
+    fillProps(l, 0, p, false);
+    ['unit_id', 'name'].forEach(function (k) {
+      Object.defineProperty(p, k, { get: function () { read = true; return undefined; } });
+    });
+    style({ properties: p, id: l.index[0] }, p);
+    return read;
+  }
+
+  // compactParts is unit i's rings as flat closed arrays (its box when
+  // it is drawn as one).
+  function compactParts(l, i) {
+    var out = [], a = l.partStart[i], b = l.partStart[i + 1];
+    if (a === b) {
+      var x0 = l.box[4 * i], y0 = l.box[4 * i + 1], x1 = l.box[4 * i + 2], y1 = l.box[4 * i + 3];
+      return [[x0, y0, x1, y0, x1, y1, x0, y1, x0, y0]];
+    }
+    for (var j = a; j < b; j++) {
+      var r = [];
+      for (var q = l.ringStart[j]; q < l.ringStart[j + 1]; q++) r.push(l.pts[2 * q], l.pts[2 * q + 1]);
+      r.push(r[0], r[1]);
+      out.push(r);
+    }
+    return out;
+  }
+
+  function compactFeature(l, i) {
+    var props = {};
+    l.names.forEach(function (c) { props[c] = compactValue(l, c, i); });
+    var s = l.strings();
+    if (s.ids) props.unit_id = s.ids[i];
+    if (s.names && s.names[i]) props.name = s.names[i];
+    return { id: l.index[i], type: 3, props: props, parts: compactParts(l, i) };
+  }
+
+  // rgbaOf parses a CSS colour to [r, g, b] (0..255), through a canvas
+  // for the forms other than #rgb and #rrggbb; cached.
+  var rgbCache = new Map(), rgbCtx = null;
+  function rgbOf(c) {
+    var v = rgbCache.get(c);
+    if (v) return v;
+    var s = c;
+    if (!/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(s)) {
+      rgbCtx = rgbCtx || document.createElement('canvas').getContext('2d');
+      rgbCtx.fillStyle = '#000000';
+      rgbCtx.fillStyle = c;
+      s = rgbCtx.fillStyle;
+    }
+    if (s.length === 4) s = '#' + s[1] + s[1] + s[2] + s[2] + s[3] + s[3];
+    if (/^#[0-9a-f]{6}$/i.test(s)) v = [parseInt(s.slice(1, 3), 16), parseInt(s.slice(3, 5), 16), parseInt(s.slice(5, 7), 16)];
+    else {
+      var m = /rgba?\(([^)]*)\)/.exec(s), p = m ? m[1].split(',').map(Number) : [0, 0, 0];
+      v = [p[0], p[1], p[2]];
+    }
+    rgbCache.set(c, v);
+    return v;
+  }
+
+  // The page's canvases are little-endian RGBA: a pixel as a uint32 is
+  // A<<24 | B<<16 | G<<8 | R.
+  function pixelOf(rgb, alpha) {
+    return ((Math.round(alpha * 255) << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0;
+  }
+
+  // pixelsOf is a style's fill pixel and the pixel of its outline (white
+  // at 0.7 opacity, 0.4 px wide, blended into a wide unit's first row and
+  // column), with the list of its units drawn as paths.
+  function pixelsOf(st) {
+    var rgb = rgbOf(st.fillColor), a = st.fillOpacity, ea = 0.28 + a * 0.72;
+    var edge = [0, 1, 2].map(function (c) { return Math.round((0.28 * 255 + rgb[c] * a * 0.72) / ea); });
+    return { st: st, fill: pixelOf(rgb, a), edge: pixelOf(edge, ea), fs: [] };
+  }
+
+  // pixelsFor is pixelsOf(st), one per fill colour and opacity.
+  function pixelsFor(byColour, st) {
+    var byOpacity = byColour.get(st.fillColor);
+    if (!byOpacity) { byOpacity = new Map(); byColour.set(st.fillColor, byOpacity); }
+    var v = byOpacity.get(st.fillOpacity);
+    if (!v) { v = pixelsOf(st); byOpacity.set(st.fillOpacity, v); }
+    return v;
+  }
+
+  // drawCompact paints a compact units layer: the units drawn as boxes
+  // straight into the canvas's pixels (each pixel takes the unit over its
+  // centre; a unit gets at least one pixel), the others as paths on top.
+  // style(props) is app.js's cellStyle through the units' overrides.
+  //
+  // fast, when given, is {column, styleOf(value, populated)}: the style
+  // depends on that one figure and on whether the unit has residents
+  // (app.js's coverage classes), so each distinct figure is styled once.
+  function drawCompact(ctx, l, s, style, fast) {
+    var W = ctx.canvas.width, H = ctx.canvas.height, k = s / l.extent;
+    var img = ctx.createImageData(W, H), px = new Uint32Array(img.data.buffer);
+    if (fast && !l.cols[fast.column]) fast = null;
+    var withStrings = !fast && l.n > 0 && readsStrings(l, style);
+    var props = propsFor(l, withStrings), wrap = { properties: props, id: 0 };
+    var byColour = new Map(), others = [];
+    var box = l.box, partStart = l.partStart;
+    var col = fast && l.cols[fast.column], q4 = fast && l.q4[fast.column], pop = l.cols.population;
+    var memo = fast ? new Map() : null;
+    for (var i = 0; i < l.n; i++) {
+      var v;
+      if (fast) {
+        var raw = pop && pop[i] > 0 ? col[i] : -1;
+        v = memo.get(raw);
+        if (!v) {
+          v = pixelsFor(byColour, fast.styleOf(raw < 0 ? NaN : q4 ? (raw === 65535 ? NaN : raw / 10000) : raw, raw >= 0));
+          memo.set(raw, v);
+        }
+      } else {
+        fillProps(l, i, props, withStrings);
+        wrap.id = l.index[i];
+        v = pixelsFor(byColour, style(wrap, props));
+      }
+      if (partStart[i] !== partStart[i + 1]) {
+        v.fs.push({ type: 3, parts: compactParts(l, i) });
+        if (v.fs.length === 1) others.push(v);
+        continue;
+      }
+      var x0 = Math.round(box[4 * i] * k), y0 = Math.round(box[4 * i + 1] * k);
+      var x1 = Math.round(box[4 * i + 2] * k), y1 = Math.round(box[4 * i + 3] * k);
+      if (x1 <= x0) x1 = x0 + 1;
+      if (y1 <= y0) y1 = y0 + 1;
+      var wide = (x1 - x0) + (y1 - y0) > 6, left = wide && x0 >= 0, top = wide && y0 >= 0;
+      if (x0 < 0) x0 = 0;
+      if (y0 < 0) y0 = 0;
+      if (x1 > W) x1 = W;
+      if (y1 > H) y1 = H;
+      if (x1 <= x0) continue;
+      var fillPx = v.fill, edgePx = v.edge;
+      for (var y = y0; y < y1; y++) {
+        var row = y * W, c = top && y === y0 ? edgePx : fillPx;
+        for (var x = row + x0, e = row + x1; x < e; x++) px[x] = c;
+        if (left) px[row + x0] = edgePx;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    others.forEach(function (g) {
+      ctx.globalAlpha = g.st.fillOpacity;
+      ctx.fillStyle = g.st.fillColor;
+      fillFeatures(ctx, g.fs, k);
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 0.4;
+      ctx.strokeStyle = 'rgba(255,255,255,0.7)';
+      strokeFeatures(ctx, g.fs, k);
+    });
+  }
+
   // ------------------------------------------------------------ tile cache
   // Decoded tiles by URL, least recently used dropped first.
   var CACHE_MAX = 600;
@@ -158,7 +384,9 @@
       w.forEach(function (f) { setTimeout(f, 0); });
     }
   }
-  function fetchTile(url) {
+  // fetchTile returns the decoded layers of url (decode: decode, or a
+  // decoder of another format), from the cache when it has them.
+  function fetchTile(url, decoder) {
     var hit = cacheGet(url);
     if (hit) return Promise.resolve(hit);
     if (inflight.has(url)) return inflight.get(url);
@@ -167,7 +395,7 @@
       if (!resp.ok) throw new Error(url + ': ' + resp.status);
       return resp.arrayBuffer().then(function (buf) {
         var t0 = performance.now();
-        var layers = decode(buf);
+        var layers = (decoder || decode)(buf);
         stats.decodeMs += performance.now() - t0;
         stats.bytes += buf.byteLength;
         stats.tiles++;
@@ -191,6 +419,13 @@
   function fill(tmpl, c) {
     return tmpl.replace('{z}', Math.max(0, c.z - 1)).replace('{x}', c.x).replace('{y}', c.y);
   }
+  // source is where tile c of a layer comes from: the compact template
+  // (options.compactUrl, decoded by options.compactDecode) up to
+  // options.compactMaxZoom, else the MVT template.
+  function source(o, c) {
+    if (o.compactUrl && c.z - 1 <= o.compactMaxZoom) return { url: fill(o.compactUrl, c), decode: o.compactDecode };
+    return { url: fill(o.url, c), decode: decode };
+  }
 
   // ------------------------------------------------------------ the layer
   // VectorGrid draws one tile layer: options.url (template), minDataZoom
@@ -212,9 +447,9 @@
         setTimeout(function () { done(null, canvas); }, 0);
         return canvas;
       }
-      var self = this, url = fill(this.options.url, coords);
+      var self = this, src = source(this.options, coords);
       pendingTiles++;
-      fetchTile(url).then(function (layers) {
+      fetchTile(src.url, src.decode).then(function (layers) {
         canvas._lcLayers = layers;
         self._drawTile(canvas);
         done(null, canvas);
@@ -244,18 +479,21 @@
       }
     },
 
-    // setTemplate switches to a new URL (a new version of the data): the
-    // tiles on screen are fetched again and repainted in place.
-    setTemplate: function (url) {
-      if (url === this.options.url) return Promise.resolve();
+    // setTemplate switches to a new URL (a new version of the data; and
+    // of the compact tiles): the tiles on screen are fetched again and
+    // repainted in place.
+    setTemplate: function (url, compactUrl) {
+      if (url === this.options.url && compactUrl === this.options.compactUrl) return Promise.resolve();
       this.options.url = url;
+      this.options.compactUrl = compactUrl;
       var self = this, jobs = [];
       for (var k in this._tiles) {
         (function (t) {
           var c = t.el && t.el._lcCoords;
           if (!c || c.z - 1 < self.options.minDataZoom || c.z < 1) return;
           pendingTiles++;
-          jobs.push(fetchTile(fill(url, c)).then(function (layers) {
+          var src = source(self.options, c);
+          jobs.push(fetchTile(src.url, src.decode).then(function (layers) {
             t.el._lcLayers = layers;
             self._drawTile(t.el);
           }).finally(tileDone));
@@ -465,6 +703,8 @@
   // ------------------------------------------------------------ entry points
   var api = {
     decode: decode,
+    decodeCompact: decodeCompact,
+    _drawCompact: drawCompact,
 
     // background adds the offline background under everything (below the
     // streets), with a toggle in the layers card; without one, a note
@@ -549,12 +789,26 @@
     units: function (map, summary, opts) {
       var name = summary.units_kind === 'units' ? 'units' : 'cells';
       var overrides = new Map(); // unit_id → figures changed by edits since the tiles were fetched
+      var vt = summary.vector_tiles;
+      // The style of a unit of a compact tile, with the edits' figures.
+      var ownWrap = { properties: null, id: 0 };
+      function compactStyle(wrap, props) {
+        if (!overrides.size) return opts.style(wrap);
+        var o = overrides.get(String(props.unit_id));
+        if (!o) return opts.style(wrap);
+        ownWrap.properties = o;
+        ownWrap.id = wrap.id;
+        return opts.style(ownWrap);
+      }
       var layer = new VectorGrid({
-        url: summary.vector_tiles.units.url, maxNativeZoom: summary.vector_tiles.units.maxzoom + 1, maxZoom: 22,
+        url: vt.units.url, maxNativeZoom: vt.units.maxzoom + 1, maxZoom: 22,
+        compactUrl: vt.units_compact, compactMaxZoom: vt.compact_maxzoom,
+        compactDecode: function (buf) { return decodeCompact(buf, name); },
         pane: ensurePane(map, 'lcUnits', 390),
         draw: function (ctx, layers, s, coords) {
           var l = layers[name];
           if (!l) return;
+          if (l.compact) { drawCompact(ctx, l, s, compactStyle, !overrides.size && opts.fast ? opts.fast() : null); return; }
           var k = s / l.extent;
           // Features grouped by fill colour and opacity, each group filled
           // in chunks; then the outlines.
@@ -619,11 +873,11 @@
             overrides.set(id, Object.assign({}, prev, p));
           });
           layer.redrawTiles();
-          if (sum && sum.vector_tiles) layer.setTemplate(sum.vector_tiles.units.url);
+          if (sum && sum.vector_tiles) layer.setTemplate(sum.vector_tiles.units.url, sum.vector_tiles.units_compact);
         },
         reload: function (sum) {
           overrides.clear();
-          return layer.setTemplate(sum.vector_tiles.units.url);
+          return layer.setTemplate(sum.vector_tiles.units.url, sum.vector_tiles.units_compact);
         },
         // polygon returns an L.Polygon of unit id from the tiles on screen
         // (for the highlight), or null.
@@ -642,7 +896,11 @@
         // count is the number of distinct units in the tiles on screen.
         count: function () {
           var ids = new Set();
-          layer.eachFeature(name, function (f) { ids.add(f.id); });
+          for (var k in layer._tiles) {
+            var t = layer._tiles[k], l = t.el && t.el._lcLayers && t.el._lcLayers[name];
+            if (l && l.compact) l.index.forEach(function (i) { ids.add(i); });
+            else if (l) l.features.forEach(function (f) { ids.add(f.id); });
+          }
           return ids.size;
         }
       };
