@@ -199,8 +199,9 @@ func zigzag(v int64) uint32 { return uint32((v << 1) ^ (v >> 63)) }
 // simplified only when it has many vertices) with population (rounded up
 // to a whole resident, so that "has residents" reads as in the GeoJSON),
 // completeness, fully_served and coverage_T per amenity type (rounded as
-// the GeoJSON has them), and unit_id from unitIDMinZoom on. The feature
-// id is the unit's index.
+// the GeoJSON has them), and unit_id (and the name, when the unit has
+// one: the map's labels) from unitIDMinZoom on. The feature id is the
+// unit's index.
 func (s *Server) unitsTile(t maptile.Tile) ([]byte, uint64) {
 	cands := s.index.units().candidates(nil, tileQuery(t))
 	proj := tileProjection(t)
@@ -246,6 +247,9 @@ func (s *Server) unitsTile(t maptile.Tile) ([]byte, uint64) {
 			tags = tags[:0]
 			if withID {
 				tags = append(tags, kID, l.str(in.Units[i].ID))
+				if name := in.Units[i].Name; name != "" {
+					tags = append(tags, l.key("name"), l.str(name))
+				}
 			}
 			tags = append(tags, kPop, l.num(math.Ceil(r.Population)),
 				kComp, l.num(float64(data.Round(r.Completeness, 4))),

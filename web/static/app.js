@@ -860,7 +860,10 @@
     return Promise.all(ids.map(function (id) {
       var feats = [];
       return fetchAll(id, function (f) { feats = feats.concat(f); }).then(function () {
+        var t0 = performance.now();
         drawFacilities(id, feats);
+        var tm = window.lifecircle.timings = window.lifecircle.timings || {};
+        tm.facilities_draw_ms = Math.round((tm.facilities_draw_ms || 0) + performance.now() - t0);
       });
     })).then(function () { renderToggles(); renderLegend(); });
   }
@@ -1669,7 +1672,9 @@
         map: map, api: api, t: t, el: el, fmtInt: fmtInt, fmtPct: fmtPct, fmtM: fmtM, isNum: isNum, typeName: typeName,
         showError: showError, showMessage: showMessage, loadCells: loadCells, recolourAll: recolourAll,
         renderLegend: renderLegend, renderSelects: renderSelects, setColourBy: setColourBy, zoomToUnit: zoomToUnit,
-        highlightLayer: highlightLayer, highlightRenderer: highlightRenderer, unitLayers: function () { return state.unitLayers; }
+        highlightLayer: highlightLayer, highlightRenderer: highlightRenderer, unitLayers: function () { return state.unitLayers; },
+        // The units' tile layer (tiles.js) when the map draws them from tiles.
+        tiledUnits: function () { return cellTiles && cellsLayer === cellTiles.layer ? cellTiles : null; }
       });
       emit('start', { summary: s });
       renderSummary();

@@ -76,21 +76,26 @@
     var map = ext.map;
     var view = map.getBounds();
     var cands = [];
-    ext.unitLayers().forEach(function (layer) {
-      var name = layer.feature && layer.feature.properties && layer.feature.properties.name;
-      if (!name || !layer.getBounds) return;
-      var b = layer.getBounds();
+    function consider(name, b, center) {
       if (!view.intersects(b)) return;
       var nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
       var w = se.x - nw.x, h = se.y - nw.y;
       if (w < MIN_W || h < MIN_H) return;
-      cands.push({ layer: layer, name: String(name), area: w * h });
+      cands.push({ center: center, name: String(name), area: w * h });
+    }
+    var tiled = ext.tiledUnits && ext.tiledUnits();
+    // Units drawn from tiles: their names come with the tiles on screen.
+    if (tiled) tiled.named().forEach(function (u) { consider(u.name, u.bounds, function () { return u.center; }); });
+    ext.unitLayers().forEach(function (layer) {
+      var name = layer.feature && layer.feature.properties && layer.feature.properties.name;
+      if (!name || !layer.getBounds) return;
+      consider(name, layer.getBounds(), function () { return layer.getCenter(); });
     });
     cands.sort(function (a, b) { return b.area - a.area; });
     var placed = [];
     cands.slice(0, MAX_LABELS * 2).forEach(function (c) {
       if (placed.length >= MAX_LABELS) return;
-      var at = c.layer.getCenter();
+      var at = c.center();
       var p = map.latLngToContainerPoint(at);
       var half = Math.min(160, 7 * c.name.length + 8) / 2;
       var box = [p.x - half, p.y - 9, p.x + half, p.y + 9];
@@ -115,7 +120,15 @@
     var cellsOn = document.getElementById('toggle-cells');
     if (cellsOn) cellsOn.addEventListener('change', drawLabels);
   });
-  document.addEventListener('lifecircle:cells', drawLabels);
+  document.addEventListener('lifecircle:cells', function () {
+    drawLabels();
+    // Tiles arrive after the move that asked for them: label again then.
+    var tiled = ext.tiledUnits && ext.tiledUnits();
+    if (tiled && !tiled.layer._lcLabels) {
+      tiled.layer._lcLabels = true;
+      tiled.layer.on('load', drawLabels);
+    }
+  });
   document.addEventListener('lifecircle:lang', renderSwitch);
   // After an edit, a level other than the first one is reloaded whole:
   // the edit's changed units are of the first level.

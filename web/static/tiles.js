@@ -704,7 +704,6 @@
   var api = {
     decode: decode,
     decodeCompact: decodeCompact,
-    _drawCompact: drawCompact,
 
     // background adds the offline background under everything (below the
     // streets), with a toggle in the layers card; without one, a note
@@ -886,12 +885,55 @@
           for (var k in layer._tiles) {
             var t = layer._tiles[k], l = t.el && t.el._lcLayers && t.el._lcLayers[name];
             if (!l) continue;
+            if (l.compact) {
+              var at = (l.strings().ids || []).indexOf(id);
+              if (at >= 0) { found = { feature: compactFeature(l, at), coords: t.el._lcCoords, extent: l.extent }; break; }
+              continue;
+            }
             for (var i = 0; i < l.features.length && !found; i++) {
               if (String(l.features[i].props.unit_id) === id) found = { feature: l.features[i], coords: t.el._lcCoords, extent: l.extent };
             }
             if (found) break;
           }
           return found ? L.polygon(layer.latLngsOf(found), style || {}) : null;
+        },
+        // named returns the units with a name in the tiles on screen, one
+        // entry per unit: {id, name, bounds (L.LatLngBounds of its pieces
+        // in these tiles), center (of the bounds)}, for the labels.
+        named: function () {
+          var byId = new Map(), size = layer.getTileSize();
+          function add(id, nm, box, c, ext) {
+            var sw = map.unproject([(c.x + box[0] / ext) * size.x, (c.y + box[3] / ext) * size.y], c.z);
+            var ne = map.unproject([(c.x + box[2] / ext) * size.x, (c.y + box[1] / ext) * size.y], c.z);
+            var e = byId.get(id);
+            if (e) e.bounds.extend(sw).extend(ne);
+            else byId.set(id, { id: id, name: nm, bounds: L.latLngBounds(sw, ne) });
+          }
+          for (var k in layer._tiles) {
+            var t = layer._tiles[k], l = t.el && t.el._lcLayers && t.el._lcLayers[name], c = t.el && t.el._lcCoords;
+            if (!l || !c) continue;
+            if (l.compact) {
+              var s = l.strings();
+              if (!s.names) continue;
+              for (var i = 0; i < l.n; i++) {
+                if (s.names[i]) add(s.ids[i], s.names[i], [l.box[4 * i], l.box[4 * i + 1], l.box[4 * i + 2], l.box[4 * i + 3]], c, l.extent);
+              }
+              continue;
+            }
+            l.features.forEach(function (f) {
+              if (!f.props.name || f.props.unit_id === undefined) return;
+              var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+              f.parts.forEach(function (r) {
+                for (var j = 0; j + 1 < r.length; j += 2) {
+                  x0 = Math.min(x0, r[j]); x1 = Math.max(x1, r[j]); y0 = Math.min(y0, r[j + 1]); y1 = Math.max(y1, r[j + 1]);
+                }
+              });
+              if (x0 <= x1) add(String(f.props.unit_id), String(f.props.name), [x0, y0, x1, y1], c, l.extent);
+            });
+          }
+          var out = [];
+          byId.forEach(function (e) { e.center = e.bounds.getCenter(); out.push(e); });
+          return out;
         },
         // count is the number of distinct units in the tiles on screen.
         count: function () {
