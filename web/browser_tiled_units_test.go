@@ -159,4 +159,3 @@ func closeRGBA(a, b []int) bool {
 	}
 	return true
 }
-

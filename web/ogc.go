@@ -232,6 +232,11 @@ type itemsQuery struct {
 	bbox   bboxFilter
 	limit  int
 	offset int
+	// props are the properties to send (OGC API – Features Part 6,
+	// "properties"); nil: all of them. The map asks a large study's
+	// facilities for id, name and source only, and one facility's others
+	// when it is clicked.
+	props map[string]bool
 }
 
 // parseItemsQuery validates the query of an items request: bbox, limit
@@ -273,12 +278,21 @@ func parseItemsQuery(q url.Values) (itemsQuery, error) {
 			if err := checkFormat(v[0]); err != nil {
 				return out, err
 			}
+		case "properties":
+			out.props = map[string]bool{}
+			for _, name := range strings.Split(v[0], ",") {
+				name = strings.TrimSpace(name)
+				if name == "" {
+					return out, badRequest("properties %q: give property names separated by commas, as in properties=id,name", shorten(v[0], 80))
+				}
+				out.props[name] = true
+			}
 		case "bbox-crs", "crs":
 			if v[0] != crs84 {
 				return out, badRequest("%s %q: only %s (WGS84 lon/lat) is supported", k, shorten(v[0], 80), crs84)
 			}
 		default:
-			return out, badRequest("unknown parameter %q: items take bbox, limit, offset and f", shorten(k, 40))
+			return out, badRequest("unknown parameter %q: items take bbox, limit, offset, properties and f", shorten(k, 40))
 		}
 	}
 	return out, nil
@@ -358,7 +372,11 @@ func (s *Server) itemsWith(c collection, q itemsQuery, idx *bboxIndex) page {
 		for k := range sel {
 			scratch = v.props(sel[k].i, scratch[:0])
 			sel[k].lo = len(props)
-			props = append(props, scratch...)
+			for _, p := range scratch {
+				if q.props == nil || q.props[p.Key] {
+					props = append(props, p)
+				}
+			}
 			sel[k].hi = len(props)
 		}
 	}

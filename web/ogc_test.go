@@ -142,6 +142,9 @@ func TestOGCItemsBadInput(t *testing.T) {
 		{"limit fraction", "limit=1.5", 400},
 		{"offset -1", "offset=-1", 400},
 		{"offset abc", "offset=x", 400},
+		{"properties empty", "properties=", 400},
+		{"properties empty name", "properties=population,,completeness", 400},
+		{"properties", "properties=population,completeness", 200},
 		{"unknown parameter", "colour=red", 400},
 		{"format html", "f=html", 400},
 		{"other crs", "bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", 400},
@@ -169,6 +172,27 @@ func TestOGCItemsBadInput(t *testing.T) {
 	fc := decode[featureCollection](t, w, 200)
 	if want := min(ts.net.NumEdges(), maxLimit); len(fc.Features) != want {
 		t.Errorf("streets with limit=100000: %d features, want %d", len(fc.Features), want)
+	}
+}
+
+// TestOGCItemsProperties: properties=… keeps only the named properties
+// (in their usual order), for every feature, through the next link too.
+func TestOGCItemsProperties(t *testing.T) {
+	in := sampleInput(t)
+	ts := newTestServer(t, in, Config{})
+	full := decode[featureCollection](t, ts.get("/ogc/collections/clinic/items?limit=3"), 200)
+	lite := decode[featureCollection](t, ts.get("/ogc/collections/clinic/items?limit=3&properties=name,id,nosuch"), 200)
+	if len(full.Features) == 0 || len(lite.Features) != len(full.Features) {
+		t.Fatalf("%d features with all properties, %d with some", len(full.Features), len(lite.Features))
+	}
+	for i, f := range lite.Features {
+		want := map[string]any{"id": full.Features[i].Properties["id"], "name": full.Features[i].Properties["name"]}
+		if fmt.Sprint(f.Properties) != fmt.Sprint(want) || fmt.Sprint(f.Geometry) != fmt.Sprint(full.Features[i].Geometry) {
+			t.Errorf("feature %d: %v %v, want %v %v", i, f.Properties, f.Geometry, want, full.Features[i].Geometry)
+		}
+	}
+	if next, ok := linkOf(lite.Links, "next"); !ok || !strings.Contains(next.Href, "properties=name%2Cid%2Cnosuch") {
+		t.Errorf("next link %+v keeps no properties", next)
 	}
 }
 

@@ -88,15 +88,16 @@ type vectorTilesDoc struct {
 
 // tileServer holds what the tile endpoints need besides the Server.
 type tileServer struct {
-	instance   string // changes with every server start: part of tile URLs and ETags
-	cache      *tileCache
-	bg         *data.Background
-	bgIndex    lazyIndex
-	streetsMin int
-	bgMin      map[string]int
-	bgMinAll   int
-	boxOnce    sync.Once
-	boxLike    []bool // per unit: a lon/lat box (tiles_compact.go)
+	instance    string // changes with every server start: part of tile URLs and ETags
+	cache       *tileCache
+	bg          *data.Background
+	bgIndex     lazyIndex // background features but buildings
+	bgBuildings lazyIndex
+	streetsMin  int
+	bgMin       map[string]int
+	bgMinAll    int
+	boxOnce     sync.Once
+	boxLike     []bool // per unit: a lon/lat box (tiles_compact.go)
 }
 
 // initTiles prepares the tile layers: the instance id, the cache, the
@@ -108,9 +109,14 @@ func (s *Server) initTiles(bg *data.Background) {
 	ts := &tileServer{instance: hex.EncodeToString(b[:]), cache: newTileCache(tileCacheBytes), bg: bg}
 	ts.streetsMin = densityMinZoom(s.net.NumEdges(), s.net.Bound(), streetsPerTile)
 	if bg != nil && len(bg.Features) > 0 {
+		// Buildings, most of the features, have their own index: the
+		// zooms without them do not wade through them.
 		feats := bg.Features
 		ts.bgIndex = s.startIndex("background", len(feats), func(i int) (orb.Bound, bool) {
-			return feats[i].Geometry.Bound(), true
+			return feats[i].Geometry.Bound(), feats[i].Kind != data.BgBuilding
+		})
+		ts.bgBuildings = s.startIndex("background buildings", len(feats), func(i int) (orb.Bound, bool) {
+			return feats[i].Geometry.Bound(), feats[i].Kind == data.BgBuilding
 		})
 		count := map[string]int{}
 		for _, f := range feats {
@@ -421,10 +427,14 @@ func (s *Server) backgroundLayers(t maptile.Tile) mvt.Layers {
 		}
 	}
 	if len(byKind) > 0 {
-		for _, i := range ts.bgIndex().candidates(nil, tileQuery(t)) {
+		cands := ts.bgIndex().candidates(nil, tileQuery(t))
+		if byKind[data.BgBuilding] != nil {
+			cands = ts.bgBuildings().candidates(cands, tileQuery(t))
+		}
+		for _, i := range cands {
 			f := ts.bg.Features[i]
 			l := byKind[f.Kind]
-			if l == nil {
+			if l == nil || tooSmall(f.Geometry, proj, bgAreaLimit) {
 				continue
 			}
 			g := projectCopy(f.Geometry, proj)
@@ -439,13 +449,30 @@ func (s *Server) backgroundLayers(t maptile.Tile) mvt.Layers {
 		}
 	}
 	for _, l := range out {
-		finishLayer(l, simplifyTolerance, 4*simplifyTolerance*simplifyTolerance)
+		finishLayer(l, simplifyTolerance, bgAreaLimit)
 	}
 	b := s.bounds.Union(ts.bg.Bound)
 	ext := newTileLayer("extent", 1)
 	ring := orb.LineString{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
 	ext.Features = append(ext.Features, &geojson.Feature{Geometry: projectCopy(ring, proj)})
 	return append(out, finishLayer(ext, 0, 0))
+}
+
+// bgAreaLimit is the area (square tile units) below which a background
+// area is left out of a tile: a quarter of a pixel of the page's tiles.
+const bgAreaLimit = 4 * simplifyTolerance * simplifyTolerance
+
+// tooSmall reports an area whose projected bound is below limit (square
+// tile units): finishLayer would drop it, so it is not projected at all
+// (most buildings at the zoom where they start).
+func tooSmall(g orb.Geometry, proj orb.Projection, limit float64) bool {
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		b := g.Bound()
+		p, q := proj(orb.Point{b.Min[0], b.Max[1]}), proj(orb.Point{b.Max[0], b.Min[1]})
+		return (q[0]-p[0])*(q[1]-p[1]) < limit
+	}
+	return false
 }
 
 // tileProjection maps lon/lat to the tile's units (Web Mercator, y down),

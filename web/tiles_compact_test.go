@@ -184,3 +184,25 @@ func TestCompactRings(t *testing.T) {
 		t.Errorf("part starts and points %s, want %s (the triangle's ring only)", got, want)
 	}
 }
+
+// TestTooSmall: an area is left out before projection exactly when its
+// projected bound is below the limit (a line never is).
+func TestTooSmall(t *testing.T) {
+	tl := maptile.New(0, 0, 0)
+	proj := tileProjection(tl)
+	// At zoom 0 a degree is 4096/360 ≈ 11.4 tile units across.
+	sq := func(d float64) orb.Polygon { return orb.Polygon{{{0, 0}, {d, 0}, {d, d}, {0, d}, {0, 0}}} }
+	for _, tc := range []struct {
+		g    orb.Geometry
+		want bool
+	}{
+		{sq(0.5), true},                   // about 5.7 × 5.7 units
+		{sq(2), false},                    // about 23 × 23
+		{orb.MultiPolygon{sq(0.5)}, true}, // the same as a multipolygon
+		{orb.LineString{{0, 0}, {0.1, 0}}, false},
+	} {
+		if got := tooSmall(tc.g, proj, bgAreaLimit); got != tc.want {
+			t.Errorf("tooSmall(%v) = %v, want %v", tc.g, got, tc.want)
+		}
+	}
+}

@@ -553,9 +553,11 @@
   // numberMatched and asks for the remaining pages a few at a time (by
   // offset, on the first page's rel=next link); a server that gives no
   // count is followed link by link.
-  function fetchAll(collection, onPage, bbox) {
+  // fetchAll reads every page of a collection (within bbox, when given;
+  // extra is more of the query, e.g. '&properties=id,name').
+  function fetchAll(collection, onPage, bbox, extra) {
     var url = 'ogc/collections/' + encodeURIComponent(collection) + '/items?limit=' + PAGE +
-      (bbox ? '&bbox=' + bbox.join(',') : '');
+      (bbox ? '&bbox=' + bbox.join(',') : '') + (extra || '');
     var guard = 0;
     function nextLink(fc) {
       var next = (fc.links || []).filter(function (l) { return l.rel === 'next'; })[0];
@@ -855,11 +857,28 @@
     ]);
   }
 
+  // LITE_FACILITIES is the number of facilities above which the map asks
+  // for their id, name and source only (a city's 10,000 facilities: 0.5
+  // instead of 3.6 MB), and for one facility's other properties when it is
+  // clicked.
+  var LITE_FACILITIES = 3000;
+  var LITE_PROPS = ['id', 'name', 'source'];
+
+  function liteFacilities() {
+    var n = 0;
+    (state.summary.types || []).forEach(function (ty) { n += ty.facilities || 0; });
+    return n > LITE_FACILITIES;
+  }
+
   function loadFacilities(only) {
     var ids = only ? [only] : (state.summary.collections && state.summary.collections.facilities) || state.types.map(function (x) { return x.id; });
+    var lite = liteFacilities();
     return Promise.all(ids.map(function (id) {
       var feats = [];
-      return fetchAll(id, function (f) { feats = feats.concat(f); }).then(function () {
+      return fetchAll(id, function (f) {
+        if (lite) f.forEach(function (x) { x.lite = true; });
+        feats = feats.concat(f);
+      }, null, lite ? '&properties=' + LITE_PROPS.join(',') : '').then(function () {
         var t0 = performance.now();
         drawFacilities(id, feats);
         var tm = window.lifecircle.timings = window.lifecircle.timings || {};
@@ -914,9 +933,20 @@
       if (state.addMode) return;
       L.DomEvent.stopPropagation(e);
       emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
-      var content = facilityPopup(typeId, f);
-      L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
+      var info = facilityPopup(typeId, f), content = el('div', null, [info]);
+      var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
       hook('onFacilityClick', { type: typeId, id: facilityId(f), content: content }); // catchment.js
+      // A large study's facilities came with a few properties: the others now.
+      if (f.lite) {
+        api('GET', 'ogc/collections/' + encodeURIComponent(typeId) + '/items/' + encodeURIComponent(facilityId(f))).then(function (full) {
+          f.properties = full.properties || f.properties;
+          delete f.lite;
+          var more = facilityPopup(typeId, f);
+          content.replaceChild(more, info);
+          info = more;
+          if (popup.isOpen()) popup.update();
+        }).catch(showError);
+      }
     });
   }
 
