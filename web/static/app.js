@@ -392,6 +392,15 @@
   // (start, cells, change, select, lang). style, legend and colourOptions
   // are theirs to set: a map style of their own (colour-by value).
   var ext = window.lifecircle.ext = { state: state, style: null, legend: null, colourOptions: null };
+
+  // afterFirstRender runs fn once the first render (map, units,
+  // facilities) has finished or failed, at once after that: the other
+  // scripts' requests (rules, charts) wait, so that a large study's map
+  // has the server to itself first.
+  var settled = false, afterFirst = [];
+  window.lifecircle.afterFirstRender = function (fn) {
+    if (settled) fn(); else afterFirst.push(fn);
+  };
   function emit(name, detail) {
     document.dispatchEvent(new CustomEvent('lifecircle:' + name, { detail: detail }));
   }
@@ -1706,17 +1715,16 @@
         // The units' tile layer (tiles.js) when the map draws them from tiles.
         tiledUnits: function () { return cellTiles && cellsLayer === cellTiles.layer ? cellTiles : null; }
       });
+      // The heaviest layers next, before the other scripts' requests: the
+      // units, then the facilities and the streets.
+      var cells = loadCells();
+      var facilities = loadFacilities().then(function () { mark('facilities'); });
+      var streets = loadStreets().then(function () { mark('streets'); });
       emit('start', { summary: s });
       renderSummary();
       renderSelects();
       renderLegend();
-      return Promise.all([
-        background,
-        loadStreets().then(function () { mark('streets'); }),
-        loadCells(),
-        loadFacilities().then(function () { mark('facilities'); }),
-        state.editEnabled ? refreshScenarioState() : null
-      ]);
+      return Promise.all([background, streets, cells, facilities, state.editEnabled ? refreshScenarioState() : null]);
     }).then(function () {
       bringFacilitiesToFront();
       renderLegend();
@@ -1729,6 +1737,10 @@
       window.lifecircle.error = err.message;
     }).finally(function () {
       setBusy(-1);
+      settled = true;
+      afterFirst.splice(0).forEach(function (fn) {
+        try { fn(); } catch (e) { showError(e); }
+      });
     });
     // Hooks for the browser test, the console and catchment.js.
     window.lifecircle.map = map;

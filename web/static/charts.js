@@ -128,6 +128,10 @@
     }, 0);
   }
 
-  document.addEventListener('lifecircle:render', load);
+  // The first histograms wait for the map's first render (app.js).
+  document.addEventListener('lifecircle:render', function () {
+    var l = window.lifecircle;
+    if (l && l.afterFirstRender) l.afterFirstRender(load); else load();
+  });
   window.lifecircleCharts = { histogramSVG: histogramSVG, data: function () { return state.data; } };
 })();

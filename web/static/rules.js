@@ -150,7 +150,7 @@
     }).catch(ext.showError);
   }
 
-  document.addEventListener('lifecircle:start', refresh);
+  document.addEventListener('lifecircle:start', function () { window.lifecircle.afterFirstRender(refresh); });
   document.addEventListener('lifecircle:change', function () {
     // Without rules there is nothing to follow: no recomputation per edit.
     if (doc && !(doc.rules || []).length) return;
