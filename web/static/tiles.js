@@ -495,6 +495,10 @@
     },
 
     _drawTile: function (canvas) {
+      // A canvas never painted and with nothing to paint gets no pixels
+      // at all (a canvas's first use costs a megabyte of memory).
+      if (!canvas._lcDrawn && !hasFeatures(canvas._lcLayers)) return;
+      canvas._lcDrawn = true;
       var ctx = canvas.getContext('2d');
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -597,6 +601,15 @@
       }
     }
   });
+
+  // hasFeatures reports whether decoded tile layers hold any feature.
+  function hasFeatures(layers) {
+    for (var k in layers) {
+      var l = layers[k];
+      if (l && (l.compact ? l.n > 0 : l.features && l.features.length > 0)) return true;
+    }
+    return false;
+  }
 
   // inside is the even-odd test of a point against rings (flat arrays).
   function inside(parts, x, y) {
