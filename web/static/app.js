@@ -896,11 +896,28 @@
     })).then(function () { renderToggles(); renderLegend(); });
   }
 
+  // pointsLayer is the circle markers of point facilities feats, made
+  // directly (a city has thousands), with one shared click handler.
+  function pointsLayer(id, feats, colour) {
+    var opts = { renderer: mainRenderer, radius: facilityRadius(), color: '#ffffff', weight: 1.5, opacity: 1, fillColor: colour, fillOpacity: 1 };
+    var group = L.featureGroup();
+    feats.forEach(function (f) {
+      var c = f.geometry.coordinates, m = L.circleMarker([c[1], c[0]], opts);
+      m.feature = f;
+      m._lcType = id;
+      m.on('click', onPointClick, m);
+      group.addLayer(m);
+    });
+    return group;
+  }
+  function onPointClick(e) { openFacility(this._lcType, this.feature, this, e); }
+
   function drawFacilities(id, feats) {
     if (state.facLayers[id]) map.removeLayer(state.facLayers[id]);
     var colour = typeColour(id);
     var draggable = state.editEnabled && state.editMode;
-    var layer = L.geoJSON({ type: 'FeatureCollection', features: feats }, {
+    var points = !draggable && feats.every(function (f) { return f.geometry && f.geometry.type === 'Point'; });
+    var layer = points ? pointsLayer(id, feats, colour) : L.geoJSON({ type: 'FeatureCollection', features: feats }, {
       renderer: mainRenderer,
       // GeoJSON applies style to every layer, circle markers included.
       style: function (f) {
@@ -938,25 +955,29 @@
         });
       });
     }
-    layer.on('click', function (e) {
-      if (state.addMode) return;
-      L.DomEvent.stopPropagation(e);
-      emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
-      var info = facilityPopup(typeId, f), content = el('div', null, [info]);
-      var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
-      hook('onFacilityClick', { type: typeId, id: facilityId(f), content: content }); // catchment.js
-      // A large study's facilities came with a few properties: the others now.
-      if (f.lite) {
-        api('GET', 'ogc/collections/' + encodeURIComponent(typeId) + '/items/' + encodeURIComponent(facilityId(f))).then(function (full) {
-          f.properties = full.properties || f.properties;
-          delete f.lite;
-          var more = facilityPopup(typeId, f);
-          content.replaceChild(more, info);
-          info = more;
-          if (popup.isOpen()) popup.update();
-        }).catch(showError);
-      }
-    });
+    layer.on('click', function (e) { openFacility(typeId, f, layer, e); });
+  }
+
+  // openFacility opens the popup of facility f (drawn as layer) for a
+  // click e on it.
+  function openFacility(typeId, f, layer, e) {
+    if (state.addMode) return;
+    L.DomEvent.stopPropagation(e);
+    emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
+    var info = facilityPopup(typeId, f), content = el('div', null, [info]);
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
+    hook('onFacilityClick', { type: typeId, id: facilityId(f), content: content }); // catchment.js
+    // A large study's facilities came with a few properties: the others now.
+    if (f.lite) {
+      api('GET', 'ogc/collections/' + encodeURIComponent(typeId) + '/items/' + encodeURIComponent(facilityId(f))).then(function (full) {
+        f.properties = full.properties || f.properties;
+        delete f.lite;
+        var more = facilityPopup(typeId, f);
+        content.replaceChild(more, info);
+        info = more;
+        if (popup.isOpen()) popup.update();
+      }).catch(showError);
+    }
   }
 
   // facilityRadius shrinks the markers when the whole city is in view.
