@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"unicode/utf8"
 
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
@@ -34,7 +35,8 @@ import (
 //	uint32 ringStart[parts+1] ring j's points are ringStart[j]..ringStart[j+1]
 //	int16  pts[2·points]   ring points (x, y), closing point left out
 //	per prop: f32 → float32[n]; q4 → uint16[n], value·10,000 (65535: none)
-//	strings: JSON {"ids": [...], "names": [...]} (names only when units have them)
+//	strings: JSON {"ids_prefix": "…", "ids": [...], "names": [...]}: each id is
+//	  ids_prefix + ids[i]; names only when units have them
 //
 // q4 values are the MVT tiles' figures (rounded to 4 decimals) exactly:
 // q/10,000 in the page is the same double as Round(x, 4).
@@ -274,7 +276,14 @@ func quant4(x float64) uint16 {
 
 // encode writes the LCU1 bytes.
 func (c *compactTile) encode(props []compactProp) []byte {
-	strs := map[string][]string{"ids": c.ids}
+	// Ids of one tile share a long prefix (grid cells: "250m_E116N40_"):
+	// it is sent once.
+	prefix := commonPrefix(c.ids)
+	ids := make([]string, len(c.ids))
+	for i, id := range c.ids {
+		ids[i] = id[len(prefix):]
+	}
+	strs := map[string]any{"ids": ids, "ids_prefix": prefix}
 	if c.named {
 		strs["names"] = c.names
 	}
@@ -315,6 +324,26 @@ func (c *compactTile) encode(props []compactProp) []byte {
 		out = pad4(out)
 	}
 	return append(out, sj...)
+}
+
+// commonPrefix is the longest prefix of every string of ss (whole UTF-8
+// characters).
+func commonPrefix(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	p := ss[0]
+	for _, s := range ss[1:] {
+		n := 0
+		for n < len(p) && n < len(s) && p[n] == s[n] {
+			n++
+		}
+		p = p[:n]
+	}
+	for len(p) > 0 && !utf8.ValidString(p) {
+		p = p[:len(p)-1]
+	}
+	return p
 }
 
 // pad4 pads b with zeros to a multiple of 4 bytes.

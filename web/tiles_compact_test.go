@@ -86,11 +86,18 @@ func decodeLCU(t *testing.T, b []byte) lcuTile {
 	if off+h.Strings != len(b) {
 		t.Fatalf("strings at %d, %d bytes, tile of %d bytes", off, h.Strings, len(b))
 	}
-	var strs struct{ IDs, Names []string }
+	var strs struct {
+		IDs    []string `json:"ids"`
+		Prefix string   `json:"ids_prefix"`
+		Names  []string `json:"names"`
+	}
 	if err := json.Unmarshal(b[off:], &strs); err != nil {
 		t.Fatalf("strings: %v", err)
 	}
-	out.ids, out.names = strs.IDs, strs.Names
+	for _, id := range strs.IDs {
+		out.ids = append(out.ids, strs.Prefix+id)
+	}
+	out.names = strs.Names
 	return out
 }
 
@@ -163,6 +170,24 @@ func TestCompactTiles(t *testing.T) {
 	}
 	if w := ts.get("/tiles/cells/9/1/x.lcu"); w.Code != 400 {
 		t.Errorf("bad y: %d, want 400", w.Code)
+	}
+}
+
+// TestCommonPrefix: whole characters only.
+func TestCommonPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"250m_E116N40_1_2", "250m_E116N40_13_-2"}, "250m_E116N40_1"},
+		{[]string{"北一社区", "北二社区"}, "北"},
+		{[]string{"a", "b"}, ""},
+		{[]string{"same"}, "same"},
+	} {
+		if got := commonPrefix(tc.in); got != tc.want {
+			t.Errorf("commonPrefix(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 

@@ -164,7 +164,11 @@
     });
     var strOff = off, strLen = h.strings, strs = null;
     l.strings = function () {
-      if (!strs) strs = strLen ? JSON.parse(utf8.decode(new Uint8Array(buf, strOff, strLen))) : {};
+      if (!strs) {
+        strs = strLen ? JSON.parse(utf8.decode(new Uint8Array(buf, strOff, strLen))) : {};
+        var pre = strs.ids_prefix;
+        if (pre && strs.ids) strs.ids = strs.ids.map(function (x) { return pre + x; });
+      }
       return strs;
     };
     l.names = Object.keys(l.cols);
