@@ -47,7 +47,8 @@ const interiorJS = `(() => {
 // on the tiled map, at an overview zoom (compact tiles, painted into the
 // canvas's pixels) and at a close one (MVT tiles, filled as paths), has
 // the colour and opacity the GeoJSON map gives it; and the tiled map
-// labels the same communities by name.
+// labels the same communities by name. With ?facilities=lite (as a
+// city's) a facility's popup fetches the properties its feature lacks.
 func TestBrowserTiledUnits(t *testing.T) {
 	browsertest.Chromium(t)
 	ts := newDistrictServer(t)
@@ -115,6 +116,18 @@ func TestBrowserTiledUnits(t *testing.T) {
 			}
 		}
 	}
+
+	// Facilities with a few properties (?facilities=lite, as a city's):
+	// a click shows the popup, then the rest of the facility's properties.
+	browserStep(t, ctx, "load lite facilities", chromedp.Navigate(srv.URL+"/?lang=en&cells=tiles&facilities=lite"))
+	browserWaitIdle(t, ctx, "first render, lite facilities")
+	if p := browsertest.Eval[map[string]any](t, ctx, `window.lifecircle.facilityLayer("clinic").getLayers()[0].feature.properties`); len(p) != 3 || p["rule"] != nil {
+		t.Errorf("lite facility properties %v, want id, name and source", p)
+	}
+	browserStep(t, ctx, "facility popup", chromedp.Evaluate[chromedp.Void](`(() => {
+		const l = window.lifecircle.facilityLayer("clinic").getLayers()[0];
+		l.fire("click", {latlng: l.getLatLng()});
+	})()`), chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup-content .popup-rule") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
 	w.Check(t)
 }
 

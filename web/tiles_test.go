@@ -352,7 +352,7 @@ func BenchmarkTiles(b *testing.B) {
 	for _, tc := range []struct {
 		layer string
 		z     maptile.Zoom
-	}{{"cells", 9}, {"cells.lcu", 9}, {"cells", 11}, {"cells.lcu", 11}, {"cells", 12}, {"cells", 14}, {"streets", 12}, {"streets", 14}, {"background", 11}, {"background", 12}, {"background", 13}, {"streets", 15}, {"background", 14}, {"background", 16}} {
+	}{{"cells", 9}, {"cells.lcu", 9}, {"cells", 11}, {"cells.lcu", 11}, {"cells", 12}, {"cells", 14}, {"streets", 12}, {"streets", 13}, {"streets", 14}, {"background", 11}, {"background", 12}, {"background", 13}, {"streets", 15}, {"background", 14}, {"background", 16}} {
 		tl := maptile.At(c, tc.z)
 		b.Run(fmt.Sprintf("%s/z%d", tc.layer, tc.z), func(b *testing.B) {
 			size := 0

@@ -867,13 +867,15 @@
   }
 
   // LITE_FACILITIES is the number of facilities above which the map asks
-  // for their id, name and source only (a city's 10,000 facilities: 0.5
+  // for their id, name and source only (a city's 10,000 facilities: 2
   // instead of 3.6 MB), and for one facility's other properties when it is
-  // clicked.
+  // clicked; ?facilities=lite or ?facilities=full forces either.
   var LITE_FACILITIES = 3000;
   var LITE_PROPS = ['id', 'name', 'source'];
 
   function liteFacilities() {
+    var q = new URLSearchParams(location.search).get('facilities');
+    if (q === 'lite' || q === 'full') return q === 'lite';
     var n = 0;
     (state.summary.types || []).forEach(function (ty) { n += ty.facilities || 0; });
     return n > LITE_FACILITIES;
