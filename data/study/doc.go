@@ -28,7 +28,8 @@
 // sample are left out. Each shard runs the audit's own snapping and
 // searches (planner.SearchPoints) on the part of the study it reads: the
 // edges that come within the halo of its core, the facilities whose
-// samples do, and the demand points the core owns. planner.AuditMerged
+// samples come within the halo, and the demand points the core owns; the
+// streets are taken one max-snap wider (EdgeHalo, below). planner.AuditMerged
 // then computes every figure once from the merged per-point results, in
 // the audit's point order, so units that straddle cores, percentiles and
 // float sums come out bit for bit as in a single run.
@@ -46,9 +47,13 @@
 // line, of where it starts. A demand point p of the core snaps within
 // max-snap of p; any path to it of length ≤ max-distance lies within
 // max-distance + max-snap of the core; a facility sample whose snap lies
-// on such a path is within max-snap more, and the streets it may snap to
-// within max-snap more again: all inside the halo, so the shard holds every
-// edge the single run would use for p, snaps p and the facilities to the
+// on such a path is within max-snap more (inside the halo), and the street
+// it snaps to within max-snap more again: the part holds every street that
+// comes within halo + max-snap of the core (ShardPlan.EdgeHalo; with the
+// halo alone, a sample near its edge whose own street lies just beyond
+// would snap to a farther street of the part and reach the core up to
+// 2 × max-snap too short: TestShardPartsSnapAsWhole). So the shard holds
+// every edge the single run would use for p, snaps p and the facilities to the
 // same places (geo.Network.Sub keeps the edges' order, so ties go the same
 // way) and finds the same distance and the same nearest facility (ties go
 // to the lower facility index, kept in order in the shard's subset). A

@@ -70,9 +70,14 @@ type Shard struct {
 // A ShardPlan cuts a study into square cores on its equal-area grid.
 type ShardPlan struct {
 	Grid planner.Grid
-	// Halo is the width in projected metres added around each core.
-	Halo   float64
-	Shards []Shard
+	// Halo is the width in projected metres added around each core: a
+	// facility sample farther than that cannot matter to the core.
+	Halo float64
+	// EdgeHalo (Halo + --max-snap, stretched the same way) bounds the
+	// streets a part holds: every sample within the halo then finds the
+	// street it snaps to in the whole network, never a farther one.
+	EdgeHalo float64
+	Shards   []Shard
 	// OverBudget counts the cores left over the node budget because
 	// splitting them would not shrink their shards (the halo alone holds
 	// more nodes than the budget).
@@ -128,6 +133,7 @@ func PlanShards(st *Study, o ShardOptions) (*ShardPlan, error) {
 			cmax*geo.EarthRadius/1000, 0.5*geo.EarthRadius/1000)
 	}
 	pl.Halo = 1.02*(st.In.MaxDistance+2*st.In.MaxSnap)/math.Cos(cmax/2) + 1
+	pl.EdgeHalo = pl.Halo + 1.02*st.In.MaxSnap/math.Cos(cmax/2) + 1
 	n := net.NumNodes()
 	pl.nx, pl.ny = make([]float64, n), make([]float64, n)
 	all := make([]int32, n)
@@ -385,16 +391,17 @@ func (pl *ShardPlan) Part(st *Study, k int) (*ShardPart, error) {
 	pl.once.Do(func() { pl.eb, pl.fb = pl.boxes(st.In) })
 	s, in := pl.Shards[k], st.In
 	lo, hi := pl.rect(s, pl.Halo)
+	elo, ehi := pl.rect(s, pl.EdgeHalo)
 	p := &ShardPart{Shard: s, Grid: pl.Grid, Points: s.points}
 	p.Demand = &planner.Demand{Points: make([]orb.Point, len(s.points)), Pop: make([]float64, len(s.points))}
 	for j, i := range s.points {
 		p.Demand.Points[j], p.Demand.Pop[j] = in.Demand.Points[i], in.Demand.Pop[i]
 	}
-	if !slices.ContainsFunc(pl.eb, func(b box) bool { return b.meets(lo, hi) }) {
+	if !slices.ContainsFunc(pl.eb, func(b box) bool { return b.meets(elo, ehi) }) {
 		return p, nil
 	}
 	var err error
-	if p.Net, p.EdgeOf, err = in.Net.Sub(func(e int32) bool { return pl.eb[e].meets(lo, hi) }); err != nil {
+	if p.Net, p.EdgeOf, err = in.Net.Sub(func(e int32) bool { return pl.eb[e].meets(elo, ehi) }); err != nil {
 		return nil, err
 	}
 	for f := range in.Facilities {

@@ -113,6 +113,12 @@ func TestShardedSameAsSingle(t *testing.T) {
 			s.OSM = shareddata.Path(t, "cn_beijing_bupt", "map.osm")
 			s.Cell, s.MaxSnap, s.FloorArea = 125, 100, 30
 		}},
+		// A snap wider than the walk: many facility samples lie near a
+		// halo's edge with their own street just beyond it.
+		{"monaco-wide-snap", func(s *Settings) {
+			s.OSM = shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
+			s.MaxDistance, s.MaxSnap = 300, 500
+		}},
 		// A search bound short enough for a node budget to split Monaco.
 		{"monaco-1km", func(s *Settings) {
 			s.OSM = shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")
