@@ -9,10 +9,13 @@
 // text). It does not convert coordinate systems: x/y come back as
 // stored, for the caller to convert.
 //
-// Library: github.com/xuri/excelize/v2 parses and writes the workbook
-// files; nothing is parsed by hand, so there is no fuzz target, but bad
-// files (a CSV renamed .xlsx, an empty workbook) are tested to give
-// messages, never panics.
+// Library: github.com/xuri/excelize/v2 parses the workbook files and
+// writes their frame (styles, widths, header rows); nothing is parsed by
+// hand, but bad files (a CSV renamed .xlsx, an empty workbook) are tested
+// to give messages, never panics. Data rows are encoded here, as
+// excelize's StreamWriter encodes them, straight into the compressed
+// worksheet (rows.go): FuzzRowsMatchExcelize and TestWorkbookMatchesExcelize
+// check the bytes against excelize's own.
 //
 // It may import the standard library, github.com/paulmach/orb and
 // excelize — nothing of lifecircle's, so any reader or writer of ours can

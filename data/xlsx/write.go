@@ -1,8 +1,6 @@
 package xlsx
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -47,11 +45,6 @@ func Write(path string, sheets []Sheet) error {
 	if err := checkSheets(sheets); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := build(f, sheets); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -70,7 +63,7 @@ func Write(path string, sheets []Sheet) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := writeSorted(tmp, f); err != nil {
+	if err := writeWorkbook(tmp, sheets); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
@@ -98,54 +91,10 @@ func WriteTo(w io.Writer, sheets []Sheet) error {
 	if err := checkSheets(sheets); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := build(f, sheets); err != nil {
+	if err := writeWorkbook(w, sheets); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	return writeSorted(w, f)
-}
-
-// writeSorted writes the workbook with its zip entries in a fixed order
-// ([Content_Types].xml first, then by name): excelize writes them in map
-// order, so the same sheets would give different bytes from run to run.
-// Entries are copied compressed, as excelize made them.
-func writeSorted(w io.Writer, f *excelize.File) error {
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return err
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		return err
-	}
-	files := slices.Clone(zr.File)
-	slices.SortFunc(files, func(a, b *zip.File) int {
-		ka, kb := a.Name != "[Content_Types].xml", b.Name != "[Content_Types].xml"
-		if ka != kb {
-			if !ka {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	zw := zip.NewWriter(w)
-	for _, zf := range files {
-		r, err := zf.OpenRaw()
-		if err != nil {
-			return err
-		}
-		hdr := zf.FileHeader
-		out, err := zw.CreateRaw(&hdr)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, r); err != nil {
-			return err
-		}
-	}
-	return zw.Close()
+	return nil
 }
 
 // checkSheets applies Excel's rules for sheet names (1–31 characters,
@@ -179,30 +128,37 @@ func checkSheets(sheets []Sheet) error {
 	return nil
 }
 
-func build(f *excelize.File, sheets []Sheet) error {
+// build has excelize make the workbook's frame: every sheet with its
+// header row and, for a sheet with rows, the marker row where its rows go
+// (markers[i], "" for none). quoted is the cell style of formula-like text.
+func build(f *excelize.File, sheets []Sheet) (quoted int, markers []string, err error) {
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	quoted, err := quotePrefixStyle(f)
-	if err != nil {
-		return err
+	if quoted, err = quotePrefixStyle(f); err != nil {
+		return 0, nil, err
 	}
+	markers = make([]string, len(sheets))
+	nonce := rowsMarkerNonce()
 	first := f.GetSheetName(0)
 	for i, s := range sheets {
 		if i == 0 {
 			if err := f.SetSheetName(first, s.Name); err != nil {
-				return fmt.Errorf("sheet %q: %w", s.Name, err)
+				return 0, nil, fmt.Errorf("sheet %q: %w", s.Name, err)
 			}
 		} else if _, err := f.NewSheet(s.Name); err != nil {
-			return fmt.Errorf("sheet %q: %w", s.Name, err)
+			return 0, nil, fmt.Errorf("sheet %q: %w", s.Name, err)
 		}
-		if err := writeSheet(f, s, bold, quoted); err != nil {
-			return fmt.Errorf("sheet %q: %w", s.Name, err)
+		if len(s.Rows) > 0 {
+			markers[i] = fmt.Sprintf("lifecircle-rows-%s-%d", nonce, i)
+		}
+		if err := writeSheet(f, s, bold, quoted, markers[i]); err != nil {
+			return 0, nil, fmt.Errorf("sheet %q: %w", s.Name, err)
 		}
 	}
 	f.SetActiveSheet(0)
-	return nil
+	return quoted, markers, nil
 }
 
 // quotePrefixStyle makes a cell style with quotePrefix="1", Excel's
@@ -227,41 +183,17 @@ func formulaLike(s string) bool {
 	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
 }
 
-func writeSheet(f *excelize.File, s Sheet, bold, quoted int) error {
+// writeSheet has excelize write the sheet's frame: column widths, the
+// frozen header row and, when the sheet has data rows, one marker row
+// that spliceRows replaces by the rows themselves (rows.go).
+func writeSheet(f *excelize.File, s Sheet, bold, quoted int, marker string) error {
 	sw, err := f.NewStreamWriter(s.Name)
 	if err != nil {
 		return err
 	}
-	widths := make([]int, len(s.Header))
-	grow := func(i int, v any) {
-		w := textWidth(v)
-		if w > widths[i] {
-			widths[i] = w
-		}
-	}
-	for i, h := range s.Header {
-		grow(i, h)
-	}
-	cells := make([][]any, len(s.Rows))
-	for r, row := range s.Rows {
-		out := make([]any, len(row))
-		for i, v := range row {
-			c, err := cellValue(v)
-			if err != nil {
-				return fmt.Errorf("row %d, column %q: %w", r+1, s.Header[i], err)
-			}
-			if str, ok := c.(string); ok {
-				if n := utf16Len(str); n > excelize.TotalCellChars {
-					return fmt.Errorf("row %d, column %q: text of %d characters is longer than an Excel cell holds (%d)", r+1, s.Header[i], n, excelize.TotalCellChars)
-				}
-				if formulaLike(str) {
-					c = excelize.Cell{StyleID: quoted, Value: str}
-				}
-			}
-			out[i] = c
-			grow(i, c)
-		}
-		cells[r] = out
+	widths, err := columnWidths(s)
+	if err != nil {
+		return err
 	}
 	for i, w := range widths {
 		w = min(max(w+2, minWidth), maxWidth)
@@ -284,16 +216,38 @@ func writeSheet(f *excelize.File, s Sheet, bold, quoted int) error {
 	if err := sw.SetRow("A1", head, excelize.RowOpts{StyleID: bold}); err != nil {
 		return err
 	}
-	for r, row := range cells {
-		ref, err := excelize.CoordinatesToCellName(1, r+2)
-		if err != nil {
+	if len(s.Rows) > 0 {
+		if err := sw.SetRow("A2", []any{marker}); err != nil {
 			return err
-		}
-		if err := sw.SetRow(ref, row); err != nil {
-			return fmt.Errorf("row %d: %w", r+1, err)
 		}
 	}
 	return sw.Flush()
+}
+
+// columnWidths checks every cell of s (a value that can be written, text
+// that fits in a cell) and returns each column's text width.
+func columnWidths(s Sheet) ([]int, error) {
+	widths := make([]int, len(s.Header))
+	for i, h := range s.Header {
+		widths[i] = textWidth(h)
+	}
+	for r, row := range s.Rows {
+		for i, v := range row {
+			c, err := cellValue(v)
+			if err != nil {
+				return nil, fmt.Errorf("row %d, column %q: %w", r+1, s.Header[i], err)
+			}
+			if str, ok := c.(string); ok {
+				if n := utf16Len(str); n > excelize.TotalCellChars {
+					return nil, fmt.Errorf("row %d, column %q: text of %d characters is longer than an Excel cell holds (%d)", r+1, s.Header[i], n, excelize.TotalCellChars)
+				}
+			}
+			if w := textWidth(c); w > widths[i] {
+				widths[i] = w
+			}
+		}
+	}
+	return widths, nil
 }
 
 // cellValue converts v to what the stream writer stores: numbers, bools
@@ -342,7 +296,12 @@ func textWidth(v any) int {
 	case string:
 		s = x
 	case float64:
-		s = fmt.Sprintf("%.6g", x)
+		// fmt's %.6g is strconv's 'g' with 6 digits: ASCII, one unit a byte.
+		var buf [32]byte
+		return len(strconv.AppendFloat(buf[:0], x, 'g', 6, 64))
+	case int:
+		var buf [24]byte
+		return len(strconv.AppendInt(buf[:0], int64(x), 10))
 	default:
 		s = fmt.Sprint(x)
 	}
