@@ -61,11 +61,26 @@ func AbortWrites() {
 }
 
 // abortable fails its writes once AbortWrites ran.
-type abortable struct{ w *os.File }
+type abortable struct {
+	w *os.File
+	// written and flushed count the bytes written and those whose
+	// writeback to disk has been started (startWriteback): a large output
+	// goes to disk while it is written, so its fsync has little left to do.
+	written, flushed int64
+}
 
-func (a abortable) Write(p []byte) (int, error) {
+// writebackStep is how many written bytes start their writeback at once.
+const writebackStep = 8 << 20
+
+func (a *abortable) Write(p []byte) (int, error) {
 	if inflight.aborted.Load() {
 		return 0, ErrAborted
 	}
-	return a.w.Write(p)
+	n, err := a.w.Write(p)
+	a.written += int64(n)
+	if a.written-a.flushed >= writebackStep {
+		startWriteback(a.w, a.flushed, a.written-a.flushed)
+		a.flushed = a.written
+	}
+	return n, err
 }

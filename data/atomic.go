@@ -198,7 +198,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		}
 	}()
 
-	bw := bufio.NewWriterSize(abortable{f}, 64<<10)
+	bw := bufio.NewWriterSize(&abortable{w: f}, 64<<10)
 	if err := write(bw); err != nil {
 		return writeError(path, err)
 	}

@@ -7,7 +7,20 @@ import (
 	"runtime"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
+
+// startWriteback asks the kernel to start writing f's bytes [off, off+n)
+// to disk without waiting for them (sync_file_range); errors are left to
+// the fsync that follows.
+func startWriteback(f *os.File, off, n int64) {
+	if rc, err := f.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) {
+			_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
+		})
+	}
+}
 
 // renameat2 system call numbers (the syscall package lacks some).
 var renameat2Nr = map[string]uintptr{

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -129,15 +128,17 @@ func WriteAudit(dir string, in planner.AuditInput, res *planner.AuditResult, met
 	})
 }
 
-// writeSteps writes each file into dir, several at once (the files are
-// independent and each is written to its own temporary name first). The
-// error reported is that of the first failing step in step order, so a
-// run with several bad steps always says the same thing.
+// writeSteps writes each file into dir, all at once (the files are
+// independent and each is written to its own temporary name first; the
+// large ones encode on all cores, and one waiting for the disk leaves the
+// cores to the others). The error reported is that of the first failing
+// step in step order, so a run with several bad steps always says the
+// same thing.
 func writeSteps(dir string, steps []outputStep) error {
 	errs := make([]error, len(steps))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(steps)) {
+	for range len(steps) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -173,13 +174,11 @@ func (s outputStep) write(dir string) error {
 }
 
 func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
-	g := NewGeoJSONWriter(w)
-	for u, unit := range in.Units {
-		if err := g.Write(unit.ID, unit.Geometry, UnitProps(in, res, u)); err != nil {
-			return err
+	return writeFeatureChunks(w, len(in.Units), func() featureEncoder {
+		return func(b []byte, u int) ([]byte, error) {
+			return AppendFeature(b, in.Units[u].ID, in.Units[u].Geometry, UnitProps(in, res, u))
 		}
-	}
-	return g.Close()
+	})
 }
 
 func writeFacilities(w io.Writer, in planner.AuditInput) error {
@@ -193,15 +192,13 @@ func writeFacilities(w io.Writer, in planner.AuditInput) error {
 }
 
 func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
-	g := NewGeoJSONWriter(w)
-	props := make(Props, 0, 4+len(in.Profile.Types))
-	for i, p := range in.Demand.Points {
-		props = DemandProps(props[:0], in, res, i)
-		if err := g.Write(nil, p, props); err != nil {
-			return err
+	return writeFeatureChunks(w, len(in.Demand.Points), func() featureEncoder {
+		props := make(Props, 0, 4+len(in.Profile.Types))
+		return func(b []byte, i int) ([]byte, error) {
+			props = DemandProps(props[:0], in, res, i)
+			return AppendFeature(b, nil, in.Demand.Points[i], props)
 		}
-	}
-	return g.Close()
+	})
 }
 
 func writeSummaryJSON(w io.Writer, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
