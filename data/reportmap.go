@@ -32,6 +32,9 @@ type mapProjection struct {
 	kx, scale      float64
 	w, h           float64
 	ok             bool
+	// cache holds the units' raster when they are too many to draw as
+	// paths (reportraster.go); nil makes it anew for each map.
+	cache *rasterCache
 }
 
 func newMapProjection(units []planner.Unit, demand []orb.Point) mapProjection {
@@ -79,7 +82,7 @@ func newMapProjection(units []planner.Unit, demand []orb.Point) mapProjection {
 	kx := math.Cos(lat0 * math.Pi / 180)
 	scale := reportMapWidth / ((b.Max[0] - b.Min[0]) * kx)
 	h := (b.Max[1] - b.Min[1]) * scale
-	return mapProjection{minLon: b.Min[0], maxLat: b.Max[1], kx: kx, scale: scale, w: reportMapWidth, h: h, ok: true}
+	return mapProjection{minLon: b.Min[0], maxLat: b.Max[1], kx: kx, scale: scale, w: reportMapWidth, h: h, ok: true, cache: &rasterCache{}}
 }
 
 func (m mapProjection) xy(p orb.Point) (float64, float64) {
@@ -138,35 +141,14 @@ func (m mapProjection) svg(units []planner.Unit, fill []string, layer []int, out
 	// about the same size whatever its aspect.
 	size := math.Max(m.w, m.h)
 	fmt.Fprintf(&b, `<svg class="map %s" viewBox="0 0 %.0f %.0f" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg" role="img">`, class, m.w, m.h)
-	// Units grouped by layer, then by fill colour: one path per colour
-	// keeps the file small, and finer units are drawn over coarser ones.
-	type key struct {
-		layer int
-		color string
-	}
-	byColor := map[key][]byte{}
-	var keys []key
-	for u, unit := range units {
-		c := key{layer[u], fill[u]}
-		if _, ok := byColor[c]; !ok {
-			keys = append(keys, c)
+	if len(units) > reportVectorUnitsMax {
+		uri, err := m.raster(units, layer).pngURI(fill)
+		if err != nil {
+			return template.HTML(`<p class="muted">` + template.HTMLEscapeString(err.Error()) + `</p>`)
 		}
-		buf := byColor[c]
-		for _, p := range polygonsOf(unit.Geometry) {
-			for _, r := range p {
-				buf = m.appendRing(buf, r, true)
-			}
-		}
-		byColor[c] = buf
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].layer != keys[j].layer {
-			return keys[i].layer < keys[j].layer
-		}
-		return keys[i].color < keys[j].color
-	})
-	for _, c := range keys {
-		fmt.Fprintf(&b, `<path d="%s" fill="%s" fill-rule="evenodd" stroke="#ffffff" stroke-width="%.1f" stroke-linejoin="round"/>`, byColor[c], c.color, 0.0012*size)
+		fmt.Fprintf(&b, `<image href="%s" x="0" y="0" width="%.0f" height="%.0f" preserveAspectRatio="none"/>`, uri, m.w, m.h)
+	} else {
+		m.unitPaths(&b, units, fill, layer, size)
 	}
 	if streets != "" {
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#4a4a4a" stroke-opacity="0.4" stroke-width="%.1f" stroke-linecap="round"/>`, streets, 0.0011*size)
@@ -197,4 +179,39 @@ func (m mapProjection) svg(units []planner.Unit, fill []string, layer []int, out
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// unitPaths draws units as paths filled with fill[u], in the order of
+// layer[u].
+func (m mapProjection) unitPaths(b *bytes.Buffer, units []planner.Unit, fill []string, layer []int, size float64) {
+	// Units grouped by layer, then by fill colour: one path per colour
+	// keeps the file small, and finer units are drawn over coarser ones.
+	type key struct {
+		layer int
+		color string
+	}
+	byColor := map[key][]byte{}
+	var keys []key
+	for u, unit := range units {
+		c := key{layer[u], fill[u]}
+		if _, ok := byColor[c]; !ok {
+			keys = append(keys, c)
+		}
+		buf := byColor[c]
+		for _, p := range polygonsOf(unit.Geometry) {
+			for _, r := range p {
+				buf = m.appendRing(buf, r, true)
+			}
+		}
+		byColor[c] = buf
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].layer != keys[j].layer {
+			return keys[i].layer < keys[j].layer
+		}
+		return keys[i].color < keys[j].color
+	})
+	for _, c := range keys {
+		fmt.Fprintf(b, `<path d="%s" fill="%s" fill-rule="evenodd" stroke="#ffffff" stroke-width="%.1f" stroke-linejoin="round"/>`, byColor[c], c.color, 0.0012*size)
+	}
 }
