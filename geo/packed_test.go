@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestPackedIndexMatchesScan checks the packed R-tree against a scan of
@@ -80,6 +82,35 @@ func TestRadixSortByKey(t *testing.T) {
 		}
 		if i > 0 && (keys[i] < keys[i-1] || keys[i] == keys[i-1] && vals[i] < vals[i-1]) {
 			t.Fatalf("not sorted stably at %d", i)
+		}
+	}
+}
+
+// TestHilbertOrder: a permutation of every point, invalid points last,
+// and neighbours along it near each other on a lattice.
+func TestHilbertOrder(t *testing.T) {
+	var pts []orb.Point
+	for i := range 64 {
+		for j := range 64 {
+			pts = append(pts, orb.Point{116 + float64((i*37)%64)*1e-3, 39 + float64(j)*1e-3})
+		}
+	}
+	pts = append(pts, orb.Point{math.NaN(), 1}, orb.Point{116, math.Inf(1)})
+	order := HilbertOrder(pts)
+	seen := make([]bool, len(pts))
+	for _, i := range order {
+		if seen[i] {
+			t.Fatalf("point %d twice", i)
+		}
+		seen[i] = true
+	}
+	if len(order) != len(pts) || order[len(order)-2] != int32(len(pts)-2) || order[len(order)-1] != int32(len(pts)-1) {
+		t.Fatalf("invalid points not last in their order: %v", order[len(order)-2:])
+	}
+	for k := 1; k < len(order)-2; k++ {
+		a, b := pts[order[k-1]], pts[order[k]]
+		if math.Abs(a[0]-b[0])+math.Abs(a[1]-b[1]) > 1.01e-3 {
+			t.Fatalf("steps %d→%d jump from %v to %v", order[k-1], order[k], a, b)
 		}
 	}
 }

@@ -157,7 +157,10 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 // searchType runs one type's bounded search from its facilities (source
 // labels are indices into in.Facilities) and reads every demand point's
 // distance and nearest facility.
-func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+//
+// order (geo.HilbertOrder of the demand points, nil for their own order)
+// is the order the points are read in, neighbours together.
+func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
 	var srcs []geo.Source
 	geom := make([]orb.Geometry, 1)
 	for _, fi := range facilities {
@@ -182,7 +185,11 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 	}
 	if len(srcs) > 0 {
 		parallelRange(np, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
+			for k := lo; k < hi; k++ {
+				i := k
+				if order != nil {
+					i = int(order[k])
+				}
 				if !snapped[i] {
 					continue
 				}
@@ -236,6 +243,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	t0 := time.Now()
 	var pos []geo.Position
 	var snapped []bool
+	var order []int32
 	if given != nil {
 		if err := given.check(np, len(types), len(in.Facilities)); err != nil {
 			return nil, nil, err
@@ -243,7 +251,8 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		pos, snapped = given.Pos, given.Snapped
 	} else {
 		var err error
-		if pos, snapped, err = SnapAllContext(ctx, in.Net, d.Points, maxSnap); err != nil {
+		order = geo.HilbertOrder(d.Points)
+		if pos, snapped, err = snapAllOrdered(ctx, in.Net, d.Points, order, maxSnap); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -298,7 +307,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 				}
 			} else {
 				var s *geo.Searcher
-				s, dist, near, unsnapped = searchType(ctx, in, byType[ti], pos, snapped, maxSnap, bound)
+				s, dist, near, unsnapped = searchType(ctx, in, byType[ti], pos, snapped, order, maxSnap, bound)
 				if err := ctx.Err(); err != nil {
 					errs[ti] = err
 					return

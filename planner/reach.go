@@ -19,6 +19,13 @@ func SnapAll(net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Posi
 // SnapAllContext is SnapAll that stops early, with ctx's error, once ctx
 // is cancelled.
 func SnapAllContext(ctx context.Context, net *geo.Network, pts []orb.Point, maxSnap float64) (pos []geo.Position, ok []bool, err error) {
+	return snapAllOrdered(ctx, net, pts, geo.HilbertOrder(pts), maxSnap)
+}
+
+// snapAllOrdered is SnapAllContext working through the points in order
+// (geo.HilbertOrder: neighbours one after another, so the index they
+// search stays in the cache).
+func snapAllOrdered(ctx context.Context, net *geo.Network, pts []orb.Point, order []int32, maxSnap float64) (pos []geo.Position, ok []bool, err error) {
 	select { // the first snap waits for the network's index
 	case <-net.SnapIndexReady():
 	case <-ctx.Done():
@@ -26,11 +33,12 @@ func SnapAllContext(ctx context.Context, net *geo.Network, pts []orb.Point, maxS
 	}
 	pos = make([]geo.Position, len(pts))
 	ok = make([]bool, len(pts))
-	parallelRange(len(pts), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if i%256 == 0 && ctx.Err() != nil {
+	parallelRange(len(order), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			if k%256 == 0 && ctx.Err() != nil {
 				return
 			}
+			i := order[k]
 			pos[i], ok[i] = net.Snap(pts[i], maxSnap)
 		}
 	})
