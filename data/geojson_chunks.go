@@ -8,7 +8,7 @@ import (
 
 // featureChunk is how many features one core encodes at a time in
 // writeFeatureChunks.
-const featureChunk = 4096
+const featureChunk = 2048
 
 // A featureEncoder appends feature i (as AppendFeature encodes it) to b.
 // Each encoder is used by one goroutine at a time, so it may keep scratch
@@ -27,7 +27,7 @@ func writeFeatureChunks(w io.Writer, n int, newEnc func() featureEncoder) error 
 		err error
 	}
 	workers := runtime.GOMAXPROCS(0)
-	order := make(chan chan result, 2*workers) // bounds the chunks in flight
+	order := make(chan chan result, workers) // bounds the chunks in flight
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {

@@ -60,7 +60,8 @@ const (
 
 // overviewLevel returns the level of h the report's maps show: the finest
 // level with at most reportMapMaxUnits units, else the coarsest (a grid of
-// many cells, the only level, is drawn whatever its size).
+// many cells, the only level, is drawn whatever its size: as an image
+// beyond reportVectorUnitsMax units, reportraster.go).
 func overviewLevel(h *planner.Hierarchy) int {
 	for k := len(h.Levels) - 1; k >= 0; k-- {
 		if len(h.Levels[k].Units) <= reportMapMaxUnits {

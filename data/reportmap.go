@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
 )
@@ -116,10 +117,17 @@ func (m mapProjection) appendRing(b []byte, r []orb.Point, closed bool) []byte {
 	return b
 }
 
+// DrawsNetwork reports whether an audit's outputs draw net (the report's
+// maps draw the streets of a network of up to reportStreetsMax edges): a
+// caller may drop a larger network before writing them.
+func DrawsNetwork(net *geo.Network) bool {
+	return net != nil && net.NumEdges() <= reportStreetsMax
+}
+
 // streets returns the SVG path data of the walk network, "" when it has
 // more than maxEdges edges.
 func (m mapProjection) streets(in planner.AuditInput, maxEdges int) string {
-	if !m.ok || in.Net == nil || in.Net.NumEdges() > maxEdges {
+	if !m.ok || !DrawsNetwork(in.Net) || in.Net.NumEdges() > maxEdges {
 		return ""
 	}
 	var b []byte

@@ -224,6 +224,7 @@ func auditFiles(ctx context.Context, s study.Settings, scenario string, of outpu
 	if err != nil {
 		return nil, nil, err
 	}
+	st.ReleaseInputs()
 	p.Step("write outputs")
 	if err := st.Write(s.Out, res); err != nil {
 		return nil, nil, err

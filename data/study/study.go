@@ -213,6 +213,19 @@ func (st *Study) finishRun(res *planner.AuditResult) {
 	st.AuditWarnings(res)
 }
 
+// ReleaseInputs lets go of what a one-shot audit no longer needs once it
+// has run: the population layer's features (the demand holds the
+// residents) and, when no output draws it (data.DrawsNetwork), the walk
+// network with its index — the largest things in memory, while writing
+// the outputs needs much memory of its own. The study can write its
+// outputs afterwards, but not run again.
+func (st *Study) ReleaseInputs() {
+	st.Inputs.Population = nil
+	if !data.DrawsNetwork(st.In.Net) {
+		st.In.Net, st.Inputs.Net = nil, nil
+	}
+}
+
 // Write writes the audit's outputs into dir (data.WriteAudit), with the
 // time from Load to here as total_before_write.
 func (st *Study) Write(dir string, res *planner.AuditResult) error {

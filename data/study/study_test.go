@@ -198,3 +198,36 @@ func TestDBSourceSameAsFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseInputsSameOutputs: a study that let go of its inputs after
+// the run writes the same outputs; a network the report draws is kept.
+func TestReleaseInputsSameOutputs(t *testing.T) {
+	ctx := context.Background()
+	st, err := Load(ctx, helsinki(t), FileSource{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	if err := st.Write(before, res); err != nil {
+		t.Fatal(err)
+	}
+	net := st.In.Net
+	st.ReleaseInputs()
+	if st.Inputs.Population != nil || (st.In.Net == net) != data.DrawsNetwork(net) || !data.DrawsNetwork(net) {
+		t.Fatalf("after ReleaseInputs: population %d features, network kept %v (drawn: %v)", len(st.Inputs.Population), st.In.Net == net, data.DrawsNetwork(net))
+	}
+	if err := st.Write(after, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cells.geojson", "demand.geojson", "facilities.geojson", "summary.csv", "summary.xlsx"} {
+		a, errA := os.ReadFile(filepath.Join(before, f))
+		b, errB := os.ReadFile(filepath.Join(after, f))
+		if errA != nil || errB != nil || string(a) != string(b) {
+			t.Errorf("%s differs after ReleaseInputs (%v, %v)", f, errA, errB)
+		}
+	}
+}
