@@ -191,16 +191,6 @@ func writeFacilities(w io.Writer, in planner.AuditInput) error {
 	return g.Close()
 }
 
-func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
-	return writeFeatureChunks(w, len(in.Demand.Points), func() featureEncoder {
-		props := make(Props, 0, 4+len(in.Profile.Types))
-		return func(b []byte, i int) ([]byte, error) {
-			props = DemandProps(props[:0], in, res, i)
-			return AppendFeature(b, nil, in.Demand.Points[i], props)
-		}
-	})
-}
-
 func writeSummaryJSON(w io.Writer, in planner.AuditInput, res *planner.AuditResult, meta AuditMeta) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 )
 
 // featureChunk is how many features one core encodes at a time in
 // writeFeatureChunks.
 const featureChunk = 2048
+
+// chunkBufs are the chunks' buffers, reused from chunk to chunk (and file
+// to file): fresh ones would be cleared and collected a megabyte at a time.
+var chunkBufs = sync.Pool{New: func() any { return []byte(nil) }}
 
 // A featureEncoder appends feature i (as AppendFeature encodes it) to b.
 // Each encoder is used by one goroutine at a time, so it may keep scratch
@@ -44,7 +49,7 @@ func writeFeatureChunks(w io.Writer, n int, newEnc func() featureEncoder) error 
 			go func(lo, hi int) {
 				defer func() { <-sem }()
 				enc := newEnc()
-				b := make([]byte, 0, 256*(hi-lo))
+				b := chunkBufs.Get().([]byte)[:0]
 				var err error
 				for i := lo; i < hi; i++ {
 					if i == 0 {
@@ -69,7 +74,9 @@ func writeFeatureChunks(w io.Writer, n int, newEnc func() featureEncoder) error 
 		if r.err != nil {
 			return r.err
 		}
-		if _, err := w.Write(r.b); err != nil {
+		_, err := w.Write(r.b)
+		chunkBufs.Put(r.b)
+		if err != nil {
 			return geojsonWriteErr(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -526,7 +525,17 @@ func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
 	if w == 0 {
 		return math.NaN(), math.NaN()
 	}
-	slices.SortFunc(v, func(a, b dp) int { return cmp.Compare(a.d, b.d) })
+	// No NaN is left, so this orders exactly as cmp.Compare (the same
+	// permutation, hence the same sums), with two float compares.
+	slices.SortFunc(v, func(a, b dp) int {
+		if a.d < b.d {
+			return -1
+		}
+		if a.d > b.d {
+			return 1
+		}
+		return 0
+	})
 	target := 0.9 * w
 	var acc float64
 	p90 = v[len(v)-1].d

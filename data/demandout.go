@@ -1,0 +1,58 @@
+package data
+
+import (
+	"io"
+
+	"github.com/lifecircle/lifecircle/planner"
+)
+
+// demandEncoder appends the features of demand.geojson straight from the
+// audit's arrays: the bytes of AppendFeature(b, nil, point,
+// DemandProps(…)) (TestDemandEncoderMatchesProps) without building and
+// boxing a Props per point — a million points are most of an audit's
+// output.
+type demandEncoder struct {
+	in   planner.AuditInput
+	res  *planner.AuditResult
+	keys [][]byte // `,"dist_T":` per type, encoded once
+}
+
+func newDemandEncoder(in planner.AuditInput, res *planner.AuditResult) *demandEncoder {
+	e := &demandEncoder{in: in, res: res}
+	for _, t := range in.Profile.Types {
+		k := appendString([]byte{','}, "dist_"+t.ID)
+		e.keys = append(e.keys, append(k, ':'))
+	}
+	return e
+}
+
+// append appends demand point i's feature to b; on error (a coordinate
+// that is not a finite number) b is returned unchanged.
+func (e *demandEncoder) append(b []byte, i int) ([]byte, error) {
+	d := e.in.Demand
+	out := append(b, `{"type":"Feature","geometry":{"type":"Point","coordinates":`...)
+	out, err := appendPosition(out, d.Points[i])
+	if err != nil {
+		return b, err
+	}
+	out = append(out, `},"properties":{"id":`...)
+	out = appendString(out, d.IDs[i])
+	out = append(out, `,"population":`...)
+	out = appendFloat(out, float64(Round(d.Pop[i], 2)), 64)
+	out = append(out, `,"unit_id":`...)
+	if a := e.in.Assign; a != nil && a[i] >= 0 && e.in.Units[a[i]].ID != "" {
+		out = appendString(out, e.in.Units[a[i]].ID)
+	} else {
+		out = append(out, "null"...)
+	}
+	for ti, k := range e.keys {
+		out = append(out, k...)
+		out = appendFloat(out, float64(Round(e.res.Dist[ti][i], 1)), 64)
+	}
+	return append(out, "}}"...), nil
+}
+
+func writeDemand(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
+	e := newDemandEncoder(in, res)
+	return writeFeatureChunks(w, len(in.Demand.Points), func() featureEncoder { return e.append })
+}
