@@ -193,29 +193,33 @@ func (s *Searcher) relax(v int32, d float64, l int32) {
 	}
 }
 
-// settle runs Dijkstra until the queue is empty.
+// settle runs Dijkstra until the queue is empty. The queue and the list
+// of touched nodes live in locals while it runs (written back at the end)
+// so that the loop keeps them in registers.
 func (s *Searcher) settle() {
 	net := s.net
 	maxDist := s.maxDist
 	reach := s.reach
 	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
-	for n := 1; len(s.heap) > 0; n++ {
+	h, touched := s.heap, s.touched
+	defer func() { s.heap, s.touched = h, touched }()
+	for n := 1; len(h) > 0; n++ {
 		if n%stopCheck == 0 && s.stop != nil {
 			select {
 			case <-s.stop:
-				s.heap = s.heap[:0]
+				h = h[:0]
 				return
 			default:
 			}
 		}
-		it := s.heap.pop()
+		it := h.pop()
 		u := it.node
 		du := it.dist
 		if du > reach[u].dist {
 			continue // stale entry
 		}
 		lu := reach[u].label
-		for k := adjStart[u]; k < adjStart[u+1]; k++ {
+		for k, end := adjStart[u], adjStart[u+1]; k < end; k++ {
 			v := adjNode[k]
 			d := du + adjLen[k]
 			if d > maxDist {
@@ -224,10 +228,10 @@ func (s *Searcher) settle() {
 			r := &reach[v]
 			if d < r.dist || (d == r.dist && lu < r.label) {
 				if r.dist == inf {
-					s.touched = append(s.touched, v)
+					touched = append(touched, v)
 				}
 				*r = reachState{d, lu}
-				s.heap.push(heapItem{d, v})
+				h.push(heapItem{d, v})
 				if s.track {
 					s.changed = append(s.changed, v)
 				}
