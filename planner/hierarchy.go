@@ -479,22 +479,26 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 // WorstUnits returns the indices of up to n units with residents, ordered
 // by residents × missing completeness (largest first), then by index.
 func WorstUnits(units []UnitResult, n int) []int {
-	idx := make([]int, 0, len(units))
+	// Each unit's gap computed once, the values the comparisons used.
+	type gapUnit struct {
+		gap float64
+		u   int
+	}
+	gs := make([]gapUnit, 0, len(units))
 	for u := range units {
 		if units[u].Population > 0 {
-			idx = append(idx, u)
+			gs = append(gs, gapUnit{units[u].Population * (1 - units[u].Completeness), u})
 		}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		ga := units[a].Population * (1 - units[a].Completeness)
-		gb := units[b].Population * (1 - units[b].Completeness)
-		if c := cmp.Compare(gb, ga); c != 0 {
+	slices.SortStableFunc(gs, func(a, b gapUnit) int {
+		if c := cmp.Compare(b.gap, a.gap); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(a.u, b.u)
 	})
-	if len(idx) > n {
-		idx = idx[:n]
+	idx := make([]int, max(0, min(n, len(gs))))
+	for k := range idx {
+		idx[k] = gs[k].u
 	}
 	return idx
 }
