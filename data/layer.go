@@ -234,33 +234,69 @@ func ReadLines(path string) ([]orb.LineString, error) {
 // columns are swapped. Each feature counts by its first position; the
 // error needs at least 90 % of them outside and swapped inside.
 func CheckSwapped(path string, l *Layer, area orb.Bound) error {
-	const pad = 0.02 // degrees, ≈ 2 km of latitude
+	k := swappedFirst(len(l.Features), func(i int) orb.Geometry { return l.Features[i].Geometry }, area)
+	if k.first < 0 {
+		return nil
+	}
+	f := &l.Features[k.first]
+	return swappedError(path, k, area, featureRef("feature", f.Index, f.ID, propString(f.Properties, "name")), f.Geometry)
+}
+
+// CheckSwappedFunc is CheckSwapped over n features without properties,
+// feature(i) giving the id and geometry of the one at index i: no Layer is
+// built for a million population points.
+func CheckSwappedFunc(path string, n int, feature func(i int) (id string, g orb.Geometry), area orb.Bound) error {
+	k := swappedFirst(n, func(i int) orb.Geometry { _, g := feature(i); return g }, area)
+	if k.first < 0 {
+		return nil
+	}
+	id, g := feature(k.first)
+	return swappedError(path, k, area, featureRef("feature", k.first, id, ""), g)
+}
+
+// swapCount is what swappedFirst found: n features with a position,
+// swapped of them inside area only with lon and lat exchanged, the first
+// of those at index first.
+type swapCount struct{ n, swapped, first int }
+
+// swappedFirst counts the features that look swapped; first is -1 when
+// they are too few to say so (fewer than 90 %).
+func swappedFirst(n int, geom func(i int) orb.Geometry, area orb.Bound) swapCount {
+	const pad = swapPad
 	area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
-	n, swapped := 0, 0
-	var first *Feature
-	for i := range l.Features {
-		p, ok := firstPosition(l.Features[i].Geometry)
+	k := swapCount{first: -1}
+	for i := 0; i < n; i++ {
+		p, ok := firstPosition(geom(i))
 		if !ok {
 			continue
 		}
-		n++
+		k.n++
 		if area.Contains(p) {
 			continue
 		}
 		if area.Contains(orb.Point{p[1], p[0]}) {
-			swapped++
-			if first == nil {
-				first = &l.Features[i]
+			k.swapped++
+			if k.first < 0 {
+				k.first = i
 			}
 		}
 	}
-	if n == 0 || swapped*10 < n*9 {
-		return nil
+	if k.n == 0 || k.swapped*10 < k.n*9 {
+		return swapCount{first: -1}
 	}
-	p, _ := firstPosition(first.Geometry)
+	return k
+}
+
+// swapPad widens the study area by ≈ 2 km of latitude (degrees).
+const swapPad = 0.02
+
+func swappedError(path string, k swapCount, area orb.Bound, ref string, g orb.Geometry) error {
+	const pad = swapPad
+	area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+	p, _ := firstPosition(g)
 	return fmt.Errorf("%s: %d of %d features lie outside the study area (lon %s..%s, lat %s..%s) but inside it with longitude and latitude exchanged — lon/lat look swapped (%s is at %s, %s): swap the columns, longitude (x) first",
-		path, swapped, n, fmtNum(round4(area.Min[0]+pad)), fmtNum(round4(area.Max[0]-pad)), fmtNum(round4(area.Min[1]+pad)), fmtNum(round4(area.Max[1]-pad)),
-		featureRef("feature", first.Index, first.ID, propString(first.Properties, "name")), fmtNum(p[0]), fmtNum(p[1]))
+		path, k.swapped, k.n, fmtNum(round4(area.Min[0]+pad)), fmtNum(round4(area.Max[0]-pad)), fmtNum(round4(area.Min[1]+pad)), fmtNum(round4(area.Max[1]-pad)),
+		ref, fmtNum(p[0]), fmtNum(p[1]))
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }

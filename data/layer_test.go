@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -425,6 +426,27 @@ func BenchmarkReadGeoJSONMonacoBuildings(b *testing.B) {
 		l, err := ReadLayer(p, ReadOptions{Allow: Polygons})
 		if err != nil || len(l.Features) != 23327 {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCheckSwappedFuncMatchesLayer: the function form finds the same
+// swapped layers with the same message as CheckSwapped.
+func TestCheckSwappedFuncMatchesLayer(t *testing.T) {
+	area := orb.Bound{Min: orb.Point{116.3, 39.8}, Max: orb.Point{116.5, 40.0}}
+	for _, swap := range []int{0, 5, 10} { // swapped out of 10
+		l := &Layer{Path: "p.csv"}
+		for i := range 10 {
+			p := orb.Point{116.31 + float64(i)*0.01, 39.81 + float64(i)*0.01}
+			if i < swap {
+				p = orb.Point{p[1], p[0]}
+			}
+			l.Features = append(l.Features, Feature{Index: i, ID: fmt.Sprint("id", i), Geometry: p})
+		}
+		want := CheckSwapped("p.csv", l, area)
+		got := CheckSwappedFunc("p.csv", len(l.Features), func(i int) (string, orb.Geometry) { return l.Features[i].ID, l.Features[i].Geometry }, area)
+		if fmt.Sprint(got) != fmt.Sprint(want) || (swap == 10) != (got != nil) {
+			t.Fatalf("%d swapped: got %v, want %v", swap, got, want)
 		}
 	}
 }

@@ -339,10 +339,5 @@ func StrProp(props map[string]any, keys ...string) string {
 // relative to the walk network's area (data.CheckSwapped): such a layer
 // would otherwise run with every feature silently unreachable.
 func checkSwapped(path string, net *geo.Network, n int, feature func(i int) (id string, g orb.Geometry)) error {
-	l := &data.Layer{Path: path, Features: make([]data.Feature, n)}
-	for i := range l.Features {
-		id, g := feature(i)
-		l.Features[i] = data.Feature{Index: i, ID: id, Geometry: g}
-	}
-	return data.CheckSwapped(path, l, net.Bound())
+	return data.CheckSwappedFunc(path, n, feature, net.Bound())
 }
