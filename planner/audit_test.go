@@ -769,3 +769,15 @@ func BenchmarkDistStats(b *testing.B) {
 		distStats(dist, pop, idx)
 	}
 }
+
+// BenchmarkSnapAll snaps 500,000 residents' points in random file order
+// onto a 600×600 street lattice (geo.HilbertOrder first, as audits do).
+func BenchmarkSnapAll(b *testing.B) {
+	net := lattice(b, 600, 50)
+	d := randomDemand(rand.New(rand.NewPCG(5, 6)), 500000, 599*50)
+	SnapAll(net, d.Points[:1], geo.DefaultMaxSnap) // waits for the index
+	b.ResetTimer()
+	for b.Loop() {
+		SnapAll(net, d.Points, geo.DefaultMaxSnap)
+	}
+}
