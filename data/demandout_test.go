@@ -83,3 +83,29 @@ func BenchmarkWriteDemand(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
 	}
 }
+
+// BenchmarkWriteDemandProps is BenchmarkWriteDemand the way before
+// demandout.go (DemandProps and GeoJSONWriter, one point at a time), for
+// comparison.
+func BenchmarkWriteDemandProps(b *testing.B) {
+	in, res := demandCase(rand.New(rand.NewSource(4)), 200000, true)
+	for i, p := range in.Demand.Points {
+		in.Demand.Points[i] = orb.Point{math.Mod(math.Abs(p[0]), 180), math.Mod(math.Abs(p[1]), 90)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		g := NewGeoJSONWriter(&buf)
+		var props Props
+		for i, p := range in.Demand.Points {
+			props = DemandProps(props[:0], in, res, i)
+			if err := g.Write(nil, p, props); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := g.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+	}
+}

@@ -91,6 +91,9 @@ func Load(ctx context.Context, s Settings, src Source, p Progress) (*Study, erro
 		return nil, err
 	}
 	st.Meta.Timings["demand"] = time.Since(t0)
+	// The demand holds the residents now: a million population features
+	// need not stay in memory through the audit.
+	st.Inputs.Population = nil
 	return st, nil
 }
 
@@ -214,13 +217,12 @@ func (st *Study) finishRun(res *planner.AuditResult) {
 }
 
 // ReleaseInputs lets go of what a one-shot audit no longer needs once it
-// has run: the population layer's features (the demand holds the
-// residents) and, when no output draws it (data.DrawsNetwork), the walk
-// network with its index — the largest things in memory, while writing
-// the outputs needs much memory of its own. The study can write its
-// outputs afterwards, but not run again.
+// has run: the walk network with its index, when no output draws it
+// (data.DrawsNetwork) — the largest thing in memory, while writing the
+// outputs needs much memory of its own. (Load already let go of the
+// population layer's features, once the demand held the residents.) The
+// study can write its outputs afterwards, but not run again.
 func (st *Study) ReleaseInputs() {
-	st.Inputs.Population = nil
 	if !data.DrawsNetwork(st.In.Net) {
 		st.In.Net, st.Inputs.Net = nil, nil
 	}

@@ -222,3 +222,14 @@ func TestTextWidthMatchesFmt(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWriteWorkbookExcelize is BenchmarkWriteWorkbook's sheet
+// written by excelize alone (the way before rows.go), for comparison.
+func BenchmarkWriteWorkbookExcelize(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	sheets := []Sheet{randomSheet(r, "units", 20000, 35)}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.SetBytes(int64(len(excelizeWorkbook(b, sheets))))
+	}
+}
