@@ -50,10 +50,6 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	}
 	in := &Inputs{Profile: prof, Coords: cs, Sources: map[string]any{}, Timings: map[string]time.Duration{},
 		noPopulationHint: "give --population for real figures", stop: ctx.Done()}
-	var pop <-chan populationRead
-	if s.Population != "" && !s.NoDemand {
-		pop = prefetchPopulation(in, s) // read while the network is built
-	}
 	t0 := time.Now()
 	if s.OSM != "" {
 		err = f.readOSM(ctx, in, s, p)
@@ -71,8 +67,8 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	if err != nil {
 		return nil, err
 	}
-	if pop != nil {
-		if err := f.readPopulation(in, s, p, pop); err != nil {
+	if s.Population != "" && !s.NoDemand {
+		if err := f.readPopulation(in, s, p); err != nil {
 			return nil, err
 		}
 	}
@@ -173,47 +169,19 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 	return nil
 }
 
-// populationRead is the population layer as read ahead of the network.
-type populationRead struct {
-	pf    []planner.PopFeature
-	notes []string // the reader's warnings, in order
-	err   error
-}
-
-// prefetchPopulation starts reading the population layer (the file and
-// its features, nothing that needs the network) and returns where the
-// outcome arrives; readPopulation reports it in its place, warnings in the
-// same order as a read in turn.
-func prefetchPopulation(in *Inputs, s Settings) <-chan populationRead {
-	out := make(chan populationRead, 1)
-	coords, stop, groups := in.Coords, in.stop, in.Profile.DemandGroups()
-	go func() {
-		var r populationRead
-		l, err := data.ReadLayer(s.Population, data.ReadOptions{Coords: coords, Allow: data.Points | data.Polygons, Stop: stop,
-			Report: func(note string) { r.notes = append(r.notes, note) }})
-		if err == nil {
-			r.pf, err = data.PopulationFromLayer(l, groups...)
-		}
-		r.err = err
-		out <- r
-	}()
-	return out
-}
-
-func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress, pop <-chan populationRead) error {
+func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 	p.Step("read population")
-	r := <-pop
-	for _, note := range r.notes {
-		p.Warn("%s", note)
-		in.Warnings = append(in.Warnings, note)
-	}
-	if r.err != nil {
-		return r.err
+	l, err := readLayer(in, s.Population, data.Points|data.Polygons, p)
+	if err != nil {
+		return err
 	}
 	if err := in.stopped(); err != nil {
 		return err
 	}
-	pf := r.pf
+	pf, err := data.PopulationFromLayer(l, in.Profile.DemandGroups()...)
+	if err != nil {
+		return err
+	}
 	if !f.ForImport {
 		if err := checkSwapped(s.Population, in.Net, len(pf), func(i int) (string, orb.Geometry) { return pf[i].ID, pf[i].Geometry }); err != nil {
 			return err
