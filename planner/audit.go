@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -202,6 +201,32 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 	return s, dist, near, unsnapped
 }
 
+// auditType gives type ti's distance and nearest facility per demand
+// point: from given (a sharded run), else by its search (its searcher
+// kept in keep[ti] when keep is not nil), and how many of its facilities
+// are beyond maxSnap of any street.
+func auditType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, given *PointResults, keep []*geo.Searcher, ti int) (dist []float64, near []int32, unsnapped int, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	if given != nil {
+		for _, fi := range facilities {
+			if !given.FacSnapped[fi] {
+				unsnapped++
+			}
+		}
+		return given.Dist[ti], given.Nearest[ti], unsnapped, nil
+	}
+	s, dist, near, unsnapped := searchType(ctx, in, facilities, pos, snapped, order, in.MaxSnap, in.MaxDistance)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	if keep != nil {
+		keep[ti] = s
+	}
+	return dist, near, unsnapped, nil
+}
+
 // audit is Audit that can keep each type's searcher (keep[t], when keep
 // is not nil) for incremental what-if updates.
 //
@@ -235,7 +260,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		return nil, nil, fmt.Errorf("audit: %w: max snap (%v m) and max distance (%v m) must be positive numbers of metres: pass the defaults (%v m, %v m) when the user sets none",
 			ErrInvalid, in.MaxSnap, in.MaxDistance, geo.DefaultMaxSnap, DefaultAuditMaxDistance)
 	}
-	maxSnap, bound := in.MaxSnap, in.MaxDistance
+	maxSnap := in.MaxSnap
 	types := in.Profile.Types
 	res := &AuditResult{Timings: map[string]time.Duration{}}
 
@@ -279,45 +304,34 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	res.Dist = make([][]float64, len(types))
 	res.Nearest = make([][]int32, len(types))
 	res.Types = make([]TypeSummary, len(types))
+	weightsOf := make([][]float64, len(types))
+	all := make([]int32, np)
+	for i := range all {
+		all[i] = int32(i)
+	}
 	t0 = time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, len(types))
-	sem := make(chan struct{}, 2)
+	sem := make(chan struct{}, 2) // two searches at a time
 	for ti := range types {
 		wg.Add(1)
 		go func(ti int) {
 			defer wg.Done()
 			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := ctx.Err(); err != nil {
+			dist, near, unsnapped, err := auditType(ctx, in, byType[ti], pos, snapped, order, given, keep, ti)
+			<-sem
+			if err != nil {
 				errs[ti] = err
 				return
 			}
+			// The type's district-wide distance statistics, outside the
+			// semaphore: they share the cores with the next searches.
 			t := &types[ti]
-			var dist []float64
-			var near []int32
-			var unsnapped int
-			if given != nil {
-				dist, near = given.Dist[ti], given.Nearest[ti]
-				for _, fi := range byType[ti] {
-					if !given.FacSnapped[fi] {
-						unsnapped++
-					}
-				}
-			} else {
-				var s *geo.Searcher
-				s, dist, near, unsnapped = searchType(ctx, in, byType[ti], pos, snapped, order, maxSnap, bound)
-				if err := ctx.Err(); err != nil {
-					errs[ti] = err
-					return
-				}
-				if keep != nil {
-					keep[ti] = s
-				}
-			}
-			res.Dist[ti], res.Nearest[ti] = dist, near
+			w, group := GroupWeights(d, *t)
+			mean, p90 := distStats(dist, w, all)
+			res.Dist[ti], res.Nearest[ti], weightsOf[ti] = dist, near, w
 			res.Types[ti] = TypeSummary{ID: t.ID, Names: t.Names, Tier: t.Tier, Threshold: t.Threshold,
-				Facilities: len(byType[ti]), FacilitiesUnsnapped: unsnapped}
+				Facilities: len(byType[ti]), FacilitiesUnsnapped: unsnapped, Demand: group, DistMean: mean, DistP90: p90}
 		}(ti)
 	}
 	wg.Wait()
@@ -338,7 +352,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	}
 
 	t0 = time.Now()
-	aggregate(in, res)
+	aggregate(in, res, weightsOf)
 	if in.Hierarchy != nil {
 		res.Levels = AggregateLevels(in, res, in.Hierarchy)
 	}
@@ -381,7 +395,10 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 }
 
 // aggregate fills unit and district figures from the per-point distances.
-func aggregate(in AuditInput, res *AuditResult) {
+//
+// weightsOf[t] are type t's residents per point (GroupWeights), whose
+// district-wide distance statistics the searches already set.
+func aggregate(in AuditInput, res *AuditResult, weightsOf [][]float64) {
 	d := in.Demand
 	types := in.Profile.Types
 	weights := completenessWeights(types)
@@ -429,16 +446,10 @@ func aggregate(in AuditInput, res *AuditResult) {
 			res.OutsidePoints++
 		}
 	}
-	all := make([]int32, len(d.Points))
-	for i := range all {
-		all[i] = int32(i)
-	}
-	weightsOf := make([][]float64, len(types))
 	for ti := range types {
 		ts := &res.Types[ti]
 		// A type serving a resident group counts that group's residents.
-		w, group := GroupWeights(d, types[ti])
-		ts.Demand = group
+		w, group := weightsOf[ti], ts.Demand
 		ts.Population = res.Population
 		if group != "" {
 			ts.Population = 0
@@ -462,26 +473,7 @@ func aggregate(in AuditInput, res *AuditResult) {
 				ts.GapUnits++
 			}
 		}
-		weightsOf[ti] = w
 	}
-	// District-wide distance statistics, one type per core at a time.
-	next := make(chan int, len(types))
-	for ti := range types {
-		next <- ti
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(types)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ti := range next {
-				ts := &res.Types[ti]
-				ts.DistMean, ts.DistP90 = distStats(res.Dist[ti], weightsOf[ti], all)
-			}
-		}()
-	}
-	wg.Wait()
 	setUnitOverCapacity(units, res.Capacity, d.Pop, in.Assign)
 	res.Units = units
 }
