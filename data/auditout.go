@@ -173,14 +173,6 @@ func (s outputStep) write(dir string) error {
 	return WriteFileAtomic(p, s.fn)
 }
 
-func writeUnits(w io.Writer, in planner.AuditInput, res *planner.AuditResult) error {
-	return writeFeatureChunks(w, len(in.Units), func() featureEncoder {
-		return func(b []byte, u int) ([]byte, error) {
-			return AppendFeature(b, in.Units[u].ID, in.Units[u].Geometry, UnitProps(in, res, u))
-		}
-	})
-}
-
 func writeFacilities(w io.Writer, in planner.AuditInput) error {
 	g := NewGeoJSONWriter(w)
 	for _, f := range in.Facilities {
