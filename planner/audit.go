@@ -502,24 +502,36 @@ func completenessWeights(types []AmenityType) []float64 {
 // distStats returns the population-weighted mean and 90th percentile of
 // the reachable distances of the points idx (NaN, NaN when none reach).
 func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
-	type dp struct{ d, p float64 }
-	v := make([]dp, 0, len(idx))
+	mean, p90, _ = distStatsBuf(dist, pop, idx, nil)
+	return mean, p90
+}
+
+// distPop is a reachable point's distance and residents.
+type distPop struct{ d, p float64 }
+
+// distStatsBuf is distStats sorting in buf (grown as needed and returned
+// for the next call): one buffer serves a worker's many small units.
+func distStatsBuf(dist, pop []float64, idx []int32, buf []distPop) (mean, p90 float64, _ []distPop) {
+	if cap(buf) < len(idx) {
+		buf = make([]distPop, 0, len(idx))
+	}
+	v := buf[:0]
 	var sum, w float64
 	for _, i := range idx {
 		x := dist[i]
 		if math.IsNaN(x) || pop[i] <= 0 {
 			continue
 		}
-		v = append(v, dp{x, pop[i]})
+		v = append(v, distPop{x, pop[i]})
 		sum += x * pop[i]
 		w += pop[i]
 	}
 	if w == 0 {
-		return math.NaN(), math.NaN()
+		return math.NaN(), math.NaN(), v
 	}
 	// No NaN is left, so this orders exactly as cmp.Compare (the same
 	// permutation, hence the same sums), with two float compares.
-	slices.SortFunc(v, func(a, b dp) int {
+	slices.SortFunc(v, func(a, b distPop) int {
 		if a.d < b.d {
 			return -1
 		}
@@ -538,7 +550,7 @@ func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
 			break
 		}
 	}
-	return sum / w, p90
+	return sum / w, p90, v
 }
 
 // unitMembers lists the demand points of each unit in CSR form.

@@ -461,6 +461,7 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 	members := groupByUnit(assign, n, len(pop))
 	// Units are independent: their statistics are computed on all cores.
 	parallelRange(len(units), func(lo, hi int) {
+		var buf []distPop
 		for u := lo; u < hi; u++ {
 			ur := &units[u]
 			if ur.Population > 0 {
@@ -469,7 +470,7 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 			}
 			pts := members.of(u)
 			for ti := range types {
-				ur.DistMean[ti], ur.DistP90[ti] = distStats(dist[ti], pop, pts)
+				ur.DistMean[ti], ur.DistP90[ti], buf = distStatsBuf(dist[ti], pop, pts, buf)
 			}
 		}
 	})
