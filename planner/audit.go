@@ -354,7 +354,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	t0 = time.Now()
 	aggregate(in, res, weightsOf)
 	if in.Hierarchy != nil {
-		res.Levels = AggregateLevels(in, res, in.Hierarchy)
+		res.Levels = aggregateLevels(in, res, in.Hierarchy, res.Units)
 	}
 	res.Timings["aggregate"] = time.Since(t0)
 	if len(in.Rules) > 0 {

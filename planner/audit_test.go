@@ -781,3 +781,23 @@ func BenchmarkSnapAll(b *testing.B) {
 		SnapAll(net, d.Points, geo.DefaultMaxSnap)
 	}
 }
+
+// TestAuditLevelsReuseFinest: the finest level's figures, copied from the
+// audit's own unit results, equal those AggregateLevels computes, and are
+// a copy (editing one leaves the other).
+func TestAuditLevelsReuseFinest(t *testing.T) {
+	in := latticeStudy(t, 40, 50, 3000, []string{"clinic", "market"}, 5, rand.New(rand.NewPCG(7, 8)))
+	in.Hierarchy = SingleLevel("cell", in.Units, in.Assign)
+	res, err := Audit(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AggregateLevels(in, res, in.Hierarchy)
+	if len(res.Levels) != 1 || fmt.Sprint(res.Levels) != fmt.Sprint(want) || fmt.Sprint(res.Levels[0].Units) != fmt.Sprint(res.Units) {
+		t.Fatalf("finest level differs from AggregateLevels")
+	}
+	res.Units[0].Covered[0] += 1
+	if res.Levels[0].Units[0].Covered[0] == res.Units[0].Covered[0] {
+		t.Fatal("the level's units share their figures with res.Units")
+	}
+}

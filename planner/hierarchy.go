@@ -338,6 +338,13 @@ func FacilityPoints(fs []Facility) []orb.Point {
 // per-point distances, with each level's Assign (see AssignDemand). The
 // levels whose Assign is nil count every point as outside.
 func AggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy) []LevelResult {
+	return aggregateLevels(in, res, h, nil)
+}
+
+// aggregateLevels is AggregateLevels; finest, when not nil, are the unit
+// results the audit just computed for in.Units and in.Assign (aggregate),
+// copied instead of computed again for the level of the same units.
+func aggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy, finest []UnitResult) []LevelResult {
 	if h == nil {
 		return nil
 	}
@@ -357,8 +364,13 @@ func AggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy) []LevelResul
 				assign[i] = -1
 			}
 		}
-		lr := LevelResult{Name: lv.Name, Units: unitResults(types, res.Dist, in.Demand.Pop, assign, len(lv.Units))}
-		setUnitOverCapacity(lr.Units, res.Capacity, in.Demand.Pop, assign)
+		lr := LevelResult{Name: lv.Name}
+		if finest != nil && len(lv.Units) == len(finest) && sameAssign(lv.Assign, in.Assign) {
+			lr.Units = cloneUnitResults(finest)
+		} else {
+			lr.Units = unitResults(types, res.Dist, in.Demand.Pop, assign, len(lv.Units))
+			setUnitOverCapacity(lr.Units, res.Capacity, in.Demand.Pop, assign)
+		}
 		lr.Facilities = make([][]int, len(lv.Units))
 		for u := range lr.Facilities {
 			lr.Facilities[u] = make([]int, len(types))
@@ -398,6 +410,35 @@ func AggregateLevels(in AuditInput, res *AuditResult, h *Hierarchy) []LevelResul
 			lr.FullyServed = full / lr.Population
 		}
 		out[k] = lr
+	}
+	return out
+}
+
+// sameAssign reports whether a and b are the same assignment slice.
+func sameAssign(a, b []int32) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
+// cloneUnitResults copies units, their per-type figures included (in one
+// backing array), so that later edits of one copy leave the other alone.
+func cloneUnitResults(units []UnitResult) []UnitResult {
+	out := slices.Clone(units)
+	n := 0
+	for _, u := range units {
+		n += len(u.Covered) + len(u.Unreachable) + len(u.DistMean) + len(u.DistP90) + len(u.OverCapacity)
+	}
+	back := make([]float64, 0, n)
+	take := func(x []float64) []float64 {
+		if x == nil {
+			return nil
+		}
+		back = append(back, x...)
+		return back[len(back)-len(x) : len(back) : len(back)]
+	}
+	for i, u := range units {
+		out[i].Covered, out[i].Unreachable = take(u.Covered), take(u.Unreachable)
+		out[i].DistMean, out[i].DistP90 = take(u.DistMean), take(u.DistP90)
+		out[i].OverCapacity = take(u.OverCapacity)
 	}
 	return out
 }
