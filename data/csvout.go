@@ -47,8 +47,36 @@ func (f Fixed) Value() any {
 	if !f.Valid() {
 		return nil
 	}
+	if x, ok := f.fastValue(); ok {
+		return x
+	}
 	x, _ := strconv.ParseFloat(f.String(), 64)
 	return x
+}
+
+// pow10s are the exact powers of ten fastValue divides by.
+var pow10s = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
+
+// fastValue is Value without formatting and parsing, when it is sure to
+// be the same number: the text has the integer k = round(X·10^Dec) digits
+// and parses to the double nearest k/10^Dec, which float64(k)/10^Dec is
+// (both exact, the division correctly rounded). X·10^Dec is off by far
+// less than 0.001 below 1e12, so k is the text's unless the product lies
+// within 0.001 of a halfway point. ok is false otherwise.
+func (f Fixed) fastValue() (float64, bool) {
+	if f.Dec < 0 || f.Dec >= len(pow10s) {
+		return 0, false
+	}
+	p := pow10s[f.Dec]
+	v := f.X * p
+	if !(v > -1e12 && v < 1e12) {
+		return 0, false
+	}
+	k := math.Round(v)
+	if math.Abs(v-k) > 0.499 {
+		return 0, false
+	}
+	return k / p, true
 }
 
 // FormulaLike reports text that a spreadsheet would take for a formula

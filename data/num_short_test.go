@@ -110,3 +110,37 @@ func FuzzAppendCoord(f *testing.F) {
 		}
 	})
 }
+
+// TestFixedValueMatchesText: Fixed.Value's shortcut gives the value of
+// the CSV text, for random numbers, halfway cases, negatives and zero.
+func TestFixedValueMatchesText(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	check := func(x float64, dec int) {
+		f := F(x, dec)
+		want, _ := strconv.ParseFloat(f.String(), 64)
+		got, ok := f.fastValue()
+		if ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("F(%v, %d): fast %v, text %q = %v", x, dec, got, f.String(), want)
+		}
+	}
+	for i := 0; i < 2000000; i++ {
+		dec := r.IntN(7)
+		var x float64
+		switch i % 4 {
+		case 0:
+			x = r.NormFloat64() * math.Pow(10, float64(r.IntN(12)))
+		case 1:
+			x = (float64(r.Int64N(1e9)) + 0.5) / math.Pow(10, float64(dec)) // halfway
+		case 2:
+			x = float64(r.Int64N(1e9)) / math.Pow(10, float64(r.IntN(7)))
+		default:
+			x = -r.ExpFloat64() * 1e-3
+		}
+		check(x, dec)
+	}
+	for _, x := range []float64{0, math.Copysign(0, -1), -0.04, 0.05, 0.15, 2.675, 1.005, 1e-300, 999999999999.95} {
+		for dec := range 7 {
+			check(x, dec)
+		}
+	}
+}
