@@ -201,6 +201,7 @@ func streamRows(w io.Writer, rows [][]any, quoted int) error {
 		err error
 	}
 	ch := make(chan chunk, 4)
+	free := make(chan []byte, 6) // written buffers, for the next chunks
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -208,6 +209,10 @@ func streamRows(w io.Writer, rows [][]any, quoted int) error {
 		var c rowEncoder
 		for lo := 0; lo < len(rows); lo += rowsPerChunk {
 			var b []byte
+			select {
+			case b = <-free:
+			default:
+			}
 			var err error
 			for r := lo; r < min(lo+rowsPerChunk, len(rows)) && err == nil; r++ {
 				b, err = c.appendRow(b, r+2, rows[r], quoted)
@@ -228,6 +233,10 @@ func streamRows(w io.Writer, rows [][]any, quoted int) error {
 		}
 		if _, err := w.Write(c.b); err != nil {
 			return err
+		}
+		select {
+		case free <- c.b[:0]:
+		default:
 		}
 	}
 	return nil
@@ -257,12 +266,23 @@ func (e *rowEncoder) appendRow(b []byte, r int, row []any, quoted int) ([]byte, 
 	b = strconv.AppendInt(b, int64(r), 10)
 	b = append(b, `">`...)
 	for i, v := range row {
-		c, err := cellValue(v)
-		if err != nil {
-			return b, fmt.Errorf("row %d: %w", r-1, err)
-		}
-		if c == nil {
+		switch x := v.(type) { // the common values, without boxing them again
+		case nil:
 			continue
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				continue
+			}
+		case string, bool, int:
+		default:
+			c, err := cellValue(v)
+			if err != nil {
+				return b, fmt.Errorf("row %d: %w", r-1, err)
+			}
+			if c == nil {
+				continue
+			}
+			v = c
 		}
 		name, err := e.col(i)
 		if err != nil {
@@ -272,7 +292,7 @@ func (e *rowEncoder) appendRow(b []byte, r int, row []any, quoted int) ([]byte, 
 		b = append(b, name...)
 		b = strconv.AppendInt(b, int64(r), 10)
 		b = append(b, '"')
-		switch x := c.(type) {
+		switch x := v.(type) {
 		case string:
 			if formulaLike(x) {
 				b = append(b, ` s="`...)
@@ -290,7 +310,7 @@ func (e *rowEncoder) appendRow(b []byte, r int, row []any, quoted int) ([]byte, 
 			b = append(b, `</v></c>`...)
 		case float64:
 			b = append(b, `><v>`...)
-			b = append(b, formatCellFloat(x)...)
+			b = appendCellFloat(b, x)
 			b = append(b, `</v></c>`...)
 		case int:
 			b = append(b, `><v>`...)
@@ -305,7 +325,7 @@ func (e *rowEncoder) appendRow(b []byte, r int, row []any, quoted int) ([]byte, 
 			b = strconv.AppendUint(b, reflectUint(x), 10)
 			b = append(b, `</v></c>`...)
 		default:
-			return b, fmt.Errorf("row %d: value of type %T", r-1, c)
+			return b, fmt.Errorf("row %d: value of type %T", r-1, v)
 		}
 	}
 	return append(b, `</row>`...), nil
@@ -377,16 +397,18 @@ func plainText(s string) bool {
 	return true
 }
 
-// formatCellFloat is excelize's formatCellFloat(value, -1, 64) (cell.go,
-// BSD-3-Clause): the shortest decimal, cut to Excel's 15 significant
-// digits.
-func formatCellFloat(value float64) string {
-	str := strconv.FormatFloat(value, 'f', -1, 64)
+// appendCellFloat appends excelize's formatCellFloat(value, -1, 64)
+// (cell.go, BSD-3-Clause): the shortest decimal, cut to Excel's 15
+// significant digits.
+func appendCellFloat(b []byte, value float64) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, value, 'f', -1, 64)
 	if math.Abs(value) == math.MaxFloat64 {
-		return str
+		return b
 	}
 	const maxPrec = 15
-	decimal := strings.IndexByte(str, '.')
+	str := b[start:]
+	decimal := bytes.IndexByte(str, '.')
 	significant := 0
 	for idx := range str {
 		if str[idx] < '0' || str[idx] > '9' || significant == 0 && str[idx] == '0' {
@@ -397,18 +419,21 @@ func formatCellFloat(value float64) string {
 			continue
 		}
 		if decimal >= 0 && idx > decimal {
-			return strings.TrimSuffix(str[:idx], ".")
+			b = b[:start+idx]
+			if b[len(b)-1] == '.' {
+				b = b[:len(b)-1]
+			}
+			return b
 		}
 		if decimal < 0 {
 			decimal = len(str)
 		}
-		truncated := []byte(str[:decimal])
-		for ; idx < len(truncated); idx++ {
-			truncated[idx] = '0'
+		for ; idx < decimal; idx++ {
+			str[idx] = '0'
 		}
-		return string(truncated)
+		return b[:start+decimal]
 	}
-	return str
+	return b
 }
 
 var (
