@@ -193,33 +193,29 @@ func (s *Searcher) relax(v int32, d float64, l int32) {
 	}
 }
 
-// settle runs Dijkstra until the queue is empty. The queue and the list
-// of touched nodes live in locals while it runs (written back at the end)
-// so that the loop keeps them in registers.
+// settle runs Dijkstra until the queue is empty.
 func (s *Searcher) settle() {
 	net := s.net
 	maxDist := s.maxDist
 	reach := s.reach
 	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
-	h, touched := s.heap, s.touched
-	defer func() { s.heap, s.touched = h, touched }()
-	for n := 1; len(h) > 0; n++ {
+	for n := 1; len(s.heap) > 0; n++ {
 		if n%stopCheck == 0 && s.stop != nil {
 			select {
 			case <-s.stop:
-				h = h[:0]
+				s.heap = s.heap[:0]
 				return
 			default:
 			}
 		}
-		it := h.pop()
+		it := s.heap.pop()
 		u := it.node
 		du := it.dist
 		if du > reach[u].dist {
 			continue // stale entry
 		}
 		lu := reach[u].label
-		for k, end := adjStart[u], adjStart[u+1]; k < end; k++ {
+		for k := adjStart[u]; k < adjStart[u+1]; k++ {
 			v := adjNode[k]
 			d := du + adjLen[k]
 			if d > maxDist {
@@ -228,10 +224,10 @@ func (s *Searcher) settle() {
 			r := &reach[v]
 			if d < r.dist || (d == r.dist && lu < r.label) {
 				if r.dist == inf {
-					touched = append(touched, v)
+					s.touched = append(s.touched, v)
 				}
 				*r = reachState{d, lu}
-				h.push(heapItem{d, v})
+				s.heap.push(heapItem{d, v})
 				if s.track {
 					s.changed = append(s.changed, v)
 				}
