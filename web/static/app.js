@@ -792,7 +792,7 @@
       cellTiles = window.lifecircleTiles.units(map, state.summary, {
         style: cellStyle,
         fast: fastCellStyle,
-        clickable: function () { return !state.addMode; },
+        clickable: function (e) { return !state.addMode && !facilityHit(e.latlng); },
         onClick: function (id, latlng) { selectUnit(id, latlng); }
       });
       cellsLayer = cellTiles.layer;
@@ -807,7 +807,7 @@
     // One listener on the group, not one per cell.
     fresh.on('click', function (e) {
       var l = e.propagatedFrom || e.layer;
-      if (state.addMode || !l || !l.feature) return; // the map's click handler adds the facility
+      if (state.addMode || !l || !l.feature || facilityHit(e.latlng)) return; // the map's click handler adds the facility
       selectUnit(unitId(l.feature), e.latlng);
     });
     var index = new Map();
@@ -873,9 +873,12 @@
   var LITE_FACILITIES = 3000;
   var LITE_PROPS = ['id', 'name', 'source'];
 
-  function liteFacilities() {
+  // liteFacilities says whether the facilities come lite; with byCount,
+  // whether there are more than LITE_FACILITIES (then they are drawn as
+  // tiles, facgrid.js, whatever the query says).
+  function liteFacilities(byCount) {
     var q = new URLSearchParams(location.search).get('facilities');
-    if (q === 'lite' || q === 'full') return q === 'lite';
+    if (!byCount && (q === 'lite' || q === 'full')) return q === 'lite';
     var n = 0;
     (state.summary.types || []).forEach(function (ty) { n += ty.facilities || 0; });
     return n > LITE_FACILITIES;
@@ -914,12 +917,41 @@
   }
   function onPointClick(e) { openFacility(this._lcType, this.feature, this, e); }
 
+  // facilityGrid returns the tile layer that draws a large study's point
+  // facilities (facgrid.js), made on first use; null for a small study,
+  // whose facilities stay circle markers.
+  var facGrid = null;
+  function facilityGrid() {
+    if (facGrid) return facGrid;
+    if (!window.lifecircleFacGrid || !liteFacilities(true)) return null;
+    var pane = map.getPane('lcFacilities') || map.createPane('lcFacilities');
+    pane.style.zIndex = 450;
+    facGrid = window.lifecircleFacGrid(map, {
+      radius: facilityRadiusAt, colour: typeColour, pane: 'lcFacilities', tolerance: mainRenderer.options.tolerance,
+      stats: window.lifecircleTiles && window.lifecircleTiles.stats,
+      onClick: function (typeId, f, e) { openFacility(typeId, f, null, e); }
+    });
+    map.on('click', function (e) {
+      var hit = facGrid.hit(e.latlng);
+      if (hit) openFacility(hit.type, hit.feature, null, e);
+    });
+    return facGrid;
+  }
+
+  // facilityHit is the facility drawn on the tiles at latlng, if any: a
+  // click there is the facility's, not the unit's under it.
+  function facilityHit(latlng) {
+    return facGrid ? facGrid.hit(latlng) : null;
+  }
+
   function drawFacilities(id, feats) {
     if (state.facLayers[id]) map.removeLayer(state.facLayers[id]);
     var colour = typeColour(id);
     var draggable = state.editEnabled && state.editMode;
     var points = !draggable && feats.every(function (f) { return f.geometry && f.geometry.type === 'Point'; });
-    var layer = points ? pointsLayer(id, feats, colour) : L.geoJSON({ type: 'FeatureCollection', features: feats }, {
+    var grid = points ? facilityGrid() : null;
+    if (!grid && facGrid) facGrid.drop(id);
+    var layer = grid ? grid.typeLayer(id, feats) : points ? pointsLayer(id, feats, colour) : L.geoJSON({ type: 'FeatureCollection', features: feats }, {
       renderer: mainRenderer,
       // GeoJSON applies style to every layer, circle markers included.
       style: function (f) {
@@ -967,7 +999,7 @@
     L.DomEvent.stopPropagation(e);
     emit('select', { kind: 'facility', id: facilityId(f), type: typeId });
     var info = facilityPopup(typeId, f), content = el('div', null, [info]);
-    var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng || layer.getLatLng()).setContent(content).openOn(map);
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng || (layer && layer.getLatLng())).setContent(content).openOn(map);
     hook('onFacilityClick', { type: typeId, id: facilityId(f), content: content }); // catchment.js
     // A large study's facilities came with a few properties: the others now.
     if (f.lite) {
@@ -983,14 +1015,13 @@
   }
 
   // facilityRadius shrinks the markers when the whole city is in view.
-  function facilityRadius() {
-    var z = map.getZoom();
-    return z >= 15 ? 6 : z >= 13 ? 4.5 : 3.5;
-  }
+  function facilityRadius() { return facilityRadiusAt(map.getZoom()); }
+  function facilityRadiusAt(z) { return z >= 15 ? 6 : z >= 13 ? 4.5 : 3.5; }
 
   function resizeFacilities() {
     var r = facilityRadius();
     Object.keys(state.facLayers).forEach(function (id) {
+      if (state.facLayers[id]._lcGrid) return; // the tiles size their own
       state.facLayers[id].eachLayer(function (l) {
         if (l instanceof L.CircleMarker && l.getRadius() !== r) l.setRadius(r);
       });

@@ -904,7 +904,7 @@
       layer.on('add', function () { map.on('click', onClick); });
       layer.on('remove', function () { map.off('click', onClick); });
       function onClick(e) {
-        if (opts.clickable && !opts.clickable()) return;
+        if (opts.clickable && !opts.clickable(e)) return;
         var hit = layer.featureAt(e.latlng, name);
         if (!hit) return;
         if (hit.feature.props.unit_id !== undefined) {
