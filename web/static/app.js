@@ -925,7 +925,7 @@
     if (facGrid) return facGrid;
     if (!window.lifecircleFacGrid || !liteFacilities(true)) return null;
     var pane = map.getPane('lcFacilities') || map.createPane('lcFacilities');
-    pane.style.zIndex = 450;
+    pane.style.zIndex = 420;
     facGrid = window.lifecircleFacGrid(map, {
       radius: facilityRadiusAt, colour: typeColour, pane: 'lcFacilities', tolerance: mainRenderer.options.tolerance,
       stats: window.lifecircleTiles && window.lifecircleTiles.stats,

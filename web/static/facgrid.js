@@ -1,6 +1,6 @@
 // lifecircle map page: the point facilities of a large study drawn as
-// canvas tiles (a Leaflet GridLayer, one canvas per 256 px tile) instead
-// of one circle marker each. The points are bucketed once into a grid
+// canvas tiles (a Leaflet GridLayer, canvases of 512 px as tiles.js's)
+// instead of one circle marker each. The points are bucketed once into a grid
 // over their extent, so a tile draws only its points and a click finds
 // the nearest point through the same grid. Each type has a proxy layer
 // (typeLayer) that app.js adds to and removes from the map like the
@@ -9,18 +9,18 @@
 (function () {
   'use strict';
 
-  var TILE = 256;
-  // PAINTED_MAX painted canvases are kept for reuse (256 KB each at a
+  var TILE = 512, WORLD = 256;
+  // PAINTED_MAX painted canvases are kept for reuse (1 MB each at a
   // device pixel ratio of 1).
-  var PAINTED_MAX = 160;
+  var PAINTED_MAX = 80;
 
   // world returns the zoom-0 pixel position (Web Mercator, 256 px world)
   // of lon, lat, as Leaflet's EPSG:3857 projects it.
   var MAX_LAT = 85.0511287798;
-  function worldX(lon) { return TILE * (0.5 + lon / 360); }
+  function worldX(lon) { return WORLD * (0.5 + lon / 360); }
   function worldY(lat) {
     var s = Math.sin(Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI / 180);
-    return TILE * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+    return WORLD * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
   }
 
   // Index holds the points of every type in one bucket grid (CSR):
@@ -99,8 +99,32 @@
       return version + '|' + vis + '|' + c.z + '/' + c.x + '/' + c.y;
     }
 
-    // paint draws tile c's points on canvas: per type, the fills in one
-    // path, then the white outlines, as the circle markers look.
+    // sprite returns a circle as the markers draw it (fill, white
+    // outline of 1.5 px) of type ty at radius r and pixel ratio, on a
+    // canvas of size × size CSS px with the centre in the middle:
+    // stamping it is cheaper than filling and stroking an arc per point.
+    var sprites = {};
+    function sprite(ty, r, ratio) {
+      var k = ty + '|' + r + '|' + ratio;
+      if (sprites[k]) return sprites[k];
+      var size = 2 * Math.ceil(r + 2), c = document.createElement('canvas');
+      c.width = c.height = size * ratio;
+      var ctx = c.getContext('2d');
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, r, 0, Math.PI * 2);
+      ctx.fillStyle = opts.colour(types[ty].id);
+      ctx.fill();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = '#ffffff';
+      ctx.stroke();
+      c._lcSize = size;
+      sprites[k] = c;
+      return c;
+    }
+
+    // paint stamps tile c's points on canvas, type after type, as the
+    // circle markers look.
     function paint(canvas, c) {
       var t0 = performance.now();
       var z2 = Math.pow(2, c.z), r = opts.radius(c.z), m = (r + 2) / z2;
@@ -120,18 +144,10 @@
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = '#ffffff';
       lists.forEach(function (pts, ty) {
         if (!pts.length) return;
-        ctx.beginPath();
-        for (var k = 0; k < pts.length; k += 2) {
-          ctx.moveTo(pts[k] + r, pts[k + 1]);
-          ctx.arc(pts[k], pts[k + 1], r, 0, Math.PI * 2);
-        }
-        ctx.fillStyle = opts.colour(types[ty].id);
-        ctx.fill();
-        ctx.stroke();
+        var sp = sprite(ty, r, ratio), h = sp._lcSize / 2;
+        for (var k = 0; k < pts.length; k += 2) ctx.drawImage(sp, pts[k] - h, pts[k + 1] - h, 2 * h, 2 * h);
       });
       if (opts.stats) { opts.stats.drawMs += performance.now() - t0; opts.stats.draws++; }
     }
