@@ -39,7 +39,8 @@ const isolatedJS = `(() => {
 // (above the 3,000 where the page draws them as tiles, facgrid.js): they
 // are no circle markers; an isolated clinic's pixel on the facilities'
 // tiles has the clinic colour at zoom 14 and 16, none when the clinic
-// toggle is off; and a real click there opens that clinic's popup.
+// toggle is off; and a real click there opens that clinic's popup and
+// its catchment.
 func TestBrowserFacilityTiles(t *testing.T) {
 	browsertest.Chromium(t)
 	dir := t.TempDir()
@@ -98,7 +99,8 @@ func TestBrowserFacilityTiles(t *testing.T) {
 		return [r.left + p.x + 3, r.top + p.y];
 	})()`, clinic.At[1], clinic.At[0]))
 	browserStep(t, ctx, "click the clinic", chromedp.MouseClickXY(xy[0], xy[1]),
-		chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup-content .popup-rule") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(".leaflet-popup-content .popup-rule") !== null && window.lifecircle.catchment && window.lifecircle.catchment.id === %q && document.querySelector(".leaflet-popup .catchment-residents") !== null`, clinic.ID),
+			chromedp.WithPollingTimeout(20*time.Second)))
 	text := browsertest.Eval[string](t, ctx, `document.querySelector(".leaflet-popup-content").textContent`)
 	if !strings.Contains(text, clinic.ID) || !strings.Contains(text, clinic.Name) {
 		t.Errorf("popup after clicking clinic %s (%q): %q", clinic.ID, clinic.Name, text)
