@@ -11,8 +11,9 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// netMagic starts an encoded network (WriteSubNetwork, ReadNetwork).
-const netMagic = "LCNET1\n\x00"
+// netMagic starts an encoded network (WriteSubNetwork, ReadNetwork,
+// MarshalBinary, UnmarshalNetwork); the digit is its version.
+const netMagic = "LCNET1\n"
 
 // ErrBadNetwork is wrapped by ReadNetwork's errors about the content of
 // an encoded network (as opposed to errors of the reader).
@@ -25,7 +26,8 @@ var ErrBadNetwork = errors.New("not a valid encoded walk network")
 // gives a network that snaps and searches exactly as the Sub of the same
 // edges, whose edge k is edges[k].
 //
-// The encoding: "LCNET1\n\0"; node, edge and vertex counts (uint64); node
+// The encoding: "LCNET1\n"; node, edge and vertex counts and a zero
+// (uint64); node
 // lon/lat pairs; edge A ends, B ends (int32); edge lengths (float64);
 // edge vertex starts (int32, one more than the edges); vertex lon/lat
 // pairs; vertex offsets along their edge (float64).
@@ -57,6 +59,7 @@ func WriteSubNetwork(w io.Writer, n *Network, edges []int32) error {
 	bw.u64(uint64(len(nodes)))
 	bw.u64(uint64(len(edges)))
 	bw.u64(uint64(nv))
+	bw.u64(0)
 	for _, v := range nodes {
 		bw.point(n.nodes[v])
 	}
@@ -105,12 +108,15 @@ func ReadNetwork(r io.Reader, budget int64) (*Network, error) {
 	if m := br.bytes(len(netMagic)); br.err == nil && string(m) != netMagic {
 		return nil, fmt.Errorf("geo: %w: it does not start with %q", ErrBadNetwork, netMagic)
 	}
-	nn, ne, nv := br.u64(), br.u64(), br.u64()
+	nn, ne, nv, zero := br.u64(), br.u64(), br.u64(), br.u64()
+	if br.err == nil && zero != 0 {
+		return nil, fmt.Errorf("geo: %w: header word %d is not 0 (a later version of the encoding?)", ErrBadNetwork, zero)
+	}
 	if br.err != nil {
 		return nil, fmt.Errorf("geo: read network: %w", br.err)
 	}
 	const maxCount = math.MaxInt32 - 1
-	need := 16*float64(nn) + 16*float64(ne) + 4*float64(ne+1) + 24*float64(nv)
+	need := 16*float64(nn) + 16*float64(ne) + 4*float64(ne+1) + 24*float64(nv) + float64(len(netMagic)+32)
 	if nn > maxCount || ne > maxCount || nv > maxCount || ne == 0 || need > float64(budget) {
 		return nil, fmt.Errorf("geo: %w: %d nodes, %d edges and %d vertices need %.0f bytes, more than the %d there are", ErrBadNetwork, nn, ne, nv, need, budget)
 	}

@@ -56,17 +56,17 @@ func TestReadNetworkRefuses(t *testing.T) {
 	good := buf.Bytes()
 	flip := func(off int, v byte) []byte { b := bytes.Clone(good); b[off] = v; return b }
 	nanNode := bytes.Clone(good)
-	copy(nanNode[32:40], []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x7f}) // first node's lon: NaN
+	copy(nanNode[39:47], []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x7f}) // first node's lon: NaN
 	for _, tc := range []struct {
 		name string
 		b    []byte
 		want error
 	}{
 		{"magic", flip(0, 'X'), ErrBadNetwork},
-		{"huge count", flip(15, 0x7f), ErrBadNetwork},
-		{"truncated", good[:len(good)-3], io.ErrUnexpectedEOF},
+		{"huge count", flip(14, 0x7f), ErrBadNetwork},
+		{"truncated", good[:len(good)-3], ErrBadNetwork},
 		{"nan node", nanNode, ErrBadNetwork},
-		{"edge end out of range", flip(32+16*n.NumNodes()+3, 0x7f), ErrBadNetwork},
+		{"edge end out of range", flip(39+16*n.NumNodes()+3, 0x7f), ErrBadNetwork},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadNetwork(bytes.NewReader(tc.b), int64(len(tc.b)))
@@ -75,10 +75,14 @@ func TestReadNetworkRefuses(t *testing.T) {
 			}
 		})
 	}
+	// A reader that ends before its announced size.
+	if _, err := ReadNetwork(bytes.NewReader(good[:len(good)-3]), int64(len(good))); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a reader ending early: got %v", err)
+	}
 	// A length made shorter than the straight line is refused by
 	// checkLengths, as Build would.
 	short := bytes.Clone(good)
-	off := 32 + 16*n.NumNodes() + 8*n.NumEdges()
+	off := 39 + 16*n.NumNodes() + 8*n.NumEdges()
 	copy(short[off:off+8], []byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f}) // 1.0 m
 	if _, err := ReadNetwork(bytes.NewReader(short), int64(len(short))); err == nil {
 		t.Errorf("an edge shorter than its straight line was accepted")

@@ -28,6 +28,9 @@ type ShardOptions struct {
 	Nodes int
 	// Parallel is how many shards run at once (≤ 1: one after another).
 	Parallel int
+	// Runner runs the shards elsewhere (data/dist's coordinator); nil
+	// runs them in this process.
+	Runner ShardRunner `json:"-"`
 }
 
 // Enabled reports whether o asks for a sharded run.
@@ -84,6 +87,7 @@ type ShardPlan struct {
 	OverBudget int
 
 	pr     geo.LAEA
+	ne     int       // edges of the study's network
 	nx, ny []float64 // projected network nodes
 	sx, sy []int32   // cells of the facilities' boundary samples
 	once   sync.Once
@@ -120,7 +124,7 @@ func PlanShards(st *Study, o ShardOptions) (*ShardPlan, error) {
 		}
 		g = &gg
 	}
-	pl := &ShardPlan{Grid: *g, pr: geo.NewLAEA(g.Anchor)}
+	pl := &ShardPlan{Grid: *g, pr: geo.NewLAEA(g.Anchor), ne: net.NumEdges()}
 	// The projection stretches distances by at most 1/cos(c/2) at an
 	// angle c from its centre; the halo is widened by that (and 2 %).
 	nb := net.Bound()
@@ -329,24 +333,22 @@ func RunSharded(ctx context.Context, st *Study, o ShardOptions) (*planner.AuditR
 	np, nt := len(in.Demand.Points), len(in.Profile.Types)
 	merged := planner.NewPointResults(np, nt, len(in.Facilities))
 	stats := make([]ShardStats, len(pl.Shards))
-	errs := make([]error, len(pl.Shards))
 	var mu sync.Mutex
-	sem := make(chan struct{}, max(1, o.Parallel))
-	var wg sync.WaitGroup
-	for k := range pl.Shards {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(k int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			stats[k], errs[k] = pl.runShard(ctx, st, k, merged, &mu)
-		}(k)
+	var runner ShardRunner = localRunner{o.Parallel}
+	if o.Runner != nil {
+		runner = o.Runner
 	}
-	wg.Wait()
-	for k, err := range errs {
-		if err != nil {
-			return nil, nil, fmt.Errorf("shard %d of %d: %w", k+1, len(pl.Shards), err)
+	err = runner.RunShards(ctx, st, pl, func(k int, r *ShardResult) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := pl.Merge(merged, k, r); err != nil {
+			return err
 		}
+		stats[k] = ShardStats{Shard: pl.Shards[k], SubNodes: r.SubNodes, SubEdges: r.SubEdges, Points: len(r.Points), Facilities: r.Facilities, Reached: r.Reached}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	var core, all int
 	lo, hi := int32(math.MaxInt32), int32(0)
@@ -388,29 +390,44 @@ type ShardPart struct {
 
 // Part cuts shard k's part out of st (the study the plan was made from).
 func (pl *ShardPlan) Part(st *Study, k int) (*ShardPart, error) {
-	pl.once.Do(func() { pl.eb, pl.fb = pl.boxes(st.In) })
 	s, in := pl.Shards[k], st.In
-	lo, hi := pl.rect(s, pl.Halo)
-	elo, ehi := pl.rect(s, pl.EdgeHalo)
 	p := &ShardPart{Shard: s, Grid: pl.Grid, Points: s.points}
 	p.Demand = &planner.Demand{Points: make([]orb.Point, len(s.points)), Pop: make([]float64, len(s.points))}
 	for j, i := range s.points {
 		p.Demand.Points[j], p.Demand.Pop[j] = in.Demand.Points[i], in.Demand.Pop[i]
 	}
-	if !slices.ContainsFunc(pl.eb, func(b box) bool { return b.meets(elo, ehi) }) {
+	keep, facOf := pl.cut(st, k)
+	if keep == nil {
 		return p, nil
 	}
 	var err error
-	if p.Net, p.EdgeOf, err = in.Net.Sub(func(e int32) bool { return pl.eb[e].meets(elo, ehi) }); err != nil {
+	if p.Net, p.EdgeOf, err = in.Net.Sub(keep); err != nil {
 		return nil, err
 	}
-	for f := range in.Facilities {
-		if pl.fb[f].meets(lo, hi) {
-			p.FacOf = append(p.FacOf, int32(f))
-			p.Facilities = append(p.Facilities, in.Facilities[f])
-		}
+	p.FacOf = facOf
+	for _, f := range facOf {
+		p.Facilities = append(p.Facilities, in.Facilities[f])
 	}
 	return p, nil
+}
+
+// cut returns which edges of the study's network shard k reads (those
+// that come within its EdgeHalo) and which facilities (those whose
+// boundary samples come within its Halo); keep is nil when no edge comes
+// near the core.
+func (pl *ShardPlan) cut(st *Study, k int) (keep func(e int32) bool, facOf []int32) {
+	pl.once.Do(func() { pl.eb, pl.fb = pl.boxes(st.In) })
+	lo, hi := pl.rect(pl.Shards[k], pl.Halo)
+	elo, ehi := pl.rect(pl.Shards[k], pl.EdgeHalo)
+	if !slices.ContainsFunc(pl.eb, func(b box) bool { return b.meets(elo, ehi) }) {
+		return nil, nil
+	}
+	for f := range st.In.Facilities {
+		if pl.fb[f].meets(lo, hi) {
+			facOf = append(facOf, int32(f))
+		}
+	}
+	return func(e int32) bool { return pl.eb[e].meets(elo, ehi) }, facOf
 }
 
 // Run snaps the part's points and runs the audit's searches on its
@@ -429,49 +446,16 @@ func (p *ShardPart) Run(ctx context.Context, prof *planner.Profile, maxSnap, max
 		MaxSnap: maxSnap, MaxDistance: maxDistance}, own)
 }
 
-// Merge writes the part's results r into merged, in the study's
-// numbering. Parts own disjoint points, so any order of merging gives the
-// same merged results.
-func (p *ShardPart) Merge(merged, r *planner.PointResults) {
-	for j, i := range p.Points {
-		merged.Snapped[i] = r.Snapped[j]
-		if r.Snapped[j] {
-			q := r.Pos[j]
-			q.Edge = p.EdgeOf[q.Edge]
-			merged.Pos[i] = q
-		}
-		for t := range merged.Dist {
-			merged.Dist[t][i] = r.Dist[t][j]
-			if l := r.Nearest[t][j]; l >= 0 {
-				merged.Nearest[t][i] = p.FacOf[l]
-			}
-		}
+// Merge writes shard k's result r into merged (in the study's
+// numbering), after checking that r is a result of that shard: a result
+// from elsewhere is an error, never a panic or a hole. Parts own disjoint
+// points, so any order of merging gives the same merged results.
+func (pl *ShardPlan) Merge(merged *planner.PointResults, k int, r *ShardResult) error {
+	if k < 0 || k >= len(pl.Shards) {
+		return fmt.Errorf("shard %d of %d: no such shard", k+1, len(pl.Shards))
 	}
-	for f, ok := range r.FacSnapped {
-		if ok {
-			merged.FacSnapped[p.FacOf[f]] = true
-		}
+	if err := r.mergeInto(merged, pl.Shards[k], pl.ne); err != nil {
+		return fmt.Errorf("shard %d of %d: %w", k+1, len(pl.Shards), err)
 	}
-	merged.Reached += r.Reached
-}
-
-// runShard runs shard k on its part of the study and merges its results.
-func (pl *ShardPlan) runShard(ctx context.Context, st *Study, k int, merged *planner.PointResults, mu *sync.Mutex) (ShardStats, error) {
-	p, err := pl.Part(st, k)
-	if err != nil {
-		return ShardStats{}, err
-	}
-	stat := ShardStats{Shard: p.Shard, Points: len(p.Points), Facilities: len(p.Facilities)}
-	if p.Net != nil {
-		stat.SubNodes, stat.SubEdges = p.Net.NumNodes(), p.Net.NumEdges()
-	}
-	r, err := p.Run(ctx, st.In.Profile, st.In.MaxSnap, st.In.MaxDistance)
-	if err != nil {
-		return stat, err
-	}
-	stat.Reached = r.Reached
-	mu.Lock()
-	defer mu.Unlock()
-	p.Merge(merged, r)
-	return stat, nil
+	return nil
 }

@@ -341,7 +341,8 @@ func TestShardPlanCovers(t *testing.T) {
 }
 
 // TestShardPartsAnyOrder runs the parts of a plan as a distributed runner
-// would — each on its own, in reverse order, merged as they come — and
+// would — each written, read and run on its own, its result written and
+// read back, in reverse order, merged as they come — and
 // gets the single audit's figures, distances and nearest facilities.
 func TestShardPartsAnyOrder(t *testing.T) {
 	ctx := context.Background()
@@ -359,15 +360,28 @@ func TestShardPartsAnyOrder(t *testing.T) {
 	in := st.In
 	merged := planner.NewPointResults(len(in.Demand.Points), len(in.Profile.Types), len(in.Facilities))
 	for k := len(pl.Shards) - 1; k >= 0; k-- {
-		p, err := pl.Part(st, k)
+		// Through the wire, as a worker gets a part and gives its result.
+		var part, res bytes.Buffer
+		if err := pl.WritePart(st, k, &part); err != nil {
+			t.Fatal(err)
+		}
+		task, err := ReadShardPart(bytes.NewReader(part.Bytes()), int64(part.Len()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := p.Run(ctx, in.Profile, in.MaxSnap, in.MaxDistance)
+		r, err := task.Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Merge(merged, r)
+		if err := WriteResult(&res, r); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = ReadResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		if err := pl.Merge(merged, k, r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got, err := planner.AuditMerged(ctx, in, merged)
 	if err != nil {
