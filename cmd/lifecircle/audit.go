@@ -160,7 +160,8 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	var dbf dbFlags // team mode: --db, --project (db.go)
 	dbf.register(fs)
 	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
-	natsURL := fs.String("distributed", "", "with --batch: run the entries on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
+	natsURL := fs.String("distributed", "", "run the shards (or --batch entries) on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
+	workers := fs.Int("workers", 0, "start N local `lifecircle worker` processes (on --distributed URL, else on an embedded NATS server) and run on them")
 	shards := fs.String("shards", "", "run in square shards with exact halos: auto (by --shard-nodes) or at least N shards")
 	shardNodes := fs.Int("shard-nodes", 0, fmt.Sprintf("network nodes per shard, core and halo (default %d with --shards auto)", study.DefaultShardNodes))
 	var of outputFlags
@@ -178,22 +179,38 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil || (so.Enabled() && *batch != "") {
 		return usagef("%v", cmp.Or(err, errors.New("--shards and --shard-nodes run one audit, not a --batch")))
 	}
+	if *workers < 0 || (dbf.enabled() && (*natsURL != "" || *workers > 0)) {
+		return usagef("--workers N takes N ≥ 0, and --distributed and --workers run file inputs, not --db")
+	}
 	if *batch != "" {
-		return runBatch(ctx, e, fs, *batch, af.f.Out, *natsURL, af.failBelow, *quiet)
+		ctx, url, stop, err := startDistributed(ctx, *natsURL, *workers)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		return runBatch(ctx, e, fs, *batch, af.f.Out, url, af.failBelow, *quiet)
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
 	}
-	af.s.Shard = so
 	if err := checkOut(af.s.Out, data.KindAudit, af.inputs()...); err != nil {
 		return err
 	}
 	if dbf.enabled() {
+		af.s.Shard = so
 		return runAuditDB(ctx, e, &af, &dbf, *quiet)
 	}
 	if af.s.Out == "" {
 		return usagef("--out DIR is required (the folder for cells.geojson, summary.json, ...)")
 	}
+	if *natsURL != "" || *workers > 0 {
+		var stop func()
+		if ctx, stop, err = shardRunner(ctx, e, *natsURL, af.s.Out, &so, *workers, *quiet); err != nil {
+			return err
+		}
+		defer stop()
+	}
+	af.s.Shard = so
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)
 	st, res, err := auditFiles(ctx, af.s, af.scenario, of, p)

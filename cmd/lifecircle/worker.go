@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/dist"
@@ -57,16 +56,6 @@ func runBatchDist(ctx context.Context, e *env, url string, entries []data.BatchE
 		return nil, err
 	}
 	defer eng.Close()
-	last := ""
-	return dist.RunBatch(ctx, eng, entries, dist.BatchOptions{BatchOptions: o,
-		Started: func(run string, n int) {
-			fmt.Fprintf(e.stderr, "运行 / run %s: %d tasks on %s (status: lifecircle worker --nats %s --status %s)\n", run, n, url, url, run)
-		},
-		Progress: func(p dist.Progress) {
-			if line := p.String(); !quiet && line != last {
-				fmt.Fprintln(e.stderr, line)
-				last = line
-			}
-		},
-	})
+	started, progress := distProgress(e, url, quiet)
+	return dist.RunBatch(ctx, eng, entries, dist.BatchOptions{BatchOptions: o, Started: started, Progress: progress})
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/study"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -95,58 +94,8 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 		tasks[i] = t
 		man.Tasks = append(man.Tasks, State{Task: t.ID, Name: t.Name})
 	}
-	if err := putJSON(ctx, e.KV, runKey(run), man); err != nil {
-		return nil, fmt.Errorf("record run %s: %w", run, err)
-	}
-	// Watch before publishing, so that no state is missed.
-	w, err := e.KV.Watch(ctx, "task."+run+".*")
+	tasks, states, err := dispatch(ctx, e, &man, len(entries), func(i int) (*Task, error) { return tasks[i], nil }, o.Started, o.Progress)
 	if err != nil {
-		return nil, err
-	}
-	defer w.Stop()
-	maxDel := make(chan uint64, len(entries))
-	sub, err := e.NC.Subscribe(fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", e.streamName(), e.consumerName()), func(m *nats.Msg) {
-		var a struct {
-			StreamSeq uint64 `json:"stream_seq"`
-		}
-		if json.Unmarshal(m.Data, &a) == nil {
-			maxDel <- a.StreamSeq
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer sub.Unsubscribe()
-	seqs := map[uint64]*Task{}
-	byID := map[string]*Task{}
-	for _, t := range tasks {
-		if t == nil {
-			continue
-		}
-		byID[t.ID] = t
-		if err := putState(ctx, e.KV, run, State{Task: t.ID, Name: t.Name, State: Pending}); err != nil {
-			return nil, err
-		}
-		b, _ := json.Marshal(t)
-		ack, err := e.JS.Publish(ctx, e.subject(run), b, jetstream.WithMsgID(run+"."+t.ID))
-		if err != nil {
-			return nil, fmt.Errorf("publish task %s (%s): %w", t.ID, t.Name, err)
-		}
-		seqs[ack.Sequence] = t
-	}
-	if o.Started != nil {
-		o.Started(run, len(byID))
-	}
-	states, err := wait(ctx, e, run, w, maxDel, seqs, byID, o.Progress)
-	if err != nil {
-		bg := context.WithoutCancel(ctx)
-		man.State, man.Error = "failed", err.Error()
-		if ctx.Err() != nil {
-			man.State = "canceled"
-		}
-		_ = putJSON(bg, e.KV, runKey(run), man)
-		_ = e.Stream.Purge(bg, jetstream.WithPurgeSubject(e.subject(run)))
-		deleteResults(bg, e, tasks)
 		return nil, err
 	}
 	b := study.NewBatch(o.File, o.Out, len(entries))
@@ -165,11 +114,7 @@ func RunBatch(ctx context.Context, e *Engine, entries []data.BatchEntry, o Batch
 	if err := b.Write(o.Version); err != nil {
 		return nil, err
 	}
-	man.State = "done"
-	_ = putJSON(ctx, e.KV, runKey(run), man)
-	// Copies of tasks still queued (a message sent twice) are dropped.
-	_ = e.Stream.Purge(ctx, jetstream.WithPurgeSubject(e.subject(run)))
-	deleteResults(ctx, e, tasks)
+	finish(ctx, e, &man, tasks)
 	return b, nil
 }
 
@@ -256,7 +201,7 @@ func wait(ctx context.Context, e *Engine, run string, w jetstream.KeyWatcher, ma
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, context.Cause(ctx)
 		case <-idle.C:
 			if len(workers) == 0 {
 				p.Note = fmt.Sprintf("no worker has taken a task in %v: start `lifecircle worker --nats %s` (version %s) / 尚无工作进程", noWorkerHint, e.URL, e.Version)

@@ -13,7 +13,6 @@ import (
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/geo"
 	"github.com/lifecircle/lifecircle/planner"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -236,61 +235,10 @@ func RunPropose(ctx context.Context, e *Engine, st *study.Study, in planner.Prop
 }
 
 // runTasks records the run, publishes its tasks and waits until every
-// one is done; on failure the manifest says why.
+// one is done (dispatch); on failure the manifest says why.
 func runTasks(ctx context.Context, e *Engine, man *Manifest, tasks []*Task, started func(string, int), progress func(Progress)) error {
-	run, bg := man.Run, context.WithoutCancel(ctx)
-	fail := func(err error) error {
-		man.State, man.Error = "failed", err.Error()
-		if ctx.Err() != nil {
-			man.State = "canceled"
-		}
-		_ = putJSON(bg, e.KV, runKey(run), man)
-		return err
-	}
-	if err := putJSON(ctx, e.KV, runKey(run), man); err != nil {
-		return fmt.Errorf("record run %s: %w", run, err)
-	}
-	w, err := e.KV.Watch(ctx, "task."+run+".*")
-	if err != nil {
-		return fail(err)
-	}
-	defer w.Stop()
-	maxDel := make(chan uint64, len(tasks)+1)
-	sub, err := e.NC.Subscribe(fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", e.streamName(), e.consumerName()), func(m *nats.Msg) {
-		var a struct {
-			StreamSeq uint64 `json:"stream_seq"`
-		}
-		if json.Unmarshal(m.Data, &a) == nil {
-			select {
-			case maxDel <- a.StreamSeq:
-			default:
-			}
-		}
-	})
-	if err != nil {
-		return fail(err)
-	}
-	defer func() { _ = sub.Unsubscribe() }()
-	seqs, byID := map[uint64]*Task{}, map[string]*Task{}
-	for _, t := range tasks {
-		byID[t.ID] = t
-		if err := putState(ctx, e.KV, run, State{Task: t.ID, Name: t.Name, State: Pending}); err != nil {
-			return fail(err)
-		}
-		b, _ := json.Marshal(t)
-		ack, err := e.JS.Publish(ctx, e.subject(run), b, jetstream.WithMsgID(run+"."+t.ID))
-		if err != nil {
-			return fail(fmt.Errorf("publish task %s (%s): %w", t.ID, t.Name, err))
-		}
-		seqs[ack.Sequence] = t
-	}
-	if started != nil {
-		started(run, len(tasks))
-	}
-	if _, err := wait(ctx, e, run, w, maxDel, seqs, byID, progress); err != nil {
-		return fail(err)
-	}
-	return nil
+	_, _, err := dispatch(ctx, e, man, len(tasks), func(i int) (*Task, error) { return tasks[i], nil }, started, progress)
+	return err
 }
 
 // Scale says where a proposal's coverage sets are computed: at once (the
@@ -332,11 +280,14 @@ func Propose(ctx context.Context, s Scale, st *study.Study, in planner.ProposeIn
 	return planner.Propose(ctx, in)
 }
 
-// label names the task's work in messages: a batch entry, or a shard of a
-// proposal.
+// label names the task's work in messages: a batch entry, a shard of a
+// proposal or a shard of an audit.
 func (t *Task) label() string {
-	if t.Kind == KindCover {
+	switch {
+	case t.Kind == KindCover:
 		return "proposal " + t.Name
+	case t.Shard != nil:
+		return t.Name // "shard 3 of 16 (cells …)"
 	}
 	return "batch entry " + t.Name
 }

@@ -37,6 +37,9 @@ type Task struct {
 	// the shard in the inputs store: propose.go); "" for a batch entry.
 	Kind string `json:"kind,omitempty"`
 	Part *File  `json:"part,omitempty"`
+	// Shard, when set, makes the task one shard of a sharded audit
+	// (shards.go) instead of a batch entry.
+	Shard *ShardSpec `json:"shard,omitempty"`
 	// Digest is the SHA-256 of the task without it: with the run and the
 	// task id, the key of its result.
 	Digest string `json:"digest,omitempty"`

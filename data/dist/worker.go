@@ -235,6 +235,9 @@ func (w *Worker) run(ctx context.Context, t Task, slot int, log *slog.Logger) (s
 	if t.Kind == KindCover {
 		return w.runCover(ctx, t, log)
 	}
+	if t.Shard != nil {
+		return w.runShard(ctx, t, log)
+	}
 	inRoot := filepath.Join(w.Dir, "in")
 	local := map[string]string{}    // coordinator path → worker path
 	prefixes := map[string]string{} // worker folder/ → coordinator folder/

@@ -1,0 +1,146 @@
+package dist
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// A Local is what `audit --workers N` starts on this machine: N worker
+// processes of this binary, and, without --distributed, an embedded NATS
+// server with JetStream (file storage in a temporary folder, on a free
+// port of 127.0.0.1) for them and the coordinator.
+type Local struct {
+	URL   string // the NATS server the workers and the coordinator use
+	srv   *server.Server
+	dir   string
+	procs []*exec.Cmd
+	logs  []*bytes.Buffer
+	mu    sync.Mutex // guards logs
+	left  chan struct{}
+}
+
+// StartLocal starts n workers (`exe worker --nats URL`, with the
+// environment of this process) on the server at url, or on an embedded
+// server it starts when url is "". The context it returns ends, with an
+// error naming the cause and the end of the workers' logs, when every
+// worker has stopped: a run on them could never finish. Stop stops them
+// and the server.
+func StartLocal(ctx context.Context, url string, n int, exe string) (*Local, context.Context, error) {
+	if n < 1 {
+		return nil, nil, fmt.Errorf("--workers %d: start at least one local worker", n)
+	}
+	l := &Local{URL: url, left: make(chan struct{})}
+	if url == "" {
+		if err := l.startServer(); err != nil {
+			return nil, nil, err
+		}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	for i := range n {
+		cmd := exec.Command(exe, "worker", "--nats", l.URL)
+		cmd.Env = os.Environ()
+		log := &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = l.writer(log), l.writer(log)
+		if err := cmd.Start(); err != nil {
+			cancel(nil)
+			l.Stop()
+			return nil, nil, fmt.Errorf("start local worker %d (%s worker): %w", i+1, exe, err)
+		}
+		l.procs, l.logs = append(l.procs, cmd), append(l.logs, log)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = cmd.Wait() }()
+	}
+	go func() {
+		wg.Wait()
+		close(l.left)
+		cancel(fmt.Errorf("all %d local workers stopped — their logs end:\n%s", n, l.tail(8)))
+	}()
+	return l, ctx, nil
+}
+
+func (l *Local) startServer() error {
+	dir, err := os.MkdirTemp("", "lifecircle-nats-")
+	if err != nil {
+		return err
+	}
+	l.dir = dir
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true,
+		StoreDir: dir, NoSigs: true, NoLog: true, ServerName: "lifecircle-local"})
+	if err != nil {
+		os.RemoveAll(dir)
+		return fmt.Errorf("embedded NATS server: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		os.RemoveAll(dir)
+		return errors.New("the embedded NATS server did not start within 10 s — give a server with --distributed nats://HOST:4222 / 内置 NATS 服务器未能启动")
+	}
+	l.srv, l.URL = srv, srv.ClientURL()
+	return nil
+}
+
+// lockedWriter appends to a worker's log under the Local's lock.
+type lockedWriter struct {
+	l *Local
+	b *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.l.mu.Lock()
+	defer w.l.mu.Unlock()
+	if w.b.Len() > 1<<20 { // keep the end: what a failure needs
+		w.b.Next(w.b.Len() - 1<<19)
+	}
+	return w.b.Write(p)
+}
+
+func (l *Local) writer(b *bytes.Buffer) lockedWriter { return lockedWriter{l, b} }
+
+// tail returns the last lines lines of each worker's log.
+func (l *Local) tail(lines int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out strings.Builder
+	for i, b := range l.logs {
+		ls := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		fmt.Fprintf(&out, "worker %d:\n  %s\n", i+1, strings.Join(ls[max(0, len(ls)-lines):], "\n  "))
+	}
+	return out.String()
+}
+
+// Stop stops the workers (SIGTERM: each gives its task back; killed after
+// 10 s) and the embedded server, and removes its folder.
+func (l *Local) Stop() {
+	for _, c := range l.procs {
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+	if len(l.procs) > 0 {
+		select {
+		case <-l.left:
+		case <-time.After(10 * time.Second):
+			for _, c := range l.procs {
+				_ = c.Process.Kill()
+			}
+			<-l.left
+		}
+	}
+	if l.srv != nil {
+		l.srv.Shutdown()
+		l.srv.WaitForShutdown()
+	}
+	if l.dir != "" {
+		os.RemoveAll(l.dir)
+	}
+}

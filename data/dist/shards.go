@@ -1,0 +1,154 @@
+package dist
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/lifecircle/lifecircle/data/study"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A ShardSpec makes a task one shard of a sharded audit: the worker reads
+// the shard's part (study.ShardPlan.WritePart: its core's demand points,
+// the network and facilities within its halo, the search settings) from
+// the inputs store under its SHA-256, runs it and stores its
+// study.ShardResult under the task's result name.
+type ShardSpec struct {
+	Index int  `json:"index"` // 0-based, in the plan's order
+	Of    int  `json:"of"`
+	Part  File `json:"part"`
+}
+
+// Shards runs a sharded audit's shards on the engine's workers: it is the
+// study.ShardRunner of `audit --distributed`. Each shard's part is sent
+// to the inputs store (content-addressed: the same part of the same study
+// is sent once) and published as a task as soon as it is written, so the
+// workers start while the coordinator cuts the next parts; the results
+// are merged in the plan's order once every task is done.
+type Shards struct {
+	E *Engine
+	// Name describes the audit in the run's manifest (its --out folder).
+	Name string
+	// Started is told the run id before the first task is published;
+	// Progress at each change of a task's state.
+	Started  func(run string, tasks int)
+	Progress func(Progress)
+	// Dir holds the coordinator's copy of a part while it is sent ("":
+	// the system's temporary folder).
+	Dir string
+}
+
+// RunShards implements study.ShardRunner.
+func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.ShardPlan, merge func(k int, r *study.ShardResult) error) error {
+	e, n := c.E, len(pl.Shards)
+	run := newRunID()
+	man := Manifest{Run: run, Version: e.Version, Batch: "audit " + c.Name, Created: time.Now().UTC(), State: "running"}
+	for k, s := range pl.Shards {
+		man.Tasks = append(man.Tasks, State{Task: shardID(k), Name: shardName(k, n, s)})
+	}
+	tasks, _, err := dispatch(ctx, e, &man, n, func(k int) (*Task, error) {
+		f, err := c.sendPart(ctx, st, pl, k)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, err)
+		}
+		t := &Task{Schema: Schema, Version: e.Version, Run: run, ID: shardID(k), Name: shardName(k, n, pl.Shards[k]),
+			Shard: &ShardSpec{Index: k, Of: n, Part: f}}
+		t.Digest = t.digest()
+		return t, nil
+	}, c.Started, c.Progress)
+	if err != nil {
+		return err
+	}
+	defer finish(context.WithoutCancel(ctx), e, &man, tasks)
+	for k, t := range tasks {
+		r, err := readShardResult(ctx, e, t)
+		if err == nil {
+			err = merge(k, r)
+		}
+		if err != nil {
+			return fmt.Errorf("task %s (%s) of run %s: %w", t.ID, t.Name, run, err)
+		}
+	}
+	return nil
+}
+
+func shardID(k int) string { return fmt.Sprintf("s%04d", k+1) }
+
+func shardName(k, n int, s study.Shard) string {
+	return fmt.Sprintf("shard %d of %d (cells %d,%d +%d)", k+1, n, s.X0, s.Y0, s.Side)
+}
+
+// sendPart writes shard k's part to a temporary file and stores it in the
+// inputs store under its SHA-256.
+func (c *Shards) sendPart(ctx context.Context, st *study.Study, pl *study.ShardPlan, k int) (File, error) {
+	f, err := os.CreateTemp(c.Dir, "lifecircle-part-*.bin")
+	if err != nil {
+		return File{}, err
+	}
+	defer os.Remove(f.Name())
+	err = pl.WritePart(st, k, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return File{}, err
+	}
+	return putFile(ctx, c.E.Inputs, f.Name())
+}
+
+// readShardResult reads a done shard task's result.
+func readShardResult(ctx context.Context, e *Engine, t *Task) (*study.ShardResult, error) {
+	r, err := e.Results.Get(ctx, t.resultName())
+	if err != nil {
+		return nil, fmt.Errorf("read its result %s: %w", t.resultName(), err)
+	}
+	defer r.Close()
+	return study.ReadResult(r)
+}
+
+// runShard reads a shard task's part from the inputs store (checking its
+// SHA-256), runs it and stores its result.
+func (w *Worker) runShard(ctx context.Context, t Task, log *slog.Logger) (string, error) {
+	spec := t.Shard
+	r, err := w.E.Inputs.Get(ctx, spec.Part.SHA256)
+	if err != nil {
+		return "", fmt.Errorf("shard %d of %d: fetch its part %s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	tee := io.TeeReader(r, h)
+	task, err := study.ReadShardPart(tee, spec.Part.Size)
+	if err == nil {
+		_, err = io.Copy(io.Discard, tee)
+	}
+	if err != nil {
+		return "", fmt.Errorf("shard %d of %d: read its part %s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != spec.Part.SHA256 {
+		return "", fmt.Errorf("shard %d of %d: its part has SHA-256 %s, want %s (damaged in the store?)", spec.Index+1, spec.Of, got, spec.Part.SHA256)
+	}
+	p := task.Part
+	nodes := 0
+	if p.Net != nil {
+		nodes = p.Net.NumNodes()
+	}
+	log.Info("shard read", "points", len(p.Points), "nodes", nodes, "facilities", len(p.Facilities))
+	res, err := task.Run(ctx)
+	if err != nil {
+		return "", err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(study.WriteResult(pw, res)) }()
+	_, err = w.E.Results.Put(ctx, jetstream.ObjectMeta{Name: t.resultName()}, pr)
+	pr.CloseWithError(err)
+	if err != nil {
+		return "", fmt.Errorf("store the result of %s/%s: %w", t.Run, t.ID, err)
+	}
+	return fmt.Sprintf("%d points, %d nodes reached", len(res.Points), res.Reached), nil
+}
