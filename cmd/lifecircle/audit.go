@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/dist"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/lifecircle/lifecircle/planner/glossary"
@@ -183,7 +184,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return usagef("--workers N takes N ≥ 0, and --distributed and --workers run file inputs, not --db")
 	}
 	if *batch != "" {
-		ctx, url, stop, err := startDistributed(ctx, *natsURL, *workers)
+		ctx, url, stop, err := dist.Setup(ctx, *natsURL, *workers)
 		if err != nil {
 			return err
 		}

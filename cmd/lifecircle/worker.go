@@ -56,6 +56,6 @@ func runBatchDist(ctx context.Context, e *env, url string, entries []data.BatchE
 		return nil, err
 	}
 	defer eng.Close()
-	started, progress := distProgress(e, url, quiet)
+	started, progress := dist.Printer(e.stderr, url, quiet)
 	return dist.RunBatch(ctx, eng, entries, dist.BatchOptions{BatchOptions: o, Started: started, Progress: progress})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -143,4 +144,55 @@ func (l *Local) Stop() {
 	if l.dir != "" {
 		os.RemoveAll(l.dir)
 	}
+}
+
+// Setup readies a coordinator on the server at url: with workers > 0 it
+// starts them on this machine (StartLocal; on an embedded server when url
+// is ""). It returns the server's URL, the context to run in (it ends
+// when every local worker has stopped) and the function that stops them.
+func Setup(ctx context.Context, url string, workers int) (context.Context, string, func(), error) {
+	if workers == 0 {
+		return ctx, url, func() {}, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	l, ctx, err := StartLocal(ctx, url, workers, exe)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return ctx, l.URL, l.Stop, nil
+}
+
+// Printer returns the callbacks that print a run's id, and its progress
+// lines unless quiet, to w.
+func Printer(w io.Writer, url string, quiet bool) (func(string, int), func(Progress)) {
+	last := ""
+	return func(run string, n int) {
+			fmt.Fprintf(w, "运行 / run %s: %d tasks on %s (status: lifecircle worker --nats %s --status %s)\n", run, n, url, url, run)
+		}, func(p Progress) {
+			if line := p.String(); !quiet && line != last {
+				fmt.Fprintln(w, line)
+				last = line
+			}
+		}
+}
+
+// NewShards readies the runner of a sharded audit's shards (named name)
+// on the workers of the server at url, or of workers local ones (Setup),
+// printing to w. The context it returns is the one to run in; stop closes
+// the connection and stops the local workers.
+func NewShards(ctx context.Context, url string, workers int, version, name string, w io.Writer, quiet bool) (*Shards, context.Context, func(), error) {
+	ctx, url, stopLocal, err := Setup(ctx, url, workers)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e, err := OpenEnv(ctx, url, version, "coordinator")
+	if err != nil {
+		stopLocal()
+		return nil, nil, nil, err
+	}
+	started, progress := Printer(w, url, quiet)
+	return &Shards{E: e, Name: name, Started: started, Progress: progress}, ctx, func() { e.Close(); stopLocal() }, nil
 }
