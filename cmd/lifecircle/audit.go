@@ -140,6 +140,10 @@ DAY counts those open that day (default today), --as-of planned everything not
 closed for good; field reports (lifecircle status import) apply on top. --timeline
 2025..2030 adds timeline.csv: coverage per type as of each 31 December.
 
+--shards auto|N audits in square shards with exact halos; --distributed nats://HOST:4222
+runs them on lifecircle workers through NATS JetStream, --workers N on N local ones
+(on an embedded server without --distributed): the outputs are the single run's.
+
 --batch FILE runs many audits (a list of entries, each a name and a project file
 or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
 

@@ -1,8 +1,21 @@
 // Package dist runs lifecircle's work on NATS JetStream: a coordinator
-// (RunBatch, for `audit --batch FILE --distributed URL`) publishes one
-// task per batch entry on a work-queue stream, and workers (Worker, for
-// `lifecircle worker --nats URL`) pull them, keep their lease alive with
-// InProgress while they work, store each result and then acknowledge.
+// (RunBatch, for `audit --batch FILE --distributed URL`; Shards, the
+// study.ShardRunner of `audit --distributed URL`) publishes one task per
+// batch entry or per shard on a work-queue stream, and workers (Worker,
+// for `lifecircle worker --nats URL`) pull them, keep their lease alive
+// with InProgress while they work, store each result and then
+// acknowledge. StartLocal starts workers of this binary on this machine,
+// on an embedded NATS server when none is given (`audit --workers N`).
+//
+// A shard task (shards.go) names its part in the inputs store: the file
+// study.ShardPlan.WritePart writes (the core's demand points, the edges
+// and facilities within its halo, the search settings; the network in
+// geo's bit-exact binary encoding), under its SHA-256, which the worker
+// checks as it reads. Its result is a study.ShardResult (per-point
+// snaps, distances and nearest facilities in the study's numbering)
+// under RUN/TASK/DIGEST; the coordinator reads one result per task,
+// checks it against its plan and merges the results in plan order, so a
+// redelivered or duplicated shard is merged once.
 //
 // Engine objects, all named with the prefix (LIFECIRCLE, or
 // $LIFECIRCLE_NATS_PREFIX) and the schema version (V1):
@@ -13,12 +26,13 @@
 //   - key-value bucket PREFIX_RUNS_V1: run.RUN is a run's manifest and
 //     task.RUN.TASK a task's state (pending, running, error, done, failed,
 //     refused), which the coordinator watches and Status reads;
-//   - object store PREFIX_INPUTS_V1: the input files, each named by the
-//     SHA-256 of its content, so no shared file system is needed and a
-//     file used by many entries or runs is sent once;
-//   - object store PREFIX_RESULTS_V1: a task's output folder and batch row
-//     as a tar archive named RUN/TASK/DIGEST, DIGEST being the SHA-256 of
-//     the task itself (its settings and the digests of its inputs).
+//   - object store PREFIX_INPUTS_V1: the input files and shard parts,
+//     each named by the SHA-256 of its content, so no shared file system
+//     is needed and a file used by many entries or runs is sent once;
+//   - object store PREFIX_RESULTS_V1: a batch task's output folder and
+//     row as a tar archive, or a shard task's result, named
+//     RUN/TASK/DIGEST, DIGEST being the SHA-256 of the task itself (its
+//     settings and the digests of its inputs).
 //
 // Exactly once in effect: a task may be delivered more than once (a worker
 // died, its lease expired, a message was sent twice). A worker first looks

@@ -63,10 +63,16 @@
 // reaches the streets at all is judged for each sample by the core that
 // owns it, whose halo holds every street within max-snap of it.
 //
+// The shards run in this process, or wherever ShardOptions.Runner sends
+// them (data/dist: `audit --distributed`): a part travels as WritePart's
+// encoding (ReadShardPart checks it; geo.ReadNetwork checks the network,
+// lengths included), and each shard's ShardResult is checked against the
+// plan (its points, edge and facility indices) before Merge writes it.
+//
 // Not split yet: capacity figures (a global allocation: RunSharded refuses
 // a study that has them), and the street pieces cut off from the main
-// network, which AuditMerged still reads from the whole network (a
-// distributed coordinator needs the components from the shards).
+// network, which AuditMerged still reads from the whole network (so the
+// distributed coordinator holds the whole study).
 //
 // # Sharded proposals (shard_propose.go)
 //
@@ -91,7 +97,8 @@
 // Imports point inward: cmd → web → data/study → data, data/osm,
 // data/sample, data/postgis and planner → geo. It may import those; only
 // cmd/lifecircle, data/dist (a batch entry on a worker: EntrySettings,
-// AuditEntry, Settings.MapInputs) and the web tests import it, and
+// AuditEntry, Settings.MapInputs; a shard: ShardRunner, WritePart,
+// ReadShardPart, ShardResult) and the web tests import it, and
 // data/postgis must not (the database source lives here, as an adapter
 // over postgis.Store).
 // Callers pass resolved values: planner never turns a 0 into a default.
