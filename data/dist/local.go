@@ -194,5 +194,10 @@ func NewShards(ctx context.Context, url string, workers int, version, name strin
 		return nil, nil, nil, err
 	}
 	started, progress := Printer(w, url, quiet)
-	return &Shards{E: e, Name: name, Started: started, Progress: progress}, ctx, func() { e.Close(); stopLocal() }, nil
+	sent := func(n int, b int64, d time.Duration) {
+		if !quiet {
+			fmt.Fprintf(w, "分片数据 / shard parts: %d sent, %.1f MB, cut and sent in %.1fs\n", n, float64(b)/1e6, d.Seconds())
+		}
+	}
+	return &Shards{E: e, Name: name, Started: started, Progress: progress, Sent: sent}, ctx, func() { e.Close(); stopLocal() }, nil
 }

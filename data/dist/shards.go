@@ -39,6 +39,9 @@ type Shards struct {
 	// Progress at each change of a task's state.
 	Started  func(run string, tasks int)
 	Progress func(Progress)
+	// Sent is told, once every part is sent, their number and bytes and
+	// the time the coordinator took to cut and send them.
+	Sent func(parts int, bytes int64, took time.Duration)
 	// Dir holds the coordinator's copy of a part while it is sent ("":
 	// the system's temporary folder).
 	Dir string
@@ -52,10 +55,17 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	for k, s := range pl.Shards {
 		man.Tasks = append(man.Tasks, State{Task: shardID(k), Name: shardName(k, n, s)})
 	}
+	var sent int64
+	var took time.Duration
 	tasks, _, err := dispatch(ctx, e, &man, n, func(k int) (*Task, error) {
+		t0 := time.Now()
 		f, err := c.sendPart(ctx, st, pl, k)
 		if err != nil {
 			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, err)
+		}
+		sent, took = sent+f.Size, took+time.Since(t0)
+		if k == n-1 && c.Sent != nil {
+			c.Sent(n, sent, took)
 		}
 		t := &Task{Schema: Schema, Version: e.Version, Run: run, ID: shardID(k), Name: shardName(k, n, pl.Shards[k]),
 			Shard: &ShardSpec{Index: k, Of: n, Part: f}}
