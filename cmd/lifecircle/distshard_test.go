@@ -102,7 +102,8 @@ func TestDistributedShards(t *testing.T) {
 // of a run, mostly in the middle of a shard task, leaves outputs identical
 // to the single run's (its task is redelivered); a worker that fails every
 // task fails the run after MaxDeliver deliveries, naming the shard task,
-// and writes nothing; bad --workers values are usage errors.
+// and writes nothing; an unreachable server is a quick error; bad
+// --workers values are usage errors.
 func TestDistributedShardFaults(t *testing.T) {
 	url := natstest.URL(t)
 	bin := buildBinary(t)
@@ -163,6 +164,13 @@ func TestDistributedShardFaults(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("a failed run wrote %s", out)
+		}
+	})
+	t.Run("unreachable server", func(t *testing.T) {
+		t0 := time.Now()
+		_, stderr, code := runWith(t, bin, os.Environ(), append(args, out, "--distributed", "nats://127.0.0.1:1")...)
+		if code != 1 || !strings.Contains(stderr, "cannot reach NATS at nats://127.0.0.1:1") || time.Since(t0) > 15*time.Second {
+			t.Errorf("exit %d after %v, want 1 quickly:\n%s", code, time.Since(t0), stderr)
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {

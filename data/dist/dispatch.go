@@ -20,15 +20,7 @@ func dispatch(ctx context.Context, e *Engine, man *Manifest, n int, next func(i 
 	run := man.Run
 	tasks := make([]*Task, n)
 	fail := func(err error) ([]*Task, map[string]State, error) {
-		bg := context.WithoutCancel(ctx)
-		man.State, man.Error = "failed", err.Error()
-		if ctx.Err() != nil {
-			man.State = "canceled"
-		}
-		_ = putJSON(bg, e.KV, runKey(run), man)
-		_ = e.Stream.Purge(bg, jetstream.WithPurgeSubject(e.subject(run)))
-		deleteResults(bg, e, tasks)
-		return nil, nil, err
+		return nil, nil, failRun(ctx, e, man, tasks, err)
 	}
 	if err := putJSON(ctx, e.KV, runKey(run), man); err != nil {
 		return nil, nil, fmt.Errorf("record run %s: %w", run, err)
@@ -85,6 +77,20 @@ func dispatch(ctx context.Context, e *Engine, man *Manifest, n int, next func(i 
 		return fail(err)
 	}
 	return tasks, states, nil
+}
+
+// failRun records run man as failed (canceled when ctx ended), removes
+// its queued tasks and stored results, and returns err.
+func failRun(ctx context.Context, e *Engine, man *Manifest, tasks []*Task, err error) error {
+	bg := context.WithoutCancel(ctx)
+	man.State, man.Error = "failed", err.Error()
+	if ctx.Err() != nil {
+		man.State = "canceled"
+	}
+	_ = putJSON(bg, e.KV, runKey(man.Run), man)
+	_ = e.Stream.Purge(bg, jetstream.WithPurgeSubject(e.subject(man.Run)))
+	deleteResults(bg, e, tasks)
+	return err
 }
 
 // finish records run man as done and removes its queued copies and its

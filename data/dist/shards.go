@@ -75,16 +75,16 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	if err != nil {
 		return err
 	}
-	defer finish(context.WithoutCancel(ctx), e, &man, tasks)
 	for k, t := range tasks {
 		r, err := readShardResult(ctx, e, t)
 		if err == nil {
 			err = merge(k, r)
 		}
 		if err != nil {
-			return fmt.Errorf("task %s (%s) of run %s: %w", t.ID, t.Name, run, err)
+			return failRun(ctx, e, &man, tasks, fmt.Errorf("task %s (%s) of run %s: %w", t.ID, t.Name, run, err))
 		}
 	}
+	finish(ctx, e, &man, tasks)
 	return nil
 }
 

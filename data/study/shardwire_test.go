@@ -95,3 +95,29 @@ func FuzzReadShardPart(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkShardPartWire reads a shard's part of the Monaco extract and
+// runs it, and writes and reads its result: what a worker and the
+// coordinator do for a shard but for the engine.
+func BenchmarkShardPartWire(b *testing.B) {
+	good, _, _ := monacoPart(b)
+	b.SetBytes(int64(len(good)))
+	b.ResetTimer()
+	for range b.N {
+		task, err := ReadShardPart(bytes.NewReader(good), int64(len(good)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := task.Run(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		var res bytes.Buffer
+		if err := WriteResult(&res, r); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ReadResult(&res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
