@@ -138,9 +138,22 @@ func TestDistributedShardFaults(t *testing.T) {
 				done <- s
 			}()
 			waitFor(t, time.Minute, "worker A to take a task", func() bool { return strings.Contains(alog.String(), "task started") })
+			// A random point of the run, then the first moment A holds a
+			// task from there (unless the run ends first).
 			time.Sleep(time.Duration(mrand.Int64N(int64(time.Second))))
-			_ = a.Process.Kill()
-			stderr := <-done
+			var stderr string
+			for stderr == "" {
+				l := alog.String()
+				if strings.Count(l, "task started") > strings.Count(l, "task done") {
+					_ = a.Process.Kill()
+					stderr = <-done
+					break
+				}
+				select {
+				case stderr = <-done:
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
 			if strings.HasPrefix(stderr, "exit ") {
 				t.Fatalf("run %d: %s", i+1, stderr)
 			}
