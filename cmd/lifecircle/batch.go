@@ -68,7 +68,7 @@ func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out, natsURL 
 // readBatch refuses the flags a batch does not take, reads the batch file
 // and makes the output folder (--out, else the file's out:).
 func readBatch(fs *flag.FlagSet, path, out string) (string, []data.BatchEntry, error) {
-	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true, "distributed": true}
+	allowed := map[string]bool{"batch": true, "out": true, "quiet": true, "fail-below": true, "distributed": true, "workers": true}
 	var bad []string
 	fs.Visit(func(f *flag.Flag) {
 		if !allowed[f.Name] {
@@ -76,7 +76,7 @@ func readBatch(fs *flag.FlagSet, path, out string) (string, []data.BatchEntry, e
 		}
 	})
 	if len(bad) > 0 {
-		return "", nil, usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below, --distributed and --quiet)", strings.Join(bad, ", "))
+		return "", nil, usagef("--batch takes its inputs from the batch file; %s cannot be given with it (only --out, --fail-below, --distributed, --workers and --quiet)", strings.Join(bad, ", "))
 	}
 	fileOut, entries, err := data.ReadBatch(path)
 	if err != nil {

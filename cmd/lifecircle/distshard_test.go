@@ -98,6 +98,32 @@ func TestDistributedShards(t *testing.T) {
 	}
 }
 
+// TestBatchLocalWorkers: `audit --batch FILE --workers 2` runs the batch
+// on two local workers and an embedded NATS server, with the outputs of a
+// local batch.
+func TestBatchLocalWorkers(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	batch := filepath.Join(dir, "b.yaml")
+	text := "out: runs\nentries:\n  - name: helsinki\n    osm: " + shareddata.Path(t, "helsinki", "Helsinki.osm.pbf") +
+		"\n  - name: monaco\n    osm: " + shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf") + "\n"
+	if err := os.WriteFile(batch, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, local := filepath.Join(dir, "runs"), filepath.Join(dir, "local")
+	if _, stderr, code := runWith(t, bin, os.Environ(), "audit", "--quiet", "--batch", batch, "--out", out); code != 0 {
+		t.Fatalf("local batch: exit %d\n%s", code, stderr)
+	}
+	if err := os.Rename(out, local); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runWith(t, bin, os.Environ(), "audit", "--batch", batch, "--out", out, "--workers", "2")
+	if code != 0 || !strings.Contains(stderr, "2/2 done, 0 running, 2 workers seen") && !strings.Contains(stderr, "2/2 done, 0 running, 1 workers seen") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	sameOutputs(t, local, out)
+}
+
 // TestDistributedShardFaults: a worker killed (SIGKILL) at random points
 // of a run, mostly in the middle of a shard task, leaves outputs identical
 // to the single run's (its task is redelivered); a worker that fails every
