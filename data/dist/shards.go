@@ -40,7 +40,8 @@ type Shards struct {
 	Started  func(run string, tasks int)
 	Progress func(Progress)
 	// Sent is told, once every part is sent, their number and bytes and
-	// the time the coordinator took to cut and send them.
+	// the time from the first cut to the last part stored (two parts are
+	// cut and sent at a time).
 	Sent func(parts int, bytes int64, took time.Duration)
 	// Dir holds the coordinator's copy of a part while it is sent ("":
 	// the system's temporary folder).
@@ -55,17 +56,20 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	for k, s := range pl.Shards {
 		man.Tasks = append(man.Tasks, State{Task: shardID(k), Name: shardName(k, n, s)})
 	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the parts still being sent when the run fails
+	parts := c.sendAhead(actx, st, pl, 2)
 	var sent int64
-	var took time.Duration
+	t0 := time.Now()
 	tasks, _, err := dispatch(ctx, e, &man, n, func(k int) (*Task, error) {
-		t0 := time.Now()
-		f, err := c.sendPart(ctx, st, pl, k)
-		if err != nil {
-			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, err)
+		sp := <-parts[k]
+		if sp.err != nil {
+			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, sp.err)
 		}
-		sent, took = sent+f.Size, took+time.Since(t0)
+		f := sp.f
+		sent += f.Size
 		if k == n-1 && c.Sent != nil {
-			c.Sent(n, sent, took)
+			c.Sent(n, sent, time.Since(t0))
 		}
 		t := &Task{Schema: Schema, Version: e.Version, Run: run, ID: shardID(k), Name: shardName(k, n, pl.Shards[k]),
 			Shard: &ShardSpec{Index: k, Of: n, Part: f}}
@@ -92,6 +96,39 @@ func shardID(k int) string { return fmt.Sprintf("s%04d", k+1) }
 
 func shardName(k, n int, s study.Shard) string {
 	return fmt.Sprintf("shard %d of %d (cells %d,%d +%d)", k+1, n, s.X0, s.Y0, s.Side)
+}
+
+// A sentPart is a part in the inputs store, or why it is not.
+type sentPart struct {
+	f   File
+	err error
+}
+
+// sendAhead cuts and sends the plan's parts in order, ahead at a time
+// (cutting one while the previous one is stored), and gives each through
+// its channel; it stops when ctx ends.
+func (c *Shards) sendAhead(ctx context.Context, st *study.Study, pl *study.ShardPlan, ahead int) []chan sentPart {
+	out := make([]chan sentPart, len(pl.Shards))
+	for k := range out {
+		out[k] = make(chan sentPart, 1)
+	}
+	sem := make(chan struct{}, ahead)
+	go func() {
+		for k := range out {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[k] <- sentPart{err: ctx.Err()}
+				continue
+			}
+			go func() {
+				defer func() { <-sem }()
+				f, err := c.sendPart(ctx, st, pl, k)
+				out[k] <- sentPart{f, err}
+			}()
+		}
+	}()
+	return out
 }
 
 // sendPart writes shard k's part to a temporary file and stores it in the
