@@ -126,7 +126,8 @@ func TestBatchLocalWorkers(t *testing.T) {
 
 // TestDistributedShardFaults: a worker killed (SIGKILL) at random points
 // of a run, mostly in the middle of a shard task, leaves outputs identical
-// to the single run's (its task is redelivered); a worker that fails every
+// to the single run's (its task is redelivered), and so does a restart of
+// the NATS server (file storage) in the middle of a run; a worker that fails every
 // task fails the run after MaxDeliver deliveries, naming the shard task,
 // and writes nothing; an unreachable server is a quick error; bad
 // --workers values are usage errors.
@@ -192,6 +193,26 @@ func TestDistributedShardFaults(t *testing.T) {
 		if hit == 0 {
 			t.Errorf("no kill landed in the middle of a shard task")
 		}
+	})
+	t.Run("NATS server restarted during the run", func(t *testing.T) {
+		srv := natstest.Start(t)
+		env := distEnv(t, srv.URL, "LIFECIRCLE_NATS_ACK_WAIT=5s")
+		_, alog := startWorker(t, bin, srv.URL, append(env, "LIFECIRCLE_TEST_WORKER_STALL=1s"))
+		done := make(chan string, 1)
+		go func() {
+			os.RemoveAll(out)
+			_, s, c := runWith(t, bin, env, append(args, out, "--distributed", srv.URL, "--shards", "4")...)
+			if c != 0 {
+				s = "exit " + strconv.Itoa(c) + "\n" + s
+			}
+			done <- s
+		}()
+		waitFor(t, time.Minute, "the worker to start a task", func() bool { return strings.Contains(alog.String(), "test hook: stalling") })
+		srv.Restart(t, time.Second)
+		if stderr := <-done; strings.HasPrefix(stderr, "exit ") {
+			t.Fatalf("%s\nworker:\n%s", stderr, alog.String())
+		}
+		sameAudit(t, single, out)
 	})
 	t.Run("worker fails every time", func(t *testing.T) {
 		env := distEnv(t, url, "LIFECIRCLE_NATS_MAX_DELIVER=2")
