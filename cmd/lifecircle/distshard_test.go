@@ -72,7 +72,8 @@ func TestDistributedShards(t *testing.T) {
 			t.Run(x.name+" "+strconv.Itoa(c.workers)+" workers "+strconv.Itoa(c.shards)+" shards", func(t *testing.T) {
 				out := filepath.Join(dir, "dist")
 				os.RemoveAll(out)
-				got, stderr, code := runWith(t, bin, distEnv(t, url), append(args, out, "--distributed", url,
+				env := distEnv(t, url)
+				got, stderr, code := runWith(t, bin, env, append(args, out, "--distributed", url,
 					"--workers", strconv.Itoa(c.workers), "--shards", strconv.Itoa(c.shards))...)
 				if code != 0 {
 					t.Fatalf("exit %d\n%s", code, stderr)
@@ -83,7 +84,15 @@ func TestDistributedShards(t *testing.T) {
 				}
 				m := shardsDoneRe.FindAllStringSubmatch(stderr, -1)
 				if len(m) == 0 || m[len(m)-1][1] != m[len(m)-1][2] || m[len(m)-1][1] == "1" {
-					t.Errorf("no progress to all of several shard tasks done:\n%s", stderr)
+					t.Fatalf("no progress to all of several shard tasks done:\n%s", stderr)
+				}
+				run := runIDRe.FindStringSubmatch(stderr)
+				if run == nil {
+					t.Fatalf("no run id:\n%s", stderr)
+				}
+				status, _, _ := runWith(t, bin, env, "worker", "--nats", url, "--status", run[1])
+				if !strings.Contains(status, "done): done "+m[len(m)-1][1]) || !strings.Contains(status, "shard 1 of ") {
+					t.Errorf("--status of run %s:\n%s", run[1], status)
 				}
 			})
 		}
@@ -125,7 +134,7 @@ func TestBatchLocalWorkers(t *testing.T) {
 }
 
 // TestDistributedShardFaults: a worker killed (SIGKILL) at random points
-// of a run, mostly in the middle of a shard task, leaves outputs identical
+// of a run, each time while it holds a shard task, leaves outputs identical
 // to the single run's (its task is redelivered), and so does a restart of
 // the NATS server (file storage) in the middle of a run; a worker that fails every
 // task fails the run after MaxDeliver deliveries, naming the shard task,
