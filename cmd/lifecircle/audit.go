@@ -140,10 +140,6 @@ DAY counts those open that day (default today), --as-of planned everything not
 closed for good; field reports (lifecircle status import) apply on top. --timeline
 2025..2030 adds timeline.csv: coverage per type as of each 31 December.
 
---shards auto|N audits in square shards with exact halos; --distributed nats://HOST:4222
-runs them on lifecircle workers through NATS JetStream, --workers N on N local ones
-(on an embedded server without --distributed): the outputs are the single run's.
-
 --batch FILE runs many audits (a list of entries, each a name and a project file
 or project keys) into --out DIR/<name>/ and writes DIR/batch_summary.csv/.json.
 
@@ -166,7 +162,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	dbf.register(fs)
 	batch := fs.String("batch", "", "batch file: run every entry (a project) into --out DIR/<name>/")
 	natsURL := fs.String("distributed", "", "run the shards (or --batch entries) on `lifecircle worker`s through NATS JetStream at URL (nats://HOST:4222)")
-	workers := fs.Int("workers", 0, "start N local `lifecircle worker` processes (on --distributed URL, else on an embedded NATS server) and run on them")
+	workers := fs.Uint("workers", 0, "start N local `lifecircle worker` processes (on --distributed URL, else on an embedded NATS server) and run on them")
 	shards := fs.String("shards", "", "run in square shards with exact halos: auto (by --shard-nodes) or at least N shards")
 	shardNodes := fs.Int("shard-nodes", 0, fmt.Sprintf("network nodes per shard, core and halo (default %d with --shards auto)", study.DefaultShardNodes))
 	var of outputFlags
@@ -184,16 +180,11 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil || (so.Enabled() && *batch != "") {
 		return usagef("%v", cmp.Or(err, errors.New("--shards and --shard-nodes run one audit, not a --batch")))
 	}
-	if *workers < 0 || (dbf.enabled() && (*natsURL != "" || *workers > 0)) {
-		return usagef("--workers N takes N ≥ 0, and --distributed and --workers run file inputs, not --db")
+	if dbf.enabled() && (*natsURL != "" || *workers > 0) {
+		return usagef("--distributed and --workers run file inputs, not --db")
 	}
 	if *batch != "" {
-		ctx, url, stop, err := dist.Setup(ctx, *natsURL, *workers)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		return runBatch(ctx, e, fs, *batch, af.f.Out, url, af.failBelow, *quiet)
+		return runBatch(ctx, e, fs, *batch, af.f.Out, *natsURL, int(*workers), af.failBelow, *quiet)
 	}
 	if err := af.resolve(fs); err != nil {
 		return err
@@ -208,13 +199,11 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if af.s.Out == "" {
 		return usagef("--out DIR is required (the folder for cells.geojson, summary.json, ...)")
 	}
-	if *natsURL != "" || *workers > 0 {
-		var stop func()
-		if ctx, stop, err = shardRunner(ctx, e, *natsURL, af.s.Out, &so, *workers, *quiet); err != nil {
-			return err
-		}
-		defer stop()
+	ctx, stop, err := dist.NewShards(ctx, *natsURL, int(*workers), version, af.s.Out, e.stderr, *quiet, &so)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	af.s.Shard = so
 	start := time.Now()
 	p := newProgress(e.stderr, *quiet)

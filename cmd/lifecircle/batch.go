@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/dist"
 	"github.com/lifecircle/lifecircle/data/study"
 )
 
@@ -18,16 +19,16 @@ import (
 // study.RunBatch) and prints its table. It returns a runtime error naming
 // the failed entries (exit 1), else a checkError when an entry broke a
 // rule or threshold (exit 3).
-func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out, natsURL string, failBelow failBelowFlag, quiet bool) error {
+func runBatch(ctx context.Context, e *env, fs *flag.FlagSet, path, out, natsURL string, workers int, failBelow failBelowFlag, quiet bool) error {
 	out, entries, err := readBatch(fs, path, out)
 	if err != nil {
 		return err
 	}
 	p := newProgress(e.stderr, quiet)
 	run := study.RunBatch
-	if natsURL != "" { // data/dist: the same batch on NATS JetStream workers
+	if natsURL != "" || workers > 0 { // data/dist: the same batch on NATS JetStream workers
 		run = func(ctx context.Context, entries []data.BatchEntry, o study.BatchOptions) (*study.Batch, error) {
-			return runBatchDist(ctx, e, natsURL, entries, o, quiet)
+			return dist.RunBatchAt(ctx, natsURL, workers, version, entries, o, e.stderr, quiet)
 		}
 	}
 	b, err := run(ctx, entries, study.BatchOptions{

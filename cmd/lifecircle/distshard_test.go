@@ -245,7 +245,7 @@ func TestDistributedShardFaults(t *testing.T) {
 	t.Run("bad flags", func(t *testing.T) {
 		for _, extra := range [][]string{{"--workers", "-1"}, {"--workers", "2", "--db", "postgres://x"}} {
 			_, stderr, code := runWith(t, bin, os.Environ(), append(append(args, out), extra...)...)
-			if code != 2 || !strings.Contains(stderr, "--workers") {
+			if code != 2 || !strings.Contains(stderr, "workers") {
 				t.Errorf("%v: exit %d, want a usage error naming --workers:\n%s", extra, code, stderr)
 			}
 		}

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/dist"
 	"github.com/lifecircle/lifecircle/data/postgis"
-	"github.com/lifecircle/lifecircle/data/study"
 )
 
 func init() {
@@ -46,16 +44,4 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		dist.WriteStatus(e.stdout, man, states)
 	}
 	return err
-}
-
-// runBatchDist runs a batch on the workers of the engine at url, printing
-// its progress.
-func runBatchDist(ctx context.Context, e *env, url string, entries []data.BatchEntry, o study.BatchOptions, quiet bool) (*study.Batch, error) {
-	eng, err := dist.OpenEnv(ctx, url, version, "coordinator")
-	if err != nil {
-		return nil, err
-	}
-	defer eng.Close()
-	started, progress := dist.Printer(e.stderr, url, quiet)
-	return dist.RunBatch(ctx, eng, entries, dist.BatchOptions{BatchOptions: o, Started: started, Progress: progress})
 }

@@ -11,8 +11,8 @@ import (
 
 // dispatch records run man (its Tasks list every task's id and name),
 // publishes the tasks next makes, one by one (next(i) for i < n; a nil
-// task is one the caller handles itself), and waits until every task
-// published is done. It returns the tasks and their final states. On an
+// task is one the caller handles itself), tells started the run id and
+// the number of tasks, and waits until every task published is done. It returns the tasks and their final states. On an
 // error (a task failed MaxDeliver times, ctx ended) the run is recorded
 // as failed or canceled, its queued tasks and stored results are
 // removed, and the error names the failed task.
@@ -47,9 +47,6 @@ func dispatch(ctx context.Context, e *Engine, man *Manifest, n int, next func(i 
 		return nil, nil, err
 	}
 	defer sub.Unsubscribe()
-	if started != nil {
-		started(run, len(man.Tasks))
-	}
 	seqs := map[uint64]*Task{}
 	byID := map[string]*Task{}
 	for i := range n {
@@ -71,6 +68,9 @@ func dispatch(ctx context.Context, e *Engine, man *Manifest, n int, next func(i 
 			return fail(fmt.Errorf("publish task %s (%s): %w", t.ID, t.Name, err))
 		}
 		seqs[ack.Sequence] = t
+	}
+	if started != nil {
+		started(run, len(byID))
 	}
 	states, err := wait(ctx, e, run, w, maxDel, seqs, byID, progress)
 	if err != nil {

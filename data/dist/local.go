@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lifecircle/lifecircle/data"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -179,11 +181,48 @@ func Printer(w io.Writer, url string, quiet bool) (func(string, int), func(Progr
 		}
 }
 
-// NewShards readies the runner of a sharded audit's shards (named name)
-// on the workers of the server at url, or of workers local ones (Setup),
-// printing to w. The context it returns is the one to run in; stop closes
+// NewShards sets so to run a sharded audit (named name) on the workers of
+// the server at url, or of workers local ones (Setup), printing to w: at
+// least 2 shards a local worker, else the node budget, unless so was set
+// (--shards, --shard-nodes). With neither url nor workers it leaves so
+// alone. It returns the context to run in and the function that closes
 // the connection and stops the local workers.
-func NewShards(ctx context.Context, url string, workers int, version, name string, w io.Writer, quiet bool) (*Shards, context.Context, func(), error) {
+func NewShards(ctx context.Context, url string, workers int, version, name string, w io.Writer, quiet bool, so *study.ShardOptions) (context.Context, func(), error) {
+	if url == "" && workers == 0 {
+		return ctx, func() {}, nil
+	}
+	if !so.Enabled() {
+		so.Nodes, so.Shards = study.DefaultShardNodes, 2*workers
+	}
+	e, ctx, stop, err := connect(ctx, url, workers, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	started, progress := Printer(w, e.URL, quiet)
+	sent := func(n int, b int64, d time.Duration) {
+		if !quiet {
+			fmt.Fprintf(w, "分片数据 / shard parts: %d sent, %.1f MB, cut and sent in %.1fs\n", n, float64(b)/1e6, d.Seconds())
+		}
+	}
+	so.Runner = &Shards{E: e, Name: name, Started: started, Progress: progress, Sent: sent}
+	return ctx, stop, nil
+}
+
+// RunBatchAt runs a batch (RunBatch) on the workers of the server at url,
+// or of workers local ones (Setup), printing its progress to w.
+func RunBatchAt(ctx context.Context, url string, workers int, version string, entries []data.BatchEntry, o study.BatchOptions, w io.Writer, quiet bool) (*study.Batch, error) {
+	e, ctx, stop, err := connect(ctx, url, workers, version)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	started, progress := Printer(w, e.URL, quiet)
+	return RunBatch(ctx, e, entries, BatchOptions{BatchOptions: o, Started: started, Progress: progress})
+}
+
+// connect starts the local workers (Setup) and opens the engine as the
+// coordinator; stop closes it and stops them.
+func connect(ctx context.Context, url string, workers int, version string) (*Engine, context.Context, func(), error) {
 	ctx, url, stopLocal, err := Setup(ctx, url, workers)
 	if err != nil {
 		return nil, nil, nil, err
@@ -193,11 +232,5 @@ func NewShards(ctx context.Context, url string, workers int, version, name strin
 		stopLocal()
 		return nil, nil, nil, err
 	}
-	started, progress := Printer(w, url, quiet)
-	sent := func(n int, b int64, d time.Duration) {
-		if !quiet {
-			fmt.Fprintf(w, "分片数据 / shard parts: %d sent, %.1f MB, cut and sent in %.1fs\n", n, float64(b)/1e6, d.Seconds())
-		}
-	}
-	return &Shards{E: e, Name: name, Started: started, Progress: progress, Sent: sent}, ctx, func() { e.Close(); stopLocal() }, nil
+	return e, ctx, func() { e.Close(); stopLocal() }, nil
 }

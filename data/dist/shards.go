@@ -27,16 +27,17 @@ type ShardSpec struct {
 
 // Shards runs a sharded audit's shards on the engine's workers: it is the
 // study.ShardRunner of `audit --distributed`. Each shard's part is sent
-// to the inputs store (content-addressed: the same part of the same study
-// is sent once) and published as a task as soon as it is written, so the
-// workers start while the coordinator cuts the next parts; the results
-// are merged in the plan's order once every task is done.
+// to the inputs store under its SHA-256 (which the worker checks; the
+// parts are removed when the run ends, as a proposal's are) and published
+// as a task as soon as it is stored, so the workers start while the
+// coordinator cuts the next parts; the results are merged in the plan's
+// order once every task is done.
 type Shards struct {
 	E *Engine
 	// Name describes the audit in the run's manifest (its --out folder).
 	Name string
-	// Started is told the run id before the first task is published;
-	// Progress at each change of a task's state.
+	// Started is told the run id once the tasks are published; Progress
+	// at each change of a task's state.
 	Started  func(run string, tasks int)
 	Progress func(Progress)
 	// Sent is told, once every part is sent, their number and bytes and
@@ -60,6 +61,12 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	defer cancel() // stops the parts still being sent when the run fails
 	parts := c.sendAhead(actx, st, pl, 2)
 	var sent int64
+	var shas []string
+	defer func() { // the parts are this run's: removed at its end
+		for _, sha := range shas {
+			_ = e.Inputs.Delete(context.WithoutCancel(ctx), sha)
+		}
+	}()
 	t0 := time.Now()
 	tasks, _, err := dispatch(ctx, e, &man, n, func(k int) (*Task, error) {
 		sp := <-parts[k]
@@ -67,7 +74,7 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, sp.err)
 		}
 		f := sp.f
-		sent += f.Size
+		sent, shas = sent+f.Size, append(shas, f.SHA256)
 		if k == n-1 && c.Sent != nil {
 			c.Sent(n, sent, time.Since(t0))
 		}
