@@ -5,6 +5,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data/dist"
 	"github.com/lifecircle/lifecircle/data/postgis"
+	"github.com/lifecircle/lifecircle/data/study"
 )
 
 func init() {
@@ -32,10 +33,12 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if *status == "" {
 		w := &dist.Worker{E: eng, Concurrency: *conc, Log: e.log}
 		if *dbURL != "" {
-			if w.DB, err = postgis.Open(ctx, *dbURL); err != nil {
+			db, err := postgis.Open(ctx, *dbURL)
+			if err != nil {
 				return err
 			}
-			defer w.DB.Close()
+			defer db.Close()
+			w.DB = study.TaskRuns{S: db}
 		}
 		return w.Run(ctx)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/lifecircle/lifecircle/data/postgis"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
 )
@@ -29,7 +28,7 @@ func (w *Worker) storeRun(ctx context.Context, t Task, st *study.Study, res *pla
 		}
 		meta.Inputs = in
 	}
-	id, err := w.DB.SaveAudit(ctx, postgis.AuditRun{Project: t.Name, In: st.In, Res: res, Meta: meta, FilesDir: dir, TaskKey: t.resultName()})
+	id, err := w.DB.SaveTaskRun(ctx, t.Name, t.resultName(), st, res, meta, dir)
 	if err != nil {
 		return 0, fmt.Errorf("store batch entry %s in the database project %s: %w — the worker stores each entry in the project of its name: import it first (lifecircle import --db URL --project %s …)", t.Name, t.Name, err, t.Name)
 	}

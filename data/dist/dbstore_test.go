@@ -93,7 +93,7 @@ func TestWorkerDBDeliveredTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	w := &Worker{E: e, Concurrency: 1, Log: slog.New(slog.NewTextHandler(&logs, nil)), Dir: t.TempDir(), DB: store}
+	w := &Worker{E: e, Concurrency: 1, Log: slog.New(slog.NewTextHandler(&logs, nil)), Dir: t.TempDir(), DB: study.TaskRuns{S: store}}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { _ = w.Run(wctx) }()

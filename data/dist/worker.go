@@ -14,8 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lifecircle/lifecircle/data/postgis"
+	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/study"
+	"github.com/lifecircle/lifecircle/planner"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -31,7 +32,13 @@ type Worker struct {
 	Dir string
 	// DB, when set, also stores each batch entry's audit in the PostGIS
 	// project of the entry's name, once per task (dbstore.go).
-	DB *postgis.Store
+	DB RunStore
+}
+
+// A RunStore keeps a batch entry's audit under its task's key, once
+// (study.TaskRuns on a PostGIS project).
+type RunStore interface {
+	SaveTaskRun(ctx context.Context, project, key string, st *study.Study, res *planner.AuditResult, meta data.AuditMeta, dir string) (int64, error)
 }
 
 // Test hooks, read from the environment by Run: fail every task with

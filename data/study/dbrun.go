@@ -78,3 +78,15 @@ func LayerFeatures(ls []postgis.Layer) int {
 	}
 	return n
 }
+
+// TaskRuns stores the audits of a distributed batch's entries in a
+// PostGIS project each (a data/dist worker with --db), under the task's
+// key: a task delivered again finds its run stored and writes no second
+// one. data/dist reaches the database only through it.
+type TaskRuns struct{ S *postgis.Store }
+
+// SaveTaskRun stores st's audit res (output files in dir, meta as the run
+// records it) in project under key and returns the run's id.
+func (r TaskRuns) SaveTaskRun(ctx context.Context, project, key string, st *Study, res *planner.AuditResult, meta data.AuditMeta, dir string) (int64, error) {
+	return r.S.SaveAudit(ctx, postgis.AuditRun{Project: project, In: st.In, Res: res, Meta: meta, FilesDir: dir, TaskKey: key})
+}
