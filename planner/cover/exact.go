@@ -45,19 +45,23 @@ type bnb struct {
 	trail    []int32 // fixed candidates, in fixing order
 	lamStack [][]float64
 
-	integral bool
-	absTol   float64 // non-integral weights: improvements below this do not count
-	best     float64
-	bestSol  []int32
-	goal     float64 // bounds below goal prune
-	stopAt   float64 // stop once best ≥ stopAt
-	rootU    float64
-	open     float64 // largest bound of the work left undone when stopped
-	nodes    int
-	iters    int // iterations of the last bound call
-	aborted  bool
-	stop     func() bool
-	errScale float64
+	integral           bool
+	absTol             float64 // non-integral weights: improvements below this do not count
+	best               float64
+	bestSol            []int32
+	goal               float64 // bounds below goal prune
+	stopAt             float64 // stop once best ≥ stopAt
+	rootU              float64
+	open               float64 // largest bound of the work left undone when stopped
+	nodes              int
+	iters              int // iterations of the last bound call
+	aborted            bool
+	stop               func() bool
+	errScale           float64
+	pool               *lpPool
+	lpIters            int
+	lpSolves, lpN, lpM int
+	useLP              bool
 }
 
 func newBnb(c *coverInst, k int, stop func() bool) *bnb {
@@ -67,7 +71,8 @@ func newBnb(c *coverInst, k int, stop func() bool) *bnb {
 		lam: append([]float64(nil), c.w...), cj: make([]float64, c.nCand),
 		mult: make([]int32, c.nItem), grad: make([]float64, c.nItem), xsum: make([]float64, c.nCand),
 		seen: make([]int32, c.nItem), best: math.Inf(-1), goal: math.Inf(-1), stopAt: math.Inf(1),
-		rootU: math.Inf(1), open: math.Inf(-1)}
+		rootU: math.Inf(1), open: math.Inf(-1), useLP: true}
+	b.pool = newLPPool(c)
 	for i := 0; i < c.nItem; i++ {
 		b.freeCnt[i] = int32(c.invOff[i+1] - c.invOff[i])
 	}
@@ -321,8 +326,9 @@ func (b *bnb) node(parentU float64, root bool) {
 	}
 	depth := len(b.lamStack)
 	b.lamStack = append(b.lamStack, append([]float64(nil), b.lam...))
-	mark := len(b.trail)
+	mark, poolMark := len(b.trail), len(b.pool.list)
 	defer func() {
+		b.pool.truncate(poolMark)
 		b.undo(mark)
 		copy(b.lam, b.lamStack[depth])
 		b.lamStack = b.lamStack[:depth]
@@ -355,6 +361,23 @@ func (b *bnb) node(parentU float64, root bool) {
 		if u < b.goal || b.best >= b.stopAt {
 			return
 		}
+		if b.useLP {
+			if root && pass == 0 {
+				b.eval()
+				b.seedPool()
+			}
+			u = min(u, b.lpBound())
+			if b.aborted = b.aborted || b.stop(); b.aborted {
+				b.open = max(b.open, u)
+				return
+			}
+			if root && pass == 0 {
+				b.rootU = u
+			}
+			if u < b.goal || b.best >= b.stopAt {
+				return
+			}
+		}
 		// Reduced-cost fixing at the best λ, with the bound at that λ.
 		ul := b.eval()
 		kk := b.kLeft
@@ -382,7 +405,10 @@ func (b *bnb) node(parentU float64, root bool) {
 			b.fix(j, true)
 		}
 	}
-	j := b.branchSite()
+	j := b.lpBranchSite()
+	if j < 0 {
+		j = b.branchSite()
+	}
 	b.fix(j, true)
 	b.node(u, false)
 	b.undo(len(b.trail) - 1)
