@@ -13,9 +13,12 @@ import (
 // target is reached, removal of redundant sites, moves that add one site to
 // make two others redundant, exact search in small separate clusters (full
 // cover only), then repeated attempts to reach the target with one site
-// fewer by the maximal-covering search. LowerBound is the largest of a
-// counting bound, the Lagrangian set-covering bound (full cover) and the
-// maximal-covering bounds proving that fewer sites fall short.
+// fewer by the maximal-covering search, and last the exact search on the
+// number of sites (branch and bound with LP bounds; for a full cover of
+// several separate clusters, one cluster at a time). LowerBound is the
+// largest of a counting bound, the Lagrangian set-covering bound (full
+// cover), the maximal-covering bounds proving that fewer sites fall short
+// and what the exact search proved.
 // o.K > 0 caps the number of sites; the result then may fall short of Target.
 func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetResult, error) {
 	start := time.Now()
@@ -132,7 +135,11 @@ func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetR
 	}
 	res.Timings["reduce"] = time.Since(t)
 	t = time.Now()
-	st, err = c.proveSet(st, need, clock, res)
+	if comps := c.components(); len(comps) > 1 && c.fullCover(need) && st.obj >= need && len(st.sol) > res.LowerBound {
+		st, err = c.proveSetComponents(st, comps, c.coverable-need, clock, res)
+	} else {
+		st, err = c.proveSet(st, need, clock, res)
+	}
 	if err != nil {
 		return nil, err
 	}
