@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 )
 
@@ -300,41 +299,9 @@ func (s *coverState) consolidate(need float64, stop func() bool) int {
 func (s *coverState) exactComponents(slack float64, stop func() bool) int {
 	c := s.c
 	const maxCands, nodeLimit, totalLimit = 300, 200000, 2000000
-	parent := make([]int32, c.nCand)
-	for j := range parent {
-		parent[j] = int32(j)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	for i := 0; i < c.nItem; i++ {
-		js := c.invIdx[c.invOff[i]:c.invOff[i+1]]
-		for _, j := range js[1:] {
-			if a, b := find(js[0]), find(j); a != b {
-				parent[b] = a
-			}
-		}
-	}
-	comps := map[int32][]int32{}
-	for j := 0; j < c.nCand; j++ {
-		if c.setW[j] > 0 {
-			r := find(int32(j))
-			comps[r] = append(comps[r], int32(j))
-		}
-	}
-	roots := make([]int32, 0, len(comps))
-	for r := range comps {
-		roots = append(roots, r)
-	}
-	sort.Slice(roots, func(a, b int) bool { return roots[a] < roots[b] })
 	local := make([]int32, c.nItem) // item → local index within a component
 	saved, totalNodes := 0, 0
-	for _, r := range roots {
-		cands := comps[r]
+	for _, cands := range c.components() {
 		inSol := 0
 		for _, j := range cands {
 			if s.pos[j] >= 0 {
