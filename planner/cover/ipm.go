@@ -54,7 +54,10 @@ type ipmState struct {
 	rvz, rto        []float64
 	dv, dz, dt, dom []float64
 	dpi             []float64
-	sMat            []float64 // n×n Woodbury matrix, lower Cholesky factor
+	sMat            []float64 // n×n Woodbury matrix without the site row, lower Cholesky factor
+	first           []int32   // per row of sMat: first column inside its envelope
+	ones            []float64 // sMat⁻¹ 1, for the site row's rank-one term
+	gamma           float64
 	delta           []float64 // per row: Δ
 	tmpN            []float64
 	tmpM            []float64
@@ -65,7 +68,7 @@ func newIPM(lp *mclpLP) *ipmState {
 	f := func(n int) []float64 { return make([]float64, n) }
 	return &ipmState{lp: lp, nv: nv, nb: nb, c: f(nv), v: f(nv), z: f(nv), t: f(nb), om: f(nb), pi: f(rows),
 		theta: f(nv), rp: f(rows), rd: f(nv), rho: f(nv), rvz: f(nv), rto: f(nb), dv: f(nv), dz: f(nv),
-		dt: f(nb), dom: f(nb), dpi: f(rows), sMat: f(lp.n * lp.n), delta: f(rows), tmpN: f(lp.n), tmpM: f(rows)}
+		dt: f(nb), dom: f(nb), dpi: f(rows), sMat: f(lp.n * lp.n), first: make([]int32, lp.n), ones: f(lp.n), delta: f(rows), tmpN: f(lp.n), tmpM: f(rows)}
 }
 
 // solve runs the interior-point method until the bound that bound computes
@@ -352,8 +355,12 @@ func (s *ipmState) direction() {
 	}
 }
 
-// factor builds Δ and the Cholesky factor of S = Θx⁻¹ + Bᵀ Δ⁻¹ B, where B
-// holds the x columns of E (−A over the item rows, 1 in the site row).
+// factor builds Δ and the Cholesky factor of S₀ = Θx⁻¹ + Aᵀ Δ⁻¹ A, where
+// S = S₀ + Δ_k⁻¹ 11ᵀ (B holds the x columns of E: −A over the item rows, 1
+// in the site row) is handled by Sherman–Morrison. S₀ is sparse when sites
+// overlap only with neighbours: its Cholesky factor stays inside the
+// envelope of the rows (first nonzero column), which the candidate order of
+// the LP keeps narrow.
 func (s *ipmState) factor() bool {
 	lp := s.lp
 	n, m := lp.n, lp.m
@@ -362,25 +369,36 @@ func (s *ipmState) factor() bool {
 	}
 	s.delta[m] = s.theta[n+2*m]
 	S := s.sMat
-	dk := 1 / s.delta[m]
 	for a := 0; a < n; a++ {
-		row := S[a*n : a*n+a+1]
-		for b := range row {
-			row[b] = dk
-		}
-		row[a] += 1 / s.theta[a]
+		clear(S[a*n : a*n+a+1])
+		S[a*n+a] = 1 / s.theta[a]
+		s.first[a] = int32(a)
 	}
 	for i := 0; i < m; i++ {
 		d := 1 / s.delta[i]
 		cs := lp.invIdx[lp.invOff[i]:lp.invOff[i+1]]
 		for p, a := range cs {
 			row := S[int(a)*n:]
+			s.first[a] = min(s.first[a], cs[0])
 			for _, b := range cs[:p+1] {
 				row[b] += d
 			}
 		}
 	}
-	return cholesky(S, n)
+	if !cholesky(S, n, s.first) {
+		return false
+	}
+	for j := range s.ones {
+		s.ones[j] = 1
+	}
+	cholSolve(S, n, s.first, s.ones)
+	sum := 0.0
+	for _, u := range s.ones {
+		sum += u
+	}
+	dk := 1 / s.delta[m]
+	s.gamma = dk / (1 + dk*sum)
+	return true
 }
 
 // solveNormal solves (Δ + B Θx Bᵀ) p = r by Woodbury:
@@ -399,7 +417,14 @@ func (s *ipmState) solveNormal(r, p []float64) {
 		}
 		g[j] = v
 	}
-	cholSolve(s.sMat, n, g)
+	cholSolve(s.sMat, n, s.first, g)
+	dot := 0.0
+	for _, v := range g {
+		dot += v
+	}
+	for j, u := range s.ones {
+		g[j] -= s.gamma * dot * u
+	}
 	sum := 0.0
 	for j, gj := range g {
 		sum += gj
@@ -411,14 +436,16 @@ func (s *ipmState) solveNormal(r, p []float64) {
 }
 
 // cholesky factors the symmetric positive definite n×n matrix whose lower
-// triangle a holds (row-major) into L Lᵀ in place. A pivot that vanishes
-// (a dependent column) is replaced by a huge one, which sets that component
-// of the solution to about zero, as interior-point codes do.
-func cholesky(a []float64, n int) bool {
+// triangle a holds (row-major) into L Lᵀ in place, row i's entries before
+// column first[i] being zero (the factor keeps that envelope). A pivot that
+// vanishes (a dependent column) is replaced by a huge one, which sets that
+// component of the solution to about zero, as interior-point codes do.
+func cholesky(a []float64, n int, first []int32) bool {
 	for j := 0; j < n; j++ {
+		fj := int(first[j])
 		rj := a[j*n : j*n+j+1]
 		d := rj[j]
-		for _, x := range rj[:j] {
+		for _, x := range rj[fj:j] {
 			d -= x * x
 		}
 		if math.IsNaN(d) {
@@ -430,10 +457,15 @@ func cholesky(a []float64, n int) bool {
 		d = math.Sqrt(d)
 		rj[j] = d
 		for i := j + 1; i < n; i++ {
+			fi := int(first[i])
+			if fi > j {
+				continue
+			}
 			ri := a[i*n : i*n+j+1]
 			v := ri[j]
-			for k, x := range rj[:j] {
-				v -= ri[k] * x
+			f := max(fi, fj)
+			for k, x := range rj[f:j] {
+				v -= ri[f+k] * x
 			}
 			ri[j] = v / d
 		}
@@ -442,21 +474,21 @@ func cholesky(a []float64, n int) bool {
 }
 
 // cholSolve solves L Lᵀ x = b in place with the factor from cholesky.
-func cholSolve(a []float64, n int, b []float64) {
+func cholSolve(a []float64, n int, first []int32, b []float64) {
 	for i := 0; i < n; i++ {
 		v := b[i]
-		ri := a[i*n : i*n+i]
-		for k, x := range ri {
-			v -= x * b[k]
+		f := int(first[i])
+		for k, x := range a[i*n+f : i*n+i] {
+			v -= x * b[f+k]
 		}
 		b[i] = v / a[i*n+i]
 	}
 	for i := n - 1; i >= 0; i-- {
 		v := b[i] / a[i*n+i]
 		b[i] = v
-		ri := a[i*n : i*n+i]
-		for k, x := range ri {
-			b[k] -= x * v
+		f := int(first[i])
+		for k, x := range a[i*n+f : i*n+i] {
+			b[f+k] -= x * v
 		}
 	}
 }

@@ -47,30 +47,21 @@ func (p *lpPool) truncate(n int) {
 // candidates back, items the covered items, group each of them to its LP
 // item.
 func (b *bnb) buildLP() (lp *mclpLP, cands, items, group []int32) {
-	c, pool := b.c, b.pool
-	var setOff, setIdx []int32
-	setOff = append(setOff, 0)
-	for _, j := range pool.list {
-		if b.status[j] != 0 {
-			continue
+	for _, j := range b.pool.list {
+		if b.status[j] == 0 {
+			cands = append(cands, j)
 		}
-		cands = append(cands, j)
-		for _, i := range c.set(j) {
-			if b.wEff[i] <= 0 {
-				continue
-			}
-			if pool.loc[i] < 0 {
-				pool.loc[i] = int32(len(items))
-				items = append(items, i)
-			}
-			setIdx = append(setIdx, pool.loc[i])
-		}
-		setOff = append(setOff, int32(len(setIdx)))
 	}
-	for _, i := range items {
-		pool.loc[i] = -1
-	}
+	setOff, setIdx, items := b.localSets(cands)
 	invOff, invIdx := invert(len(items), setOff, setIdx)
+	order := envelopeOrder(len(cands), setOff, setIdx, invOff, invIdx)
+	perm := make([]int32, len(cands))
+	for k, q := range order {
+		perm[k] = cands[q]
+	}
+	cands = perm
+	setOff, setIdx, items = b.localSets(cands)
+	invOff, invIdx = invert(len(items), setOff, setIdx)
 	group, nG := mergeRows(invOff, invIdx)
 	lp = &mclpLP{k: float64(b.kLeft), n: len(cands), m: nG, w: make([]float64, nG)}
 	for l, i := range items {
@@ -92,6 +83,64 @@ func (b *bnb) buildLP() (lp *mclpLP, cands, items, group []int32) {
 	}
 	lp.invOff, lp.invIdx = invert(nG, lp.setOff, lp.setIdx)
 	return lp, cands, items, group
+}
+
+// localSets lists, per candidate of cands, the local indices of the items
+// of positive effective weight it covers; items maps them back.
+func (b *bnb) localSets(cands []int32) (setOff, setIdx, items []int32) {
+	loc := b.pool.loc
+	setOff = append(setOff, 0)
+	for _, j := range cands {
+		for _, i := range b.c.set(j) {
+			if b.wEff[i] <= 0 {
+				continue
+			}
+			if loc[i] < 0 {
+				loc[i] = int32(len(items))
+				items = append(items, i)
+			}
+			setIdx = append(setIdx, loc[i])
+		}
+		setOff = append(setOff, int32(len(setIdx)))
+	}
+	for _, i := range items {
+		loc[i] = -1
+	}
+	return setOff, setIdx, items
+}
+
+// envelopeOrder returns a reverse Cuthill–McKee order of the n columns
+// (columns sharing a row are neighbours): breadth-first from a column of
+// fewest rows, reversed, so that the Cholesky envelope of the interior-point
+// matrix stays narrow when sites overlap only locally.
+func envelopeOrder(n int, off, idx, invOff, invIdx []int32) []int32 {
+	seen := make([]bool, n)
+	order := make([]int32, 0, n)
+	byDeg := make([]int32, n)
+	for j := range byDeg {
+		byDeg[j] = int32(j)
+	}
+	slices.SortStableFunc(byDeg, func(a, b int32) int { return int((off[a+1] - off[a]) - (off[b+1] - off[b])) })
+	for _, s := range byDeg {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		order = append(order, s)
+		for h := len(order) - 1; h < len(order); h++ {
+			j := order[h]
+			for _, i := range idx[off[j]:off[j+1]] {
+				for _, o := range invIdx[invOff[i]:invOff[i+1]] {
+					if !seen[o] {
+						seen[o] = true
+						order = append(order, o)
+					}
+				}
+			}
+		}
+	}
+	slices.Reverse(order)
+	return order
 }
 
 // invert turns per-column row lists (ascending columns) into per-row column
