@@ -17,14 +17,17 @@ import (
 // where w'_i = w_i for items neither covered by a fixed-in site nor left
 // without any free coverer (0 otherwise), λ_i ∈ [0, w'_i], c_j = Σ_{i∈S_j} λ_i
 // and k' = K − (fixed-in sites). Subgradient steps warm-started from the
-// parent's multipliers lower U; a node is pruned once U falls below goal
-// (the least value still wanted). Reduced-cost fixing at the node's best λ
-// drops free sites that cannot be in a wanted solution (U − c_(k') + c_j <
-// goal) and fixes in those that every wanted solution needs (U − c_j +
-// c_(k'+1) < goal). Branching is on the free site most often but not always
-// in the relaxed top-k' set, the fixed-in child first; the top-k' sets of
-// every node are tried as solutions. Everything is deterministic: only the
-// stop function, checked between steps, depends on time.
+// parent's multipliers lower U first; then λ is set to the duals of the
+// node's LP relaxation (lpBound: an interior-point method over a pool of
+// candidates grown by column generation), which makes U the LP bound. A
+// node is pruned once U falls below goal (the least value still wanted).
+// Reduced-cost fixing at the node's best λ drops free sites that cannot be
+// in a wanted solution (U − c_(k') + c_j < goal) and fixes in those that
+// every wanted solution needs (U − c_j + c_(k'+1) < goal). Branching is on
+// the site whose LP value is most fractional, the fixed-in child first;
+// the top-k' sets and the LP's largest sites are tried as solutions.
+// Everything is deterministic: only the stop function, checked between
+// steps, depends on time.
 type bnb struct {
 	c        *coverInst
 	k        int

@@ -117,7 +117,8 @@ func (lp *mclpLP) solve(bound func(lam []float64) float64, stopBelow float64, st
 			sol.obj = v
 			copy(sol.x, x)
 		}
-		if improved {
+		// Early duals are poor: count stalls only near the optimum.
+		if improved || (s.mu() > 1e-7 && sol.iters < 12) {
 			stall = 0
 		} else {
 			stall++

@@ -226,7 +226,7 @@ func (c *coverInst) closed(ub, obj float64) bool {
 	return ub-obj <= 1e-9*c.coverable
 }
 
-// proveMax runs the exact search (reduction, then Lagrangian branch and
+// proveMax runs the exact search (reduction, then LP-bounded branch and
 // bound) from the solution st with the time left, and returns the best
 // solution and the bound. res.Optimal and res.Nodes are set.
 func (c *coverInst) proveMax(st *coverState, k int, ub float64, lg *lagrange, clock coverClock, res *MaxResult) (*coverState, float64, error) {

@@ -153,7 +153,7 @@ func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetR
 
 // proveSet is branch and bound on the number of sites: while the best
 // solution st has more sites than the lower bound, it searches exactly for
-// one site fewer reaching need (Lagrangian branch and bound of maximal
+// one site fewer reaching need (LP-bounded branch and bound of maximal
 // covering on the reduced instance, pruning every node whose bound falls
 // short of need). A solution found replaces st; a search that finishes
 // without one proves len(st.sol) the minimum.
