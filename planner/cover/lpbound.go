@@ -206,9 +206,9 @@ func mergeRows(off, idx []int32) (group []int32, n int) {
 // seedPool adds the free candidates of largest c_j (at the current λ, as
 // left by eval) to the pool: enough for the LP to choose among.
 func (b *bnb) seedPool() {
-	want := 3*b.kLeft + 20
+	want := min(3*b.kLeft+20, maxPool-len(b.pool.list))
 	for _, j := range b.order {
-		if want == 0 {
+		if want <= 0 {
 			break
 		}
 		if !b.pool.in[j] {
@@ -267,6 +267,12 @@ func (b *bnb) lpBound() float64 {
 	return best
 }
 
+// maxPool caps the candidates of a node LP: the interior-point method
+// factors a dense pool × pool matrix (at worst n³/3 operations per
+// iteration). Beyond it the node keeps the Lagrangian bound at the last
+// LP's duals, which is valid but may be weaker than the LP bound.
+const maxPool = 1200
+
 // price adds to the pool the free candidates outside it that the last
 // evaluation put in the top k' (their columns have positive reduced cost);
 // false when there are none, so the LP over the pool is the node's LP.
@@ -278,7 +284,7 @@ func (b *bnb) price() bool {
 	cut := b.cj[b.order[kk-1]]
 	added := 0
 	for _, j := range b.order {
-		if b.cj[j] < cut-1e-9*max(1, math.Abs(cut)) || added >= 2*kk+10 {
+		if b.cj[j] < cut-1e-9*max(1, math.Abs(cut)) || added >= 2*kk+10 || len(b.pool.list) >= maxPool {
 			break
 		}
 		if !b.pool.in[j] {
