@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
@@ -487,6 +488,28 @@ func tileProjection(t maptile.Tile) orb.Projection {
 		y := ((0.5-math.Log((1+sin)/(1-sin))/(4*math.Pi))*n - y0) * tileExtent
 		return orb.Point{math.Round(x), math.Round(y)}
 	}
+}
+
+// tileRings appends to rings the rings of unit polygon g projected into a
+// tile's pixels (proj) and clipped to box; false when nothing is left.
+func tileRings(rings []orb.Ring, g orb.Geometry, proj orb.Projection, box orb.Bound) ([]orb.Ring, bool) {
+	if g = projectCopy(g, proj); g == nil {
+		return rings, false
+	}
+	if b := g.Bound(); !(box.Contains(b.Min) && box.Contains(b.Max)) {
+		if g = clip.Geometry(box, g); g == nil {
+			return rings, false
+		}
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		rings = append(rings, g...)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			rings = append(rings, p...)
+		}
+	}
+	return rings, true
 }
 
 // projectCopy returns a projected copy of g (orb's project works in

@@ -8,7 +8,6 @@ import (
 
 	"github.com/lifecircle/lifecircle/planner"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 )
@@ -217,23 +216,9 @@ func (s *Server) unitsCompactTile(t maptile.Tile) ([]byte, uint64) {
 				c.addFigures(in.Units[i], res.Units[i], len(in.Profile.Types))
 				continue
 			}
-			g := projectCopy(in.Units[i].Geometry, proj)
-			if g == nil {
+			var ok bool
+			if rings, ok = tileRings(rings[:0], in.Units[i].Geometry, proj, box); !ok {
 				continue
-			}
-			if b := g.Bound(); !(box.Contains(b.Min) && box.Contains(b.Max)) {
-				if g = clip.Geometry(box, g); g == nil {
-					continue
-				}
-			}
-			rings = rings[:0]
-			switch g := g.(type) {
-			case orb.Polygon:
-				rings = append(rings, g...)
-			case orb.MultiPolygon:
-				for _, p := range g {
-					rings = append(rings, p...)
-				}
 			}
 			if !c.add(int(i), rings, dp) {
 				continue
