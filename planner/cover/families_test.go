@@ -183,10 +183,12 @@ func TestSolveMaxFamiliesMatchCBC(t *testing.T) {
 // TestSolveHardFamiliesMatchCBC does the same on 20 larger instances. Set
 // covering is not yet always proven minimal on them within the limit (see
 // BENCHMARKS.md): there it must be valid, its lower bound at most CBC's
-// minimum, and a proven minimum must equal CBC's.
+// minimum, and a proven minimum must equal CBC's. It runs when
+// LIFECIRCLE_HARD_FAMILIES is set (BENCHMARKS.md gives its figures): CBC
+// alone takes minutes on some of its set covers.
 func TestSolveHardFamiliesMatchCBC(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the larger families take CBC seconds; run without -short")
+	if os.Getenv("LIFECIRCLE_HARD_FAMILIES") == "" {
+		t.Skip("the larger families take CBC up to minutes each (about 9 minutes in all on 2 cores): LIFECIRCLE_HARD_FAMILIES=1 go test ./planner/cover -run TestSolveHardFamiliesMatchCBC -v")
 	}
 	checkFamiliesAgainstCBC(t, hardFamilies, false)
 }
