@@ -117,6 +117,18 @@ func TestBrowserTiledUnits(t *testing.T) {
 		}
 	}
 
+	// The units pane is one canvas composed from the tiles (tiles.js,
+	// Composite): after an animated zoom and an animated pan to each
+	// community it still shows the community's colour there.
+	for id, p := range points {
+		for _, how := range []string{"zoom", "pan"} {
+			got := animatedPixel(t, ctx, p, 14, how)
+			if !closeRGBA(got, want["rules"][id]) {
+				t.Errorf("after an animated %s to community %s: pixel %v, want %v", how, id, got, want["rules"][id])
+			}
+		}
+	}
+
 	// Facilities with a few properties (?facilities=lite, as a city's):
 	// a click shows the popup, then the rest of the facility's properties.
 	browserStep(t, ctx, "load lite facilities", chromedp.Navigate(srv.URL+"/?lang=en&cells=tiles&facilities=lite"))
@@ -138,6 +150,28 @@ func tiledPixel(t *testing.T, ctx context.Context, p []float64, zoom float64) []
 	browserStep(t, ctx, "view", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`void window.lifecircle.map.setView([%g, %g], %g, {animate: false})`, p[1], p[0], zoom)),
 		chromedp.Poll[chromedp.Void](`window.lifecircleTiles.pending() === 0`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Sleep(50*time.Millisecond))
+	return browsertest.Eval[[]int](t, ctx, fmt.Sprintf(`(%s)("lcUnits", %g, %g)`, pixelJS, p[0], p[1]))
+}
+
+// animatedPixel reaches p at zoom with an animation (a zoom in from one
+// level out, or a pan from 300 px away), waits for the tiles and returns
+// the units pane's pixel at p.
+func animatedPixel(t *testing.T, ctx context.Context, p []float64, zoom float64, how string) []int {
+	t.Helper()
+	start, move := fmt.Sprintf(`m.setView([%g, %g], %g, {animate: false})`, p[1], p[0], zoom-1), fmt.Sprintf(`m.setZoom(%g, {animate: true})`, zoom)
+	if how == "pan" {
+		start = fmt.Sprintf(`(m.setView([%g, %g], %g, {animate: false}), m.panBy([300, -200], {animate: false}))`, p[1], p[0], zoom)
+		move = fmt.Sprintf(`m.panTo([%g, %g], {animate: true, duration: 0.3})`, p[1], p[0])
+	}
+	browserStep(t, ctx, "animated "+how, chromedp.Evaluate[chromedp.Void](`void (() => { const m = window.lifecircle.map; `+start+`; })()`),
+		chromedp.Poll[chromedp.Void](`window.lifecircleTiles.pending() === 0`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`void (() => { const m = window.lifecircle.map; `+move+`; })()`),
+		chromedp.Sleep(600*time.Millisecond),
+		chromedp.Poll[chromedp.Void](`window.lifecircleTiles.pending() === 0`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`window.lifecircleTiles.idle()`, chromedp.EvalAwaitPromise))
+	if z := browsertest.Eval[float64](t, ctx, `window.lifecircle.map.getZoom()`); z != zoom {
+		t.Fatalf("animated %s: map at zoom %v, want %v", how, z, zoom)
+	}
 	return browsertest.Eval[[]int](t, ctx, fmt.Sprintf(`(%s)("lcUnits", %g, %g)`, pixelJS, p[0], p[1]))
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,13 +12,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/performance"
+	"github.com/chromedp/cdproto/profiler"
+	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 	"github.com/lifecircle/lifecircle/data"
 	"github.com/lifecircle/lifecircle/data/synth"
@@ -255,6 +260,10 @@ func pageCPU(t *testing.T, ctx context.Context) (thread, process float64) {
 // the redraw of a series of pans and zooms (from the view change until
 // every tile of the new view is fetched and painted, plus one frame). It
 // logs the figures for BENCHMARKS.md and asserts nothing about time.
+// To see where a move's time goes: LIFECIRCLE_TILES_TRACE=RUN:MOVE (or
+// "all" for run 1) logs the page main thread's trace events by name, and
+// LIFECIRCLE_TILES_PROFILE=RUN:MOVE (or "all") the JavaScript functions
+// with the most self time.
 func TestBrowserBigTiles(t *testing.T) {
 	if os.Getenv("LIFECIRCLE_BIG") == "" {
 		t.Skip("set LIFECIRCLE_BIG=1 to measure the map page on the 1,000,000-node city")
@@ -345,7 +354,7 @@ func TestBrowserBigTiles(t *testing.T) {
 		`m.fitBounds(window.lifecircle.bounds(), {animate: false})`,
 	}
 	type moveTiming struct {
-		MS, Tiles, KB, DecodeMS, DrawMS float64
+		MS, Tiles, KB, DecodeMS, DrawMS, Draws float64
 	}
 	for run := 1; run <= 3; run++ {
 		if run == 3 {
@@ -356,7 +365,24 @@ func TestBrowserBigTiles(t *testing.T) {
 		}
 		var times, cpu []float64
 		var detail []string
-		for _, mv := range moves {
+		prof := run == 1 && os.Getenv("LIFECIRCLE_TILES_PROFILE") == "all"
+		profRun, profMove := runMove(os.Getenv("LIFECIRCLE_TILES_PROFILE"))
+		var trace *traceSink
+		traceRun, traceMove := runMove(os.Getenv("LIFECIRCLE_TILES_TRACE"))
+		if run == 1 && os.Getenv("LIFECIRCLE_TILES_TRACE") == "all" {
+			trace = startTrace(t, ctx)
+		}
+		if prof {
+			startProfile(t, ctx)
+		}
+		for i, mv := range moves {
+			var moveTrace *traceSink
+			if run == traceRun && traceMove == i+1 {
+				moveTrace = startTrace(t, ctx)
+			}
+			if run == profRun && profMove == i+1 {
+				startProfile(t, ctx)
+			}
 			th0, pr0 := pageCPU(t, ctx)
 			mt, err := chromedp.Run(ctx, chromedp.Evaluate[moveTiming](`(async () => {
 				const m = window.lifecircle.map, st = window.lifecircleTiles.stats, s0 = Object.assign({}, st);
@@ -365,16 +391,28 @@ func TestBrowserBigTiles(t *testing.T) {
 				await window.lifecircle.tilesIdle();
 				await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
 				return {MS: performance.now() - t0, Tiles: st.tiles - s0.tiles, KB: (st.bytes - s0.bytes) / 1024,
-					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs};
+					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs, Draws: st.draws - s0.draws};
 			})()`, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("%s: %v", mv, err)
 			}
 			th1, pr1 := pageCPU(t, ctx)
+			if run == profRun && profMove == i+1 {
+				t.Logf("JS CPU profile of move %d, self time:\n%s", i+1, stopProfile(t, ctx))
+			}
+			if moveTrace != nil {
+				t.Logf("main-thread trace of move %d:\n%s", i+1, moveTrace.stop(t, ctx))
+			}
 			times = append(times, mt.MS)
 			cpu = append(cpu, th1-th0)
-			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, decode %.0f ms, draw %.0f ms; page CPU: main thread %.0f ms, renderer %.0f ms)",
-				mt.MS, mt.Tiles, mt.KB, mt.DecodeMS, mt.DrawMS, th1-th0, pr1-pr0))
+			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, decode %.0f ms, %.0f canvases drawn in %.0f ms; page CPU: main thread %.0f ms, renderer %.0f ms)",
+				mt.MS, mt.Tiles, mt.KB, mt.DecodeMS, mt.Draws, mt.DrawMS, th1-th0, pr1-pr0))
+		}
+		if trace != nil {
+			t.Logf("main-thread trace of run 1's moves:\n%s", trace.stop(t, ctx))
+		}
+		if prof {
+			t.Logf("JS CPU profile of run 1's moves, self time:\n%s", stopProfile(t, ctx))
 		}
 		s := slices.Clone(times)
 		slices.Sort(s)
@@ -446,4 +484,160 @@ func TestBrowserOfficeTiles(t *testing.T) {
 	}
 	t.Logf("%d tile images from the office server", tileReqs.Load())
 	w.Check(t)
+}
+
+// runMove reads "RUN:MOVE" (or "MOVE", run 1) of LIFECIRCLE_TILES_TRACE
+// and LIFECIRCLE_TILES_PROFILE.
+func runMove(v string) (run, move int) {
+	r, m, ok := strings.Cut(v, ":")
+	if !ok {
+		r, m = "1", v
+	}
+	run, _ = strconv.Atoi(r)
+	move, _ = strconv.Atoi(m)
+	return run, move
+}
+
+// startProfile starts the page's JavaScript CPU profiler (200 µs samples).
+func startProfile(t *testing.T, ctx context.Context) {
+	chromedp.Call(ctx, profiler.Enable, cdp.Empty{})
+	chromedp.Call(ctx, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 200})
+	if _, err := chromedp.Call(ctx, profiler.Start, cdp.Empty{}); err != nil {
+		t.Fatalf("Profiler.start: %v", err)
+	}
+}
+
+// stopProfile stops it and lists the functions with the most self time.
+func stopProfile(t *testing.T, ctx context.Context) string {
+	res, err := chromedp.Call(ctx, profiler.Stop, cdp.Empty{})
+	if err != nil {
+		t.Fatalf("Profiler.stop: %v", err)
+	}
+	return jsProfileTop(res.Profile, 40)
+}
+
+// jsProfileTop lists the n functions of a DevTools CPU profile with the
+// most self time (for LIFECIRCLE_TILES_PROFILE).
+func jsProfileTop(p *profiler.Profile, n int) string {
+	if p == nil {
+		return "(no profile)"
+	}
+	self := map[int64]float64{}
+	for i, id := range p.Samples {
+		if i+1 < len(p.TimeDeltas) {
+			self[id] += float64(p.TimeDeltas[i+1]) / 1000
+		}
+	}
+	byName := map[string]float64{}
+	var total float64
+	for _, nd := range p.Nodes {
+		cf := nd.CallFrame
+		name := cf.FunctionName
+		if name == "" {
+			name = "(anonymous)"
+		}
+		key := fmt.Sprintf("%s %s:%d", name, filepath.Base(cf.URL), cf.LineNumber+1)
+		byName[key] += self[nd.ID]
+		total += self[nd.ID]
+	}
+	keys := make([]string, 0, len(byName))
+	for k := range byName {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return int(byName[b]*1000 - byName[a]*1000) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "total %.0f ms\n", total)
+	for i, k := range keys {
+		if i == n {
+			break
+		}
+		fmt.Fprintf(&b, "%8.1f ms  %s\n", byName[k], k)
+	}
+	return b.String()
+}
+
+// traceSink collects a DevTools trace (for LIFECIRCLE_TILES_TRACE).
+type traceSink struct {
+	mu      sync.Mutex
+	events  []map[string]any
+	done    chan struct{}
+	stopped bool
+}
+
+func startTrace(t *testing.T, ctx context.Context) *traceSink {
+	ts := &traceSink{done: make(chan struct{})}
+	chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *tracing.EventDataCollected:
+			ts.mu.Lock()
+			defer ts.mu.Unlock()
+			if ts.stopped {
+				return
+			}
+			for _, v := range e.Value {
+				var m map[string]any
+				if json.Unmarshal(v, &m) == nil {
+					ts.events = append(ts.events, m)
+				}
+			}
+		case *tracing.EventTracingComplete:
+			ts.mu.Lock()
+			defer ts.mu.Unlock()
+			if !ts.stopped {
+				ts.stopped = true
+				close(ts.done)
+			}
+		}
+	})
+	_, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{
+		IncludedCategories: []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "gpu", "v8", "toplevel"}}})
+	if err != nil {
+		t.Fatalf("Tracing.start: %v", err)
+	}
+	return ts
+}
+
+// stop ends the trace and sums, per event name, the durations of the
+// complete events on the renderer's main thread (nested events count in
+// their parents too).
+func (ts *traceSink) stop(t *testing.T, ctx context.Context) string {
+	if _, err := chromedp.Call(ctx, tracing.End, cdp.Empty{}); err != nil {
+		t.Fatalf("Tracing.end: %v", err)
+	}
+	<-ts.done
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	mainTID := map[float64]bool{}
+	for _, e := range ts.events {
+		if e["name"] == "thread_name" {
+			if a, ok := e["args"].(map[string]any); ok && a["name"] == "CrRendererMain" {
+				mainTID[e["tid"].(float64)] = true
+			}
+		}
+	}
+	sum := map[string]float64{}
+	count := map[string]int{}
+	for _, e := range ts.events {
+		tid, _ := e["tid"].(float64)
+		if !mainTID[tid] || e["ph"] != "X" {
+			continue
+		}
+		d, _ := e["dur"].(float64)
+		n, _ := e["name"].(string)
+		sum[n] += d / 1000
+		count[n]++
+	}
+	keys := make([]string, 0, len(sum))
+	for k := range sum {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return int(sum[b]*1000 - sum[a]*1000) })
+	var b strings.Builder
+	for i, k := range keys {
+		if i == 45 {
+			break
+		}
+		fmt.Fprintf(&b, "%9.1f ms %6d× %s\n", sum[k], count[k], k)
+	}
+	return b.String()
 }

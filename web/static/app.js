@@ -623,7 +623,7 @@
 
   // ---------------------------------------------------------------- map
   function initMap() {
-    map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true, minZoom: 3, maxZoom: 19, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90 });
+    map = L.map('map', { preferCanvas: true, fadeAnimation: false, zoomControl: true, attributionControl: true, minZoom: 3, maxZoom: 19, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90 });
     map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
     map.createPane('streets').style.zIndex = 250;
     map.getPane('streets').style.pointerEvents = 'none';

@@ -160,12 +160,12 @@
       while (painted.size > PAINTED_MAX) painted.delete(painted.keys().next().value);
     }
 
-    var Grid = L.GridLayer.extend({
+    var Grid = window.lifecircleTiles.composite(L.GridLayer).extend({
       options: { tileSize: TILE, updateWhenZooming: false, keepBuffer: 1 },
       createTile: function (c, done) {
         var ratio = Math.min(2, window.devicePixelRatio || 1), k = key(c);
         var hit = painted.get(k);
-        if (hit && !hit.parentNode && hit._lcRatio === ratio) {
+        if (hit && !hit._lcInUse && hit._lcRatio === ratio) {
           remember(hit, k);
           setTimeout(function () { done(null, hit); }, 0);
           return hit;
@@ -190,6 +190,7 @@
         paint(t.el, t.coords);
         remember(t.el, key(t.coords));
       }
+      window.lifecircleTiles.recompose(layer);
     }
 
     function rebuild() {

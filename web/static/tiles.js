@@ -385,7 +385,7 @@
     pendingTiles--;
     if (pendingTiles === 0) {
       var w = idleWaiters; idleWaiters = [];
-      w.forEach(function (f) { setTimeout(f, 0); });
+      w.forEach(function (f) { whenComposed(f); });
     }
   }
   // fetchTile returns the decoded layers of url (decode: decode, or a
@@ -430,7 +430,7 @@
     if (!c) return null;
     painted.delete(key);
     painted.set(key, c);
-    return c.parentNode || c._lcKey !== key ? null : c;
+    return c._lcInUse || c._lcKey !== key ? null : c;
   }
   function paintedPut(c, key) {
     if (c._lcKey && painted.get(c._lcKey) === c) { painted.delete(c._lcKey); paintedPixels -= c.width * c.height; }
@@ -460,11 +460,150 @@
     return { url: fill(o.url, c), decode: decode };
   }
 
+  // ------------------------------------------------------------ composed view
+  // Composite turns a GridLayer into one whose tiles are canvases kept off
+  // the page and composed into a single canvas the size of the map. The
+  // browser hands every canvas on the page to its compositor each time
+  // one appears or changes, at about 1–4 ms per megapixel (headless
+  // Chromium on this project's test machine): a 1440 × 1000 view takes a
+  // dozen 512-px tiles, 3 Mpx per layer and move, but only 1.4 Mpx as one
+  // canvas, and tiles shown again cost nothing more. Leaflet still
+  // decides which tiles a view needs and when old ones go; the view is
+  // redrawn (once per frame at most) when a tile arrives or goes and when
+  // the map stops moving, and is scaled in between as Leaflet's own
+  // vector renderer is.
+  var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
+  function scheduleCompose(layer) {
+    composeQueue.add(layer);
+    if (composeFrame) return;
+    composeFrame = L.Util.requestAnimFrame(function () {
+      composeFrame = 0;
+      var ls = Array.from(composeQueue);
+      composeQueue.clear();
+      ls.forEach(function (l) { if (l._map) l._compose(); });
+      var fs = afterCompose;
+      afterCompose = [];
+      fs.forEach(function (f) { f(); });
+    });
+  }
+  // whenComposed calls f once the views waiting to be composed are.
+  function whenComposed(f) {
+    if (composeFrame) afterCompose.push(f); else setTimeout(f, 0);
+  }
+
+  var Composite = {
+    _initContainer: function () {
+      var had = !!this._container;
+      L.GridLayer.prototype._initContainer.call(this);
+      if (had || !this._container) return;
+      var v = document.createElement('canvas');
+      v.className = 'lc-view' + (this._map && this._map._zoomAnimated ? ' leaflet-zoom-animated' : '');
+      v.style.position = 'absolute';
+      v.style.left = '0';
+      v.style.top = '0';
+      v.style.transformOrigin = '0 0';
+      v.style.pointerEvents = 'none';
+      v.width = 0;
+      v.height = 0;
+      this._view = v;
+      this._vZoom = undefined;
+      this._container.appendChild(v);
+    },
+    // A tile's canvas leaves the page as soon as Leaflet puts it there.
+    _addTile: function (coords, container) {
+      L.GridLayer.prototype._addTile.call(this, coords, container);
+      var t = this._tiles[this._tileCoordsToKey(coords)];
+      if (!t) return;
+      if (t.el.parentNode) t.el.parentNode.removeChild(t.el);
+      t.el._lcInUse = true;
+    },
+    _removeTile: function (key) {
+      var t = this._tiles[key];
+      if (t) t.el._lcInUse = false;
+      L.GridLayer.prototype._removeTile.call(this, key);
+      scheduleCompose(this);
+    },
+    _tileReady: function (coords, err, tile) {
+      L.GridLayer.prototype._tileReady.call(this, coords, err, tile);
+      scheduleCompose(this);
+    },
+    _pruneTiles: function () {
+      L.GridLayer.prototype._pruneTiles.call(this);
+      if (this._map) scheduleCompose(this);
+    },
+    _onMoveEnd: function () {
+      L.GridLayer.prototype._onMoveEnd.call(this);
+      if (this._map) scheduleCompose(this);
+    },
+    _resetView: function (e) {
+      L.GridLayer.prototype._resetView.call(this, e);
+      if (!this._map) return;
+      this._viewTransform(this._map.getCenter(), this._map.getZoom());
+      scheduleCompose(this);
+    },
+    _animateZoom: function (e) {
+      L.GridLayer.prototype._animateZoom.call(this, e);
+      this._viewTransform(e.center, e.zoom);
+    },
+    getEvents: function () {
+      var ev = L.GridLayer.prototype.getEvents.call(this);
+      ev.resize = function () { scheduleCompose(this); };
+      ev.zoomend = function () { scheduleCompose(this); };
+      return ev;
+    },
+    // _viewTransform keeps the view canvas where its content belongs at
+    // zoom about center until it is composed again.
+    _viewTransform: function (center, zoom) {
+      var v = this._view, map = this._map;
+      if (!v || !map || this._vZoom === undefined) return;
+      var scale = map.getZoomScale(zoom, this._vZoom);
+      var offset = map.project(this._vNW, zoom).subtract(map._getNewPixelOrigin(center, zoom));
+      L.DomUtil.setTransform(v, offset, scale);
+    },
+    // _compose draws the tiles Leaflet holds (other zooms' first, the
+    // current zoom's on top, as Leaflet stacks its levels) into the view.
+    _compose: function () {
+      var map = this._map, v = this._view;
+      if (!map || !v) return;
+      var size = map.getSize(), zoom = map.getZoom(), ratio = Math.min(2, window.devicePixelRatio || 1);
+      var origin = map.getPixelOrigin(), nw = map.containerPointToLayerPoint([0, 0]);
+      var list = [];
+      for (var k in this._tiles) {
+        var t = this._tiles[k];
+        if (t.el._lcDrawn) list.push(t);
+      }
+      this._vNW = map.layerPointToLatLng(nw);
+      this._vZoom = zoom;
+      L.DomUtil.setPosition(v, nw);
+      if (!list.length && !v._lcDrawn) return;
+      var w = Math.round(size.x * ratio), h = Math.round(size.y * ratio);
+      if (v.width !== w || v.height !== h) {
+        v.width = w;
+        v.height = h;
+        v.style.width = size.x + 'px';
+        v.style.height = size.y + 'px';
+      }
+      v._lcDrawn = true;
+      var ctx = v.getContext('2d');
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      list.sort(function (a, b) { return Math.abs(b.coords.z - zoom) - Math.abs(a.coords.z - zoom); });
+      var ts = this.options.tileSize;
+      for (var i = 0; i < list.length; i++) {
+        var c = list[i].coords, s = map.getZoomScale(zoom, c.z) * ts;
+        var x0 = Math.round((c.x * s - origin.x - nw.x) * ratio), y0 = Math.round((c.y * s - origin.y - nw.y) * ratio);
+        var x1 = Math.round(((c.x + 1) * s - origin.x - nw.x) * ratio), y1 = Math.round(((c.y + 1) * s - origin.y - nw.y) * ratio);
+        if (x1 <= 0 || y1 <= 0 || x0 >= w || y0 >= h) continue;
+        ctx.drawImage(list[i].el, x0, y0, x1 - x0, y1 - y0);
+      }
+    }
+  };
+
   // ------------------------------------------------------------ the layer
   // VectorGrid draws one tile layer: options.url (template), minDataZoom
   // (no request below it), draw(ctx, layers, scale, tile) and the
   // GridLayer options (pane, maxNativeZoom, zIndex).
-  var VectorGrid = L.GridLayer.extend({
+  var VectorGrid = L.GridLayer.extend(Composite).extend({
     options: { tileSize: TILE, updateWhenZooming: false, keepBuffer: 1, minDataZoom: 0 },
 
     createTile: function (coords, done) {
@@ -513,6 +652,7 @@
       stats.drawMs += performance.now() - t0;
       stats.draws++;
       if (canvas._lcUrl) paintedPut(canvas, this._paintKey(canvas._lcUrl));
+      if (this._map) scheduleCompose(this);
     },
 
     // _paintKey names a tile's painting: its URL and the layer's style.
@@ -1010,13 +1150,18 @@
 
     stats: stats,
 
+    // composite extends a GridLayer class as Composite does (facgrid.js);
+    // recompose redraws a composed layer's view after its tiles changed.
+    composite: function (Base) { return Base.extend(Composite); },
+    recompose: function (layer) { if (layer._map) scheduleCompose(layer); },
+
     // pending is the number of tiles being fetched.
     pending: function () { return pendingTiles; },
 
     // idle resolves when no tile of any layer is being fetched.
     idle: function () {
       return new Promise(function (resolve) {
-        if (pendingTiles === 0) setTimeout(resolve, 0); else idleWaiters.push(resolve);
+        if (pendingTiles === 0) whenComposed(resolve); else idleWaiters.push(resolve);
       });
     }
   };
