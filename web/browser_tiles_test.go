@@ -354,7 +354,7 @@ func TestBrowserBigTiles(t *testing.T) {
 		`m.fitBounds(window.lifecircle.bounds(), {animate: false})`,
 	}
 	type moveTiming struct {
-		MS, Tiles, KB, DecodeMS, DrawMS, Draws float64
+		MS, Tiles, KB, DecodeMS, DrawMS, Draws, NetMS, WaitMS float64
 	}
 	for run := 1; run <= 3; run++ {
 		if run == 3 {
@@ -390,8 +390,10 @@ func TestBrowserBigTiles(t *testing.T) {
 				`+mv+`;
 				await window.lifecircle.tilesIdle();
 				await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+				const rs = performance.getEntriesByType("resource").filter(e => e.startTime >= t0);
 				return {MS: performance.now() - t0, Tiles: st.tiles - s0.tiles, KB: (st.bytes - s0.bytes) / 1024,
-					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs, Draws: st.draws - s0.draws};
+					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs, Draws: st.draws - s0.draws,
+					NetMS: Math.max(0, ...rs.map(e => e.responseEnd - t0)), WaitMS: Math.max(0, ...rs.map(e => e.responseStart - e.requestStart))};
 			})()`, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("%s: %v", mv, err)
@@ -405,8 +407,8 @@ func TestBrowserBigTiles(t *testing.T) {
 			}
 			times = append(times, mt.MS)
 			cpu = append(cpu, th1-th0)
-			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, decode %.0f ms, %.0f canvases drawn in %.0f ms; page CPU: main thread %.0f ms, renderer %.0f ms)",
-				mt.MS, mt.Tiles, mt.KB, mt.DecodeMS, mt.Draws, mt.DrawMS, th1-th0, pr1-pr0))
+			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, last byte at %.0f ms, longest server wait %.0f ms, decode %.0f ms, %.0f canvases drawn in %.0f ms; page CPU: main thread %.0f ms, renderer %.0f ms)",
+				mt.MS, mt.Tiles, mt.KB, mt.NetMS, mt.WaitMS, mt.DecodeMS, mt.Draws, mt.DrawMS, th1-th0, pr1-pr0))
 		}
 		if trace != nil {
 			t.Logf("main-thread trace of run 1's moves:\n%s", trace.stop(t, ctx))

@@ -157,11 +157,16 @@
       canvas._lcKey = k;
       painted.delete(k);
       painted.set(k, canvas);
-      while (painted.size > PAINTED_MAX) painted.delete(painted.keys().next().value);
+      while (painted.size > PAINTED_MAX) {
+        var old = painted.keys().next().value, x = painted.get(old);
+        painted.delete(old);
+        window.lifecircleTiles.spare(x);
+      }
     }
 
     var Grid = window.lifecircleTiles.composite(L.GridLayer).extend({
       options: { tileSize: TILE, updateWhenZooming: false, keepBuffer: 1 },
+      _keepsCanvas: function (c) { return painted.get(c._lcKey) === c; },
       createTile: function (c, done) {
         var ratio = Math.min(2, window.devicePixelRatio || 1), k = key(c);
         var hit = painted.get(k);
@@ -170,9 +175,7 @@
           setTimeout(function () { done(null, hit); }, 0);
           return hit;
         }
-        var canvas = document.createElement('canvas');
-        canvas.width = TILE * ratio;
-        canvas.height = TILE * ratio;
+        var canvas = window.lifecircleTiles.takeCanvas(TILE * ratio, TILE * ratio);
         canvas._lcRatio = ratio;
         paint(canvas, c);
         remember(canvas, k);

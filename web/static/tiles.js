@@ -425,6 +425,32 @@
   // high-density screen.
   var PAINTED_PIXELS = 40e6;
   var painted = new Map(), paintedPixels = 0;
+
+  // Spare canvases: tile canvases that left the map and the painted
+  // caches, kept (up to SPARE_MAX) for the next tiles. A new canvas's
+  // first drawing allocates and clears its pixels (about 1 ms for 512 px
+  // in headless Chromium), a spare one's does not.
+  var SPARE_MAX = 48, spares = [];
+  function takeCanvas(w, h) {
+    for (var i = spares.length - 1; i >= 0; i--) {
+      var c = spares[i];
+      if (c.width !== w || c.height !== h) continue;
+      spares.splice(i, 1);
+      c._lcDrawn = false;
+      c._lcKey = c._lcLayers = c._lcUrl = c._lcCoords = undefined;
+      return c;
+    }
+    c = document.createElement('canvas');
+    c.width = w;
+    c.height = h;
+    return c;
+  }
+  // spare keeps canvas c for takeCanvas when it has pixels and no one
+  // holds it (on the map or in a painted cache).
+  function spare(c) {
+    if (!c._lcDrawn || c._lcInUse || spares.length >= SPARE_MAX || spares.indexOf(c) >= 0) return;
+    spares.push(c);
+  }
   function paintedGet(key) {
     var c = painted.get(key);
     if (!c) return null;
@@ -443,6 +469,7 @@
       var k = painted.keys().next().value, x = painted.get(k);
       painted.delete(k);
       paintedPixels -= x.width * x.height;
+      spare(x);
     }
   }
 
@@ -492,6 +519,9 @@
   }
 
   var Composite = {
+    // _keepsCanvas reports whether the layer keeps a tile's canvas after
+    // the tile leaves the map (its painted cache); otherwise it is spared.
+    _keepsCanvas: function () { return false; },
     _initContainer: function () {
       var had = !!this._container;
       L.GridLayer.prototype._initContainer.call(this);
@@ -519,7 +549,10 @@
     },
     _removeTile: function (key) {
       var t = this._tiles[key];
-      if (t) t.el._lcInUse = false;
+      if (t) {
+        t.el._lcInUse = false;
+        if (!this._keepsCanvas(t.el)) spare(t.el);
+      }
       L.GridLayer.prototype._removeTile.call(this, key);
       scheduleCompose(this);
     },
@@ -613,10 +646,8 @@
         setTimeout(function () { done(null, hit); }, 0);
         return hit;
       }
-      var canvas = document.createElement('canvas');
       var size = this.getTileSize();
-      canvas.width = size.x * ratio;
-      canvas.height = size.y * ratio;
+      var canvas = takeCanvas(size.x * ratio, size.y * ratio);
       canvas._lcRatio = ratio;
       canvas._lcCoords = coords;
       if (coords.z - 1 < this.options.minDataZoom || coords.z < 1) {
@@ -654,6 +685,9 @@
       if (canvas._lcUrl) paintedPut(canvas, this._paintKey(canvas._lcUrl));
       if (this._map) scheduleCompose(this);
     },
+
+    // _keepsCanvas reports whether the painted cache holds canvas c.
+    _keepsCanvas: function (c) { return !!c._lcKey && painted.get(c._lcKey) === c; },
 
     // _paintKey names a tile's painting: its URL and the layer's style.
     _paintKey: function (url) {
@@ -1153,6 +1187,8 @@
     // composite extends a GridLayer class as Composite does (facgrid.js);
     // recompose redraws a composed layer's view after its tiles changed.
     composite: function (Base) { return Base.extend(Composite); },
+    takeCanvas: takeCanvas,
+    spare: spare,
     recompose: function (layer) { if (layer._map) scheduleCompose(layer); },
 
     // pending is the number of tiles being fetched.
