@@ -107,7 +107,10 @@
     function sprite(ty, r, ratio) {
       var k = ty + '|' + r + '|' + ratio;
       if (sprites[k]) return sprites[k];
-      var size = 2 * Math.ceil(r + 2), c = document.createElement('canvas');
+      // An OffscreenCanvas's ImageBitmap: stamping a canvas would take a
+      // snapshot of it at every drawImage.
+      var size = 2 * Math.ceil(r + 2), off = typeof OffscreenCanvas === 'function';
+      var c = off ? new OffscreenCanvas(size * ratio, size * ratio) : document.createElement('canvas');
       c.width = c.height = size * ratio;
       var ctx = c.getContext('2d');
       ctx.scale(ratio, ratio);
@@ -118,9 +121,10 @@
       ctx.lineWidth = 1.5;
       ctx.strokeStyle = '#ffffff';
       ctx.stroke();
-      c._lcSize = size;
-      sprites[k] = c;
-      return c;
+      var img = off ? c.transferToImageBitmap() : c;
+      img._lcSize = size;
+      sprites[k] = img;
+      return img;
     }
 
     // paint stamps tile c's points on canvas, type after type, as the
