@@ -228,6 +228,11 @@ func TestBrowserPrint(t *testing.T) {
 			if n := colours(img); n < 40 {
 				t.Errorf("image has %d colours: the map is not drawn", n)
 			}
+			// The legend's blank space stays blank (a box of no height
+			// with a rounded corner was once drawn as a large circle).
+			if n := strayLegendPixels(t, ctx, img); n > 0 {
+				t.Errorf("image: %d drawn pixels in the legend's blank space", n)
+			}
 			if err := os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), "print-"+strings.ToLower(paper.name)+"-image.png"), raw, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -264,6 +269,46 @@ func TestBrowserPrint(t *testing.T) {
 }
 
 // colours counts the distinct colours of img (up to 1000).
+func strayLegendPixels(t *testing.T, ctx context.Context, img image.Image) int {
+	t.Helper()
+	// The legend's box and its leaves' boxes (elements with no element
+	// child, and texts), in the sheet's pixels.
+	boxes := browsertest.Eval[[][]float64](t, ctx, `(() => {
+		const o = document.getElementById("print-sheet").getBoundingClientRect();
+		const lg = document.getElementById("print-legend");
+		const box = e => { const r = e.getBoundingClientRect(); return [r.left - o.left, r.top - o.top, r.right - o.left, r.bottom - o.top]; };
+		const out = [box(lg)].concat(Array.from(lg.querySelectorAll("*")).filter(e => e.childElementCount === 0).map(box));
+		const w = document.createTreeWalker(lg, NodeFilter.SHOW_TEXT);
+		for (let n = w.nextNode(); n; n = w.nextNode()) {
+			if (!n.textContent.trim()) continue;
+			const r = document.createRange();
+			r.selectNodeContents(n);
+			out.push(box(r));
+		}
+		return out;
+	})()`)
+	if len(boxes) < 2 {
+		t.Fatalf("legend boxes %v", boxes)
+	}
+	lg, leaves := boxes[0], boxes[1:]
+	n := 0
+	for y := int(lg[1]); y < int(lg[3]); y++ {
+	pixel:
+		for x := int(lg[0]); x < int(lg[2]); x++ {
+			for _, b := range leaves {
+				if float64(x) >= b[0]-3 && float64(x) <= b[2]+3 && float64(y) >= b[1]-3 && float64(y) <= b[3]+3 {
+					continue pixel
+				}
+			}
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 < 240 || g>>8 < 240 || bl>>8 < 240 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func colours(img image.Image) int {
 	seen := map[[4]uint32]bool{}
 	b := img.Bounds()

@@ -399,7 +399,9 @@
       var cs = getComputedStyle(e);
       var r = rel(e.getBoundingClientRect(), origin);
       if (e.tagName.toLowerCase() === 'svg') { svgs.push({ e: e, r: r }); return; }
-      var round = parseFloat(cs.borderTopLeftRadius) >= Math.min(r.w, r.h) / 2 - 0.5 && r.w > 0;
+      // A dot: square, with a radius of half its side (an empty box of
+      // no height and a rounded corner is not one).
+      var round = r.w > 0 && r.h > 0 && Math.abs(r.w - r.h) <= 1 && parseFloat(cs.borderTopLeftRadius) >= Math.min(r.w, r.h) / 2 - 0.5;
       if (round) {
         // A dot (legend swatches): filled and ringed as a circle.
         ctx.beginPath();
