@@ -416,6 +416,14 @@ func TestBrowserZhNoEnglishIDs(t *testing.T) {
 	browserStep(t, ctx, "propose", chromedp.Click(chromedp.CSS("#propose-button")))
 	browserStep(t, ctx, "proposal shown", chromedp.Poll[chromedp.Void](`document.querySelector("#proposal-result .claim") !== null && document.body.dataset.busy === "0"`,
 		chromedp.WithPollingTimeout(60*time.Second)))
+	// Fewer sites than asked: the panel says why, with both counts.
+	if n, k := browsertest.Eval[int](t, ctx, `document.querySelectorAll("#proposal-result tr.site").length`),
+		browsertest.Eval[int](t, ctx, `Number(document.getElementById("propose-k").value)`); n < k {
+		hint := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll("#proposal-result .hint")).map(e => e.textContent).join(" | ")`)
+		if want := fmt.Sprintf("只有 %d 个站点能增加覆盖", n); !strings.Contains(hint, want) || !strings.Contains(hint, fmt.Sprintf("要求 %d 个", k)) {
+			t.Errorf("proposal of %d sites for %d asked: hints %q, want %q and 要求 %d 个", n, k, hint, want, k)
+		}
+	}
 	browserStep(t, ctx, "worst unit", chromedp.Click(chromedp.CSS("#worst-list li")))
 	browserStep(t, ctx, "unit popup", chromedp.Poll[chromedp.Void](`document.querySelector(".leaflet-popup-content table") !== null`,
 		chromedp.WithPollingTimeout(20*time.Second)))

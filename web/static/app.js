@@ -128,7 +128,7 @@
       proposalSetClaim: '{k} 个站点达到目标覆盖，新增覆盖 {n} 人；至少需要 {l} 个站点。',
       coverageChange: '{type}覆盖率 {a} → {b}',
       noSites: '没有可增加覆盖的候选站点。',
-      stoppedEarly: '搜索在时间上限处停止；上界仍然成立。',
+      stoppedEarly: '只有 {n} 个站点能增加覆盖：此后候选点可达的居民都已覆盖（要求 {k} 个）。',
       name: '名称',
       source: '来源',
       rule: '计入依据',
@@ -294,7 +294,7 @@
       proposalSetClaim: '{k} sites reach the target and cover {n} more residents; no fewer than {l} sites can.',
       coverageChange: '{type} coverage {a} → {b}',
       noSites: 'No candidate site adds coverage.',
-      stoppedEarly: 'The search stopped at its time limit; the bound still holds.',
+      stoppedEarly: 'Only {n} sites add any gain: every resident a candidate can reach is covered after them ({k} asked).',
       name: 'Name',
       source: 'Source',
       rule: 'Counted by',
@@ -1280,7 +1280,7 @@
       claim = t('proposalClaim', { n: fmtInt(res.objective), k: state.proposalK, u: fmtInt(res.upper_bound), g: fmtGap(res.gap) });
     }
     out.appendChild(el('div', { class: 'claim', text: claim }));
-    if (res.stopped_early) out.appendChild(el('div', { class: 'hint', text: t('stoppedEarly') }));
+    if (res.stopped_early) out.appendChild(el('div', { class: 'hint', text: t('stoppedEarly', { n: sites.length, k: state.proposalK }) }));
     (res.coverage || []).forEach(function (c) {
       var ty = state.types[state.typeIndex[c.type]];
       out.appendChild(el('div', { class: 'hint', text: t('coverageChange', { type: typeName(ty) || c.type, a: fmtPct(c.coverage_before), b: fmtPct(c.coverage_after) }) }));
