@@ -36,7 +36,7 @@
   // threshold, orange beyond it), a "farther" and an "unreachable" bar in
   // grey, and a dashed line at the threshold.
   function histogramSVG(h, colour) {
-    var W = 300, H = 150, L = 38, R = 6, T = 14, B = 34;
+    var W = 300, H = 160, L = 38, R = 6, T = 14, B = 44;
     var bars = h.bins.map(function (b, k) {
       return { v: b.residents, within: k < h.threshold_bins, label: nf(b.to_m) };
     });
@@ -70,7 +70,9 @@
     var tx = L + h.threshold_bins * bw;
     s.appendChild(svg('line', { x1: tx, y1: T - 6, x2: tx, y2: T + plotH, class: 'threshold' }));
     s.appendChild(svg('text', { x: tx + 3, y: T - 2, class: 'tick threshold-label' }, local('thresholdMark', { d: nf(h.threshold_m) })));
-    s.appendChild(svg('text', { x: L, y: H - 4, class: 'tick' }, term('walking_distance') + ' (m) · ' + local('residentsAxis')));
+    // The axis's name, then (a line below, right-aligned: in English the
+    // two do not fit on one line) what the two grey bars are.
+    s.appendChild(svg('text', { x: L, y: H - 17, class: 'tick' }, term('walking_distance') + ' (m) · ' + local('residentsAxis')));
     s.appendChild(svg('text', { x: W - R, y: H - 4, class: 'tick', 'text-anchor': 'end' }, '> ' + term('beyond') + ' · × ' + term('unreachable')));
     return s;
   }
