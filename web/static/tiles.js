@@ -597,7 +597,8 @@
     // current zoom's on top, as Leaflet stacks its levels) into the view.
     _compose: function () {
       var map = this._map, v = this._view;
-      if (!map || !v) return;
+      // Not while a zoom animates the view (zoomend composes it).
+      if (!map || !v || map._animatingZoom) return;
       var size = map.getSize(), zoom = map.getZoom(), ratio = Math.min(2, window.devicePixelRatio || 1);
       var origin = map.getPixelOrigin(), nw = map.containerPointToLayerPoint([0, 0]);
       var list = [];
