@@ -121,7 +121,7 @@ func TestBrowserTiledUnits(t *testing.T) {
 	// Composite): after an animated zoom and an animated pan to each
 	// community it still shows the community's colour there.
 	for id, p := range points {
-		for _, how := range []string{"zoom", "pan"} {
+		for _, how := range []string{"zoom", "pan", "drag"} {
 			got := animatedPixel(t, ctx, p, 14, how)
 			if !closeRGBA(got, want["rules"][id]) {
 				t.Errorf("after an animated %s to community %s: pixel %v, want %v", how, id, got, want["rules"][id])
@@ -154,14 +154,21 @@ func tiledPixel(t *testing.T, ctx context.Context, p []float64, zoom float64) []
 }
 
 // animatedPixel reaches p at zoom with an animation (a zoom in from one
-// level out, or a pan from 300 px away), waits for the tiles and returns
-// the units pane's pixel at p.
+// level out, or a pan from 300 px away) or a drag, waits for the tiles
+// and returns the units pane's pixel at p.
 func animatedPixel(t *testing.T, ctx context.Context, p []float64, zoom float64, how string) []int {
 	t.Helper()
 	start, move := fmt.Sprintf(`m.setView([%g, %g], %g, {animate: false})`, p[1], p[0], zoom-1), fmt.Sprintf(`m.setZoom(%g, {animate: true})`, zoom)
-	if how == "pan" {
+	switch how {
+	case "pan":
 		start = fmt.Sprintf(`(m.setView([%g, %g], %g, {animate: false}), m.panBy([300, -200], {animate: false}))`, p[1], p[0], zoom)
 		move = fmt.Sprintf(`m.panTo([%g, %g], {animate: true, duration: 0.3})`, p[1], p[0])
+	case "drag":
+		// p starts 100 px beyond the map's left edge; the map pane is then
+		// moved 200 px right as a drag moves it (a "move" event, no
+		// "moveend"): the view drawn before the drag already holds p.
+		start = fmt.Sprintf(`(m.setView([%g, %g], %g, {animate: false}), m.panBy([m.getSize().x / 2 + 100, 0], {animate: false}))`, p[1], p[0], zoom)
+		move = `(L.DomUtil.setPosition(m._mapPane, m._getMapPanePos().add([200, 0])), m.fire("move"))`
 	}
 	browserStep(t, ctx, "animated "+how, chromedp.Evaluate[chromedp.Void](`void (() => { const m = window.lifecircle.map; `+start+`; })()`),
 		chromedp.Poll[chromedp.Void](`window.lifecircleTiles.pending() === 0`, chromedp.WithPollingTimeout(20*time.Second)),

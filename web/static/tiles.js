@@ -499,6 +499,7 @@
   // redrawn (once per frame at most) when a tile arrives or goes and when
   // the map stops moving, and is scaled in between as Leaflet's own
   // vector renderer is.
+  var VIEW_PAD = 0.15;
   var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
   function scheduleCompose(layer) {
     composeQueue.add(layer);
@@ -580,6 +581,16 @@
     },
     getEvents: function () {
       var ev = L.GridLayer.prototype.getEvents.call(this);
+      var onMove = ev.move;
+      // While the map is dragged: composed again once the view no longer
+      // covers the map.
+      ev.move = function (e) {
+        if (onMove) onMove.call(this, e);
+        var p = this._vPane, d = this._vPad;
+        if (!p || !this._map) return;
+        var now = this._map._getMapPanePos();
+        if (Math.abs(now.x - p.x) > d.x || Math.abs(now.y - p.y) > d.y) scheduleCompose(this);
+      };
       ev.resize = function () { scheduleCompose(this); };
       ev.zoomend = function () { scheduleCompose(this); };
       return ev;
@@ -599,8 +610,13 @@
       var map = this._map, v = this._view;
       // Not while a zoom animates the view (zoomend composes it).
       if (!map || !v || map._animatingZoom) return;
-      var size = map.getSize(), zoom = map.getZoom(), ratio = Math.min(2, window.devicePixelRatio || 1);
-      var origin = map.getPixelOrigin(), nw = map.containerPointToLayerPoint([0, 0]);
+      // The view reaches VIEW_PAD of the map's size beyond each side, so a
+      // drag shows the tiles already there until it moves that far.
+      var pad = map.getSize().multiplyBy(VIEW_PAD).round(), size = map.getSize().add(pad.multiplyBy(2));
+      var zoom = map.getZoom(), ratio = Math.min(2, window.devicePixelRatio || 1);
+      var origin = map.getPixelOrigin(), nw = map.containerPointToLayerPoint(pad.multiplyBy(-1));
+      this._vPane = map._getMapPanePos();
+      this._vPad = pad;
       var list = [];
       for (var k in this._tiles) {
         var t = this._tiles[k];
