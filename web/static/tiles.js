@@ -499,7 +499,7 @@
   // redrawn (once per frame at most) when a tile arrives or goes and when
   // the map stops moving, and is scaled in between as Leaflet's own
   // vector renderer is.
-  var VIEW_PAD = 0.15;
+  var VIEW_PAD = 0.15, COMPOSE_EVERY = 100;
   var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
   function scheduleCompose(layer) {
     composeQueue.add(layer);
@@ -555,15 +555,20 @@
         if (!this._keepsCanvas(t.el)) spare(t.el);
       }
       L.GridLayer.prototype._removeTile.call(this, key);
-      scheduleCompose(this);
+      this._composeSoon();
     },
+    // While tiles are still coming the view is composed at most every
+    // COMPOSE_EVERY ms (each composition is handed to the compositor
+    // whole); the last tile's arrival composes it at once.
     _tileReady: function (coords, err, tile) {
       L.GridLayer.prototype._tileReady.call(this, coords, err, tile);
-      scheduleCompose(this);
+      this._composeSoon();
     },
-    _pruneTiles: function () {
-      L.GridLayer.prototype._pruneTiles.call(this);
-      if (this._map) scheduleCompose(this);
+    _composeSoon: function () {
+      if (!this._map) return;
+      if (!this._loading) { scheduleCompose(this); return; }
+      var self = this;
+      if (!this._vLater) this._vLater = setTimeout(function () { self._vLater = 0; if (self._map) scheduleCompose(self); }, COMPOSE_EVERY);
     },
     _onMoveEnd: function () {
       L.GridLayer.prototype._onMoveEnd.call(this);
