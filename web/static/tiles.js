@@ -494,11 +494,12 @@
   // one appears or changes, at about 1–4 ms per megapixel (headless
   // Chromium on this project's test machine): a 1440 × 1000 view takes a
   // dozen 512-px tiles, 3 Mpx per layer and move, but only 1.4 Mpx as one
-  // canvas, and tiles shown again cost nothing more. Leaflet still
-  // decides which tiles a view needs and when old ones go; the view is
-  // redrawn (once per frame at most) when a tile arrives or goes and when
-  // the map stops moving, and is scaled in between as Leaflet's own
-  // vector renderer is.
+  // canvas (2 Mpx with the 15 % margin a drag shows), and tiles shown
+  // again cost nothing more. Leaflet still decides which tiles a view
+  // needs and when old ones go; the view is redrawn (once per frame at
+  // most) when the last tile it waits for arrives (every 100 ms while
+  // they come), when tiles go and when the map stops moving, and is
+  // scaled in between as Leaflet's own vector renderer is.
   var VIEW_PAD = 0.15, COMPOSE_EVERY = 100;
   var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
   function scheduleCompose(layer) {
