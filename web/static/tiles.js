@@ -494,13 +494,13 @@
   // one appears or changes, at about 1–4 ms per megapixel (headless
   // Chromium on this project's test machine): a 1440 × 1000 view takes a
   // dozen 512-px tiles, 3 Mpx per layer and move, but only 1.4 Mpx as one
-  // canvas (2 Mpx with the 15 % margin a drag shows), and tiles shown
+  // canvas (1.7 Mpx with the 10 % margin a drag shows), and tiles shown
   // again cost nothing more. Leaflet still decides which tiles a view
   // needs and when old ones go; the view is redrawn (once per frame at
-  // most) when the last tile it waits for arrives (every 100 ms while
+  // most) when the last tile it waits for arrives (every 150 ms while
   // they come), when tiles go and when the map stops moving, and is
   // scaled in between as Leaflet's own vector renderer is.
-  var VIEW_PAD = 0.15, COMPOSE_EVERY = 100;
+  var VIEW_PAD = 0.1, COMPOSE_EVERY = 150;
   var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
   function scheduleCompose(layer) {
     composeQueue.add(layer);
@@ -616,6 +616,7 @@
       var map = this._map, v = this._view;
       // Not while a zoom animates the view (zoomend composes it).
       if (!map || !v || map._animatingZoom) return;
+      if (this._vLater) { clearTimeout(this._vLater); this._vLater = 0; }
       // The view reaches VIEW_PAD of the map's size beyond each side, so a
       // drag shows the tiles already there until it moves that far.
       var pad = map.getSize().multiplyBy(VIEW_PAD).round(), size = map.getSize().add(pad.multiplyBy(2));
