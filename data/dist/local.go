@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,7 +34,8 @@ type Local struct {
 }
 
 // StartLocal starts n workers (`exe worker --nats URL`, with the
-// environment of this process) on the server at url, or on an embedded
+// environment of this process and each its share of the cores, workerEnv)
+// on the server at url, or on an embedded
 // server it starts when url is "". The context it returns ends, with an
 // error naming the cause and the end of the workers' logs, when every
 // worker has stopped: a run on them could never finish. Stop stops them
@@ -52,7 +54,7 @@ func StartLocal(ctx context.Context, url string, n int, exe string) (*Local, con
 	var wg sync.WaitGroup
 	for i := range n {
 		cmd := exec.Command(exe, "worker", "--nats", l.URL)
-		cmd.Env = os.Environ()
+		cmd.Env = workerEnv(os.Environ(), n)
 		log := &bytes.Buffer{}
 		cmd.Stdout, cmd.Stderr = l.writer(log), l.writer(log)
 		if err := cmd.Start(); err != nil {
@@ -70,6 +72,20 @@ func StartLocal(ctx context.Context, url string, n int, exe string) (*Local, con
 		cancel(fmt.Errorf("all %d local workers stopped — their logs end:\n%s", n, l.tail(8)))
 	}()
 	return l, ctx, nil
+}
+
+// workerEnv is the environment of one of n local workers: env, and, unless
+// env sets GOMAXPROCS, GOMAXPROCS = this process's cores ÷ n (at least
+// 1), as a worker pod with a CPU limit gets: n workers on one machine
+// then share its cores instead of each running its searches on all of
+// them (and each holds searchers for its share only).
+func workerEnv(env []string, n int) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return env
+		}
+	}
+	return append(env, fmt.Sprintf("GOMAXPROCS=%d", max(1, runtime.GOMAXPROCS(0)/n)))
 }
 
 func (l *Local) startServer() error {

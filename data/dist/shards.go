@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/study"
@@ -138,22 +139,28 @@ func (c *Shards) sendAhead(ctx context.Context, st *study.Study, pl *study.Shard
 	return out
 }
 
-// sendPart writes shard k's part to a temporary file and stores it in the
-// inputs store under its SHA-256.
+// sendPart writes shard k's part to a temporary file, hashing it as it
+// is written, and stores it in the inputs store under its SHA-256.
 func (c *Shards) sendPart(ctx context.Context, st *study.Study, pl *study.ShardPlan, k int) (File, error) {
 	f, err := os.CreateTemp(c.Dir, "lifecircle-part-*.bin")
 	if err != nil {
 		return File{}, err
 	}
 	defer os.Remove(f.Name())
-	err = pl.WritePart(st, k, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	defer f.Close()
+	h := sha256.New()
+	err = pl.WritePart(st, k, io.MultiWriter(f, h))
+	var n int64
+	if err == nil {
+		n, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
 	}
 	if err != nil {
-		return File{}, err
+		return File{}, fmt.Errorf("write the part of shard %d to %s: %w", k+1, f.Name(), err)
 	}
-	return putFile(ctx, c.E.Inputs, f.Name())
+	return putHashed(ctx, c.E.Inputs, f, File{Name: filepath.Base(f.Name()), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n})
 }
 
 // readShardResult reads a done shard task's result.
@@ -170,22 +177,17 @@ func readShardResult(ctx context.Context, e *Engine, t *Task) (*study.ShardResul
 // SHA-256), runs it and stores its result.
 func (w *Worker) runShard(ctx context.Context, t Task, log *slog.Logger) (string, error) {
 	spec := t.Shard
-	r, err := w.E.Inputs.Get(ctx, spec.Part.SHA256)
+	r, err := getChecked(ctx, w.E.Inputs, spec.Part.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("shard %d of %d: fetch its part %s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
 	}
 	defer r.Close()
-	h := sha256.New()
-	tee := io.TeeReader(r, h)
-	task, err := study.ReadShardPart(tee, spec.Part.Size)
-	if err == nil {
-		_, err = io.Copy(io.Discard, tee)
+	task, err := study.ReadShardPart(r, spec.Part.Size)
+	if err == nil { // to the end: the store checks the content's SHA-256 there
+		_, err = io.Copy(io.Discard, r)
 	}
 	if err != nil {
-		return "", fmt.Errorf("shard %d of %d: read its part %s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != spec.Part.SHA256 {
-		return "", fmt.Errorf("shard %d of %d: its part has SHA-256 %s, want %s (damaged in the store?)", spec.Index+1, spec.Of, got, spec.Part.SHA256)
+		return "", fmt.Errorf("shard %d of %d: read its part %s (damaged in the store?): %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
 	}
 	p := task.Part
 	nodes := 0

@@ -2,6 +2,7 @@ package dist
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -165,18 +166,50 @@ func putFile(ctx context.Context, obs jetstream.ObjectStore, path string) (File,
 	if err != nil {
 		return File{}, fmt.Errorf("%s: %w", path, err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	out := File{Name: filepath.Base(path), SHA256: sum, Size: n}
-	if info, err := obs.GetInfo(ctx, sum); err == nil && info.Size == uint64(n) {
-		return out, nil
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return File{}, err
 	}
-	if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: sum, Description: out.Name}, f); err != nil {
-		return File{}, fmt.Errorf("send input %s to the engine: %w", path, err)
+	return putHashed(ctx, obs, f, File{Name: filepath.Base(path), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n})
+}
+
+// putHashed stores r, whose name, SHA-256 and size out gives, under its
+// SHA-256, unless the store already has it.
+func putHashed(ctx context.Context, obs jetstream.ObjectStore, r io.Reader, out File) (File, error) {
+	if info, err := obs.GetInfo(ctx, out.SHA256); err == nil && info.Size == uint64(out.Size) {
+		return out, nil
+	}
+	if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: out.SHA256, Description: out.Name}, r); err != nil {
+		return File{}, fmt.Errorf("send input %s to the engine: %w", out.Name, err)
 	}
 	return out, nil
+}
+
+// getChecked opens the object stored under the SHA-256 sum (hex) and
+// checks that the digest the store keeps for it is sum. The store checks
+// the content against that digest as it is read: the reader returns
+// jetstream.ErrDigestMismatch instead of io.EOF when they differ, so a
+// caller reads to the end and needs no second hash of its own.
+func getChecked(ctx context.Context, obs jetstream.ObjectStore, sum string) (jetstream.ObjectResult, error) {
+	want, err := hex.DecodeString(sum)
+	if err != nil || len(want) != sha256.Size {
+		return nil, fmt.Errorf("%q is not a SHA-256 in hex", sum)
+	}
+	r, err := obs.Get(ctx, sum)
+	if err != nil {
+		return nil, err
+	}
+	info, err := r.Info()
+	if err == nil {
+		var got []byte
+		if got, err = jetstream.DecodeObjectDigest(info.Digest); err == nil && !bytes.Equal(got, want) {
+			err = fmt.Errorf("the store's digest of %s is %s: not its name (a foreign object under that name?)", sum, info.Digest)
+		}
+	}
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // fetchInput puts in's files into root/KEY/ (once: a folder already
@@ -195,19 +228,13 @@ func fetchInput(ctx context.Context, obs jetstream.ObjectStore, root string, in 
 			continue
 		}
 		err := data.WriteFileAtomic(p, func(w io.Writer) error {
-			r, err := obs.Get(ctx, f.SHA256)
+			r, err := getChecked(ctx, obs, f.SHA256)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
-			h := sha256.New()
-			if _, err := io.Copy(io.MultiWriter(w, h), r); err != nil {
-				return err
-			}
-			if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
-				return fmt.Errorf("content SHA-256 %s, want %s", got, f.SHA256)
-			}
-			return nil
+			_, err = io.Copy(w, r) // to the end: the content is checked there
+			return err
 		})
 		if err != nil {
 			return "", fmt.Errorf("fetch input %s (%s): %w", in.Path, f.SHA256, err)

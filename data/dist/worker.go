@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +68,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.Dir = d
 	}
 	w.Log.Info("worker started", "worker", w.ID, "version", w.E.Version, "stream", w.E.streamName(),
-		"consumer", w.E.consumerName(), "ack_wait", w.E.AckWait, "max_deliver", w.E.MaxDeliver, "concurrency", w.Concurrency)
+		"consumer", w.E.consumerName(), "ack_wait", w.E.AckWait, "max_deliver", w.E.MaxDeliver, "concurrency", w.Concurrency, "gomaxprocs", runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range w.Concurrency {
 		wg.Add(1)

@@ -1,0 +1,83 @@
+package dist
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lifecircle/lifecircle/data/dist/natstest"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TestGetChecked: an input read through getChecked comes back whole when
+// the store's digest is its name, and is refused, naming the object, when
+// another content was stored under that name (a worker never decodes a
+// part that is not the coordinator's).
+func TestGetChecked(t *testing.T) {
+	url := natstest.URL(t)
+	prefix := natstest.Prefix(t.Name())
+	natstest.Cleanup(t, url, prefix)
+	ctx := context.Background()
+	e, err := Open(ctx, Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 3, Version: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	good := strings.Repeat("a part's bytes ", 20000) // several chunks
+	f, err := putHashed(ctx, e.Inputs, strings.NewReader(good), file(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := getChecked(ctx, e.Inputs, f.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || string(b) != good {
+		t.Fatalf("read %d bytes (%v), want the %d stored", len(b), err, len(good))
+	}
+	// Another content under the name of the first.
+	bad := file("another content")
+	if _, err := e.Inputs.PutString(ctx, bad.SHA256, "not the content its name hashes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := getChecked(ctx, e.Inputs, bad.SHA256); err == nil || !strings.Contains(err.Error(), "not its name") {
+		t.Errorf("a foreign object: err %v, want one naming the digest that is not its name", err)
+	}
+	if _, err := getChecked(ctx, e.Inputs, "abc"); err == nil {
+		t.Error("a name that is no SHA-256 was read")
+	}
+	if _, err := getChecked(ctx, e.Inputs, f.SHA256[:60]+"0000"); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Errorf("a missing object: err %v, want ErrObjectNotFound", err)
+	}
+}
+
+// file is the File of content s.
+func file(s string) File {
+	h := sha256.Sum256([]byte(s))
+	return File{Name: "part.bin", SHA256: hex.EncodeToString(h[:]), Size: int64(len(s))}
+}
+
+// TestWorkerEnv: each of n local workers gets this process's cores ÷ n
+// (at least one), unless GOMAXPROCS is set already.
+func TestWorkerEnv(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	for _, n := range []int{1, 2, procs + 1} {
+		env := workerEnv([]string{"HOME=/x"}, n)
+		want := fmt.Sprintf("GOMAXPROCS=%d", max(1, procs/n))
+		if len(env) != 2 || env[0] != "HOME=/x" || env[1] != want {
+			t.Errorf("%d workers: env %q, want HOME=/x and %s", n, env, want)
+		}
+	}
+	if env := workerEnv([]string{"GOMAXPROCS=3"}, 2); len(env) != 1 || env[0] != "GOMAXPROCS=3" {
+		t.Errorf("GOMAXPROCS set: env %q, want it kept alone", env)
+	}
+}
