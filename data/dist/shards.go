@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -177,7 +178,9 @@ func readShardResult(ctx context.Context, e *Engine, t *Task) (*study.ShardResul
 // SHA-256), runs it and stores its result.
 func (w *Worker) runShard(ctx context.Context, t Task, log *slog.Logger) (string, error) {
 	spec := t.Shard
-	r, err := getChecked(ctx, w.E.Inputs, spec.Part.SHA256)
+	fctx, cancel := context.WithTimeout(ctx, fetchTimeout(spec.Part.Size))
+	defer cancel()
+	r, err := getChecked(fctx, w.E.Inputs, spec.Part.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("shard %d of %d: fetch its part %s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
 	}
@@ -187,7 +190,11 @@ func (w *Worker) runShard(ctx context.Context, t Task, log *slog.Logger) (string
 		_, err = io.Copy(io.Discard, r)
 	}
 	if err != nil {
-		return "", fmt.Errorf("shard %d of %d: read its part %s (damaged in the store?): %w", spec.Index+1, spec.Of, spec.Part.SHA256, err)
+		hint := ""
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			hint = " (its content is not what was stored: damaged in the store?)"
+		}
+		return "", fmt.Errorf("shard %d of %d: read its part %s%s: %w", spec.Index+1, spec.Of, spec.Part.SHA256, hint, err)
 	}
 	p := task.Part
 	nodes := 0

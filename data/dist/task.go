@@ -184,6 +184,15 @@ func putHashed(ctx context.Context, obs jetstream.ObjectStore, r io.Reader, out 
 	return out, nil
 }
 
+// fetchTimeout is how long reading an object of size bytes may take in
+// all: 30 s and 1 s per MB. Without a deadline the store gives each read
+// 5 s, which a server busy serving several large parts at once can miss
+// (a 160 MB part on a 2-core machine with 4 workers: "read pipe: i/o
+// timeout", and a redelivery).
+func fetchTimeout(size int64) time.Duration {
+	return 30*time.Second + time.Duration(size/1e6)*time.Second
+}
+
 // getChecked opens the object stored under the SHA-256 sum (hex) and
 // checks that the digest the store keeps for it is sum. The store checks
 // the content against that digest as it is read: the reader returns
@@ -228,7 +237,9 @@ func fetchInput(ctx context.Context, obs jetstream.ObjectStore, root string, in 
 			continue
 		}
 		err := data.WriteFileAtomic(p, func(w io.Writer) error {
-			r, err := getChecked(ctx, obs, f.SHA256)
+			fctx, cancel := context.WithTimeout(ctx, fetchTimeout(f.Size))
+			defer cancel()
+			r, err := getChecked(fctx, obs, f.SHA256)
 			if err != nil {
 				return err
 			}

@@ -81,3 +81,15 @@ func TestWorkerEnv(t *testing.T) {
 		t.Errorf("GOMAXPROCS set: env %q, want it kept alone", env)
 	}
 }
+
+// TestFetchTimeout: a part's whole read may take 30 s and 1 s per MB.
+func TestFetchTimeout(t *testing.T) {
+	for _, c := range []struct {
+		size int64
+		want time.Duration
+	}{{0, 30 * time.Second}, {160e6, 190 * time.Second}, {2e9, 2030 * time.Second}} {
+		if got := fetchTimeout(c.size); got != c.want {
+			t.Errorf("fetchTimeout(%d) = %v, want %v", c.size, got, c.want)
+		}
+	}
+}
