@@ -5,14 +5,18 @@
 // for `lifecircle worker --nats URL`) pull them, keep their lease alive
 // with InProgress while they work, store each result and then
 // acknowledge. StartLocal starts workers of this binary on this machine,
-// on an embedded NATS server when none is given (`audit --workers N`).
+// on an embedded NATS server when none is given (`audit --workers N`),
+// each with GOMAXPROCS = cores ÷ N: a worker's unit is its share of the
+// cores, as a pod's is its CPU request.
 //
 // A shard task (shards.go) names its part in the inputs store: the file
 // study.ShardPlan.WritePart writes (the core's demand points, the edges
 // and facilities within its halo, the search settings; the network in
-// geo's bit-exact binary encoding), under its SHA-256, which the worker
-// checks as it reads. Its result is a study.ShardResult (per-point
-// snaps, distances and nearest facilities in the study's numbering)
+// geo's bit-exact binary encoding), under its SHA-256: the worker checks
+// that the digest the store keeps is that name, and the store checks the
+// content against it as the worker reads (one hash, not two). Its result
+// is a study.ShardResult (per-point snaps, distances and nearest
+// facilities in the study's numbering)
 // under RUN/TASK/DIGEST; the coordinator reads one result per task,
 // checks it against its plan and merges the results in plan order, so a
 // redelivered or duplicated shard is merged once.

@@ -29,7 +29,7 @@ type ShardSpec struct {
 
 // Shards runs a sharded audit's shards on the engine's workers: it is the
 // study.ShardRunner of `audit --distributed`. Each shard's part is sent
-// to the inputs store under its SHA-256 (which the worker checks; the
+// to the inputs store under its SHA-256 (which the worker checks, getChecked; the
 // parts are removed when the run ends, as a proposal's are) and published
 // as a task as soon as it is stored, so the workers start while the
 // coordinator cuts the next parts; the results are merged in the plan's
