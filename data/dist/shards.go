@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/study"
@@ -61,7 +63,8 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	}
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the parts still being sent when the run fails
-	parts := c.sendAhead(actx, st, pl, 2)
+	order := largestFirst(pl.Shards)
+	parts := c.sendAhead(actx, st, pl, order, 2)
 	var sent int64
 	var shas []string
 	defer func() { // the parts are this run's: removed at its end
@@ -70,14 +73,15 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 		}
 	}()
 	t0 := time.Now()
-	tasks, _, err := dispatch(ctx, e, &man, n, func(k int) (*Task, error) {
+	published, _, err := dispatch(ctx, e, &man, n, func(i int) (*Task, error) {
+		k := order[i]
 		sp := <-parts[k]
 		if sp.err != nil {
 			return nil, fmt.Errorf("shard %d of %d: send its part: %w", k+1, n, sp.err)
 		}
 		f := sp.f
 		sent, shas = sent+f.Size, append(shas, f.SHA256)
-		if k == n-1 && c.Sent != nil {
+		if i == n-1 && c.Sent != nil {
 			c.Sent(n, sent, time.Since(t0))
 		}
 		t := &Task{Schema: Schema, Version: e.Version, Run: run, ID: shardID(k), Name: shardName(k, n, pl.Shards[k]),
@@ -87,6 +91,10 @@ func (c *Shards) RunShards(ctx context.Context, st *study.Study, pl *study.Shard
 	}, c.Started, c.Progress)
 	if err != nil {
 		return err
+	}
+	tasks := make([]*Task, n) // in the plan's order, which the merge keeps
+	for i, t := range published {
+		tasks[order[i]] = t
 	}
 	for k, t := range tasks {
 		r, err := readShardResult(ctx, e, t)
@@ -113,17 +121,31 @@ type sentPart struct {
 	err error
 }
 
-// sendAhead cuts and sends the plan's parts in order, ahead at a time
+// largestFirst orders shards by their estimated nodes, largest first (ties
+// in plan order): the tasks are published, and so taken, in that order, so
+// that the last task a worker takes is a small one and the workers finish
+// together (a big shard last kept one worker busy alone: 4M region, 16
+// shards, 2 workers, 8.95 and 10.73 s).
+func largestFirst(shards []study.Shard) []int {
+	order := make([]int, len(shards))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(shards[b].Nodes, shards[a].Nodes) })
+	return order
+}
+
+// sendAhead cuts and sends the plan's parts in the given order, ahead at a time
 // (cutting one while the previous one is stored), and gives each through
 // its channel; it stops when ctx ends.
-func (c *Shards) sendAhead(ctx context.Context, st *study.Study, pl *study.ShardPlan, ahead int) []chan sentPart {
+func (c *Shards) sendAhead(ctx context.Context, st *study.Study, pl *study.ShardPlan, order []int, ahead int) []chan sentPart {
 	out := make([]chan sentPart, len(pl.Shards))
 	for k := range out {
 		out[k] = make(chan sentPart, 1)
 	}
 	sem := make(chan struct{}, ahead)
 	go func() {
-		for k := range out {
+		for _, k := range order {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data/dist/natstest"
+	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -91,5 +93,13 @@ func TestFetchTimeout(t *testing.T) {
 		if got := fetchTimeout(c.size); got != c.want {
 			t.Errorf("fetchTimeout(%d) = %v, want %v", c.size, got, c.want)
 		}
+	}
+}
+
+// TestLargestFirst: shards are published largest first, ties in plan order.
+func TestLargestFirst(t *testing.T) {
+	got := largestFirst([]study.Shard{{Nodes: 5}, {Nodes: 9}, {Nodes: 5}, {Nodes: 1}, {Nodes: 9}})
+	if want := []int{1, 4, 0, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
 	}
 }
