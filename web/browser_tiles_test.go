@@ -355,6 +355,7 @@ func TestBrowserBigTiles(t *testing.T) {
 	}
 	type moveTiming struct {
 		MS, Tiles, KB, DecodeMS, DrawMS, Draws, NetMS, WaitMS float64
+		Requests                                              string
 	}
 	for run := 1; run <= 3; run++ {
 		if run == 3 {
@@ -393,7 +394,8 @@ func TestBrowserBigTiles(t *testing.T) {
 				const rs = performance.getEntriesByType("resource").filter(e => e.startTime >= t0);
 				return {MS: performance.now() - t0, Tiles: st.tiles - s0.tiles, KB: (st.bytes - s0.bytes) / 1024,
 					DecodeMS: st.decodeMs - s0.decodeMs, DrawMS: st.drawMs - s0.drawMs, Draws: st.draws - s0.draws,
-					NetMS: Math.max(0, ...rs.map(e => e.responseEnd - t0)), WaitMS: Math.max(0, ...rs.map(e => e.responseStart - e.requestStart))};
+					NetMS: Math.max(0, ...rs.map(e => e.responseEnd - t0)), WaitMS: Math.max(0, ...rs.map(e => e.responseStart - e.requestStart)),
+					Requests: rs.map(e => Math.round(e.startTime - t0) + "+" + Math.round(e.responseStart - e.startTime) + "/" + Math.round(e.responseEnd - e.responseStart) + " " + e.name.replace(location.origin, "").replace(/\?.*/, "")).join("; ")};
 			})()`, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("%s: %v", mv, err)
@@ -407,6 +409,9 @@ func TestBrowserBigTiles(t *testing.T) {
 			}
 			times = append(times, mt.MS)
 			cpu = append(cpu, th1-th0)
+			if os.Getenv("LIFECIRCLE_TILES_DEBUG") != "" && mt.Requests != "" {
+				t.Logf("  requests (start+wait/transfer ms): %s", mt.Requests)
+			}
 			detail = append(detail, fmt.Sprintf("%.0f ms (%.0f tiles fetched, %.0f KB, last byte at %.0f ms, longest server wait %.0f ms, decode %.0f ms, %.0f canvases drawn in %.0f ms; page CPU: main thread %.0f ms, renderer %.0f ms)",
 				mt.MS, mt.Tiles, mt.KB, mt.NetMS, mt.WaitMS, mt.DecodeMS, mt.Draws, mt.DrawMS, th1-th0, pr1-pr0))
 		}

@@ -571,15 +571,17 @@
       var self = this;
       if (!this._vLater) this._vLater = setTimeout(function () { self._vLater = 0; if (self._map) scheduleCompose(self); }, COMPOSE_EVERY);
     },
+    // After a move the view waits for the tiles it asked for (the old
+    // view stays in place, moved or scaled) unless it has them all.
     _onMoveEnd: function () {
       L.GridLayer.prototype._onMoveEnd.call(this);
-      if (this._map) scheduleCompose(this);
+      this._composeSoon();
     },
     _resetView: function (e) {
       L.GridLayer.prototype._resetView.call(this, e);
       if (!this._map) return;
       this._viewTransform(this._map.getCenter(), this._map.getZoom());
-      scheduleCompose(this);
+      this._composeSoon();
     },
     _animateZoom: function (e) {
       L.GridLayer.prototype._animateZoom.call(this, e);
@@ -598,7 +600,7 @@
         if (Math.abs(now.x - p.x) > d.x || Math.abs(now.y - p.y) > d.y) scheduleCompose(this);
       };
       ev.resize = function () { scheduleCompose(this); };
-      ev.zoomend = function () { scheduleCompose(this); };
+      ev.zoomend = function () { this._composeSoon(); };
       return ev;
     },
     // _viewTransform keeps the view canvas where its content belongs at
