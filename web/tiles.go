@@ -142,12 +142,13 @@ func (s *Server) initTiles(bg *data.Background) {
 
 // warmOverviewTiles is the most tiles a zoom may need to show the whole
 // study for warmOverview to build it ahead.
-const warmOverviewTiles = 16
+const warmOverviewTiles = 64
 
 // warmOverview builds the units and background tiles of the overview
-// zooms (those at which the whole study fits in a few tiles, from zoom 10
-// down), which every visitor of a large study loads first, before anyone
-// asks: the tile servers' cache seeding. The zoom a screen shows the
+// zooms (those at which the whole study fits in at most warmOverviewTiles
+// tiles, from the last zoom of compact units tiles down), which every
+// visitor of a large study loads first, before anyone asks: the tile
+// servers' cache seeding. The zoom a screen shows the
 // whole study at (at most 4 × 3 tiles of 512 px) goes first. It stops
 // when the scenario changes.
 func (s *Server) warmOverview() {
@@ -158,7 +159,7 @@ func (s *Server) warmOverview() {
 	}
 	var zooms []int
 	first := -1
-	for z := 10; z >= 3; z-- {
+	for z := unitIDMinZoom - 1; z >= 3; z-- {
 		lo, hi := span(z)
 		nx, ny := int(hi.X)-int(lo.X)+1, int(hi.Y)-int(lo.Y)+1
 		if nx*ny > warmOverviewTiles {
