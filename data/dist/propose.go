@@ -112,6 +112,8 @@ func putBytes(ctx context.Context, obs jetstream.ObjectStore, name string, b []b
 
 // getBytes reads an input by SHA-256 and checks its content.
 func getBytes(ctx context.Context, obs jetstream.ObjectStore, f File) ([]byte, error) {
+	ctx, cancel := readContext(ctx, obs, f.SHA256)
+	defer cancel()
 	b, err := obs.GetBytes(ctx, f.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s (%s): %w", f.Name, f.SHA256, err)
@@ -210,7 +212,9 @@ func RunPropose(ctx context.Context, e *Engine, st *study.Study, in planner.Prop
 	}
 	m := study.NewCoverMerge(len(pl.Prep.Candidates))
 	for _, t := range tasks {
-		b, err := e.Results.GetBytes(ctx, t.resultName())
+		rctx, cancel := readContext(ctx, e.Results, t.resultName())
+		b, err := e.Results.GetBytes(rctx, t.resultName())
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("task %s (%s): result: %w", t.ID, t.Name, err)
 		}

@@ -188,6 +188,8 @@ func (c *Shards) sendPart(ctx context.Context, st *study.Study, pl *study.ShardP
 
 // readShardResult reads a done shard task's result.
 func readShardResult(ctx context.Context, e *Engine, t *Task) (*study.ShardResult, error) {
+	ctx, cancel := readContext(ctx, e.Results, t.resultName())
+	defer cancel()
 	r, err := e.Results.Get(ctx, t.resultName())
 	if err != nil {
 		return nil, fmt.Errorf("read its result %s: %w", t.resultName(), err)

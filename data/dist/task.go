@@ -193,6 +193,19 @@ func fetchTimeout(size int64) time.Duration {
 	return 30*time.Second + time.Duration(size/1e6)*time.Second
 }
 
+// readContext gives a read of object name from obs a deadline of
+// fetchTimeout(its size): without a deadline the store gives each read 5 s,
+// which a busy server can miss (a shard's result read by the coordinator
+// failed so in a loaded test run). A deadline of ctx's own that is sooner
+// stays.
+func readContext(ctx context.Context, obs jetstream.ObjectStore, name string) (context.Context, context.CancelFunc) {
+	var size int64
+	if info, err := obs.GetInfo(ctx, name); err == nil {
+		size = int64(info.Size)
+	}
+	return context.WithTimeout(ctx, fetchTimeout(size))
+}
+
 // getChecked opens the object stored under the SHA-256 sum (hex) and
 // checks that the digest the store keeps for it is sum. The store checks
 // the content against that digest as it is read: the reader returns
@@ -296,6 +309,8 @@ func writeTar(w io.Writer, res result, dir string) error {
 // files into dir.
 func getResult(ctx context.Context, obs jetstream.ObjectStore, name, dir string) (result, error) {
 	var res result
+	ctx, cancel := readContext(ctx, obs, name)
+	defer cancel()
 	r, err := obs.Get(ctx, name)
 	if err != nil {
 		return res, err
