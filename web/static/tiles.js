@@ -381,9 +381,15 @@
   var inflight = new Map();
   var pendingTiles = 0;
   var idleWaiters = [];
+  // waitingCompose: composed layers whose tiles are all in, waiting for
+  // the other layers' so that all are composed in one frame.
+  var waitingCompose = new Set();
   function tileDone() {
     pendingTiles--;
     if (pendingTiles === 0) {
+      waitingCompose.forEach(function (l) { if (l._map) scheduleCompose(l); });
+      waitingCompose.clear();
+      warmSpares();
       var w = idleWaiters; idleWaiters = [];
       w.forEach(function (f) { whenComposed(f); });
     }
@@ -451,6 +457,32 @@
     if (!c._lcDrawn || c._lcInUse || spares.length >= SPARE_MAX || spares.indexOf(c) >= 0) return;
     spares.push(c);
   }
+  // warmSpares tops the spares up to SPARE_WARM tile canvases of TILE px
+  // with their pixels allocated, a few per idle moment, so that the tiles
+  // of the next moves find canvases ready: a move's tiles stay in Leaflet's
+  // hands, and the painted caches keep theirs, until its new tiles are in.
+  var SPARE_WARM = 24, warming = false;
+  function warmSpares() {
+    if (warming) return;
+    warming = true;
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(function () { f({ timeRemaining: function () { return 8; } }); }, 50); };
+    var ratio = Math.min(2, window.devicePixelRatio || 1), side = TILE * ratio;
+    var want = Math.max(1, Math.round(SPARE_WARM / (ratio * ratio)));
+    (function step(deadline) {
+      var have = spares.filter(function (c) { return c.width === side; }).length;
+      while (have < want && deadline.timeRemaining() > 2) {
+        var c = document.createElement('canvas');
+        c.width = c.height = side;
+        var x = c.getContext('2d');
+        x.setTransform(1, 0, 0, 1, 0, 0); // the pixels are allocated at the first drawing call
+        x.clearRect(0, 0, 1, 1);
+        c._lcDrawn = true;
+        spares.push(c);
+        have++;
+      }
+      if (have < want) idle(step); else warming = false;
+    })({ timeRemaining: function () { return 0; } });
+  }
   function paintedGet(key) {
     var c = painted.get(key);
     if (!c) return null;
@@ -497,8 +529,8 @@
   // canvas (1.7 Mpx with the 10 % margin a drag shows), and tiles shown
   // again cost nothing more. Leaflet still decides which tiles a view
   // needs and when old ones go; the view is redrawn (once per frame at
-  // most) when the last tile it waits for arrives (every 150 ms while
-  // they come), when tiles go and when the map stops moving, and is
+  // most) when the last tile any layer waits for arrives (every 150 ms
+  // while they come), when tiles go and when the map stops moving, and is
   // scaled in between as Leaflet's own vector renderer is.
   var VIEW_PAD = 0.1, COMPOSE_EVERY = 150;
   var composeQueue = new Set(), composeFrame = 0, afterCompose = [];
@@ -567,7 +599,8 @@
     },
     _composeSoon: function () {
       if (!this._map) return;
-      if (!this._loading) { scheduleCompose(this); return; }
+      if (!this._loading && pendingTiles === 0) { scheduleCompose(this); return; }
+      if (!this._loading) waitingCompose.add(this);
       var self = this;
       if (!this._vLater) this._vLater = setTimeout(function () { self._vLater = 0; if (self._map) scheduleCompose(self); }, COMPOSE_EVERY);
     },
