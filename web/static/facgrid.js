@@ -1,18 +1,16 @@
-// lifecircle map page: the point facilities of a large study drawn as
-// canvas tiles (a Leaflet GridLayer, canvases of 512 px as tiles.js's)
-// instead of one circle marker each. The points are bucketed once into a grid
-// over their extent, so a tile draws only its points and a click finds
-// the nearest point through the same grid. Each type has a proxy layer
-// (typeLayer) that app.js adds to and removes from the map like the
-// markers' group: it shows and hides the type on the tiles. app.js calls
-// window.lifecircleFacGrid(map, opts); no dependency but Leaflet.
+// lifecircle map page: the point facilities of a large study stamped on
+// one canvas the size of the map (a Leaflet GridLayer composed as
+// tiles.js's layers are) instead of one circle marker each. The points
+// are bucketed once into a grid over their extent, so a view stamps only
+// its points and a click finds the nearest point through the same grid.
+// Each type has a proxy layer (typeLayer) that app.js adds to and removes
+// from the map like the markers' group: it shows and hides the type.
+// app.js calls window.lifecircleFacGrid(map, opts); no dependency but
+// Leaflet.
 (function () {
   'use strict';
 
   var TILE = 512, WORLD = 256;
-  // PAINTED_MAX painted canvases are kept for reuse (1 MB each at a
-  // device pixel ratio of 1).
-  var PAINTED_MAX = 80;
 
   // world returns the zoom-0 pixel position (Web Mercator, 256 px world)
   // of lon, lat, as Leaflet's EPSG:3857 projects it.
@@ -91,13 +89,6 @@
     var types = []; // {id, feats, visible}
     var byId = {};
     var index = new Index(types);
-    var version = 0;
-    var painted = new Map();
-
-    function key(c) {
-      var vis = types.map(function (t) { return t.visible && t.feats.length ? 1 : 0; }).join('');
-      return version + '|' + vis + '|' + c.z + '/' + c.x + '/' + c.y;
-    }
 
     // sprite returns a circle as the markers draw it (fill, white
     // outline of 1.5 px) of type ty at radius r and pixel ratio, on a
@@ -127,76 +118,47 @@
       return img;
     }
 
-    // paint stamps tile c's points on canvas, type after type, as the
-    // circle markers look.
-    function paint(canvas, c) {
-      var t0 = performance.now();
-      var z2 = Math.pow(2, c.z), r = opts.radius(c.z), m = (r + 2) / z2;
-      var ox = c.x * TILE / z2, oy = c.y * TILE / z2, span = TILE / z2;
-      var lists = types.map(function () { return []; });
-      var count = 0;
-      index.each(ox - m, oy - m, ox + span + m, oy + span + m, function (i) {
-        var ty = index.type[i];
-        if (!types[ty].visible) return;
-        lists[ty].push(Math.round(index.x[i] * z2) - c.x * TILE, Math.round(index.y[i] * z2) - c.y * TILE);
-        count++;
-      });
-      // A canvas never painted and with nothing to paint gets no pixels.
-      if (!count && !canvas._lcDrawn) return;
-      canvas._lcDrawn = true;
-      var ratio = canvas._lcRatio, ctx = canvas.getContext('2d');
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      lists.forEach(function (pts, ty) {
-        if (!pts.length) return;
-        var sp = sprite(ty, r, ratio), h = sp._lcSize / 2;
-        for (var k = 0; k < pts.length; k += 2) ctx.drawImage(sp, pts[k] - h, pts[k + 1] - h, 2 * h, 2 * h);
-      });
-      if (opts.stats) { opts.stats.drawMs += performance.now() - t0; opts.stats.draws++; }
-    }
-
-    function remember(canvas, k) {
-      if (canvas._lcKey && painted.get(canvas._lcKey) === canvas) painted.delete(canvas._lcKey);
-      canvas._lcKey = k;
-      painted.delete(k);
-      painted.set(k, canvas);
-      while (painted.size > PAINTED_MAX) {
-        var old = painted.keys().next().value, x = painted.get(old);
-        painted.delete(old);
-        window.lifecircleTiles.spare(x);
-      }
-    }
-
+    // The points are stamped straight into the layer's composed view
+    // (tiles.js), not on tile canvases: at an overview zoom 10,000 stamps
+    // on one canvas cost less than a dozen tiles' pixels, and the view
+    // draws only what it shows. Leaflet's tiles are kept for its
+    // bookkeeping only (empty elements).
     var Grid = window.lifecircleTiles.composite(L.GridLayer).extend({
       options: { tileSize: TILE, updateWhenZooming: false, keepBuffer: 1 },
-      _keepsCanvas: function (c) { return painted.get(c._lcKey) === c; },
       createTile: function (c, done) {
-        var ratio = Math.min(2, window.devicePixelRatio || 1), k = key(c);
-        var hit = painted.get(k);
-        if (hit && !hit._lcInUse && hit._lcRatio === ratio) {
-          remember(hit, k);
-          setTimeout(function () { done(null, hit); }, 0);
-          return hit;
-        }
-        var canvas = window.lifecircleTiles.takeCanvas(TILE * ratio, TILE * ratio);
-        canvas._lcRatio = ratio;
-        paint(canvas, c);
-        remember(canvas, k);
-        setTimeout(function () { done(null, canvas); }, 0);
-        return canvas;
+        var el = document.createElement('div');
+        setTimeout(function () { done(null, el); }, 0);
+        return el;
+      },
+      _composeDraw: function (g) {
+        var t0 = performance.now();
+        var z2 = Math.pow(2, g.zoom), r = opts.radius(Math.round(g.zoom)), m = (r + 2) / z2;
+        var x0 = g.origin.x + g.nw.x, y0 = g.origin.y + g.nw.y, sx = g.w / g.ratio, sy = g.h / g.ratio;
+        var lists = types.map(function () { return []; });
+        var count = 0;
+        index.each(x0 / z2 - m, y0 / z2 - m, (x0 + sx) / z2 + m, (y0 + sy) / z2 + m, function (i) {
+          var ty = index.type[i];
+          if (!types[ty].visible) return;
+          lists[ty].push(Math.round(index.x[i] * z2 - x0), Math.round(index.y[i] * z2 - y0));
+          count++;
+        });
+        if (!count) return null;
+        return function (ctx) {
+          var ratio = g.ratio;
+          ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+          lists.forEach(function (pts, ty) {
+            if (!pts.length) return;
+            var sp = sprite(ty, r, ratio), h = sp._lcSize / 2;
+            for (var k = 0; k < pts.length; k += 2) ctx.drawImage(sp, pts[k] - h, pts[k + 1] - h, 2 * h, 2 * h);
+          });
+          if (opts.stats) { opts.stats.drawMs += performance.now() - t0; opts.stats.draws++; }
+        };
       }
     });
     var layer = new Grid({ pane: opts.pane });
 
-    // repaint draws the tiles on the map again (new points or visibility).
+    // repaint draws the points on the map again (new points or visibility).
     function repaint() {
-      version++;
-      for (var k in layer._tiles) {
-        var t = layer._tiles[k];
-        paint(t.el, t.coords);
-        remember(t.el, key(t.coords));
-      }
       window.lifecircleTiles.recompose(layer);
     }
 

@@ -655,39 +655,54 @@
       // The view reaches VIEW_PAD of the map's size beyond each side, so a
       // drag shows the tiles already there until it moves that far.
       var pad = map.getSize().multiplyBy(VIEW_PAD).round(), size = map.getSize().add(pad.multiplyBy(2));
-      var zoom = map.getZoom(), ratio = Math.min(2, window.devicePixelRatio || 1);
-      var origin = map.getPixelOrigin(), nw = map.containerPointToLayerPoint(pad.multiplyBy(-1));
+      var g = {
+        zoom: map.getZoom(), ratio: Math.min(2, window.devicePixelRatio || 1), origin: map.getPixelOrigin(),
+        nw: map.containerPointToLayerPoint(pad.multiplyBy(-1)), size: size
+      };
+      g.w = Math.round(size.x * g.ratio);
+      g.h = Math.round(size.y * g.ratio);
       this._vPane = map._getMapPanePos();
       this._vPad = pad;
-      var list = [];
-      for (var k in this._tiles) {
-        var t = this._tiles[k];
-        if (t.el._lcDrawn) list.push(t);
-      }
-      this._vNW = map.layerPointToLatLng(nw);
-      this._vZoom = zoom;
-      L.DomUtil.setPosition(v, nw);
-      if (!list.length && !v._lcDrawn) return;
-      var w = Math.round(size.x * ratio), h = Math.round(size.y * ratio);
-      if (v.width !== w || v.height !== h) {
-        v.width = w;
-        v.height = h;
+      this._vNW = map.layerPointToLatLng(g.nw);
+      this._vZoom = g.zoom;
+      L.DomUtil.setPosition(v, g.nw);
+      var draw = this._composeDraw(g);
+      if (!draw && !v._lcDrawn) return;
+      if (v.width !== g.w || v.height !== g.h) {
+        v.width = g.w;
+        v.height = g.h;
         v.style.width = size.x + 'px';
         v.style.height = size.y + 'px';
       }
       v._lcDrawn = true;
       var ctx = v.getContext('2d');
       ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, w, h);
-      list.sort(function (a, b) { return Math.abs(b.coords.z - zoom) - Math.abs(a.coords.z - zoom); });
-      var ts = this.options.tileSize;
-      for (var i = 0; i < list.length; i++) {
-        var c = list[i].coords, s = map.getZoomScale(zoom, c.z) * ts;
-        var x0 = Math.round((c.x * s - origin.x - nw.x) * ratio), y0 = Math.round((c.y * s - origin.y - nw.y) * ratio);
-        var x1 = Math.round(((c.x + 1) * s - origin.x - nw.x) * ratio), y1 = Math.round(((c.y + 1) * s - origin.y - nw.y) * ratio);
-        if (x1 <= 0 || y1 <= 0 || x0 >= w || y0 >= h) continue;
-        ctx.drawImage(list[i].el, x0, y0, x1 - x0, y1 - y0);
+      ctx.clearRect(0, 0, g.w, g.h);
+      if (draw) draw(ctx);
+    },
+    // _composeDraw returns what draws the view g (zoom, ratio, pixel
+    // origin, top-left layer point nw, w × h pixels) on its cleared
+    // canvas, or null when there is nothing to draw: by default the
+    // painted tiles Leaflet holds, other zooms' first and the current
+    // zoom's on top, as Leaflet stacks its levels.
+    _composeDraw: function (g) {
+      var list = [];
+      for (var k in this._tiles) {
+        var t = this._tiles[k];
+        if (t.el._lcDrawn) list.push(t);
       }
+      if (!list.length) return null;
+      list.sort(function (a, b) { return Math.abs(b.coords.z - g.zoom) - Math.abs(a.coords.z - g.zoom); });
+      var map = this._map, ts = this.options.tileSize, o = g.origin, nw = g.nw, r = g.ratio;
+      return function (ctx) {
+        for (var i = 0; i < list.length; i++) {
+          var c = list[i].coords, s = map.getZoomScale(g.zoom, c.z) * ts;
+          var x0 = Math.round((c.x * s - o.x - nw.x) * r), y0 = Math.round((c.y * s - o.y - nw.y) * r);
+          var x1 = Math.round(((c.x + 1) * s - o.x - nw.x) * r), y1 = Math.round(((c.y + 1) * s - o.y - nw.y) * r);
+          if (x1 <= 0 || y1 <= 0 || x0 >= g.w || y0 >= g.h) continue;
+          ctx.drawImage(list[i].el, x0, y0, x1 - x0, y1 - y0);
+        }
+      };
     }
   };
 
