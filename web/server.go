@@ -385,6 +385,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.readSlot).Get("/collections/{id}/items/{fid}", s.handleItem)
 	})
 
+	r.With(s.readSlot).Get("/tiles/stack/{z}/{x}/{y}", s.handleTileStack)
 	r.With(s.readSlot).Get("/tiles/{layer}/{z}/{x}/{y}", s.handleTile)
 
 	r.Route("/api", func(r chi.Router) {

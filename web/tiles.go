@@ -10,6 +10,7 @@ import (
 	"container/list"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -257,27 +258,11 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if compact && layer != s.cfg.UnitsKind {
-		s.fail(w, r, notFound("no compact tiles of layer %q: only %s come as %s", shorten(layer, 40), s.cfg.UnitsKind, compactSuffix))
+	if err := s.checkTile(layer, compact, z, x, y); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	if layer != s.cfg.UnitsKind && layer != "streets" && (layer != "background" || s.tiles.bgIndex == nil) {
-		if layer == "background" {
-			s.fail(w, r, notFound("no background tiles: the study has no OpenStreetMap extract (give --osm) to draw buildings, water and parks from"))
-			return
-		}
-		s.fail(w, r, notFound("no tile layer %q: the layers are background, streets and %s", shorten(layer, 40), s.cfg.UnitsKind))
-		return
-	}
-	if n := uint64(1) << z; uint64(x) >= n || uint64(y) >= n {
-		s.fail(w, r, notFound("tile %d/%d/%d does not exist: x and y must be below 2^z = %d", z, x, y, n))
-		return
-	}
-	ver := s.tileVersion(layer)
-	cur := s.tiles.instance
-	if layer == s.cfg.UnitsKind {
-		cur += "." + strconv.FormatUint(ver, 10)
-	}
+	cur := s.tileCurrent(layer)
 	etag := `"` + cur + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
@@ -291,20 +276,14 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	key := tileKey{layer: layer, z: z, x: x, y: y, version: ver}
-	mime := mimeMVT
-	if compact {
-		key.layer += compactSuffix
-		mime = mimeCompact
-	}
-	body, err := s.tiles.cache.getOrBuild(key, func() ([]byte, uint64, error) {
-		// Others may wait for this tile: a client that goes away does
-		// not cancel it (a tile takes well under a second).
-		return s.buildTile(context.WithoutCancel(r.Context()), key.layer, maptile.New(x, y, maptile.Zoom(z)))
-	})
+	body, err := s.tileBody(r.Context(), layer, compact, z, x, y)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	mime := mimeMVT
+	if compact {
+		mime = mimeCompact
 	}
 	h.Set("Content-Type", mime)
 	if len(body) == 0 {
@@ -314,6 +293,104 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// checkTile reports why tile z/x/y of layer (compact: its .lcu form)
+// cannot be served, or nil.
+func (s *Server) checkTile(layer string, compact bool, z, x, y uint32) error {
+	if compact && layer != s.cfg.UnitsKind {
+		return notFound("no compact tiles of layer %q: only %s come as %s", shorten(layer, 40), s.cfg.UnitsKind, compactSuffix)
+	}
+	if layer != s.cfg.UnitsKind && layer != "streets" && (layer != "background" || s.tiles.bgIndex == nil) {
+		if layer == "background" {
+			return notFound("no background tiles: the study has no OpenStreetMap extract (give --osm) to draw buildings, water and parks from")
+		}
+		return notFound("no tile layer %q: the layers are background, streets and %s", shorten(layer, 40), s.cfg.UnitsKind)
+	}
+	if n := uint64(1) << z; uint64(x) >= n || uint64(y) >= n {
+		return notFound("tile %d/%d/%d does not exist: x and y must be below 2^z = %d", z, x, y, n)
+	}
+	return nil
+}
+
+// tileCurrent is the v= value of a layer's current tiles (the server's
+// instance, and the scenario's version for the units).
+func (s *Server) tileCurrent(layer string) string {
+	cur := s.tiles.instance
+	if layer == s.cfg.UnitsKind {
+		cur += "." + strconv.FormatUint(s.tileVersion(layer), 10)
+	}
+	return cur
+}
+
+// tileBody is the encoded tile (empty: nothing in it), from the cache or
+// built now.
+func (s *Server) tileBody(ctx context.Context, layer string, compact bool, z, x, y uint32) ([]byte, error) {
+	key := tileKey{layer: layer, z: z, x: x, y: y, version: s.tileVersion(layer)}
+	if compact {
+		key.layer += compactSuffix
+	}
+	return s.tiles.cache.getOrBuild(key, func() ([]byte, uint64, error) {
+		// Others may wait for this tile: a client that goes away does
+		// not cancel it (a tile takes well under a second).
+		return s.buildTile(context.WithoutCancel(ctx), key.layer, maptile.New(x, y, maptile.Zoom(z)))
+	})
+}
+
+// maxStackLayers bounds the layers one /tiles/stack request may ask for.
+const maxStackLayers = 8
+
+// handleTileStack serves GET /tiles/stack/{z}/{x}/{y}?layers=L1,L2… (a
+// layer is background, streets, the units, or the units' compact form
+// UNITS.lcu) with v= naming each layer's current version as the single
+// tiles' URLs do (layer:version, comma-separated): the tiles of one place
+// for several layers in one answer, so a map moving over new ground asks
+// once per place instead of once per layer and place. The body is, per
+// layer in the order asked, a 4-byte big-endian length and the tile
+// (length 0: nothing there).
+func (s *Server) handleTileStack(w http.ResponseWriter, r *http.Request) {
+	z, x, y, err := parseTileAddr(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := strings.Split(r.URL.Query().Get("layers"), ",")
+	if len(names) == 0 || names[0] == "" || len(names) > maxStackLayers {
+		s.fail(w, r, badRequestL(
+			fmt.Sprintf("tile stack: give 1 to %d layers, as in /tiles/stack/14/9326/4741?layers=background,streets", maxStackLayers),
+			fmt.Sprintf("瓦片组：应给出 1 至 %d 个图层，例如 /tiles/stack/14/9326/4741?layers=background,streets", maxStackLayers)))
+		return
+	}
+	fresh := true
+	vs := strings.Split(r.URL.Query().Get("v"), ",")
+	var out []byte
+	for i, name := range names {
+		layer, compact := strings.CutSuffix(name, compactSuffix)
+		if err := s.checkTile(layer, compact, z, x, y); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if i >= len(vs) || vs[i] != s.tileCurrent(layer) {
+			fresh = false
+		}
+		body, err := s.tileBody(r.Context(), layer, compact, z, x, y)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(body)))
+		out = append(out, body...)
+	}
+	h := w.Header()
+	if fresh {
+		h.Set("Cache-Control", "public, max-age=86400")
+	} else {
+		h.Set("Cache-Control", "no-store")
+	}
+	h.Set("Content-Type", mimeCompact)
+	h.Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
 }
 
 // parseTileAddr reads z, x and y (y may end in .mvt): decimal integers,

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,10 +46,11 @@ func sampleBackground(t *testing.T) *data.Background {
 
 type tileSummary struct {
 	VectorTiles struct {
-		Background *tileLayerDoc `json:"background"`
-		Streets    tileLayerDoc  `json:"streets"`
-		Units      tileLayerDoc  `json:"units"`
-		UnitsTiled bool          `json:"units_tiled"`
+		Background   *tileLayerDoc `json:"background"`
+		Streets      tileLayerDoc  `json:"streets"`
+		Units        tileLayerDoc  `json:"units"`
+		UnitsCompact string        `json:"units_compact"`
+		UnitsTiled   bool          `json:"units_tiled"`
 	} `json:"vector_tiles"`
 	Bounds [4]float64 `json:"bounds"`
 }
@@ -395,6 +398,58 @@ func TestTilesConcurrent(t *testing.T) {
 			if bodies[i] != bodies[0] || len(bodies[i]) == 0 {
 				t.Fatalf("%s: answer %d differs from the first (%d and %d bytes)", u, i, len(bodies[i]), len(bodies[0]))
 			}
+		}
+	}
+}
+
+// TestTileStack: /tiles/stack answers, per layer asked, the single tile's
+// bytes behind a 4-byte length (0 for an empty tile), cacheable only when
+// every layer's version is the current one; unknown layers are 404 and a
+// stack of no or too many layers 400.
+func TestTileStack(t *testing.T) {
+	ts := newTestServer(t, sampleInput(t), Config{Background: sampleBackground(t)})
+	sum := ts.tileSummary(t)
+	b := sum.Bounds
+	for _, z := range []maptile.Zoom{9, 14, 16} {
+		tl := maptile.At(orb.Point{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2}, z)
+		tmpls := []string{sum.VectorTiles.Background.URL, sum.VectorTiles.Streets.URL, sum.VectorTiles.Units.URL, sum.VectorTiles.UnitsCompact}
+		names := []string{"background", "streets", "cells", "cells.lcu"}
+		var vs []string
+		var want []byte
+		for _, tmpl := range tmpls {
+			u := tileURL(tmpl, tl)
+			_, v, _ := strings.Cut(u, "?v=")
+			vs = append(vs, v)
+			w := ts.get(u)
+			if w.Code != 200 && w.Code != 204 {
+				t.Fatalf("%s: %d", u, w.Code)
+			}
+			want = binary.BigEndian.AppendUint32(want, uint32(w.Body.Len()))
+			want = append(want, w.Body.Bytes()...)
+		}
+		base := fmt.Sprintf("/tiles/stack/%d/%d/%d?layers=%s", tl.Z, tl.X, tl.Y, strings.Join(names, ","))
+		w := ts.get(base + "&v=" + strings.Join(vs, ","))
+		if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), want) {
+			t.Fatalf("z%d stack: %d, %d bytes; want 200 and the single tiles' %d bytes", z, w.Code, w.Body.Len(), len(want))
+		}
+		if cc := w.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age") {
+			t.Errorf("z%d stack with current versions: Cache-Control %q", z, cc)
+		}
+		if cc := ts.get(base + "&v=old").Header().Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("z%d stack with an old version: Cache-Control %q, want no-store", z, cc)
+		}
+	}
+	for target, code := range map[string]int{
+		"/tiles/stack/14/1/2?layers=":                         400,
+		"/tiles/stack/14/1/2?layers=a,b,c,d,e,f,g,h,i":        400,
+		"/tiles/stack/14/1/2?layers=streets,nosuch":           404,
+		"/tiles/stack/14/1/2?layers=streets.lcu":              404,
+		"/tiles/stack/3/8/0?layers=streets":                   404,
+		"/tiles/stack/x/1/2?layers=streets":                   400,
+		"/tiles/stack/14/1/2?layers=streets,background,cells": 200,
+	} {
+		if w := ts.get(target); w.Code != code {
+			t.Errorf("%s: %d, want %d: %s", target, w.Code, code, w.Body.String())
 		}
 	}
 }

@@ -395,23 +395,27 @@
     }
   }
   // fetchTile returns the decoded layers of url (decode: decode, or a
-  // decoder of another format), from the cache when it has them.
+  // decoder of another format), from the cache when it has them. The
+  // tiles asked for in one task (each of Leaflet's layers places its
+  // tiles when the map moves) are fetched together: a place's tiles of
+  // several layers in one /tiles/stack request.
+  var TILE_URL = /^tiles\/([^\/?]+)\/(\d+)\/(\d+)\/(\d+)(\.mvt|\.lcu)\?v=([^&]*)$/;
+  var batch = null;
   function fetchTile(url, decoder) {
     var hit = cacheGet(url);
     if (hit) return Promise.resolve(hit);
     if (inflight.has(url)) return inflight.get(url);
-    var p = fetch(url, { credentials: 'same-origin' }).then(function (resp) {
-      if (resp.status === 204) return {};
-      if (!resp.ok) throw new Error(url + ': ' + resp.status);
-      return resp.arrayBuffer().then(function (buf) {
-        var t0 = performance.now();
-        var layers = (decoder || decode)(buf);
-        stats.decodeMs += performance.now() - t0;
-        stats.bytes += buf.byteLength;
-        stats.tiles++;
-        return layers;
+    var m = TILE_URL.exec(url), p;
+    if (!m) p = fetchOne(url, decoder);
+    else {
+      if (!batch) { batch = new Map(); queueMicrotask(flushBatch); }
+      var pos = m[2] + '/' + m[3] + '/' + m[4], g = batch.get(pos);
+      if (!g) { g = []; batch.set(pos, g); }
+      p = new Promise(function (resolve, reject) {
+        g.push({ url: url, decoder: decoder, layer: m[1] + (m[5] === '.lcu' ? '.lcu' : ''), v: m[6], resolve: resolve, reject: reject });
       });
-    }).then(function (layers) {
+    }
+    p = p.then(function (layers) {
       inflight.delete(url);
       cachePut(url, layers);
       return layers;
@@ -421,6 +425,52 @@
     });
     inflight.set(url, p);
     return p;
+  }
+  function decoded(buf, decoder) {
+    var t0 = performance.now();
+    var layers = (decoder || decode)(buf);
+    stats.decodeMs += performance.now() - t0;
+    stats.bytes += buf.byteLength;
+    stats.tiles++;
+    return layers;
+  }
+  function fetchOne(url, decoder) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+      if (resp.status === 204) return {};
+      if (!resp.ok) throw new Error(url + ': ' + resp.status);
+      return resp.arrayBuffer().then(function (buf) { return decoded(buf, decoder); });
+    });
+  }
+  // flushBatch fetches the tiles asked for since the last flush: alone
+  // when a place has one, else as a stack (per layer: a 4-byte length,
+  // then the tile).
+  function flushBatch() {
+    var b = batch;
+    batch = null;
+    b.forEach(function (g, pos) {
+      if (g.length === 1) {
+        fetchOne(g[0].url, g[0].decoder).then(g[0].resolve, g[0].reject);
+        return;
+      }
+      var u = 'tiles/stack/' + pos + '?layers=' + g.map(function (e) { return e.layer; }).join(',') +
+        '&v=' + g.map(function (e) { return e.v; }).join(',');
+      fetch(u, { credentials: 'same-origin' }).then(function (resp) {
+        if (!resp.ok) throw new Error(u + ': ' + resp.status);
+        return resp.arrayBuffer();
+      }).then(function (buf) {
+        var dv = new DataView(buf), off = 0;
+        g.forEach(function (e) {
+          if (off + 4 > buf.byteLength) { e.reject(new Error(u + ': cut short')); return; }
+          var n = dv.getUint32(off);
+          off += 4;
+          if (off + n > buf.byteLength) { e.reject(new Error(u + ': cut short')); return; }
+          var part = buf.slice(off, off + n);
+          off += n;
+          if (!n) { e.resolve({}); return; }
+          try { e.resolve(decoded(part, e.decoder)); } catch (err) { e.reject(err); }
+        });
+      }).catch(function (err) { g.forEach(function (e) { e.reject(err); }); });
+    });
   }
 
   // ------------------------------------------------------------ painted tiles
