@@ -36,21 +36,29 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testEngine opens the engine of a test on the test NATS server, under
+// a prefix of its own removed at its end, closed at its end.
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	url := natstest.URL(t)
+	prefix := natstest.Prefix(t.Name())
+	natstest.Cleanup(t, url, prefix)
+	e, err := Open(context.Background(), Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 3, Version: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
 // TestDuplicateDelivery sends one task twice (as a publisher retrying
 // after a lost acknowledgement would) to a real JetStream work queue: the
 // worker runs it once, finds the stored result on the second delivery
 // and only acknowledges it, so one result exists under the task's key and
 // the queue ends empty.
 func TestDuplicateDelivery(t *testing.T) {
-	url := natstest.URL(t)
-	prefix := natstest.Prefix(t.Name())
-	natstest.Cleanup(t, url, prefix)
 	ctx := context.Background()
-	e, err := Open(ctx, Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 3, Version: "test"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := testEngine(t)
 	s := study.Defaults()
 	s.OSM = shareddata.Path(t, "cn_beijing_bupt", "map.osm")
 	s.Profile = "15min"

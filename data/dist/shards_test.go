@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifecircle/lifecircle/data/dist/natstest"
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/lifecircle/lifecircle/planner"
@@ -24,15 +23,8 @@ import (
 // once, and the audit, its per-point results and the searches' work are
 // those of the in-process sharded run — nothing is counted twice.
 func TestShardsDuplicateDelivery(t *testing.T) {
-	url := natstest.URL(t)
-	prefix := natstest.Prefix(t.Name())
-	natstest.Cleanup(t, url, prefix)
 	ctx := context.Background()
-	e, err := Open(ctx, Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 3, Version: "test"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := testEngine(t)
 	load := func() *study.Study {
 		s := study.Defaults()
 		s.OSM = shareddata.Path(t, "monaco_region_2016", "monaco.osm.pbf")

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifecircle/lifecircle/data/dist/natstest"
 	"github.com/lifecircle/lifecircle/data/study"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -23,15 +22,8 @@ import (
 // another content was stored under that name (a worker never decodes a
 // part that is not the coordinator's).
 func TestGetChecked(t *testing.T) {
-	url := natstest.URL(t)
-	prefix := natstest.Prefix(t.Name())
-	natstest.Cleanup(t, url, prefix)
 	ctx := context.Background()
-	e, err := Open(ctx, Config{URL: url, Prefix: prefix, AckWait: 5 * time.Second, MaxDeliver: 3, Version: "test"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := testEngine(t)
 	good := strings.Repeat("a part's bytes ", 20000) // several chunks
 	f, err := putHashed(ctx, e.Inputs, strings.NewReader(good), file(good))
 	if err != nil {

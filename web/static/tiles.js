@@ -1311,8 +1311,6 @@
     // composite extends a GridLayer class as Composite does (facgrid.js);
     // recompose redraws a composed layer's view after its tiles changed.
     composite: function (Base) { return Base.extend(Composite); },
-    takeCanvas: takeCanvas,
-    spare: spare,
     recompose: function (layer) { if (layer._map) scheduleCompose(layer); },
 
     // pending is the number of tiles being fetched.
