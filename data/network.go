@@ -92,11 +92,29 @@ func WalkNetwork(ctx context.Context, path string, x *osm.Extract) (*geo.Network
 
 // ReadWalkNetwork reads an OSM file and builds its walk network.
 func ReadWalkNetwork(ctx context.Context, path string, progress func(pass string, done, total int64)) (*geo.Network, NetworkInfo, error) {
-	x, err := osm.Read(ctx, path, osm.Filter{Way: geo.Walkable}, progress)
+	net, info, _, err := ReadWalkNetworkCached(ctx, path, nil, progress)
+	return net, info, err
+}
+
+// ReadWalkNetworkCached is ReadWalkNetwork through cache c (nil: none);
+// fromCache names the entry the network came from, "" when the extract
+// was read.
+func ReadWalkNetworkCached(ctx context.Context, path string, c *OSMCache, progress func(pass string, done, total int64)) (net *geo.Network, info NetworkInfo, fromCache string, err error) {
+	in, from, err := c.cached(path, "walk network", func() (*OSMInputs, error) {
+		x, err := osm.Read(ctx, path, osm.Filter{Way: geo.Walkable}, progress)
+		if err != nil {
+			return nil, err
+		}
+		net, info, err := WalkNetwork(ctx, path, x)
+		if err != nil {
+			return nil, err
+		}
+		return &OSMInputs{Net: net, NetInfo: info}, nil
+	})
 	if err != nil {
-		return nil, NetworkInfo{}, err
+		return nil, NetworkInfo{}, "", err
 	}
-	return WalkNetwork(ctx, path, x)
+	return in.Net, in.NetInfo, from, nil
 }
 
 // ReadLineNetwork builds a walk network from a GeoJSON file of

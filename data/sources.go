@@ -28,6 +28,9 @@ type OSMInputs struct {
 	// IgnoredDates counts the facilities' opening_date and end_date tags
 	// that were not read (not YYYY-MM-DD, or opening after the end).
 	IgnoredDates int
+	// FromCache names the cache entry all this was loaded from, "" when
+	// the extract was read.
+	FromCache string
 }
 
 // OSMOptions says what to take from an extract besides the walk network.
@@ -37,11 +40,25 @@ type OSMOptions struct {
 	// Source names the extract in the facilities' Source; "" = the
 	// file's base name (e.g. "Helsinki.osm.pbf").
 	Source string
+	// Cache keeps and gives back what the extract gave (nil: none).
+	Cache *OSMCache
 }
 
 // ReadOSMInputs reads an extract once (in streaming passes) and returns
 // the walk network, the facilities the profile selects, and buildings.
 func ReadOSMInputs(ctx context.Context, path string, o OSMOptions, progress func(pass string, done, total int64)) (*OSMInputs, error) {
+	what := fmt.Sprintf("inputs\x00%t\x00%q\x00", o.Buildings, o.Source)
+	if o.Profile != nil {
+		what += fmt.Sprintf("%#v", *o.Profile)
+	}
+	in, from, err := o.Cache.cached(path, what, func() (*OSMInputs, error) { return readOSMInputs(ctx, path, o, progress) })
+	if in != nil {
+		in.FromCache = from
+	}
+	return in, err
+}
+
+func readOSMInputs(ctx context.Context, path string, o OSMOptions, progress func(pass string, done, total int64)) (*OSMInputs, error) {
 	lc := newLifecycle(o.Profile)
 	match := lc.any
 	areaLike := func(get func(string) string) bool {

@@ -60,6 +60,9 @@ func WriteSubNetwork(w io.Writer, n *Network, edges []int32) error {
 	bw.u64(uint64(len(edges)))
 	bw.u64(uint64(nv))
 	bw.u64(0)
+	if bw.writeWhole(n, edges, nodes) {
+		return bw.flush()
+	}
 	for _, v := range nodes {
 		bw.point(n.nodes[v])
 	}
@@ -88,11 +91,15 @@ func WriteSubNetwork(w io.Writer, n *Network, edges []int32) error {
 			bw.f64(c)
 		}
 	}
-	if bw.err == nil {
-		bw.err = bw.w.Flush()
+	return bw.flush()
+}
+
+func (b *binWriter) flush() error {
+	if b.err == nil {
+		b.err = b.w.Flush()
 	}
-	if bw.err != nil {
-		return fmt.Errorf("geo: write network: %w", bw.err)
+	if b.err != nil {
+		return fmt.Errorf("geo: write network: %w", b.err)
 	}
 	return nil
 }
@@ -240,12 +247,21 @@ func (b *binReader) each(n, size int, set func(i int, p []byte)) {
 }
 
 func (b *binReader) f64s(dst []float64) {
+	if b.raw(rawBytes(dst)) {
+		return
+	}
 	b.each(len(dst), 8, func(i int, p []byte) { dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(p)) })
 }
 func (b *binReader) i32s(dst []int32) {
+	if b.raw(rawBytes(dst)) {
+		return
+	}
 	b.each(len(dst), 4, func(i int, p []byte) { dst[i] = int32(binary.LittleEndian.Uint32(p)) })
 }
 func (b *binReader) points(dst []orb.Point) {
+	if b.raw(rawBytes(dst)) {
+		return
+	}
 	b.each(len(dst), 16, func(i int, p []byte) {
 		dst[i] = orb.Point{math.Float64frombits(binary.LittleEndian.Uint64(p)), math.Float64frombits(binary.LittleEndian.Uint64(p[8:]))}
 	})

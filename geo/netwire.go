@@ -3,6 +3,7 @@ package geo
 import (
 	"bytes"
 	"fmt"
+	"io"
 )
 
 // MarshalBinary writes the network's arrays (nodes, edges, lengths,
@@ -35,4 +36,15 @@ func UnmarshalNetwork(data []byte) (*Network, error) {
 		return nil, fmt.Errorf("geo: %w: %d bytes left over", ErrBadNetwork, r.Len())
 	}
 	return n, nil
+}
+
+// WriteNetwork writes the whole network n to w in the encoding of
+// WriteSubNetwork (ReadNetwork reads it back, snapping and searching
+// exactly as n does), without holding the encoding in memory.
+func WriteNetwork(w io.Writer, n *Network) error {
+	edges := make([]int32, len(n.edgeLen))
+	for e := range edges {
+		edges[e] = int32(e)
+	}
+	return WriteSubNetwork(w, n, edges)
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"testing"
@@ -66,4 +67,49 @@ func FuzzUnmarshalNetwork(f *testing.F) {
 			_, _ = got.Snap(got.Node(0), 10)
 		}
 	})
+}
+
+// TestBulkCodecSameBytes: whole arrays written and read as they lie in
+// memory give the very bytes and networks of the value-by-value codec,
+// for a whole network (the bulk path) and a part of one (never bulk).
+func TestBulkCodecSameBytes(t *testing.T) {
+	if !bulkCodec {
+		t.Skip("big-endian machine: no bulk codec")
+	}
+	n := lattice(t, 60)
+	encode := func(bulk bool, edges []int32) []byte {
+		defer func(b bool) { bulkCodec = b }(bulkCodec)
+		bulkCodec = bulk
+		var buf bytes.Buffer
+		if err := WriteSubNetwork(&buf, n, edges); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	decode := func(bulk bool, b []byte) *Network {
+		defer func(b bool) { bulkCodec = b }(bulkCodec)
+		bulkCodec = bulk
+		got, err := UnmarshalNetwork(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	all := edgesWhere(n, func(int32) bool { return true })
+	half := edgesWhere(n, func(e int32) bool { return e%3 != 0 })
+	for _, edges := range [][]int32{all, half} {
+		slow, fast := encode(false, edges), encode(true, edges)
+		if !bytes.Equal(slow, fast) {
+			t.Fatalf("%d edges: bulk encoding differs from the value-by-value one", len(edges))
+		}
+		a, b := decode(false, slow), decode(true, slow)
+		if !slices.Equal(a.nodes, b.nodes) || !slices.Equal(a.edgeA, b.edgeA) || !slices.Equal(a.edgeB, b.edgeB) ||
+			!slices.Equal(a.edgeLen, b.edgeLen) || !slices.Equal(a.geomStart, b.geomStart) ||
+			!slices.Equal(a.geom, b.geom) || !slices.Equal(a.cum, b.cum) {
+			t.Fatalf("%d edges: bulk decoding differs", len(edges))
+		}
+	}
+	if got := decode(true, encode(true, all)); !slices.Equal(got.nodes, n.nodes) || !slices.Equal(got.cum, n.cum) {
+		t.Fatal("whole network does not read back as itself")
+	}
 }

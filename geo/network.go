@@ -334,6 +334,18 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 		}
 		return nodeOf[v]
 	}
+	// Every edge runs between two kept vertices (the rings of degree-2
+	// vertices left at the end aside), so there are half their degrees of
+	// edges: the arrays are made once at their size.
+	nodes, chains := 0, 0
+	for v := 0; v < nv; v++ {
+		if d := deg[v]; d != 2 && d != 0 {
+			nodes++
+			chains += int(d)
+		}
+	}
+	chains /= 2
+	net.nodes = make([]orb.Point, 0, nodes+16)
 	for v := 0; v < nv; v++ {
 		if d := deg[v]; d != 2 && d != 0 {
 			keep(int32(v))
@@ -341,8 +353,12 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	}
 
 	visited := make([]bool, ne)
-	net.geom = make([]orb.Point, 0, ne+ne/4)
-	net.cum = make([]float64, 0, ne+ne/4)
+	net.geom = make([]orb.Point, 0, ne+chains+16)
+	net.cum = make([]float64, 0, ne+chains+16)
+	net.geomStart = make([]int32, 0, chains+17)
+	net.edgeA = make([]int32, 0, chains+16)
+	net.edgeB = make([]int32, 0, chains+16)
+	net.edgeLen = make([]float64, 0, chains+16)
 	other := func(e, v int32) int32 {
 		if b.ea[e] == v {
 			return b.eb[e]

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -19,13 +20,25 @@ const lengthSlack = 1e-9
 // matters. Build measures each edge along its polyline, so only corrupt
 // arrays or a future reader that takes lengths from elsewhere can fail it.
 func (n *Network) checkLengths() error {
-	for e := range n.edgeLen {
-		a, b := n.nodes[n.edgeA[e]], n.nodes[n.edgeB[e]]
-		line := Haversine(a, b)
-		if l := n.edgeLen[e]; !(l >= line*(1-lengthSlack)-1e-6) {
-			return fmt.Errorf("geo: edge %d from %.7f,%.7f to %.7f,%.7f is %.3f m long, shorter than the %.3f m straight line between its ends: a walk network's lengths must be measured along its lines (rebuild the network from its polylines)",
-				e, a[0], a[1], b[0], b[1], l, line)
+	// On all cores; the first bad edge is the one reported, as one pass
+	// would.
+	var mu sync.Mutex
+	bad := len(n.edgeLen)
+	parallelRanges(len(n.edgeLen), func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			a, b := n.nodes[n.edgeA[e]], n.nodes[n.edgeB[e]]
+			if l := n.edgeLen[e]; !(l >= Haversine(a, b)*(1-lengthSlack)-1e-6) {
+				mu.Lock()
+				bad = min(bad, e)
+				mu.Unlock()
+				return
+			}
 		}
+	})
+	if e := bad; e < len(n.edgeLen) {
+		a, b := n.nodes[n.edgeA[e]], n.nodes[n.edgeB[e]]
+		return fmt.Errorf("geo: edge %d from %.7f,%.7f to %.7f,%.7f is %.3f m long, shorter than the %.3f m straight line between its ends: a walk network's lengths must be measured along its lines (rebuild the network from its polylines)",
+			e, a[0], a[1], b[0], b[1], n.edgeLen[e], Haversine(a, b))
 	}
 	return nil
 }

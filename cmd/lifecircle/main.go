@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lifecircle/lifecircle/data"
 	"io"
 	"log/slog"
 	"os"
@@ -67,6 +68,7 @@ func main() {
 		exitOnInterrupt(ctx, os.Args[1], os.Stderr)
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	data.WaitOSMCache() // an extract's cache entry still being written
 	pprof.StopCPUProfile()
 	stop()
 	os.Exit(code)

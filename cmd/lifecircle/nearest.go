@@ -25,6 +25,7 @@ func (n *networkFlags) load(ctx context.Context, p *progress) (*geo.Network, dat
 	var (
 		net  *geo.Network
 		info data.NetworkInfo
+		note string
 		err  error
 	)
 	switch {
@@ -32,7 +33,9 @@ func (n *networkFlags) load(ctx context.Context, p *progress) (*geo.Network, dat
 		return nil, info, usagef("give either --osm or --network, not both")
 	case n.osm != "":
 		p.Step("read OSM walk network")
-		net, info, err = data.ReadWalkNetwork(ctx, n.osm, p.OSM("read OSM walk network"))
+		var from string
+		net, info, from, err = data.ReadWalkNetworkCached(ctx, n.osm, data.DefaultOSMCache(p.Warn), p.OSM("read OSM walk network"))
+		note = data.CacheNote(from)
 	case n.network != "":
 		p.Step("read GeoJSON network")
 		net, info, err = data.ReadLineNetwork(n.network)
@@ -42,7 +45,7 @@ func (n *networkFlags) load(ctx context.Context, p *progress) (*geo.Network, dat
 	if err != nil {
 		return nil, info, err
 	}
-	p.Done("%d nodes, %d edges, %.1f km, %d component(s)", info.Nodes, info.Edges, info.LengthKm, info.Components)
+	p.Done("%d nodes, %d edges, %.1f km, %d component(s)%s", info.Nodes, info.Edges, info.LengthKm, info.Components, note)
 	return net, info, nil
 }
 

@@ -80,7 +80,7 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 
 func (f FileSource) readOSM(ctx context.Context, in *Inputs, s Settings, p Progress) error {
 	p.Step("read OpenStreetMap")
-	o := data.OSMOptions{Profile: in.Profile, Buildings: true}
+	o := data.OSMOptions{Profile: in.Profile, Buildings: true, Cache: data.DefaultOSMCache(p.Warn)}
 	if s.Sample {
 		o.Source = sample.SourceName
 	}
@@ -107,8 +107,8 @@ func (f FileSource) readOSM(ctx context.Context, in *Inputs, s Settings, p Progr
 		p.Done("%d walkable ways, %d amenities, %d buildings", len(in.OSMWays), len(in.Facilities), len(in.Buildings))
 		return nil
 	}
-	p.Done("%d nodes, %d edges, %.1f km of walkable street; %d amenities, %d buildings",
-		in.NetInfo.Nodes, in.NetInfo.Edges, in.NetInfo.LengthKm, len(in.Facilities), len(in.Buildings))
+	p.Done("%d nodes, %d edges, %.1f km of walkable street; %d amenities, %d buildings%s",
+		in.NetInfo.Nodes, in.NetInfo.Edges, in.NetInfo.LengthKm, len(in.Facilities), len(in.Buildings), data.CacheNote(osmIn.FromCache))
 	warnNodeIDs(p, s.OSM, in.NetInfo)
 	return nil
 }
