@@ -130,11 +130,12 @@ func init() {
 // not read back (then it is removed).
 func (c *OSMCache) load(key string) (*OSMInputs, string) {
 	path := filepath.Join(c.Dir, key+".lcosm")
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, ""
 	}
-	in, err := decodeOSMEntry(b)
+	in, err := decodeOSMEntry(f)
+	f.Close()
 	if err != nil {
 		c.warn("cache entry %s could not be read (%v): reading the extract again and replacing it", path, err)
 		os.Remove(path)
@@ -145,25 +146,61 @@ func (c *OSMCache) load(key string) (*OSMInputs, string) {
 	return in, path
 }
 
-func decodeOSMEntry(b []byte) (*OSMInputs, error) {
-	if len(b) < len(osmCacheMagic)+4 || string(b[:len(osmCacheMagic)]) != osmCacheMagic {
-		return nil, errors.New("not a lifecircle cache entry of this version")
-	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, errors.New("checksum mismatch")
-	}
-	r := bytes.NewReader(body[len(osmCacheMagic):])
-	net, err := geo.ReadNetwork(r, int64(r.Len()))
+// decodeOSMEntry reads an entry straight into the network's arrays (no
+// copy of the whole file), checking its CRC before anything is returned.
+func decodeOSMEntry(f *os.File) (*OSMInputs, error) {
+	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
+	size := st.Size()
+	if size < int64(len(osmCacheMagic))+4 {
+		return nil, errors.New("too short")
+	}
+	cr := &crcReader{r: bufio.NewReaderSize(f, 1<<16)}
+	magic := make([]byte, len(osmCacheMagic))
+	if _, err := io.ReadFull(cr, magic); err != nil || string(magic) != osmCacheMagic {
+		return nil, errors.New("not a lifecircle cache entry of this version")
+	}
+	net, err := geo.ReadOwnNetwork(cr, size-cr.n-4)
+	if err != nil {
+		return nil, err
+	}
+	rest := size - cr.n - 4
+	if rest < 0 || rest > size {
+		return nil, errors.New("truncated")
+	}
+	meta := make([]byte, rest)
+	if _, err := io.ReadFull(cr, meta); err != nil {
+		return nil, err
+	}
+	var sum [4]byte
+	if _, err := io.ReadFull(cr.r, sum[:]); err != nil {
+		return nil, err
+	}
+	if cr.sum != binary.LittleEndian.Uint32(sum[:]) {
+		return nil, errors.New("checksum mismatch")
+	}
 	var m osmCacheMeta
-	if err := gob.NewDecoder(r).Decode(&m); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(meta)).Decode(&m); err != nil {
 		return nil, err
 	}
 	return &OSMInputs{Net: net, NetInfo: m.NetInfo, Facilities: m.Facilities, Buildings: m.Buildings,
 		ResidentialAreas: m.ResidentialAreas, Warnings: m.Warnings, IgnoredDates: m.IgnoredDates}, nil
+}
+
+// crcReader counts and checksums what is read through it.
+type crcReader struct {
+	r   io.Reader
+	n   int64
+	sum uint32
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.sum = crc32.Update(c.sum, castagnoli, p[:k])
+	c.n += int64(k)
+	return k, err
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
