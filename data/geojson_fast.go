@@ -46,25 +46,15 @@ func (r *gjReader) parseFast() (handled bool, err error) {
 				return false
 			}
 			features = true
-			for i := 0; !s.lit(']'); i++ {
-				if i > 0 && !s.lit(',') {
-					return false
-				}
-				f, ok := s.feature()
-				if !ok {
-					return false
-				}
-				if err = r.addFeature(i, f); err != nil {
-					return false
-				}
-			}
+			return s.featureList(func(i int, f *gjFeature) bool {
+				err = r.addFeature(i, f)
+				return err == nil
+			})
 		case "name", "bbox":
 			_, ok := s.skip()
 			return ok
-		default:
-			return false // crs, foreign members: the general reader decides
 		}
-		return true
+		return false // crs, foreign members: the general reader decides
 	})
 	if err != nil {
 		return true, err

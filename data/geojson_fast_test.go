@@ -35,8 +35,18 @@ func fastHandled(data []byte) bool {
 }
 
 // sameAsGeneral fails when readGeoJSON (fast path first) and the general
-// reader disagree on data: same features, same error text.
+// reader disagree on data: same features, same error text — with the
+// features scanned on one core, and on all cores in windows of 1 and 3.
 func sameAsGeneral(t *testing.T, name string, data []byte, o ReadOptions) {
+	t.Helper()
+	defer func(w, m int) { parFeatureWindow, parFeatureMin = w, m }(parFeatureWindow, parFeatureMin)
+	for _, c := range [][2]int{{4096, 1 << 62}, {1, 0}, {3, 0}} {
+		parFeatureWindow, parFeatureMin = c[0], c[1]
+		sameAsGeneralOnce(t, name, data, o)
+	}
+}
+
+func sameAsGeneralOnce(t *testing.T, name string, data []byte, o ReadOptions) {
 	t.Helper()
 	fast, ferr := readGeoJSON(name, data, o)
 	slow, serr := readGeoJSONGeneral(name, data, o)
@@ -101,6 +111,11 @@ var gjFastCases = []string{
 	`{"type":"FeatureCollection","features":[{"type":"Feature","id":true,"geometry":{"type":"Point","coordinates":[1,2]}}]}`,
 	"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"a\":\"tab\there\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]}}]}",
 	`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":-0,"b":-0.0e-0,"c":tru},"geometry":{"type":"Point","coordinates":[1,2]}}]}`,
+	`{"type":"FeatureCollection","features":[{"type":"Feature","id":"a,]}","geometry":{"type":"Point","coordinates":[1,2]}} , {"type":"Feature","id":"b\\\"]","geometry":{"type":"Point","coordinates":[3,4]}},{"type":"Feature","geometry":{"type":"Point","coordinates":[5,6]}}]}`,
+	`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}},,{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]}`,
+	`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}} {"type":"Feature"}]}`,
+	`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]]}]}`,
+	`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}`,
 	`  {"type" : "FeatureCollection" , "features" : [ { "type" : "Feature" , "geometry" : { "type" : "Point" , "coordinates" : [ 1 , 2 ] } , "extra" : {"x":[1,{"y":"]"}]} } ] }  `,
 }
 
