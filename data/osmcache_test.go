@@ -12,6 +12,7 @@ import (
 
 	"github.com/lifecircle/lifecircle/data/shareddata"
 	"github.com/lifecircle/lifecircle/geo"
+	"github.com/paulmach/orb"
 )
 
 // TestOSMCacheSameInputs: an extract read through the cache the second
@@ -182,5 +183,43 @@ func TestOSMCacheTrim(t *testing.T) {
 	}
 	if strings.Join(left, " ") != ".tmp-new b.lcosm c.lcosm" {
 		t.Fatalf("left %v, want .tmp-new b.lcosm c.lcosm", left)
+	}
+}
+
+// BenchmarkOSMCacheLoad loads a cache entry of a 1,000,000-node street
+// lattice (what the next run on a large extract does instead of decoding
+// it and building its network), index included.
+func BenchmarkOSMCacheLoad(b *testing.B) {
+	const n = 1000
+	bld := geo.NewNetworkBuilder(n * n)
+	pt := func(i, j int) orb.Point { return orb.Point{116.3 + float64(i)*0.00094, 39.9 + float64(j)*0.00072} }
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			id := int64(j*n + i)
+			if i+1 < n {
+				bld.AddWay([]int64{id, id + 1}, []orb.Point{pt(i, j), pt(i+1, j)})
+			}
+			if j+1 < n {
+				bld.AddWay([]int64{id, id + n}, []orb.Point{pt(i, j), pt(i, j+1)})
+			}
+		}
+	}
+	net, err := bld.Build()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &OSMCache{Dir: b.TempDir()}
+	c.store("k", &OSMInputs{Net: net})
+	WaitOSMCache()
+	st, err := os.Stat(filepath.Join(c.Dir, "k.lcosm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if in, _ := c.load("k"); in == nil {
+			b.Fatal("the entry does not read back")
+		}
 	}
 }
