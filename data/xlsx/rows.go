@@ -3,22 +3,22 @@ package xlsx
 // Data rows are written here rather than by excelize's StreamWriter:
 // excelize makes the workbook's frame (styles, widths, the header row and
 // one marker row per sheet) and the rows are encoded straight into the
-// worksheet's deflate stream in their place, on one core while the other
-// compresses. The bytes are those excelize writes (TestRowsMatchExcelize,
-// FuzzRowsMatchExcelize compare them cell by cell with its StreamWriter,
-// TestWorkbookMatchesExcelize the whole file), so the workbook did not
-// change; only the time and memory to make it did.
+// worksheet's deflate stream in their place, encoded on one core while
+// the others compress (pdeflate.go). The uncompressed bytes are those
+// excelize writes (FuzzRowsMatchExcelize and TestWorkbookMatchesExcelize
+// compare every unzipped part with its StreamWriter's), so the workbook
+// did not change; only the time and memory to make it did. The compressed
+// bytes of the sheets with rows are klauspost/compress's, not
+// compress/flate's.
 
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"math"
 	"regexp"
@@ -28,10 +28,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 )
-
-// zipDeflateLevel is archive/zip's own deflate level (register.go), the
-// one excelize's entries are compressed with.
-const zipDeflateLevel = 5
 
 // rowsPerChunk is how many rows are encoded ahead of the compressor at a
 // time.
@@ -145,26 +141,22 @@ func spliceEntry(zw *zip.Writer, zf *zip.File, sheets []Sheet, markers []string,
 			return false, fmt.Errorf("excelize stored the sheet with method %d, not deflate", hdr.Method)
 		}
 		var out bytes.Buffer
-		cw := &crcCounter{crc: crc32.NewIEEE()}
-		fw, err := flate.NewWriter(&out, zipDeflateLevel)
-		if err != nil {
+		fw := newParallelDeflate(&out)
+		defer fw.wait()
+		if _, err := fw.Write(frame[:at]); err != nil {
 			return false, err
 		}
-		sink := io.MultiWriter(fw, cw)
-		if _, err := sink.Write(frame[:at]); err != nil {
-			return false, err
-		}
-		if err := streamRows(sink, sheets[i].Rows, quoted); err != nil {
+		if err := streamRows(fw, sheets[i].Rows, quoted); err != nil {
 			return false, fmt.Errorf("sheet %q: %w", sheets[i].Name, err)
 		}
-		if _, err := sink.Write(frame[at+len(row):]); err != nil {
+		if _, err := fw.Write(frame[at+len(row):]); err != nil {
 			return false, err
 		}
 		if err := fw.Close(); err != nil {
 			return false, err
 		}
-		hdr.CRC32 = cw.crc.Sum32()
-		hdr.UncompressedSize64 = cw.n
+		hdr.CRC32 = fw.crc
+		hdr.UncompressedSize64 = fw.n
 		hdr.CompressedSize64 = uint64(out.Len())
 		if hdr.UncompressedSize64 > math.MaxUint32 || hdr.CompressedSize64 > math.MaxUint32 {
 			return false, errors.New("sheet larger than 4 GiB: more than a workbook of this kind holds")
@@ -177,20 +169,6 @@ func spliceEntry(zw *zip.Writer, zf *zip.File, sheets []Sheet, markers []string,
 		return true, err
 	}
 	return false, nil
-}
-
-// crcCounter sums and counts the uncompressed bytes of an entry.
-type crcCounter struct {
-	crc interface {
-		io.Writer
-		Sum32() uint32
-	}
-	n uint64
-}
-
-func (c *crcCounter) Write(p []byte) (int, error) {
-	c.n += uint64(len(p))
-	return c.crc.Write(p)
 }
 
 // streamRows writes rows as rows 2, 3, … of a sheet, encoded ahead by a
