@@ -499,60 +499,6 @@ func completenessWeights(types []AmenityType) []float64 {
 	return w
 }
 
-// distStats returns the population-weighted mean and 90th percentile of
-// the reachable distances of the points idx (NaN, NaN when none reach).
-func distStats(dist, pop []float64, idx []int32) (mean, p90 float64) {
-	mean, p90, _ = distStatsBuf(dist, pop, idx, nil)
-	return mean, p90
-}
-
-// distPop is a reachable point's distance and residents.
-type distPop struct{ d, p float64 }
-
-// distStatsBuf is distStats sorting in buf (grown as needed and returned
-// for the next call): one buffer serves a worker's many small units.
-func distStatsBuf(dist, pop []float64, idx []int32, buf []distPop) (mean, p90 float64, _ []distPop) {
-	if cap(buf) < len(idx) {
-		buf = make([]distPop, 0, len(idx))
-	}
-	v := buf[:0]
-	var sum, w float64
-	for _, i := range idx {
-		x := dist[i]
-		if math.IsNaN(x) || pop[i] <= 0 {
-			continue
-		}
-		v = append(v, distPop{x, pop[i]})
-		sum += x * pop[i]
-		w += pop[i]
-	}
-	if w == 0 {
-		return math.NaN(), math.NaN(), v
-	}
-	// No NaN is left, so this orders exactly as cmp.Compare (the same
-	// permutation, hence the same sums), with two float compares.
-	slices.SortFunc(v, func(a, b distPop) int {
-		if a.d < b.d {
-			return -1
-		}
-		if a.d > b.d {
-			return 1
-		}
-		return 0
-	})
-	target := 0.9 * w
-	var acc float64
-	p90 = v[len(v)-1].d
-	for _, x := range v {
-		acc += x.p
-		if acc >= target-1e-9*w {
-			p90 = x.d
-			break
-		}
-	}
-	return sum / w, p90, v
-}
-
 // unitMembers lists the demand points of each unit in CSR form.
 type unitMembers struct {
 	start []int32
