@@ -26,6 +26,11 @@ const utf8FixCSV = "in Excel use Save As → CSV UTF-8 (逗号分隔)"
 // delimiter (',', ';' or tab) is taken from the header line; a UTF-8 BOM
 // and CRLF line ends (Excel) are accepted.
 func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
+	return readCSVWith(path, data, o, true)
+}
+
+// readCSVWith is readCSV trying the fast path (csv_fast.go) first or not.
+func readCSVWith(path string, data []byte, o ReadOptions, fast bool) (*Layer, error) {
 	if o.Allow&Points == 0 {
 		return nil, fmt.Errorf("%s: a CSV file holds points, but this layer needs %s — use GeoJSON", path, o.Allow)
 	}
@@ -47,6 +52,14 @@ func readCSV(path string, data []byte, o ReadOptions) (*Layer, error) {
 	cols, err := mapColumns(path, header)
 	if err != nil {
 		return nil, err
+	}
+	if fast {
+		if feats, handled, err := readCSVFast(path, data, data[cr.InputOffset():], cols, delim, o); handled {
+			if err != nil {
+				return nil, err
+			}
+			return &Layer{Path: path, Features: feats}, nil
+		}
 	}
 
 	// One row a line at most (blank lines are skipped, quoted fields may

@@ -1,0 +1,208 @@
+package data
+
+// A fast path for the commonest CSV layer: rows of plain values, no quote
+// anywhere in the file. The rows are split by hand on their bytes (no
+// encoding/csv, no string per record), numbers parsed from the bytes, and
+// a large file is read in pieces on all cores. Each row becomes the same
+// Feature as csvColumns.feature makes of it, with the same index, id and
+// properties. Anything else — a quote, a carriage return inside a line, a
+// row that is not read cleanly (short, long, not a number, out of
+// range), an id problem — makes it give up, and the general reader reads
+// the whole file again: the fast path never decides what a file means or
+// which error it has, it only avoids work.
+
+import (
+	"bytes"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// csvPieceBytes is the least body a worker of its own is worth.
+const csvPieceBytes = 1 << 20
+
+// readCSVFast reads body, the rows after the header line of a CSV file
+// (data, the whole decoded text, is checked for quotes). handled is false
+// when the general reader must read the file; otherwise the features are
+// the general reader's, or err is a cancellation.
+func readCSVFast(path string, data, body []byte, cols *csvColumns, delim rune, o ReadOptions) (feats []Feature, handled bool, err error) {
+	if delim >= 0x80 || bytes.IndexByte(data, '"') >= 0 {
+		return nil, false, nil
+	}
+	pieces := splitLines(body, min(runtime.GOMAXPROCS(0), max(1, len(body)/csvPieceBytes)))
+	type result struct {
+		feats []Feature
+		ok    bool
+		err   error
+	}
+	res := make([]result, len(pieces))
+	var wg sync.WaitGroup
+	for i, p := range pieces {
+		wg.Go(func() {
+			r := &res[i]
+			r.feats, r.ok, r.err = cols.fastRows(path, p, byte(delim), o)
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, r := range res {
+		if r.err != nil {
+			return nil, true, r.err
+		}
+		if !r.ok {
+			return nil, false, nil
+		}
+		n += len(r.feats)
+	}
+	feats = res[0].feats
+	if len(res) > 1 {
+		feats = make([]Feature, 0, n)
+		for _, r := range res {
+			base := len(feats)
+			for _, f := range r.feats {
+				f.Index += base
+				feats = append(feats, f)
+			}
+		}
+	}
+	fromFile := make([]bool, len(feats))
+	for i := range feats {
+		fromFile[i] = feats[i].ID != ""
+	}
+	// names serve only finishIDs' messages: on any of them the general
+	// reader, which has the names, reads the file and says it.
+	if finishIDs(path, feats, fromFile, make([]string, len(feats)), o) != nil {
+		return nil, false, nil
+	}
+	return feats, true, nil
+}
+
+// splitLines cuts b into at most n pieces of whole lines.
+func splitLines(b []byte, n int) [][]byte {
+	var pieces [][]byte
+	for ; n > 1 && len(b) > 0; n-- {
+		cut := len(b) / n
+		i := bytes.IndexByte(b[cut:], '\n')
+		if i < 0 {
+			break
+		}
+		pieces = append(pieces, b[:cut+i+1])
+		b = b[cut+i+1:]
+	}
+	return append(pieces, b)
+}
+
+// fastRows reads the lines of b as encoding/csv would (CRLF or LF line
+// ends, empty lines skipped, a final line without its newline), indexing
+// rows from 0; ok is false for anything the general reader must judge.
+func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions) (feats []Feature, ok bool, err error) {
+	feats = make([]Feature, 0, bytes.Count(b, []byte{'\n'})+1)
+	fields := make([][]byte, 0, len(c.header)+1)
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, false, nil
+		}
+		row := len(feats)
+		if row%1024 == 0 {
+			if err := o.stopped(path); err != nil {
+				return nil, true, err
+			}
+		}
+		fields = fields[:0]
+		for {
+			i := bytes.IndexByte(line, delim)
+			if i < 0 {
+				fields = append(fields, line)
+				break
+			}
+			fields = append(fields, line[:i])
+			line = line[i+1:]
+		}
+		f, ok := c.fastFeature(row, fields, delim)
+		if !ok {
+			return nil, false, nil
+		}
+		f.Geometry = convertGeometry(f.Geometry, o.Coords)
+		feats = append(feats, f)
+	}
+	return feats, true, nil
+}
+
+// fastFeature is csvColumns.feature on the fields of one row, false where
+// feature would return an error.
+func (c *csvColumns) fastFeature(row int, rec [][]byte, delim byte) (f Feature, ok bool) {
+	f.Index = row
+	if len(rec) < len(c.header) {
+		return f, false
+	}
+	for _, extra := range rec[len(c.header):] {
+		if len(bytes.TrimSpace(extra)) != 0 {
+			return f, false
+		}
+	}
+	if c.id >= 0 {
+		f.ID = string(bytes.TrimSpace(rec[c.id]))
+	}
+	lon, okLon := parseNumberBytes(bytes.TrimSpace(rec[c.lon]), delim)
+	lat, okLat := parseNumberBytes(bytes.TrimSpace(rec[c.lat]), delim)
+	p := orb.Point{lon, lat}
+	if !okLon || !okLat || checkPosition(p) != nil {
+		return f, false
+	}
+	f.Geometry = p
+	f.Properties = make(map[string]any, len(c.header))
+	for i, h := range c.header {
+		switch {
+		case h == "", i == c.lon, i == c.lat, i == c.id:
+		case i == c.population:
+			v := bytes.TrimSpace(rec[i])
+			if len(v) == 0 {
+				continue
+			}
+			n, ok := parseNumberBytes(v, delim)
+			if !ok || math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+				return f, false
+			}
+			f.Properties["population"] = n
+		default:
+			f.Properties[h] = string(bytes.TrimSpace(rec[i]))
+		}
+	}
+	return f, true
+}
+
+// parseNumberBytes is parseNumber on bytes (trimmed), false where it
+// returns an error.
+func parseNumberBytes(b []byte, delim byte) (float64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var buf [64]byte
+	if delim != ',' && bytes.Count(b, []byte{','}) == 1 && bytes.IndexByte(b, '.') < 0 {
+		if len(b) > len(buf) {
+			return 0, false
+		}
+		t := append(buf[:0], b...)
+		t[bytes.IndexByte(t, ',')] = '.'
+		b = t
+	}
+	// string(b) does not escape (strconv copies what it keeps): no copy
+	// on the heap for the short texts of numbers.
+	v, err := strconv.ParseFloat(string(b), 64)
+	return v, err == nil
+}
