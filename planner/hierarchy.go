@@ -532,7 +532,9 @@ func WorstUnits(units []UnitResult, n int) []int {
 			gs = append(gs, gapUnit{units[u].Population * (1 - units[u].Completeness), u})
 		}
 	}
-	slices.SortStableFunc(gs, func(a, b gapUnit) int {
+	// A total order (no two units compare equal), so the unstable sort
+	// gives the order the stable one did, in a third of the time.
+	slices.SortFunc(gs, func(a, b gapUnit) int {
 		if c := cmp.Compare(b.gap, a.gap); c != 0 {
 			return c
 		}

@@ -1,8 +1,11 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -285,5 +288,49 @@ func BenchmarkHierarchyLocate(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		h.Locate(pts)
+	}
+}
+
+// TestWorstUnitsOrder: the order of a stable sort on the same keys, with
+// equal gaps, NaN completeness, -0 and units without residents.
+func TestWorstUnitsOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	units := make([]UnitResult, 5000)
+	for u := range units {
+		units[u].Population = float64(r.IntN(5) * 100)
+		units[u].Completeness = float64(r.IntN(5)) / 4
+		switch r.IntN(50) {
+		case 0:
+			units[u].Completeness = math.NaN()
+		case 1:
+			units[u].Population = math.Copysign(0, -1)
+		}
+	}
+	type gapUnit struct {
+		gap float64
+		u   int
+	}
+	var want []gapUnit
+	for u := range units {
+		if units[u].Population > 0 {
+			want = append(want, gapUnit{units[u].Population * (1 - units[u].Completeness), u})
+		}
+	}
+	slices.SortStableFunc(want, func(a, b gapUnit) int {
+		if c := cmp.Compare(b.gap, a.gap); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.u, b.u)
+	})
+	for _, n := range []int{0, 5, 100, len(units)} {
+		got := WorstUnits(units, n)
+		if len(got) != min(n, len(want)) {
+			t.Fatalf("n=%d: %d units", n, len(got))
+		}
+		for k, u := range got {
+			if u != want[k].u {
+				t.Fatalf("n=%d: unit %d at %d, the stable sort has %d", n, u, k, want[k].u)
+			}
+		}
 	}
 }
