@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -448,5 +449,55 @@ func TestCheckSwappedFuncMatchesLayer(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) || (swap == 10) != (got != nil) {
 			t.Fatalf("%d swapped: got %v, want %v", swap, got, want)
 		}
+	}
+}
+
+// TestFirstDuplicate: the table finds the pair a map from id to first
+// feature finds, with no duplicate, duplicates early and late, empty ids
+// and sizes around the table's powers of two.
+func TestFirstDuplicate(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for trial := range 2000 {
+		n := trial % 70
+		if trial%100 == 0 {
+			n = 100000
+		}
+		feats := make([]Feature, n)
+		space := 1 + r.Intn(4*n+1)
+		if trial%3 == 0 {
+			space = 1 << 40 // all distinct, almost surely
+		}
+		for i := range feats {
+			feats[i].ID = strconv.FormatInt(r.Int63n(int64(space)), 36)
+			if r.Intn(50) == 0 {
+				feats[i].ID = ""
+			}
+		}
+		j, i, dup := firstDuplicate(feats)
+		wj, wi, wdup := firstDuplicateMap(feats)
+		if j != wj || i != wi || dup != wdup {
+			t.Fatalf("%d ids: (%d, %d, %v), the map finds (%d, %d, %v)", n, j, i, dup, wj, wi, wdup)
+		}
+	}
+}
+
+// BenchmarkFirstDuplicate checks a million distinct ids (the 1M audit's
+// residents' points).
+func BenchmarkFirstDuplicate(b *testing.B) {
+	feats := make([]Feature, 1000000)
+	for i := range feats {
+		feats[i].ID = "p" + strconv.Itoa(i+1)
+	}
+	for _, c := range []struct {
+		name string
+		f    func([]Feature) (int, int, bool)
+	}{{"table", firstDuplicate}, {"map", firstDuplicateMap}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, dup := c.f(feats); dup {
+					b.Fatal("duplicate")
+				}
+			}
+		})
 	}
 }
