@@ -201,8 +201,52 @@ func parseNumberBytes(b []byte, delim byte) (float64, bool) {
 		t[bytes.IndexByte(t, ',')] = '.'
 		b = t
 	}
+	if v, ok := parseShortDecimal(b); ok {
+		return v, true
+	}
 	// string(b) does not escape (strconv copies what it keeps): no copy
 	// on the heap for the short texts of numbers.
 	v, err := strconv.ParseFloat(string(b), 64)
 	return v, err == nil
+}
+
+// pow10 are the powers of ten that float64 holds exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseShortDecimal parses the commonest numbers of a CSV file — an
+// optional minus, at most 15 digits with at most one point among them —
+// as strconv.ParseFloat does, bit for bit: the digits make an integer
+// below 2^53 and the fraction at most 10^15, both exact in float64, so
+// one correctly rounded division gives the correctly rounded value
+// (strconv's own exact case). ok is false for anything else.
+func parseShortDecimal(b []byte) (v float64, ok bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var mant uint64
+	digits, frac, point := 0, 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	v = float64(mant) / pow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -185,4 +188,60 @@ func BenchmarkReadCSVPoints(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestParseShortDecimal: strconv.ParseFloat's value, bit for bit, on
+// numbers of every length and point position, and no answer where the
+// numbers are not short decimals.
+func TestParseShortDecimal(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	texts := []string{"0", "-0", "0.0", "-0.000", "1.", ".5", "-.5", "007", "116.3506488", "39.9585889", "43",
+		"999999999999999", "99999999999999.9", ".000000000000001", "123456789012345", "0.1", "0.3"}
+	for range 200000 {
+		n := 1 + r.Intn(15)
+		d := make([]byte, n)
+		for i := range d {
+			d[i] = byte('0' + r.Intn(10))
+		}
+		s := string(d)
+		if p := r.Intn(n + 1); p < n || r.Intn(2) == 0 {
+			s = s[:p] + "." + s[p:]
+		}
+		if r.Intn(3) == 0 {
+			s = "-" + s
+		}
+		texts = append(texts, s)
+	}
+	for _, s := range texts {
+		checkShortDecimal(t, s)
+	}
+	for _, s := range []string{"", "-", ".", "-.", "1..2", "1.2.3", "+1", "1e5", "1_0", "0x10", "inf", "NaN", " 1", "1234567890123456", "--1", "1-"} {
+		if _, ok := parseShortDecimal([]byte(s)); ok {
+			t.Errorf("%q: read as a short decimal", s)
+		}
+	}
+}
+
+func checkShortDecimal(t *testing.T, s string) {
+	t.Helper()
+	v, ok := parseShortDecimal([]byte(s))
+	if !ok {
+		t.Fatalf("%q: not read", s)
+	}
+	want, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.Float64bits(v) != math.Float64bits(want) {
+		t.Fatalf("%q: %v (%x), strconv says %v (%x) %v", s, v, math.Float64bits(v), want, math.Float64bits(want), err)
+	}
+}
+
+// FuzzParseShortDecimal: wherever it answers, strconv.ParseFloat's value.
+func FuzzParseShortDecimal(f *testing.F) {
+	for _, s := range []string{"116.3506488", "-0", ".5", "1.", "999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if _, ok := parseShortDecimal([]byte(s)); ok {
+			checkShortDecimal(t, s)
+		}
+	})
 }
