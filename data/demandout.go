@@ -15,6 +15,11 @@ type demandEncoder struct {
 	in   planner.AuditInput
 	res  *planner.AuditResult
 	keys [][]byte // `,"dist_T":` per type, encoded once
+	// units[unitAt[u]:unitAt[u+1]] is unit u's id as JSON (null for
+	// none), encoded once: the points of a unit repeat it, and looking it
+	// up in in.Units (large structs, in no order) was a cache miss each.
+	units  []byte
+	unitAt []int
 }
 
 func newDemandEncoder(in planner.AuditInput, res *planner.AuditResult) *demandEncoder {
@@ -22,6 +27,17 @@ func newDemandEncoder(in planner.AuditInput, res *planner.AuditResult) *demandEn
 	for _, t := range in.Profile.Types {
 		k := appendString([]byte{','}, "dist_"+t.ID)
 		e.keys = append(e.keys, append(k, ':'))
+	}
+	if in.Assign != nil {
+		e.unitAt = make([]int, 1, len(in.Units)+1)
+		for _, u := range in.Units {
+			if u.ID != "" {
+				e.units = appendString(e.units, u.ID)
+			} else {
+				e.units = append(e.units, "null"...)
+			}
+			e.unitAt = append(e.unitAt, len(e.units))
+		}
 	}
 	return e
 }
@@ -40,8 +56,8 @@ func (e *demandEncoder) append(b []byte, i int) ([]byte, error) {
 	out = append(out, `,"population":`...)
 	out = appendFloat(out, float64(Round(d.Pop[i], 2)), 64)
 	out = append(out, `,"unit_id":`...)
-	if a := e.in.Assign; a != nil && a[i] >= 0 && e.in.Units[a[i]].ID != "" {
-		out = appendString(out, e.in.Units[a[i]].ID)
+	if a := e.in.Assign; a != nil && a[i] >= 0 {
+		out = append(out, e.units[e.unitAt[a[i]]:e.unitAt[a[i]+1]]...)
 	} else {
 		out = append(out, "null"...)
 	}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -104,6 +105,30 @@ func BenchmarkWriteDemandProps(b *testing.B) {
 			}
 		}
 		if err := g.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+	}
+}
+
+// BenchmarkWriteDemandUnits is BenchmarkWriteDemand with 20,000 units of
+// grid-cell ids, ten points each in file order (the 1M audit's shape):
+// the unit ids are what the points repeat.
+func BenchmarkWriteDemandUnits(b *testing.B) {
+	r := rand.New(rand.NewSource(4))
+	in, res := demandCase(r, 200000, true)
+	in.Units = make([]planner.Unit, 20000)
+	for u := range in.Units {
+		in.Units[u].ID = fmt.Sprintf("250m_E116N40_%d_-%d", u%300, u/300)
+	}
+	for i, p := range in.Demand.Points {
+		in.Demand.Points[i] = orb.Point{math.Mod(math.Abs(p[0]), 180), math.Mod(math.Abs(p[1]), 90)}
+		in.Assign[i] = int32(r.Intn(len(in.Units)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := writeDemand(&buf, in, res); err != nil {
 			b.Fatal(err)
 		}
 		b.SetBytes(int64(buf.Len()))
