@@ -32,40 +32,25 @@ func readCSVFast(path string, data, body []byte, cols *csvColumns, delim rune, o
 	if delim >= 0x80 || bytes.IndexByte(data, '"') >= 0 {
 		return nil, false, nil
 	}
+	// Each piece's rows are counted first, so that all are read straight
+	// into their places in one slice.
 	pieces := splitLines(body, min(runtime.GOMAXPROCS(0), max(1, len(body)/csvPieceBytes)))
-	type result struct {
-		feats []Feature
-		ok    bool
-		err   error
+	at := make([]int, len(pieces)+1)
+	parallelPieces(pieces, func(i int, p []byte) { at[i+1] = countRows(p) })
+	for i := range pieces {
+		at[i+1] += at[i]
 	}
-	res := make([]result, len(pieces))
-	var wg sync.WaitGroup
-	for i, p := range pieces {
-		wg.Go(func() {
-			r := &res[i]
-			r.feats, r.ok, r.err = cols.fastRows(path, p, byte(delim), o)
-		})
-	}
-	wg.Wait()
-	n := 0
-	for _, r := range res {
-		if r.err != nil {
-			return nil, true, r.err
+	feats = make([]Feature, at[len(pieces)])
+	oks, errs := make([]bool, len(pieces)), make([]error, len(pieces))
+	parallelPieces(pieces, func(i int, p []byte) {
+		oks[i], errs[i] = cols.fastRows(path, p, byte(delim), o, feats[at[i]:at[i+1]], at[i])
+	})
+	for i := range pieces {
+		if errs[i] != nil {
+			return nil, true, errs[i]
 		}
-		if !r.ok {
+		if !oks[i] {
 			return nil, false, nil
-		}
-		n += len(r.feats)
-	}
-	feats = res[0].feats
-	if len(res) > 1 {
-		feats = make([]Feature, 0, n)
-		for _, r := range res {
-			base := len(feats)
-			for _, f := range r.feats {
-				f.Index += base
-				feats = append(feats, f)
-			}
 		}
 	}
 	fromFile := make([]bool, len(feats))
@@ -95,32 +80,59 @@ func splitLines(b []byte, n int) [][]byte {
 	return append(pieces, b)
 }
 
-// fastRows reads the lines of b as encoding/csv would (CRLF or LF line
-// ends, empty lines skipped, a final line without its newline), indexing
-// rows from 0; ok is false for anything the general reader must judge.
-func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions) (feats []Feature, ok bool, err error) {
-	feats = make([]Feature, 0, bytes.Count(b, []byte{'\n'})+1)
-	fields := make([][]byte, 0, len(c.header)+1)
+// parallelPieces runs f on every piece, each on a goroutine of its own.
+func parallelPieces(pieces [][]byte, f func(i int, p []byte)) {
+	var wg sync.WaitGroup
+	for i, p := range pieces {
+		wg.Go(func() { f(i, p) })
+	}
+	wg.Wait()
+}
+
+// nextLine cuts the first line off b as encoding/csv reads it: up to a
+// newline or the end, without one carriage return before either.
+func nextLine(b []byte) (line, rest []byte) {
+	line = b
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line, rest = b[:i], b[i+1:]
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, rest
+}
+
+// countRows counts the lines of b that are not empty: the rows that
+// encoding/csv reads from it.
+func countRows(b []byte) int {
+	n := 0
 	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
+		var line []byte
+		if line, b = nextLine(b); len(line) > 0 {
+			n++
 		}
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		if len(line) == 0 {
+	}
+	return n
+}
+
+// fastRows reads the rows of b (countRows of them) into dst, as
+// encoding/csv would read them (CRLF or LF line ends, empty lines
+// skipped, a final line without its newline), numbering them from base;
+// ok is false for anything the general reader must judge.
+func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions, dst []Feature, base int) (ok bool, err error) {
+	fields := make([][]byte, 0, len(c.header)+1)
+	k := 0
+	for len(b) > 0 {
+		var line []byte
+		if line, b = nextLine(b); len(line) == 0 {
 			continue
 		}
-		if bytes.IndexByte(line, '\r') >= 0 {
-			return nil, false, nil
+		if bytes.IndexByte(line, '\r') >= 0 || k == len(dst) {
+			return false, nil
 		}
-		row := len(feats)
-		if row%1024 == 0 {
+		if k%1024 == 0 {
 			if err := o.stopped(path); err != nil {
-				return nil, true, err
+				return true, err
 			}
 		}
 		fields = fields[:0]
@@ -133,14 +145,15 @@ func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions) 
 			fields = append(fields, line[:i])
 			line = line[i+1:]
 		}
-		f, ok := c.fastFeature(row, fields, delim)
+		f, ok := c.fastFeature(base+k, fields, delim)
 		if !ok {
-			return nil, false, nil
+			return false, nil
 		}
 		f.Geometry = convertGeometry(f.Geometry, o.Coords)
-		feats = append(feats, f)
+		dst[k] = f
+		k++
 	}
-	return feats, true, nil
+	return k == len(dst), nil
 }
 
 // fastFeature is csvColumns.feature on the fields of one row, false where
