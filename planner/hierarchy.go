@@ -443,6 +443,34 @@ func cloneUnitResults(units []UnitResult) []UnitResult {
 	return out
 }
 
+// addPoint adds point i, of p residents, to unit ur's figures.
+func addPoint(ur *UnitResult, types []AmenityType, weights []float64, wsum float64, dist [][]float64, i int32, p float64) {
+	ur.Population += p
+	ur.Points++
+	full := true
+	var comp float64
+	for ti := range types {
+		x := dist[ti][i]
+		switch {
+		case math.IsNaN(x):
+			ur.Unreachable[ti] += p
+			full = false
+		case Covers(x, types[ti].Threshold):
+			ur.Covered[ti] += p
+			comp += weights[ti]
+		default:
+			full = false
+		}
+	}
+	if wsum > 0 {
+		comp /= wsum
+	}
+	ur.Completeness += p * comp
+	if full {
+		ur.FullyServed += p
+	}
+}
+
 // unitResults aggregates the per-point distances into n units: assign[i]
 // is point i's unit, -1 for none. Distance statistics are computed from
 // each unit's points, never averaged from smaller units.
@@ -454,11 +482,16 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 		wsum += w
 	}
 	units := make([]UnitResult, n)
+	// The units' four figures per type in one allocation, each slice
+	// capped at its own (an append copies instead of overwriting the next).
+	all := make([]float64, 4*nt*n)
+	next := func() []float64 {
+		v := all[:nt:nt]
+		all = all[nt:]
+		return v
+	}
 	for u := range units {
-		units[u] = UnitResult{
-			Covered: make([]float64, nt), Unreachable: make([]float64, nt),
-			DistMean: make([]float64, nt), DistP90: make([]float64, nt),
-		}
+		units[u] = UnitResult{Covered: next(), Unreachable: next(), DistMean: next(), DistP90: next()}
 	}
 	if assign == nil {
 		for u := range units {
@@ -468,48 +501,22 @@ func unitResults(types []AmenityType, dist [][]float64, pop []float64, assign []
 		}
 		return units
 	}
-	for i, p := range pop {
-		u := assign[i]
-		if u < 0 {
-			continue
-		}
-		ur := &units[u]
-		ur.Population += p
-		ur.Points++
-		full := true
-		var comp float64
-		for ti := range types {
-			x := dist[ti][i]
-			switch {
-			case math.IsNaN(x):
-				ur.Unreachable[ti] += p
-				full = false
-			case Covers(x, types[ti].Threshold):
-				ur.Covered[ti] += p
-				comp += weights[ti]
-			default:
-				full = false
-			}
-		}
-		if wsum > 0 {
-			comp /= wsum
-		}
-		ur.Completeness += p * comp
-		if full {
-			ur.FullyServed += p
-		}
-	}
 	members := groupByUnit(assign, n, len(pop))
-	// Units are independent: their statistics are computed on all cores.
+	// Units are independent: their figures are computed on all cores, each
+	// from its points in file order (the order, hence the sums, of one pass
+	// over all points).
 	parallelRange(len(units), func(lo, hi int) {
 		var buf []distPop
 		for u := lo; u < hi; u++ {
 			ur := &units[u]
+			pts := members.of(u)
+			for _, i := range pts {
+				addPoint(ur, types, weights, wsum, dist, i, pop[i])
+			}
 			if ur.Population > 0 {
 				ur.Completeness /= ur.Population
 				ur.FullyServed /= ur.Population
 			}
-			pts := members.of(u)
 			for ti := range types {
 				ur.DistMean[ti], ur.DistP90[ti], buf = distStatsBuf(dist[ti], pop, pts, buf)
 			}
