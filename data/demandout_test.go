@@ -111,13 +111,13 @@ func BenchmarkWriteDemandProps(b *testing.B) {
 	}
 }
 
-// BenchmarkWriteDemandUnits is BenchmarkWriteDemand with 20,000 units of
-// grid-cell ids, ten points each in file order (the 1M audit's shape):
+// BenchmarkWriteDemandUnits is BenchmarkWriteDemand with 100,000 units of
+// grid-cell ids, two points each, in no order (the 1M audit has ten):
 // the unit ids are what the points repeat.
 func BenchmarkWriteDemandUnits(b *testing.B) {
 	r := rand.New(rand.NewSource(4))
 	in, res := demandCase(r, 200000, true)
-	in.Units = make([]planner.Unit, 20000)
+	in.Units = make([]planner.Unit, 100000)
 	for u := range in.Units {
 		in.Units[u].ID = fmt.Sprintf("250m_E116N40_%d_-%d", u%300, u/300)
 	}
