@@ -153,7 +153,22 @@ func deflatePiece(out io.Writer, b []byte, final bool) error {
 	return fw.Flush()
 }
 
-// writeOldest waits for the oldest piece and writes it to w.
+// pieceList keeps what is written to it, the compressed pieces, as they
+// are (a parallelDeflate hands over each piece's bytes and forgets them):
+// no copy into one growing buffer before the entry's size is known.
+type pieceList struct {
+	bufs [][]byte
+	n    int
+}
+
+func (l *pieceList) Write(p []byte) (int, error) {
+	l.bufs = append(l.bufs, p)
+	l.n += len(p)
+	return len(p), nil
+}
+
+// writeOldest waits for the oldest piece and writes it to w (which may
+// keep the bytes).
 func (z *parallelDeflate) writeOldest() error {
 	pc := z.pending[0]
 	<-pc.done

@@ -140,7 +140,7 @@ func spliceEntry(zw *zip.Writer, zf *zip.File, sheets []Sheet, markers []string,
 		if hdr.Method != zip.Deflate {
 			return false, fmt.Errorf("excelize stored the sheet with method %d, not deflate", hdr.Method)
 		}
-		var out bytes.Buffer
+		var out pieceList
 		fw := newParallelDeflate(&out)
 		defer fw.wait()
 		if _, err := fw.Write(frame[:at]); err != nil {
@@ -157,7 +157,7 @@ func spliceEntry(zw *zip.Writer, zf *zip.File, sheets []Sheet, markers []string,
 		}
 		hdr.CRC32 = fw.crc
 		hdr.UncompressedSize64 = fw.n
-		hdr.CompressedSize64 = uint64(out.Len())
+		hdr.CompressedSize64 = uint64(out.n)
 		if hdr.UncompressedSize64 > math.MaxUint32 || hdr.CompressedSize64 > math.MaxUint32 {
 			return false, errors.New("sheet larger than 4 GiB: more than a workbook of this kind holds")
 		}
@@ -165,8 +165,12 @@ func spliceEntry(zw *zip.Writer, zf *zip.File, sheets []Sheet, markers []string,
 		if err != nil {
 			return false, err
 		}
-		_, err = ew.Write(out.Bytes())
-		return true, err
+		for _, b := range out.bufs {
+			if _, err := ew.Write(b); err != nil {
+				return true, err
+			}
+		}
+		return true, nil
 	}
 	return false, nil
 }

@@ -262,7 +262,7 @@ func cellValue(v any) (any, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, nil
 		}
-		return x, nil
+		return v, nil // as boxed already: x would be boxed again
 	case fmt.Stringer:
 		return x.String(), nil
 	}
