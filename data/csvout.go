@@ -250,8 +250,16 @@ func (t Table) WriteCSV(w io.Writer) error {
 // store.
 func (t Table) PlainRows() [][]any {
 	out := make([][]any, len(t.Rows))
+	n := 0
+	for _, r := range t.Rows {
+		n += len(r)
+	}
+	// One allocation for all rows (a unit table has 100,000), each row
+	// capped at its own length.
+	all := make([]any, n)
 	for i, r := range t.Rows {
-		p := make([]any, len(r))
+		p := all[:len(r):len(r)]
+		all = all[len(r):]
 		for j, v := range r {
 			p[j] = PlainValue(v)
 		}
