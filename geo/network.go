@@ -24,10 +24,16 @@ type Network struct {
 	cum       []float64   // distance in metres from the edge's A end at each vertex
 	segEdge   []int32     // edge of the segment starting at geom[i] (-1 at an edge's last vertex)
 
-	adjStart []int32 // node n's incident edges are adjEdge[adjStart[n]:adjStart[n+1]]
+	// The searches' view of the graph (layout.go): nodes numbered along
+	// a Hilbert curve ("search numbers"), so that neighbours in space are
+	// neighbours in memory. Node numbers of the methods above and below
+	// are the build order's; only the Searcher sees search numbers.
+	inner    []int32 // search number of each node
+	outer    []int32 // node of each search number
+	edgeIn   []int32 // search numbers of edge e's A and B ends: edgeIn[2e], edgeIn[2e+1]
+	adjStart []int32 // search node k's incident edges are adjEdge[adjStart[k]:adjStart[k+1]]
 	adjEdge  []int32
-	adjNode  []int32   // the node at the other end of adjEdge[k]
-	adjLen   []float64 // the length of adjEdge[k], metres (copied for cache locality in searches)
+	adjArc   []arc // the other end and length of adjEdge[j], side by side for searches
 
 	tree      *packedIndex  // segments by start vertex index
 	treeReady chan struct{} // closed once tree is built
@@ -72,7 +78,8 @@ func (n *Network) EdgeGeometry(e int32) orb.LineString {
 // Incident returns the edges that touch node i. The slice aliases the
 // network's storage and must not be modified.
 func (n *Network) Incident(i int32) []int32 {
-	return n.adjEdge[n.adjStart[i]:n.adjStart[i+1]]
+	k := n.inner[i]
+	return n.adjEdge[n.adjStart[k]:n.adjStart[k+1]]
 }
 
 // Components returns, for each node, the id of its connected component
@@ -430,29 +437,7 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 // the bounds, and builds the segments' R-tree in the background, from the
 // nodes and edges already set.
 func (net *Network) index() {
-	// Node → incident edges.
-	nn := len(net.nodes)
-	net.adjStart = make([]int32, nn+1)
-	for e := range net.edgeA {
-		net.adjStart[net.edgeA[e]+1]++
-		net.adjStart[net.edgeB[e]+1]++
-	}
-	for i := 0; i < nn; i++ {
-		net.adjStart[i+1] += net.adjStart[i]
-	}
-	net.adjEdge = make([]int32, net.adjStart[nn])
-	net.adjNode = make([]int32, net.adjStart[nn])
-	net.adjLen = make([]float64, net.adjStart[nn])
-	pos := make([]int32, nn)
-	copy(pos, net.adjStart[:nn])
-	for e := range net.edgeA {
-		a, bb := net.edgeA[e], net.edgeB[e]
-		l := net.edgeLen[e]
-		net.adjEdge[pos[a]], net.adjNode[pos[a]], net.adjLen[pos[a]] = int32(e), bb, l
-		pos[a]++
-		net.adjEdge[pos[bb]], net.adjNode[pos[bb]], net.adjLen[pos[bb]] = int32(e), a, l
-		pos[bb]++
-	}
+	net.layoutSearch()
 
 	// Segment → edge map, then the R-tree, built in the background: the
 	// caller usually reads its point layers meanwhile, and Snap waits for it.

@@ -41,10 +41,10 @@ func (s *Searcher) EdgeReach(e int32, limit, band float64, fn func(ReachPiece)) 
 	l := net.edgeLen[e]
 	var buf [8]cone
 	cones := buf[:0]
-	if d := s.reach[net.edgeA[e]].dist; d <= limit {
+	if d := s.reach[net.edgeIn[2*e]].dist; d <= limit {
 		cones = append(cones, cone{0, d})
 	}
-	if d := s.reach[net.edgeB[e]].dist; d <= limit {
+	if d := s.reach[net.edgeIn[2*e+1]].dist; d <= limit {
 		cones = append(cones, cone{l, d})
 	}
 	for _, src := range s.edgeSrc[e] {

@@ -21,12 +21,13 @@ type Source struct {
 // Searcher is not safe for concurrent use; make one per goroutine.
 type Searcher struct {
 	net     *Network
-	reach   []reachState // per node; dist is +Inf where not reached
-	touched []int32
+	reach   []reachState // per search number (layout.go); dist is +Inf where not reached
+	touched []int32      // search numbers
+	out     []int32      // Reached's answer in node numbers
 	heap    nodeHeap
 	maxDist float64
 	track   bool    // record changed nodes (incremental updates)
-	changed []int32 // nodes improved while tracking, may repeat
+	changed []int32 // search numbers improved while tracking, may repeat
 
 	// Sources sitting on an edge reach points on the same edge directly.
 	edgeSrc map[int32][]edgeSource
@@ -96,7 +97,17 @@ func (s *Searcher) AddSources(sources []Source) []int32 {
 	}
 	s.settle()
 	s.track = false
-	return s.changed
+	return s.nodeNumbers(s.changed)
+}
+
+// nodeNumbers turns the search numbers in list into node numbers, in
+// place, and returns it.
+func (s *Searcher) nodeNumbers(list []int32) []int32 {
+	outer := s.net.outer
+	for i, v := range list {
+		list[i] = outer[v]
+	}
+	return list
 }
 
 // RemoveLabel removes every source labelled l (a facility closed) and
@@ -147,20 +158,20 @@ func (s *Searcher) RemoveLabels(drop func(int32) bool) []int32 {
 	// sources on its edges.
 	for _, u := range region {
 		for k := net.adjStart[u]; k < net.adjStart[u+1]; k++ {
-			v := net.adjNode[k]
-			if r := s.reach[v]; r.dist != inf {
-				s.relax(u, r.dist+net.adjLen[k], r.label)
+			a := net.adjArc[k]
+			if r := s.reach[a.node]; r.dist != inf {
+				s.relax(u, r.dist+a.len, r.label)
 			}
 			for _, src := range s.edgeSrc[net.adjEdge[k]] {
 				e := net.adjEdge[k]
-				s.relax(net.edgeA[e], src.access+src.offset, src.label)
-				s.relax(net.edgeB[e], src.access+net.edgeLen[e]-src.offset, src.label)
+				s.relax(net.edgeIn[2*e], src.access+src.offset, src.label)
+				s.relax(net.edgeIn[2*e+1], src.access+net.edgeLen[e]-src.offset, src.label)
 			}
 		}
 	}
 	s.settle()
 	s.track = false
-	return s.changed
+	return s.nodeNumbers(s.changed)
 }
 
 // seed records a source and relaxes the two ends of its edge.
@@ -171,11 +182,11 @@ func (s *Searcher) seed(src Source) {
 		return
 	}
 	s.edgeSrc[e] = append(s.edgeSrc[e], edgeSource{src.Pos.Offset, src.Pos.Access, src.Label})
-	s.relax(net.edgeA[e], src.Pos.Access+src.Pos.Offset, src.Label)
-	s.relax(net.edgeB[e], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
+	s.relax(net.edgeIn[2*e], src.Pos.Access+src.Pos.Offset, src.Label)
+	s.relax(net.edgeIn[2*e+1], src.Pos.Access+net.edgeLen[e]-src.Pos.Offset, src.Label)
 }
 
-// relax offers node v the distance d from the source labelled l.
+// relax offers search node v the distance d from the source labelled l.
 func (s *Searcher) relax(v int32, d float64, l int32) {
 	if d > s.maxDist {
 		return
@@ -198,7 +209,7 @@ func (s *Searcher) settle() {
 	net := s.net
 	maxDist := s.maxDist
 	reach := s.reach
-	adjStart, adjNode, adjLen := net.adjStart, net.adjNode, net.adjLen
+	adjStart, adjArc := net.adjStart, net.adjArc
 	for n := 1; len(s.heap) > 0; n++ {
 		if n%stopCheck == 0 && s.stop != nil {
 			select {
@@ -215,9 +226,9 @@ func (s *Searcher) settle() {
 			continue // stale entry
 		}
 		lu := reach[u].label
-		for k := adjStart[u]; k < adjStart[u+1]; k++ {
-			v := adjNode[k]
-			d := du + adjLen[k]
+		for _, a := range adjArc[adjStart[u]:adjStart[u+1]] {
+			v := a.node
+			d := du + a.len
 			if d > maxDist {
 				continue
 			}
@@ -252,7 +263,7 @@ func (s *Searcher) At(p Position) (dist float64, label int32, ok bool) {
 			best, bl = d, l
 		}
 	}
-	a, b := net.edgeA[e], net.edgeB[e]
+	a, b := net.edgeIn[2*e], net.edgeIn[2*e+1]
 	if r := s.reach[a]; r.dist != inf {
 		try(r.dist+p.Offset, r.label)
 	}
@@ -271,11 +282,20 @@ func (s *Searcher) At(p Position) (dist float64, label int32, ok bool) {
 
 // NodeDist returns the distance of node i from the nearest source of the
 // last run (+Inf when not reached) and that source's label.
-func (s *Searcher) NodeDist(i int32) (float64, int32) { return s.reach[i].dist, s.reach[i].label }
+func (s *Searcher) NodeDist(i int32) (float64, int32) {
+	r := s.reach[s.net.inner[i]]
+	return r.dist, r.label
+}
 
 // Reached returns the nodes the last run reached, in no particular order.
-// The slice is reused by the next Run.
-func (s *Searcher) Reached() []int32 { return s.touched }
+// The slice is reused by the next call.
+func (s *Searcher) Reached() []int32 {
+	s.out = append(s.out[:0], s.touched...)
+	return s.nodeNumbers(s.out)
+}
+
+// NumReached returns how many nodes the last run reached.
+func (s *Searcher) NumReached() int { return len(s.touched) }
 
 // ReachedEdges calls fn once for every edge that can hold a position
 // within the last run's bound: edges touching a reached node and edges
