@@ -79,7 +79,7 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 	}
 	s.touched = s.touched[:0]
 	clear(s.edgeSrc)
-	s.heap = s.heap[:0]
+	s.heap.reset()
 	s.maxDist = maxDist
 	for _, src := range sources {
 		s.seed(src)
@@ -210,11 +210,11 @@ func (s *Searcher) settle() {
 	maxDist := s.maxDist
 	reach := s.reach
 	adjStart, adjArc := net.adjStart, net.adjArc
-	for n := 1; len(s.heap) > 0; n++ {
+	for n := 1; s.heap.len() > 0; n++ {
 		if n%stopCheck == 0 && s.stop != nil {
 			select {
 			case <-s.stop:
-				s.heap = s.heap[:0]
+				s.heap.reset()
 				return
 			default:
 			}
@@ -322,65 +322,4 @@ func (s *Searcher) ReachedEdges(mark []bool, fn func(e int32)) {
 	for _, e := range seen {
 		mark[e] = false
 	}
-}
-
-// heapItem is a node waiting in the Dijkstra queue with its tentative
-// distance.
-type heapItem struct {
-	dist float64
-	node int32
-}
-
-// nodeHeap is a 4-ary min-heap with lazy deletion; 4-ary heaps do fewer
-// cache misses than binary heaps on large graphs.
-type nodeHeap []heapItem
-
-func (h *nodeHeap) push(it heapItem) {
-	a := append(*h, it)
-	i := len(a) - 1
-	for i > 0 {
-		p := (i - 1) / 4
-		if a[p].dist <= it.dist {
-			break
-		}
-		a[i] = a[p]
-		i = p
-	}
-	a[i] = it
-	*h = a
-}
-
-func (h *nodeHeap) pop() heapItem {
-	a := *h
-	top := a[0]
-	last := a[len(a)-1]
-	a = a[:len(a)-1]
-	n := len(a)
-	if n > 0 {
-		i := 0
-		for {
-			c := 4*i + 1
-			if c >= n {
-				break
-			}
-			m := c
-			end := c + 4
-			if end > n {
-				end = n
-			}
-			for j := c + 1; j < end; j++ {
-				if a[j].dist < a[m].dist {
-					m = j
-				}
-			}
-			if a[m].dist >= last.dist {
-				break
-			}
-			a[i] = a[m]
-			i = m
-		}
-		a[i] = last
-	}
-	*h = a
-	return top
 }

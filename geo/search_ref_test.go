@@ -373,3 +373,39 @@ func compareSearch(t *testing.T, rng *rand.Rand, trial, step int, n *Network, s 
 		}
 	}
 }
+
+// TestHeapMatchesReference: through random pushes and pops with many equal
+// distances, nodeHeap hands out the same items in the same order as the
+// plain 4-ary heap.
+func TestHeapMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for trial := range 200 {
+		var h nodeHeap
+		var ref refHeap
+		if trial%2 == 0 {
+			h.reset()
+		}
+		for op := range 2000 {
+			if ref.len() > 0 && rng.Intn(5) < 2 {
+				got, want := h.pop(), ref.pop()
+				if got != want {
+					t.Fatalf("trial %d op %d: pop %v, reference %v", trial, op, got, want)
+				}
+				continue
+			}
+			it := heapItem{float64(rng.Intn(1 + trial%20)), int32(op)}
+			h.push(it)
+			ref.push(it)
+		}
+		for ref.len() > 0 {
+			if got, want := h.pop(), ref.pop(); got != want {
+				t.Fatalf("trial %d drain: pop %v, reference %v", trial, got, want)
+			}
+		}
+		if h.len() != 0 {
+			t.Fatalf("trial %d: %d items left", trial, h.len())
+		}
+	}
+}
+
+func (h refHeap) len() int { return len(h) }
