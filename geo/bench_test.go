@@ -121,8 +121,26 @@ func BenchmarkSegmentIndex1M(b *testing.B) {
 				return math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			}
 			p, q := net.geom[i], net.geom[i+1]
-			return math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1])
+			return p[0], p[1], q[0], q[1]
 		})
 	}
 	b.ReportMetric(float64(net.NumSegments()), "segments")
+}
+
+// BenchmarkSnapOrdered snaps random points on a 1,000,000-node lattice in
+// their Hilbert order, as SnapAll works through demand points.
+func BenchmarkSnapOrdered(b *testing.B) {
+	net := lattice(b, 1000)
+	rng := rand.New(rand.NewSource(3))
+	bd := net.Bound()
+	pts := make([]orb.Point, 1<<16)
+	for i := range pts {
+		pts[i] = orb.Point{bd.Min[0] + rng.Float64()*(bd.Max[0]-bd.Min[0]), bd.Min[1] + rng.Float64()*(bd.Max[1]-bd.Min[1])}
+	}
+	order := HilbertOrder(pts)
+	net.Snap(pts[0], DefaultMaxSnap) // waits for the background index
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		net.Snap(pts[order[i%len(pts)]], DefaultMaxSnap)
+	}
 }

@@ -461,7 +461,7 @@ func (net *Network) index() {
 				return math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			}
 			p, q := net.geom[i], net.geom[i+1]
-			return math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1])
+			return p[0], p[1], q[0], q[1]
 		})
 	}()
 }

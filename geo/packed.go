@@ -7,44 +7,54 @@ import (
 )
 
 // packedIndex is a static R-tree packed in one pass (the Flatbush layout):
-// the items' boxes sorted along a Hilbert curve of their centres form the
-// leaves, and every packedFanout consecutive entries of a level get one
-// parent entry on the next. Built from all boxes at once it costs a sort
-// instead of one R-tree insertion per item, and searches touch compact
-// arrays. Entries are numbered leaves first, root last.
+// the items sorted along a Hilbert curve of their centres form the leaves,
+// and every packedFanout consecutive entries of a level get one parent
+// entry on the next. Built from all items at once it costs a sort instead
+// of one R-tree insertion per item, and searches touch compact arrays.
+// Entries are numbered leaves first, root last.
+//
+// An item is a segment (two points; a box is the segment of its
+// diagonal): a leaf keeps its two points exactly, so a search tests the
+// item's own box and hands the points to the caller, who need not look
+// them up again (for snapping, one cache miss less per segment). The
+// boxes of internal entries only steer the descent: they are kept in
+// float32, rounded outwards, half the bytes to read, and may let a search
+// look at a few more leaves but never miss one.
 type packedIndex struct {
 	n      int       // number of items (leaf entries)
-	box    []float64 // minX, minY, maxX, maxY of every entry
+	leaf   []float64 // x0, y0, x1, y1 of every leaf
+	box    []float32 // minX, minY, maxX, maxY of every internal entry, from entry n on
 	ref    []int32   // leaf: the item; internal: its first child entry
 	levels []int     // levels[l] is one past the last entry of level l
 }
 
 const packedFanout = 16
 
-// buildPacked indexes n boxes; boxOf(i) gives item i's box. Items whose box
-// has a NaN are left out. It uses every core for the boxes and keys.
-func buildPacked(n int, boxOf func(i int) (minX, minY, maxX, maxY float64)) *packedIndex {
+// buildPacked indexes n segments; ends(i) gives item i's two points.
+// Items with a NaN coordinate are left out. It uses every core for the
+// boxes and keys.
+func buildPacked(n int, ends func(i int) (x0, y0, x1, y1 float64)) *packedIndex {
 	x := &packedIndex{}
 	if n == 0 {
 		return x
 	}
-	leafBox := make([]float64, 4*n)
+	pts := make([]float64, 4*n)
 	parallelRanges(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			a, b, c, d := boxOf(i)
-			leafBox[4*i], leafBox[4*i+1], leafBox[4*i+2], leafBox[4*i+3] = a, b, c, d
+			a, b, c, d := ends(i)
+			pts[4*i], pts[4*i+1], pts[4*i+2], pts[4*i+3] = a, b, c, d
 		}
 	})
 	all := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	keep := make([]int32, 0, n)
 	for i := 0; i < n; i++ {
-		b := leafBox[4*i : 4*i+4]
+		b := pts[4*i : 4*i+4]
 		if math.IsNaN(b[0]) || math.IsNaN(b[1]) || math.IsNaN(b[2]) || math.IsNaN(b[3]) {
 			continue
 		}
 		keep = append(keep, int32(i))
-		all[0], all[1] = math.Min(all[0], b[0]), math.Min(all[1], b[1])
-		all[2], all[3] = math.Max(all[2], b[2]), math.Max(all[3], b[3])
+		all[0], all[1] = math.Min(all[0], math.Min(b[0], b[2])), math.Min(all[1], math.Min(b[1], b[3]))
+		all[2], all[3] = math.Max(all[2], math.Max(b[0], b[2])), math.Max(all[3], math.Max(b[1], b[3]))
 	}
 	n = len(keep)
 	x.n = n
@@ -56,7 +66,7 @@ func buildPacked(n int, boxOf func(i int) (minX, minY, maxX, maxY float64)) *pac
 	w, h := all[2]-all[0], all[3]-all[1]
 	parallelRanges(n, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			b := leafBox[4*keep[k]:]
+			b := pts[4*keep[k]:]
 			var hx, hy uint32
 			if w > 0 {
 				hx = uint32(math.Floor(65535 * ((b[0]+b[2])/2 - all[0]) / w))
@@ -77,12 +87,19 @@ func buildPacked(n int, boxOf func(i int) (minX, minY, maxX, maxY float64)) *pac
 		total += m
 		x.levels = append(x.levels, total)
 	}
-	x.box = make([]float64, 4*total)
+	x.leaf = make([]float64, 4*n)
+	x.box = make([]float32, 4*(total-n))
 	x.ref = make([]int32, total)
 	for k, it := range keep {
-		copy(x.box[4*k:4*k+4], leafBox[4*it:4*it+4])
+		copy(x.leaf[4*k:4*k+4], pts[4*it:4*it+4])
 		x.ref[k] = it
 	}
+	x.buildLevels()
+	return x
+}
+
+// buildLevels gives every internal entry the box around its children.
+func (x *packedIndex) buildLevels() {
 	start := 0
 	for l := 0; l+1 < len(x.levels); l++ {
 		end := x.levels[l]
@@ -91,49 +108,103 @@ func buildPacked(n int, boxOf func(i int) (minX, minY, maxX, maxY float64)) *pac
 			cEnd := min(c+packedFanout, end)
 			b := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 			for j := c; j < cEnd; j++ {
-				b[0], b[1] = math.Min(b[0], x.box[4*j]), math.Min(b[1], x.box[4*j+1])
-				b[2], b[3] = math.Max(b[2], x.box[4*j+2]), math.Max(b[3], x.box[4*j+3])
+				lo, hi := x.entryBox(j)
+				b[0], b[1] = math.Min(b[0], lo[0]), math.Min(b[1], lo[1])
+				b[2], b[3] = math.Max(b[2], hi[0]), math.Max(b[3], hi[1])
 			}
-			copy(x.box[4*p:4*p+4], b[:])
+			q := x.box[4*(p-x.n):]
+			q[0], q[1], q[2], q[3] = down32(b[0]), down32(b[1]), up32(b[2]), up32(b[3])
 			x.ref[p] = int32(c)
 			p++
 		}
 		start = end
 	}
-	return x
 }
 
-// search calls visit with every item whose box meets [lo, hi] (in no
-// particular order) until visit returns false.
-func (x *packedIndex) search(lo, hi [2]float64, visit func(item int32) bool) {
+// entryBox returns the box of entry j: exact for a leaf, as stored for
+// an internal entry.
+func (x *packedIndex) entryBox(j int) (lo, hi [2]float64) {
+	if j < x.n {
+		s := x.leaf[4*j : 4*j+4]
+		return [2]float64{math.Min(s[0], s[2]), math.Min(s[1], s[3])}, [2]float64{math.Max(s[0], s[2]), math.Max(s[1], s[3])}
+	}
+	q := x.box[4*(j-x.n) : 4*(j-x.n)+4]
+	return [2]float64{float64(q[0]), float64(q[1])}, [2]float64{float64(q[2]), float64(q[3])}
+}
+
+// down32 and up32 round x to a float32 no greater, no less than x.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// search calls visit with every item whose box meets [lo, hi] and its
+// two points (in no particular order) until visit returns false.
+func (x *packedIndex) search(lo, hi [2]float64, visit func(item int32, x0, y0, x1, y1 float64) bool) {
 	if x.n == 0 {
 		return
 	}
-	var stackBuf [64]int32
+	if x.n == 1 {
+		x.searchLeaves(0, 1, lo, hi, visit)
+		return
+	}
+	// Internal entries are tested in float32 against the query rounded
+	// outwards: a pruned entry is surely apart from the query.
+	l0, l1, h0, h1 := down32(lo[0]), down32(lo[1]), up32(hi[0]), up32(hi[1])
+	var stackBuf [128]int32
 	stack := append(stackBuf[:0], int32(len(x.ref)-1))
-	level := make([]int8, 0, 64) // level of each stacked entry's children
-	level = append(level, int8(len(x.levels)-1))
 	for len(stack) > 0 {
 		node := int(stack[len(stack)-1])
-		lv := int(level[len(level)-1])
-		stack, level = stack[:len(stack)-1], level[:len(level)-1]
-		b := x.box[4*node : 4*node+4]
-		if b[2] < lo[0] || b[3] < lo[1] || b[0] > hi[0] || b[1] > hi[1] {
+		stack = stack[:len(stack)-1]
+		b := x.box[4*(node-x.n) : 4*(node-x.n)+4]
+		if b[2] < l0 || b[3] < l1 || b[0] > h0 || b[1] > h1 {
 			continue
 		}
-		if lv == 0 {
-			if !visit(x.ref[node]) {
+		c := int(x.ref[node])
+		if c < x.n {
+			if !x.searchLeaves(c, min(c+packedFanout, x.n), lo, hi, visit) {
 				return
 			}
 			continue
 		}
-		c := int(x.ref[node])
-		cEnd := min(c+packedFanout, x.levels[lv-1])
+		cEnd := c + packedFanout
+		for lv := 1; ; lv++ {
+			if c < x.levels[lv] {
+				cEnd = min(cEnd, x.levels[lv])
+				break
+			}
+		}
 		for j := c; j < cEnd; j++ {
 			stack = append(stack, int32(j))
-			level = append(level, int8(lv-1))
 		}
 	}
+}
+
+// searchLeaves visits the leaves c..cEnd whose box meets [lo, hi]; false
+// when visit asked to stop.
+func (x *packedIndex) searchLeaves(c, cEnd int, lo, hi [2]float64, visit func(item int32, x0, y0, x1, y1 float64) bool) bool {
+	for j := c; j < cEnd; j++ {
+		s := x.leaf[4*j : 4*j+4 : 4*j+4]
+		x0, y0, x1, y1 := s[0], s[1], s[2], s[3]
+		if math.Max(x0, x1) < lo[0] || math.Max(y0, y1) < lo[1] || math.Min(x0, x1) > hi[0] || math.Min(y0, y1) > hi[1] {
+			continue
+		}
+		if !visit(x.ref[j], x0, y0, x1, y1) {
+			return false
+		}
+	}
+	return true
 }
 
 // hilbert16 maps (x, y) on a 2^16 × 2^16 grid to its index along a Hilbert

@@ -10,8 +10,9 @@ import (
 )
 
 // TestPackedIndexMatchesScan checks the packed R-tree against a scan of
-// every box: random boxes (points, lines, clusters, duplicates, NaN boxes
-// left out) and random queries, for sizes around the fan-out's powers.
+// every box: random segments (points, either diagonal of a box, clusters,
+// duplicates, NaN ones left out) and random queries, for sizes around the
+// fan-out's powers; each hit comes with its own two points.
 func TestPackedIndexMatchesScan(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{0, 1, 2, 15, 16, 17, 255, 256, 257, 4097, 20000} {
@@ -26,6 +27,9 @@ func TestPackedIndexMatchesScan(t *testing.T) {
 				w, h = 0, 0
 			}
 			boxes[i] = [4]float64{x, y, x + w, y + h}
+			if i%4 == 1 { // segments run either way
+				boxes[i] = [4]float64{x + w, y, x, y + h}
+			}
 			if i%13 == 0 {
 				boxes[i][2] = math.NaN()
 			}
@@ -38,12 +42,18 @@ func TestPackedIndexMatchesScan(t *testing.T) {
 			lo := [2]float64{r.Float64()*110 - 5, r.Float64()*60 - 5}
 			hi := [2]float64{lo[0] + r.Float64()*r.Float64()*40, lo[1] + r.Float64()*r.Float64()*20}
 			var got, want []int32
-			x.search(lo, hi, func(i int32) bool { got = append(got, i); return true })
+			x.search(lo, hi, func(i int32, x0, y0, x1, y1 float64) bool {
+				if b := boxes[i]; x0 != b[0] || y0 != b[1] || x1 != b[2] || y1 != b[3] {
+					t.Fatalf("item %d handed as %v %v %v %v, not %v", i, x0, y0, x1, y1, b)
+				}
+				got = append(got, i)
+				return true
+			})
 			for i, b := range boxes {
 				if slices.ContainsFunc(b[:], math.IsNaN) {
 					continue
 				}
-				if !(b[2] < lo[0] || b[3] < lo[1] || b[0] > hi[0] || b[1] > hi[1]) {
+				if !(max(b[0], b[2]) < lo[0] || max(b[1], b[3]) < lo[1] || min(b[0], b[2]) > hi[0] || min(b[1], b[3]) > hi[1]) {
 					want = append(want, int32(i))
 				}
 			}
@@ -55,7 +65,7 @@ func TestPackedIndexMatchesScan(t *testing.T) {
 		// Stopping early visits no more items.
 		if n > 100 {
 			count := 0
-			x.search([2]float64{-10, -10}, [2]float64{200, 200}, func(int32) bool { count++; return count < 3 })
+			x.search([2]float64{-10, -10}, [2]float64{200, 200}, func(int32, float64, float64, float64, float64) bool { count++; return count < 3 })
 			if count != 3 {
 				t.Errorf("n=%d: search went on after visit returned false (%d visits)", n, count)
 			}

@@ -45,11 +45,11 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	best := math.Inf(1)
 	bestSeg := int32(-1)
 	bestT := 0.0
-	visit := func(i int32) bool {
-		a, b := n.geom[i], n.geom[i+1]
-		// Local equirectangular frame centred on p, in metres.
-		ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
-		bx, by := (b[0]-p[0])*kx, (b[1]-p[1])*ky
+	visit := func(i int32, x0, y0, x1, y1 float64) bool {
+		// The segment from geom[i] = (x0, y0) to geom[i+1] = (x1, y1) in a
+		// local equirectangular frame centred on p, in metres.
+		ax, ay := (x0-p[0])*kx, (y0-p[1])*ky
+		bx, by := (x1-p[0])*kx, (y1-p[1])*ky
 		dx, dy := bx-ax, by-ay
 		l2 := dx*dx + dy*dy
 		t := 0.0
