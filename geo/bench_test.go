@@ -72,6 +72,20 @@ func BenchmarkSearch1M(b *testing.B) {
 	b.ReportMetric(float64(net.NumNodes()), "nodes")
 }
 
+// BenchmarkSearch1MAnyOrder is BenchmarkSearch1M with the radix heap
+// (SetAnyListOrder), as nearest and audit run it.
+func BenchmarkSearch1MAnyOrder(b *testing.B) {
+	net := lattice(b, 1000)
+	srcs := randomPositions(b, net, 2000, 1)
+	s := net.NewSearcher()
+	s.SetAnyListOrder(true)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Run(srcs, math.Inf(1))
+	}
+	b.ReportMetric(float64(net.NumNodes()), "nodes")
+}
+
 // BenchmarkBoundedSearch is one 500 m search from a single candidate, the
 // unit of work of coverage sets.
 func BenchmarkBoundedSearch(b *testing.B) {

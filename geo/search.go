@@ -25,9 +25,12 @@ type Searcher struct {
 	touched []int32      // search numbers
 	out     []int32      // Reached's answer in node numbers
 	heap    nodeHeap
+	rq      radixHeap // the queue instead of heap when anyOrder is set
 	maxDist float64
-	track   bool    // record changed nodes (incremental updates)
-	changed []int32 // search numbers improved while tracking, may repeat
+	// anyOrder: lists may order tied nodes differently (SetAnyListOrder).
+	anyOrder bool
+	track    bool    // record changed nodes (incremental updates)
+	changed  []int32 // search numbers improved while tracking, may repeat
 
 	// Sources sitting on an edge reach points on the same edge directly.
 	edgeSrc map[int32][]edgeSource
@@ -39,6 +42,18 @@ type Searcher struct {
 // context's Done channel), leaving its distances incomplete: the caller
 // must check its context after a run and discard the results.
 func (s *Searcher) SetStop(stop <-chan struct{}) { s.stop = stop }
+
+// SetAnyListOrder lets later runs use a faster queue (a radix heap) when
+// on is true. Distances and labels come out exactly the same either way,
+// and Reached, ReachedEdges and the nodes AddSources and RemoveLabels
+// return hold the same nodes; but where distinct nodes lie at exactly
+// the same distance they may come in another order than the default
+// queue (the 4-ary heap lifecircle has always used) gives them. Callers
+// that add up floating-point figures in list order (catchments, a
+// scenario's edits) keep the default, so that their sums stay bit for bit
+// what they were; callers that only read distances (At, NodeDist) or sort
+// what they collect may turn it on.
+func (s *Searcher) SetAnyListOrder(on bool) { s.anyOrder = on }
 
 // stopCheck is how many nodes a run settles between looks at its stop
 // channel: well under a millisecond of work.
@@ -80,6 +95,7 @@ func (s *Searcher) Run(sources []Source, maxDist float64) {
 	s.touched = s.touched[:0]
 	clear(s.edgeSrc)
 	s.heap.reset()
+	s.rq.reset()
 	s.maxDist = maxDist
 	for _, src := range sources {
 		s.seed(src)
@@ -197,7 +213,11 @@ func (s *Searcher) relax(v int32, d float64, l int32) {
 			s.touched = append(s.touched, v)
 		}
 		*r = reachState{d, l}
-		s.heap.push(heapItem{d, v})
+		if s.anyOrder {
+			s.rq.push(heapItem{d, v})
+		} else {
+			s.heap.push(heapItem{d, v})
+		}
 		if s.track {
 			s.changed = append(s.changed, v)
 		}
@@ -206,29 +226,47 @@ func (s *Searcher) relax(v int32, d float64, l int32) {
 
 // settle runs Dijkstra until the queue is empty.
 func (s *Searcher) settle() {
-	net := s.net
-	maxDist := s.maxDist
-	reach := s.reach
-	adjStart, adjArc := net.adjStart, net.adjArc
+	if s.anyOrder {
+		s.settleRadix()
+	} else {
+		s.settleHeap()
+	}
+}
+
+// stopped reports, every stopCheck settled nodes, whether the stop
+// channel is closed, and then empties the queues.
+func (s *Searcher) stopped(n int) bool {
+	if n%stopCheck != 0 || s.stop == nil {
+		return false
+	}
+	select {
+	case <-s.stop:
+		s.heap.reset()
+		s.rq.reset()
+		return true
+	default:
+		return false
+	}
+}
+
+// settleHeap and settleRadix are one loop written out for each queue (a
+// queue behind an interface or type parameter costs an indirect call per
+// push and pop).
+func (s *Searcher) settleHeap() {
+	reach, maxDist := s.reach, s.maxDist
+	adjStart, adjArc := s.net.adjStart, s.net.adjArc
 	for n := 1; s.heap.len() > 0; n++ {
-		if n%stopCheck == 0 && s.stop != nil {
-			select {
-			case <-s.stop:
-				s.heap.reset()
-				return
-			default:
-			}
+		if s.stopped(n) {
+			return
 		}
 		it := s.heap.pop()
-		u := it.node
-		du := it.dist
+		u, du := it.node, it.dist
 		if du > reach[u].dist {
 			continue // stale entry
 		}
 		lu := reach[u].label
 		for _, a := range adjArc[adjStart[u]:adjStart[u+1]] {
-			v := a.node
-			d := du + a.len
+			v, d := a.node, du+a.len
 			if d > maxDist {
 				continue
 			}
@@ -239,6 +277,39 @@ func (s *Searcher) settle() {
 				}
 				*r = reachState{d, lu}
 				s.heap.push(heapItem{d, v})
+				if s.track {
+					s.changed = append(s.changed, v)
+				}
+			}
+		}
+	}
+}
+
+func (s *Searcher) settleRadix() {
+	reach, maxDist := s.reach, s.maxDist
+	adjStart, adjArc := s.net.adjStart, s.net.adjArc
+	for n := 1; s.rq.len() > 0; n++ {
+		if s.stopped(n) {
+			return
+		}
+		it := s.rq.pop()
+		u, du := it.node, it.dist
+		if du > reach[u].dist {
+			continue // stale entry
+		}
+		lu := reach[u].label
+		for _, a := range adjArc[adjStart[u]:adjStart[u+1]] {
+			v, d := a.node, du+a.len
+			if d > maxDist {
+				continue
+			}
+			r := &reach[v]
+			if d < r.dist || (d == r.dist && lu < r.label) {
+				if r.dist == inf {
+					s.touched = append(s.touched, v)
+				}
+				*r = reachState{d, lu}
+				s.rq.push(heapItem{d, v})
 				if s.track {
 					s.changed = append(s.changed, v)
 				}

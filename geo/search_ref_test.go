@@ -307,31 +307,39 @@ func tiedSources(rng *rand.Rand, n *Network, k int) []Source {
 // side through runs, additions and removals on networks full of exact
 // ties: every node's distance and label must be equal bit for bit, and
 // Reached, the changed lists and ReachedEdges must list the same nodes
-// and edges in the same order (callers sum figures in those orders).
+// and edges in the same order (callers sum figures in those orders). A
+// Searcher with SetAnyListOrder must give the same distances and labels
+// and list the same nodes and edges, in any order.
 func TestSearcherMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	for trial := range 300 {
 		n := tiedNetwork(rng)
-		s, ref := n.NewSearcher(), newRefSearcher(n)
+		s, ref, fast := n.NewSearcher(), newRefSearcher(n), n.NewSearcher()
+		fast.SetAnyListOrder(true)
 		bound := math.Inf(1)
 		if trial%3 == 1 {
 			bound = float64(2 + rng.Intn(10))
 		}
 		srcs := tiedSources(rng, n, 1+rng.Intn(6))
 		s.Run(srcs, bound)
+		fast.Run(srcs, bound)
 		ref.Run(srcs, bound)
 		compareSearch(t, rng, trial, 0, n, s, ref, nil, nil)
+		compareAnyOrder(t, trial, 0, n, fast, ref, nil, nil)
 		for step := 1; step <= 6; step++ {
-			var got, want []int32
+			var got, gotFast, want []int32
 			if rng.Intn(2) == 0 {
 				add := tiedSources(rng, n, 1+rng.Intn(3))
 				got, want = s.AddSources(add), ref.AddSources(add)
+				gotFast = fast.AddSources(add)
 			} else {
 				l := int32(rng.Intn(5))
 				drop := func(x int32) bool { return x == l }
 				got, want = s.RemoveLabels(drop), ref.RemoveLabels(drop)
+				gotFast = fast.RemoveLabels(drop)
 			}
 			compareSearch(t, rng, trial, step, n, s, ref, got, want)
+			compareAnyOrder(t, trial, step, n, fast, ref, gotFast, want)
 		}
 	}
 }
@@ -409,3 +417,69 @@ func TestHeapMatchesReference(t *testing.T) {
 }
 
 func (h refHeap) len() int { return len(h) }
+
+// compareAnyOrder is compareSearch for a Searcher with SetAnyListOrder:
+// lists compared as sets.
+func compareAnyOrder(t *testing.T, trial, step int, n *Network, s *Searcher, ref *refSearcher, got, want []int32) {
+	t.Helper()
+	set := func(a []int32) []int32 {
+		b := slices.Clone(a)
+		slices.Sort(b)
+		return slices.Compact(b)
+	}
+	if !slices.Equal(set(got), set(want)) {
+		t.Fatalf("any order, trial %d step %d: changed %v, reference %v", trial, step, set(got), set(want))
+	}
+	for v := range int32(n.NumNodes()) {
+		d, l := s.NodeDist(v)
+		r := ref.reach[v]
+		if math.Float64bits(d) != math.Float64bits(r.dist) || l != r.label {
+			t.Fatalf("any order, trial %d step %d node %d: %v/%d, reference %v/%d", trial, step, v, d, l, r.dist, r.label)
+		}
+	}
+	if g := s.Reached(); len(g) != len(ref.touched) || !slices.Equal(set(g), set(ref.touched)) {
+		t.Fatalf("any order, trial %d step %d: Reached %v, reference %v", trial, step, g, ref.touched)
+	}
+	var ge, we []int32
+	s.ReachedEdges(make([]bool, n.NumEdges()), func(e int32) { ge = append(ge, e) })
+	ref.ReachedEdges(func(e int32) { we = append(we, e) })
+	if len(ge) != len(we) || !slices.Equal(set(ge), set(we)) {
+		t.Fatalf("any order, trial %d step %d: ReachedEdges %v, reference %v", trial, step, ge, we)
+	}
+}
+
+// TestRadixHeapOrder: through random pushes (never below the last pop,
+// now and then below it) and pops with many equal keys, radixHeap pops
+// the least distance every time and loses nothing.
+func TestRadixHeapOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for trial := range 200 {
+		var h radixHeap
+		var ref refHeap
+		last := math.Inf(-1)
+		for op := range 3000 {
+			if ref.len() > 0 && rng.Intn(5) < 2 {
+				got, want := h.pop(), ref.pop()
+				if got.dist != want.dist {
+					t.Fatalf("trial %d op %d: pop %v, least is %v", trial, op, got, want)
+				}
+				last = got.dist
+				continue
+			}
+			d := float64(rng.Intn(1+trial%30)) - 3 // a few negative distances
+			if ref.len() > 0 && rng.Intn(50) > 0 {
+				d = max(d, last) + float64(rng.Intn(3))/4
+			}
+			h.push(heapItem{d, int32(op)})
+			ref.push(heapItem{d, int32(op)})
+		}
+		for ref.len() > 0 {
+			if got, want := h.pop(), ref.pop(); got.dist != want.dist {
+				t.Fatalf("trial %d drain: pop %v, least is %v", trial, got, want)
+			}
+		}
+		if h.len() != 0 {
+			t.Fatalf("trial %d: %d items left", trial, h.len())
+		}
+	}
+}
