@@ -59,11 +59,14 @@ func (s *Searcher) SetAnyListOrder(on bool) { s.anyOrder = on }
 // channel: well under a millisecond of work.
 const stopCheck = 1 << 10
 
-// reachState keeps a node's distance and label side by side: one cache
-// line per visit instead of two.
+// reachState keeps a node's distance and label side by side, and where
+// its arcs start (the network's adjStart, copied into what would be
+// padding): settling a node reads one cache line for all three instead
+// of two.
 type reachState struct {
 	dist  float64
 	label int32
+	first int32 // adjStart of the node; the entry after the last node holds the end
 }
 
 type edgeSource struct {
@@ -75,11 +78,11 @@ type edgeSource struct {
 func (n *Network) NewSearcher() *Searcher {
 	s := &Searcher{
 		net:     n,
-		reach:   make([]reachState, len(n.nodes)),
+		reach:   make([]reachState, len(n.nodes)+1),
 		edgeSrc: map[int32][]edgeSource{},
 	}
 	for i := range s.reach {
-		s.reach[i] = reachState{inf, -1}
+		s.reach[i] = reachState{inf, -1, n.adjStart[i]}
 	}
 	return s
 }
@@ -90,7 +93,7 @@ func (n *Network) NewSearcher() *Searcher {
 // counts toward the distance.
 func (s *Searcher) Run(sources []Source, maxDist float64) {
 	for _, v := range s.touched {
-		s.reach[v] = reachState{inf, -1}
+		s.reach[v].dist, s.reach[v].label = inf, -1
 	}
 	s.touched = s.touched[:0]
 	clear(s.edgeSrc)
@@ -146,7 +149,7 @@ func (s *Searcher) RemoveLabels(drop func(int32) bool) []int32 {
 	k := 0
 	for _, v := range s.touched {
 		if s.reach[v].dist != inf && drop(s.reach[v].label) {
-			s.reach[v] = reachState{inf, -1}
+			s.reach[v].dist, s.reach[v].label = inf, -1
 			region = append(region, v)
 			continue
 		}
@@ -212,7 +215,7 @@ func (s *Searcher) relax(v int32, d float64, l int32) {
 		if r.dist == inf {
 			s.touched = append(s.touched, v)
 		}
-		*r = reachState{d, l}
+		r.dist, r.label = d, l
 		if s.anyOrder {
 			s.rq.push(heapItem{d, v})
 		} else {
@@ -253,19 +256,19 @@ func (s *Searcher) stopped(n int) bool {
 // queue behind an interface or type parameter costs an indirect call per
 // push and pop).
 func (s *Searcher) settleHeap() {
-	reach, maxDist := s.reach, s.maxDist
-	adjStart, adjArc := s.net.adjStart, s.net.adjArc
+	reach, maxDist, adjArc := s.reach, s.maxDist, s.net.adjArc
 	for n := 1; s.heap.len() > 0; n++ {
 		if s.stopped(n) {
 			return
 		}
 		it := s.heap.pop()
 		u, du := it.node, it.dist
-		if du > reach[u].dist {
+		ru := &reach[u]
+		if du > ru.dist {
 			continue // stale entry
 		}
-		lu := reach[u].label
-		for _, a := range adjArc[adjStart[u]:adjStart[u+1]] {
+		lu := ru.label
+		for _, a := range adjArc[ru.first:reach[u+1].first] {
 			v, d := a.node, du+a.len
 			if d > maxDist {
 				continue
@@ -275,7 +278,7 @@ func (s *Searcher) settleHeap() {
 				if r.dist == inf {
 					s.touched = append(s.touched, v)
 				}
-				*r = reachState{d, lu}
+				r.dist, r.label = d, lu
 				s.heap.push(heapItem{d, v})
 				if s.track {
 					s.changed = append(s.changed, v)
@@ -286,19 +289,19 @@ func (s *Searcher) settleHeap() {
 }
 
 func (s *Searcher) settleRadix() {
-	reach, maxDist := s.reach, s.maxDist
-	adjStart, adjArc := s.net.adjStart, s.net.adjArc
+	reach, maxDist, adjArc := s.reach, s.maxDist, s.net.adjArc
 	for n := 1; s.rq.len() > 0; n++ {
 		if s.stopped(n) {
 			return
 		}
 		it := s.rq.pop()
 		u, du := it.node, it.dist
-		if du > reach[u].dist {
+		ru := &reach[u]
+		if du > ru.dist {
 			continue // stale entry
 		}
-		lu := reach[u].label
-		for _, a := range adjArc[adjStart[u]:adjStart[u+1]] {
+		lu := ru.label
+		for _, a := range adjArc[ru.first:reach[u+1].first] {
 			v, d := a.node, du+a.len
 			if d > maxDist {
 				continue
@@ -308,7 +311,7 @@ func (s *Searcher) settleRadix() {
 				if r.dist == inf {
 					s.touched = append(s.touched, v)
 				}
-				*r = reachState{d, lu}
+				r.dist, r.label = d, lu
 				s.rq.push(heapItem{d, v})
 				if s.track {
 					s.changed = append(s.changed, v)

@@ -18,7 +18,7 @@ type refSearcher struct {
 	adjStart []int32
 	adjEdge  []int32
 	adjNode  []int32
-	reach    []reachState
+	reach    []refState
 	touched  []int32
 	heap     refHeap
 	maxDist  float64
@@ -29,7 +29,7 @@ type refSearcher struct {
 
 func newRefSearcher(n *Network) *refSearcher {
 	nn := len(n.nodes)
-	s := &refSearcher{net: n, adjStart: make([]int32, nn+1), reach: make([]reachState, nn), edgeSrc: map[int32][]edgeSource{}}
+	s := &refSearcher{net: n, adjStart: make([]int32, nn+1), reach: make([]refState, nn), edgeSrc: map[int32][]edgeSource{}}
 	for e := range n.edgeA {
 		s.adjStart[n.edgeA[e]+1]++
 		s.adjStart[n.edgeB[e]+1]++
@@ -48,14 +48,14 @@ func newRefSearcher(n *Network) *refSearcher {
 		pos[b]++
 	}
 	for i := range s.reach {
-		s.reach[i] = reachState{inf, -1}
+		s.reach[i] = refState{inf, -1}
 	}
 	return s
 }
 
 func (s *refSearcher) Run(sources []Source, maxDist float64) {
 	for _, v := range s.touched {
-		s.reach[v] = reachState{inf, -1}
+		s.reach[v] = refState{inf, -1}
 	}
 	s.touched = s.touched[:0]
 	clear(s.edgeSrc)
@@ -84,7 +84,7 @@ func (s *refSearcher) RemoveLabels(drop func(int32) bool) []int32 {
 	k := 0
 	for _, v := range s.touched {
 		if s.reach[v].dist != inf && drop(s.reach[v].label) {
-			s.reach[v] = reachState{inf, -1}
+			s.reach[v] = refState{inf, -1}
 			region = append(region, v)
 			continue
 		}
@@ -145,7 +145,7 @@ func (s *refSearcher) relax(v int32, d float64, l int32) {
 		if r.dist == inf {
 			s.touched = append(s.touched, v)
 		}
-		*r = reachState{d, l}
+		*r = refState{d, l}
 		s.heap.push(heapItem{d, v})
 		if s.track {
 			s.changed = append(s.changed, v)
@@ -482,4 +482,9 @@ func TestRadixHeapOrder(t *testing.T) {
 			t.Fatalf("trial %d: %d items left", trial, h.len())
 		}
 	}
+}
+
+type refState struct {
+	dist  float64
+	label int32
 }
