@@ -433,12 +433,10 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	return net, nil
 }
 
-// index lays out the node → edge adjacency, the segment → edge map and
-// the bounds, and builds the segments' R-tree in the background, from the
+// index lays out the segment → edge map, the bounds and the node → edge
+// adjacency, and builds the segments' R-tree in the background, from the
 // nodes and edges already set.
 func (net *Network) index() {
-	net.layoutSearch()
-
 	// Segment → edge map, then the R-tree, built in the background: the
 	// caller usually reads its point layers meanwhile, and Snap waits for it.
 	net.segEdge = make([]int32, len(net.geom))
@@ -464,4 +462,6 @@ func (net *Network) index() {
 			return p[0], p[1], q[0], q[1]
 		})
 	}()
+	// The searches' adjacency, while the R-tree is built.
+	net.layoutSearch()
 }

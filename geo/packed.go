@@ -197,7 +197,8 @@ func (x *packedIndex) searchLeaves(c, cEnd int, lo, hi [2]float64, visit func(it
 	for j := c; j < cEnd; j++ {
 		s := x.leaf[4*j : 4*j+4 : 4*j+4]
 		x0, y0, x1, y1 := s[0], s[1], s[2], s[3]
-		if math.Max(x0, x1) < lo[0] || math.Max(y0, y1) < lo[1] || math.Min(x0, x1) > hi[0] || math.Min(y0, y1) > hi[1] {
+		// The box of the two points misses [lo, hi] (no NaN is indexed).
+		if x0 < lo[0] && x1 < lo[0] || y0 < lo[1] && y1 < lo[1] || x0 > hi[0] && x1 > hi[0] || y0 > hi[1] && y1 > hi[1] {
 			continue
 		}
 		if !visit(x.ref[j], x0, y0, x1, y1) {

@@ -45,6 +45,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	best := math.Inf(1)
 	bestSeg := int32(-1)
 	bestT := 0.0
+	var bestA, bestB orb.Point // the best segment's ends (its geom entries)
 	visit := func(i int32, x0, y0, x1, y1 float64) bool {
 		// The segment from geom[i] = (x0, y0) to geom[i+1] = (x1, y1) in a
 		// local equirectangular frame centred on p, in metres.
@@ -65,6 +66,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 		d := math.Sqrt(cx*cx + cy*cy)
 		if d < best || (d == best && i < bestSeg) {
 			best, bestSeg, bestT = d, i, t
+			bestA, bestB = orb.Point{x0, y0}, orb.Point{x1, y1}
 		}
 		return true
 	}
@@ -84,7 +86,7 @@ func (n *Network) Snap(p orb.Point, maxSnap float64) (pos Position, ok bool) {
 	if bestSeg < 0 {
 		return Position{}, false
 	}
-	a, b := n.geom[bestSeg], n.geom[bestSeg+1]
+	a, b := bestA, bestB
 	q := orb.Point{a[0] + bestT*(b[0]-a[0]), a[1] + bestT*(b[1]-a[1])}
 	access := Haversine(p, q)
 	if access > maxSnap {

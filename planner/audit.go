@@ -157,8 +157,11 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 // distance and nearest facility.
 //
 // order (geo.HilbertOrder of the demand points, nil for their own order)
-// is the order the points are read in, neighbours together.
-func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, maxSnap, bound float64) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+// is the order the points are read in, neighbours together. anyOrder is
+// the searcher's SetAnyListOrder: on for a searcher that only answers
+// these distances, off for one a scenario keeps (its edits sum figures
+// in the order the searcher lists nodes).
+func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, maxSnap, bound float64, anyOrder bool) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
 	var srcs []geo.Source
 	geom := make([]orb.Geometry, 1)
 	for _, fi := range facilities {
@@ -171,6 +174,7 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 		srcs = append(srcs, fs...)
 	}
 	s = in.Net.NewSearcher()
+	s.SetAnyListOrder(anyOrder)
 	s.SetStop(ctx.Done()) // the caller checks ctx
 	s.Run(srcs, bound)
 	s.SetStop(nil) // a scenario's searcher answers edits long after
@@ -217,7 +221,7 @@ func auditType(ctx context.Context, in AuditInput, facilities []int, pos []geo.P
 		}
 		return given.Dist[ti], given.Nearest[ti], unsnapped, nil
 	}
-	s, dist, near, unsnapped := searchType(ctx, in, facilities, pos, snapped, order, in.MaxSnap, in.MaxDistance)
+	s, dist, near, unsnapped := searchType(ctx, in, facilities, pos, snapped, order, in.MaxSnap, in.MaxDistance, keep == nil)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, 0, err
 	}

@@ -197,6 +197,7 @@ func capacityPairs(ctx context.Context, in AuditInput, fac []int, threshold floa
 		go func() {
 			defer wg.Done()
 			s := in.Net.NewSearcher()
+			s.SetAnyListOrder(true) // AllocateCapacity sorts the pairs
 			mark := make([]bool, in.Net.NumEdges())
 			for {
 				mu.Lock()

@@ -264,6 +264,7 @@ func datedCoverage(in ProposeInput, pos []geo.Position, snapped []bool) ([]int32
 		for y, gs := range byYear {
 			srcs, _ := SnapFacilities(in.Net, gs, in.MaxSnap)
 			s := in.Net.NewSearcher()
+			s.SetAnyListOrder(true) // only distances are read
 			s.Run(srcs, coverBound(t.Radius))
 			for i := 0; i < np; i++ {
 				if snapped[i] {
@@ -307,6 +308,7 @@ func generateCandidates(in ProposeInput, pos []geo.Position, snapped, fixed []bo
 		return nil, nil
 	}
 	s := in.Net.NewSearcher()
+	s.SetAnyListOrder(true) // only distances are read
 	s.Run(srcs, coverBound(rmax))
 	samples, err := DemandFromNetwork(in.Net, spacing)
 	if err != nil {

@@ -115,6 +115,7 @@ func (pp *ProposalPrep) fixExisting(ctx context.Context, ti int) error {
 	}
 	srcs, _ := SnapFacilities(in.Net, t.Existing, in.MaxSnap)
 	s := in.Net.NewSearcher()
+	s.SetAnyListOrder(true) // only distances are read
 	s.SetStop(ctx.Done())
 	s.Run(srcs, coverBound(t.Radius))
 	if err := ctx.Err(); err != nil {
@@ -216,7 +217,8 @@ func coverageSets(ctx context.Context, net *geo.Network, pos []geo.Position, sna
 		go func() {
 			defer wg.Done()
 			s := net.NewSearcher()
-			s.SetStop(ctx.Done()) // checked after wg.Wait
+			s.SetAnyListOrder(true) // the sets are sorted
+			s.SetStop(ctx.Done())   // checked after wg.Wait
 			mark := make([]bool, net.NumEdges())
 			for j := take(); j < len(srcs) && ctx.Err() == nil; j = take() {
 				if len(srcs[j]) == 0 {

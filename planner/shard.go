@@ -92,9 +92,9 @@ func SearchPoints(ctx context.Context, in AuditInput, own func(orb.Point) bool) 
 			g.Dist[ti], g.Nearest[ti] = []float64{}, []int32{}
 			continue
 		}
-		s, dist, near, _ := searchType(ctx, in, byType[ti], g.Pos, g.Snapped, nil, in.MaxSnap, in.MaxDistance)
+		s, dist, near, _ := searchType(ctx, in, byType[ti], g.Pos, g.Snapped, nil, in.MaxSnap, in.MaxDistance, true)
 		g.Dist[ti], g.Nearest[ti] = dist, near
-		g.Reached += int64(len(s.Reached()))
+		g.Reached += int64(s.NumReached())
 	}
 	parallelRange(len(in.Facilities), func(lo, hi int) {
 		for f := lo; f < hi; f++ {

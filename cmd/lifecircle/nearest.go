@@ -128,11 +128,12 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	}
 	p.Step("search")
 	s := net.NewSearcher()
+	s.SetAnyListOrder(true) // only distances are read
 	s.SetStop(ctx.Done())
 	if s.Run(srcs, bound); ctx.Err() != nil {
 		return ctx.Err()
 	}
-	p.Done("%d nodes reached", len(s.Reached()))
+	p.Done("%d nodes reached", s.NumReached())
 
 	return writeNearest(e.stdout, out, opt, fl, pl, func(i int) (float64, int32, bool) {
 		if !ok[i] {
