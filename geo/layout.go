@@ -1,14 +1,5 @@
 package geo
 
-// An arc is one direction of an edge as a search reads it: the search
-// number of the node it leads to and the edge's length, in one 16-byte
-// cell so that a node's arcs take one or two cache lines, not one per
-// array.
-type arc struct {
-	len  float64
-	node int32
-}
-
 // layoutSearch numbers the nodes along a Hilbert curve of their positions
 // and lays out the adjacency the searches read in that numbering, each
 // node's edges in ascending edge order as before. A search settles nodes
@@ -39,15 +30,16 @@ func (net *Network) layoutSearch() {
 		net.adjStart[i+1] += net.adjStart[i]
 	}
 	net.adjEdge = make([]int32, net.adjStart[nn])
-	net.adjArc = make([]arc, net.adjStart[nn])
+	net.adjNode = make([]int32, net.adjStart[nn])
+	net.adjLen = make([]float64, net.adjStart[nn])
 	pos := make([]int32, nn)
 	copy(pos, net.adjStart[:nn])
 	for e := range net.edgeA {
 		a, b := net.edgeIn[2*e], net.edgeIn[2*e+1]
 		l := net.edgeLen[e]
-		net.adjEdge[pos[a]], net.adjArc[pos[a]] = int32(e), arc{l, b}
+		net.adjEdge[pos[a]], net.adjNode[pos[a]], net.adjLen[pos[a]] = int32(e), b, l
 		pos[a]++
-		net.adjEdge[pos[b]], net.adjArc[pos[b]] = int32(e), arc{l, a}
+		net.adjEdge[pos[b]], net.adjNode[pos[b]], net.adjLen[pos[b]] = int32(e), a, l
 		pos[b]++
 	}
 }

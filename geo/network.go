@@ -33,7 +33,8 @@ type Network struct {
 	edgeIn   []int32 // search numbers of edge e's A and B ends: edgeIn[2e], edgeIn[2e+1]
 	adjStart []int32 // search node k's incident edges are adjEdge[adjStart[k]:adjStart[k+1]]
 	adjEdge  []int32
-	adjArc   []arc // the other end and length of adjEdge[j], side by side for searches
+	adjNode  []int32   // the search number of the other end of adjEdge[j]
+	adjLen   []float64 // the length of adjEdge[j], metres (copied for cache locality in searches)
 
 	tree      *packedIndex  // segments by start vertex index
 	treeReady chan struct{} // closed once tree is built

@@ -177,9 +177,8 @@ func (s *Searcher) RemoveLabels(drop func(int32) bool) []int32 {
 	// sources on its edges.
 	for _, u := range region {
 		for k := net.adjStart[u]; k < net.adjStart[u+1]; k++ {
-			a := net.adjArc[k]
-			if r := s.reach[a.node]; r.dist != inf {
-				s.relax(u, r.dist+a.len, r.label)
+			if r := s.reach[net.adjNode[k]]; r.dist != inf {
+				s.relax(u, r.dist+net.adjLen[k], r.label)
 			}
 			for _, src := range s.edgeSrc[net.adjEdge[k]] {
 				e := net.adjEdge[k]
@@ -256,7 +255,7 @@ func (s *Searcher) stopped(n int) bool {
 // queue behind an interface or type parameter costs an indirect call per
 // push and pop).
 func (s *Searcher) settleHeap() {
-	reach, maxDist, adjArc := s.reach, s.maxDist, s.net.adjArc
+	reach, maxDist, adjNode, adjLen := s.reach, s.maxDist, s.net.adjNode, s.net.adjLen
 	for n := 1; s.heap.len() > 0; n++ {
 		if s.stopped(n) {
 			return
@@ -268,8 +267,8 @@ func (s *Searcher) settleHeap() {
 			continue // stale entry
 		}
 		lu := ru.label
-		for _, a := range adjArc[ru.first:reach[u+1].first] {
-			v, d := a.node, du+a.len
+		for k := ru.first; k < reach[u+1].first; k++ {
+			v, d := adjNode[k], du+adjLen[k]
 			if d > maxDist {
 				continue
 			}
@@ -289,7 +288,7 @@ func (s *Searcher) settleHeap() {
 }
 
 func (s *Searcher) settleRadix() {
-	reach, maxDist, adjArc := s.reach, s.maxDist, s.net.adjArc
+	reach, maxDist, adjNode, adjLen := s.reach, s.maxDist, s.net.adjNode, s.net.adjLen
 	for n := 1; s.rq.len() > 0; n++ {
 		if s.stopped(n) {
 			return
@@ -301,8 +300,8 @@ func (s *Searcher) settleRadix() {
 			continue // stale entry
 		}
 		lu := ru.label
-		for _, a := range adjArc[ru.first:reach[u+1].first] {
-			v, d := a.node, du+a.len
+		for k := ru.first; k < reach[u+1].first; k++ {
+			v, d := adjNode[k], du+adjLen[k]
 			if d > maxDist {
 				continue
 			}
