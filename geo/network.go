@@ -86,36 +86,41 @@ func (n *Network) Incident(i int32) []int32 {
 // Components returns, for each node, the id of its connected component
 // (0-based, largest first) and the number of components.
 func (n *Network) Components() (comp []int32, count int) {
-	comp = make([]int32, len(n.nodes))
-	for i := range comp {
-		comp[i] = -1
+	// The walk runs over search numbers, whose adjacency lies together
+	// in memory; components get their ids in the order of their first
+	// node in node numbers, as they always have (equal sizes keep that
+	// order below).
+	in := make([]int32, len(n.nodes))
+	for i := range in {
+		in[i] = -1
 	}
 	var sizes []int
 	stack := make([]int32, 0, 64)
 	for s := range n.nodes {
-		if comp[s] >= 0 {
+		k := n.inner[s]
+		if in[k] >= 0 {
 			continue
 		}
 		id := int32(len(sizes))
 		size := 0
-		comp[s] = id
-		stack = append(stack[:0], int32(s))
+		in[k] = id
+		stack = append(stack[:0], k)
 		for len(stack) > 0 {
 			u := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			size++
-			for _, e := range n.Incident(u) {
-				v := n.edgeA[e]
-				if v == u {
-					v = n.edgeB[e]
-				}
-				if comp[v] < 0 {
-					comp[v] = id
+			for _, v := range n.adjNode[n.adjStart[u]:n.adjStart[u+1]] {
+				if in[v] < 0 {
+					in[v] = id
 					stack = append(stack, v)
 				}
 			}
 		}
 		sizes = append(sizes, size)
+	}
+	comp = make([]int32, len(n.nodes))
+	for i := range comp {
+		comp[i] = in[n.inner[i]]
 	}
 	// Renumber largest first so component 0 is the main network.
 	order := make([]int32, len(sizes))

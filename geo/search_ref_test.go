@@ -488,3 +488,83 @@ type refState struct {
 	dist  float64
 	label int32
 }
+
+// TestComponentsMatchReference: Components, walking search numbers, gives
+// every node the id the walk over node numbers gave it, on networks of
+// many small pieces of equal sizes (ties in the largest-first order).
+func TestComponentsMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	for trial := range 100 {
+		n := &Network{}
+		nn := 10 + rng.Intn(300)
+		for range nn {
+			n.nodes = append(n.nodes, orb.Point{116 + rng.Float64()*1e-5, 40 + rng.Float64()*1e-5})
+		}
+		for e := range nn / 2 {
+			a, b := int32(rng.Intn(nn)), int32(rng.Intn(nn))
+			if trial%2 == 0 { // pairs and chains: many equal sizes
+				a, b = int32(2*e), int32(min(2*e+1+rng.Intn(2), nn-1))
+			}
+			n.edgeA, n.edgeB, n.edgeLen = append(n.edgeA, a), append(n.edgeB, b), append(n.edgeLen, 1)
+			n.geomStart = append(n.geomStart, int32(len(n.geom)))
+			n.geom = append(n.geom, n.nodes[a], n.nodes[b])
+			n.cum = append(n.cum, 0, 1)
+		}
+		n.geomStart = append(n.geomStart, int32(len(n.geom)))
+		n.index()
+		<-n.treeReady
+		got, gc := n.Components()
+		want, wc := refComponents(n)
+		if gc != wc || !slices.Equal(got, want) {
+			t.Fatalf("trial %d: %d components %v, reference %d %v", trial, gc, got, wc, want)
+		}
+	}
+}
+
+// refComponents is Components as it was: a walk over node numbers.
+func refComponents(n *Network) ([]int32, int) {
+	adj := make([][]int32, len(n.nodes))
+	for e := range n.edgeA {
+		a, b := n.edgeA[e], n.edgeB[e]
+		adj[a] = append(adj[a], b)
+		adj[b] = append(adj[b], a)
+	}
+	comp := make([]int32, len(n.nodes))
+	for i := range comp {
+		comp[i] = -1
+	}
+	var sizes []int
+	for s := range n.nodes {
+		if comp[s] >= 0 {
+			continue
+		}
+		id := int32(len(sizes))
+		comp[s] = id
+		stack, size := []int32{int32(s)}, 0
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			size++
+			for _, v := range adj[u] {
+				if comp[v] < 0 {
+					comp[v] = id
+					stack = append(stack, v)
+				}
+			}
+		}
+		sizes = append(sizes, size)
+	}
+	order := make([]int32, len(sizes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return sizes[b] - sizes[a] })
+	rank := make([]int32, len(sizes))
+	for r, c := range order {
+		rank[c] = int32(r)
+	}
+	for i, c := range comp {
+		comp[i] = rank[c]
+	}
+	return comp, len(sizes)
+}
