@@ -13,41 +13,20 @@ type heapItem struct {
 }
 
 // nodeHeap is a 4-ary min-heap with lazy deletion; 4-ary heaps do fewer
-// cache misses than binary heaps on large graphs. The root sits at slot
-// heapRoot so that the four children of slot s, 4s−8 … 4s−5, start on a
-// multiple of four slots: with 16-byte items every group of siblings is
-// one 64-byte cache line (the allocator aligns large arrays to pages), so
-// a level of a pop reads one line, not two.
-//
-// Ties make the order of equal distances matter to callers (a search
-// lists the nodes it reaches in the order it first reaches them), so the
-// heap keeps exactly the comparisons of the plain 4-ary heap with its
-// root at 0: the same pushes and pops give the same items in the same
-// order (TestSearcherMatchesReference).
-type nodeHeap struct {
-	a []heapItem // a[:heapRoot] is padding
-}
+// cache misses than binary heaps on large graphs. Its order of equal
+// distances is the one lifecircle has always listed tied nodes in (see
+// Searcher.SetAnyListOrder). (Aligning each group of siblings to a cache
+// line measured no faster.)
+type nodeHeap struct{ a []heapItem }
 
-const heapRoot = 3
-
-func (h *nodeHeap) len() int { return max(len(h.a)-heapRoot, 0) }
-
-// reset empties the heap, keeping its storage.
-func (h *nodeHeap) reset() {
-	if cap(h.a) < heapRoot {
-		h.a = make([]heapItem, heapRoot, 1024)
-	}
-	h.a = h.a[:heapRoot]
-}
+func (h *nodeHeap) len() int { return len(h.a) }
+func (h *nodeHeap) reset()   { h.a = h.a[:0] }
 
 func (h *nodeHeap) push(it heapItem) {
-	if len(h.a) < heapRoot {
-		h.reset()
-	}
 	a := append(h.a, it)
 	i := len(a) - 1
-	for i > heapRoot {
-		p := i/4 + 2
+	for i > 0 {
+		p := (i - 1) / 4
 		if a[p].dist <= it.dist {
 			break
 		}
@@ -60,49 +39,29 @@ func (h *nodeHeap) push(it heapItem) {
 
 func (h *nodeHeap) pop() heapItem {
 	a := h.a
-	top := a[heapRoot]
+	top := a[0]
 	last := a[len(a)-1]
 	a = a[:len(a)-1]
 	n := len(a)
-	if n > heapRoot {
-		i := heapRoot
+	if n > 0 {
+		i := 0
 		for {
-			c := 4*i - 8
-			if c+4 > n {
-				if c >= n {
-					break
-				}
-				// A last, partial group of siblings.
-				m := c
-				for j := c + 1; j < n; j++ {
-					if a[j].dist < a[m].dist {
-						m = j
-					}
-				}
-				if a[m].dist < last.dist {
-					a[i] = a[m]
-					i = m
-				}
+			c := 4*i + 1
+			if c >= n {
 				break
 			}
-			// The first of the least of four, as a scan would pick it.
-			g := a[c : c+4 : c+4]
-			m := 0
-			if g[1].dist < g[0].dist {
-				m = 1
+			m := c
+			end := min(c+4, n)
+			for j := c + 1; j < end; j++ {
+				if a[j].dist < a[m].dist {
+					m = j
+				}
 			}
-			r := 2
-			if g[3].dist < g[2].dist {
-				r = 3
-			}
-			if g[r].dist < g[m].dist {
-				m = r
-			}
-			if g[m].dist >= last.dist {
+			if a[m].dist >= last.dist {
 				break
 			}
-			a[i] = g[m]
-			i = c + m
+			a[i] = a[m]
+			i = m
 		}
 		a[i] = last
 	}
