@@ -49,7 +49,7 @@ type OSMCache struct {
 const DefaultOSMCacheBytes = 4 << 30
 
 // osmCacheMagic starts an entry; the digit is the entry format's version.
-const osmCacheMagic = "LCOSMC1\n"
+const osmCacheMagic = "LCOSMC2\n"
 
 // DefaultOSMCache returns the cache the commands use: the directory in
 // LIFECIRCLE_CACHE_DIR, else lifecircle/osm in the user's cache directory
@@ -162,7 +162,7 @@ func decodeOSMEntry(f *os.File) (*OSMInputs, error) {
 	if _, err := io.ReadFull(cr, magic); err != nil || string(magic) != osmCacheMagic {
 		return nil, errors.New("not a lifecircle cache entry of this version")
 	}
-	net, err := geo.ReadOwnNetwork(cr, size-cr.n-4)
+	net, err := geo.ReadOwnIndexedNetwork(cr, size-cr.n-4)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (c *OSMCache) write(key string, net *geo.Network, meta []byte) error {
 		if _, err := io.WriteString(cw, osmCacheMagic); err != nil {
 			return err
 		}
-		if err := geo.WriteNetwork(cw, net); err != nil {
+		if err := geo.WriteIndexedNetwork(cw, net); err != nil {
 			return err
 		}
 		if _, err := cw.Write(meta); err != nil {

@@ -15,7 +15,7 @@ import (
 // times faster. Tests turn it off to compare the two ways.
 var bulkCodec = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-func rawBytes[T int32 | float64 | orb.Point](s []T) []byte {
+func rawBytes[T int32 | int64 | float32 | float64 | orb.Point](s []T) []byte {
 	if len(s) == 0 {
 		return nil
 	}

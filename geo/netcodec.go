@@ -124,6 +124,17 @@ func ReadOwnNetwork(r io.Reader, budget int64) (*Network, error) {
 }
 
 func readNetwork(r io.Reader, budget int64, checkLengths bool) (*Network, error) {
+	n, err := readArrays(r, budget, checkLengths)
+	if err != nil {
+		return nil, err
+	}
+	n.index()
+	return n, nil
+}
+
+// readArrays reads and checks what WriteSubNetwork wrote, without the
+// index.
+func readArrays(r io.Reader, budget int64, checkLengths bool) (*Network, error) {
 	br := &binReader{r: r}
 	if m := br.bytes(len(netMagic)); br.err == nil && string(m) != netMagic {
 		return nil, fmt.Errorf("geo: %w: it does not start with %q", ErrBadNetwork, netMagic)
@@ -160,7 +171,6 @@ func readNetwork(r io.Reader, budget int64, checkLengths bool) (*Network, error)
 			return nil, err
 		}
 	}
-	n.index()
 	return n, nil
 }
 
