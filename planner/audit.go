@@ -152,16 +152,48 @@ func Audit(ctx context.Context, in AuditInput) (*AuditResult, error) {
 	return res, err
 }
 
+// lookups lists the demand points the types' lookups read — the snapped
+// ones, in the order given (geo.HilbertOrder: neighbours together) — with
+// their positions copied side by side, once for all types: each type then
+// reads the positions in memory order instead of gathering them from the
+// whole array, a cache miss a point.
+type lookups struct {
+	n   int // demand points in all
+	idx []int32
+	pos []geo.Position
+}
+
+// newLookups makes the lookups of pos's snapped points in order (nil:
+// their own order).
+func newLookups(pos []geo.Position, snapped []bool, order []int32) *lookups {
+	lk := &lookups{n: len(pos)}
+	k := 0
+	for _, ok := range snapped {
+		if ok {
+			k++
+		}
+	}
+	lk.idx, lk.pos = make([]int32, 0, k), make([]geo.Position, 0, k)
+	for j := range pos {
+		i := int32(j)
+		if order != nil {
+			i = order[j]
+		}
+		if snapped[i] {
+			lk.idx = append(lk.idx, i)
+			lk.pos = append(lk.pos, pos[i])
+		}
+	}
+	return lk
+}
+
 // searchType runs one type's bounded search from its facilities (source
 // labels are indices into in.Facilities) and reads every demand point's
-// distance and nearest facility.
-//
-// order (geo.HilbertOrder of the demand points, nil for their own order)
-// is the order the points are read in, neighbours together. anyOrder is
+// distance and nearest facility, the points in lk's order. anyOrder is
 // the searcher's SetAnyListOrder: on for a searcher that only answers
 // these distances, off for one a scenario keeps (its edits sum figures
 // in the order the searcher lists nodes).
-func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, maxSnap, bound float64, anyOrder bool) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+func searchType(ctx context.Context, in AuditInput, facilities []int, lk *lookups, maxSnap, bound float64, anyOrder bool) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
 	var srcs []geo.Source
 	geom := make([]orb.Geometry, 1)
 	for _, fi := range facilities {
@@ -178,24 +210,17 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 	s.SetStop(ctx.Done()) // the caller checks ctx
 	s.Run(srcs, bound)
 	s.SetStop(nil) // a scenario's searcher answers edits long after
-	np := len(pos)
-	dist = make([]float64, np)
-	near = make([]int32, np)
+	dist = make([]float64, lk.n)
+	near = make([]int32, lk.n)
 	for i := range dist {
 		dist[i] = math.NaN()
 		near[i] = -1
 	}
 	if len(srcs) > 0 {
-		parallelRange(np, func(lo, hi int) {
+		parallelRange(len(lk.idx), func(lo, hi int) {
 			for k := lo; k < hi; k++ {
-				i := k
-				if order != nil {
-					i = int(order[k])
-				}
-				if !snapped[i] {
-					continue
-				}
-				if dd, l, ok := s.At(pos[i]); ok {
+				if dd, l, ok := s.At(lk.pos[k]); ok {
+					i := lk.idx[k]
 					dist[i] = dd
 					near[i] = l
 				}
@@ -209,7 +234,7 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, pos []geo.
 // point: from given (a sharded run), else by its search (its searcher
 // kept in keep[ti] when keep is not nil), and how many of its facilities
 // are beyond maxSnap of any street.
-func auditType(ctx context.Context, in AuditInput, facilities []int, pos []geo.Position, snapped []bool, order []int32, given *PointResults, keep []*geo.Searcher, ti int) (dist []float64, near []int32, unsnapped int, err error) {
+func auditType(ctx context.Context, in AuditInput, facilities []int, lk *lookups, given *PointResults, keep []*geo.Searcher, ti int) (dist []float64, near []int32, unsnapped int, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, 0, err
 	}
@@ -221,7 +246,7 @@ func auditType(ctx context.Context, in AuditInput, facilities []int, pos []geo.P
 		}
 		return given.Dist[ti], given.Nearest[ti], unsnapped, nil
 	}
-	s, dist, near, unsnapped := searchType(ctx, in, facilities, pos, snapped, order, in.MaxSnap, in.MaxDistance, keep == nil)
+	s, dist, near, unsnapped := searchType(ctx, in, facilities, lk, in.MaxSnap, in.MaxDistance, keep == nil)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, 0, err
 	}
@@ -314,6 +339,10 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		all[i] = int32(i)
 	}
 	t0 = time.Now()
+	var lk *lookups
+	if given == nil {
+		lk = newLookups(pos, snapped, order)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(types))
 	sem := make(chan struct{}, 2) // two searches at a time
@@ -322,7 +351,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		go func(ti int) {
 			defer wg.Done()
 			sem <- struct{}{}
-			dist, near, unsnapped, err := auditType(ctx, in, byType[ti], pos, snapped, order, given, keep, ti)
+			dist, near, unsnapped, err := auditType(ctx, in, byType[ti], lk, given, keep, ti)
 			<-sem
 			if err != nil {
 				errs[ti] = err

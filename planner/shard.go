@@ -84,6 +84,7 @@ func SearchPoints(ctx context.Context, in AuditInput, own func(orb.Point) bool) 
 	}
 	g := &PointResults{Dist: make([][]float64, len(types)), Nearest: make([][]int32, len(types)), FacSnapped: make([]bool, len(in.Facilities))}
 	g.Pos, g.Snapped = SnapAll(in.Net, in.Demand.Points, in.MaxSnap)
+	lk := newLookups(g.Pos, g.Snapped, nil)
 	for ti := range types {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -92,7 +93,7 @@ func SearchPoints(ctx context.Context, in AuditInput, own func(orb.Point) bool) 
 			g.Dist[ti], g.Nearest[ti] = []float64{}, []int32{}
 			continue
 		}
-		s, dist, near, _ := searchType(ctx, in, byType[ti], g.Pos, g.Snapped, nil, in.MaxSnap, in.MaxDistance, true)
+		s, dist, near, _ := searchType(ctx, in, byType[ti], lk, in.MaxSnap, in.MaxDistance, true)
 		g.Dist[ti], g.Nearest[ti] = dist, near
 		g.Reached += int64(s.NumReached())
 	}
