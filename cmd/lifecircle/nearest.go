@@ -113,12 +113,13 @@ func runNearest(ctx context.Context, e *env, args []string) error {
 	}
 
 	p := newProgress(e.stderr, quiet)
+	layers := study.PrefetchNearestLayers(ctx, facilities, points, cs)
 	net, _, err := nf.load(ctx, p)
 	if err != nil {
 		return err
 	}
 
-	fl, pl, err := study.ReadNearestLayers(ctx, net, facilities, points, cs, p)
+	fl, pl, err := study.ReadNearestLayers(ctx, net, layers, p)
 	if err != nil {
 		return err
 	}

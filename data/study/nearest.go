@@ -12,27 +12,52 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// ReadNearestLayers reads `nearest`'s inputs: the facilities (any geometry) and the points
-// (with ids), refusing a layer whose lon/lat look swapped.
-func ReadNearestLayers(ctx context.Context, net *geo.Network, facilities, points string, cs data.CoordSystem, p Progress) (fl, pl *data.Layer, err error) {
+// NearestLayers are the facility and point layers of a nearest run, read
+// in the background (PrefetchNearestLayers) while the network loads: on
+// two cores the layers' parsing hides behind the network's reading.
+type NearestLayers struct {
+	facilities, points string
+	done               chan struct{}
+	fl, pl             *data.Layer
+	ferr, perr         error
+}
+
+// PrefetchNearestLayers starts reading the facility and point layers;
+// ReadNearestLayers takes them.
+func PrefetchNearestLayers(ctx context.Context, facilities, points string, cs data.CoordSystem) *NearestLayers {
+	nl := &NearestLayers{facilities: facilities, points: points, done: make(chan struct{})}
+	go func() {
+		defer close(nl.done)
+		nl.fl, nl.ferr = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom, Stop: ctx.Done()})
+		if nl.ferr == nil {
+			nl.pl, nl.perr = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true, Stop: ctx.Done()})
+		}
+	}()
+	return nl
+}
+
+// ReadNearestLayers waits for the layers PrefetchNearestLayers reads and
+// checks them against the network (lon/lat swapped), with the same steps,
+// errors and warnings as reading them one after the other.
+func ReadNearestLayers(ctx context.Context, net *geo.Network, nl *NearestLayers, p Progress) (fl, pl *data.Layer, err error) {
 	p.Step("read facilities")
-	fl, err = data.ReadLayer(facilities, data.ReadOptions{Coords: cs, Allow: data.AnyGeom, Stop: ctx.Done()})
-	if err != nil {
-		return nil, nil, err
+	<-nl.done
+	if nl.ferr != nil {
+		return nil, nil, nl.ferr
 	}
-	if err := data.CheckSwapped(facilities, fl, net.Bound()); err != nil {
+	fl, pl = nl.fl, nl.pl
+	if err := data.CheckSwapped(nl.facilities, fl, net.Bound()); err != nil {
 		return nil, nil, err
 	}
 	p.Done("%d %s", len(fl.Features), pluralFacilities(len(fl.Features)))
 	if len(fl.Features) == 0 {
-		p.Warn("%s has no features: no point can reach a facility", facilities)
+		p.Warn("%s has no features: no point can reach a facility", nl.facilities)
 	}
 	p.Step("read points")
-	pl, err = data.ReadLayer(points, data.ReadOptions{Coords: cs, Allow: data.Points, RequireIDs: true, Stop: ctx.Done()})
-	if err != nil {
-		return nil, nil, err
+	if nl.perr != nil {
+		return nil, nil, nl.perr
 	}
-	if err := data.CheckSwapped(points, pl, net.Bound()); err != nil {
+	if err := data.CheckSwapped(nl.points, pl, net.Bound()); err != nil {
 		return nil, nil, err
 	}
 	p.Done("%d points", len(pl.Features))

@@ -63,7 +63,7 @@ func run(osmPath, facilities, points, out string) error {
 	if err != nil {
 		return err
 	}
-	fl, pl, err := study.ReadNearestLayers(context.Background(), net, facilities, points, cs, study.NoProgress{})
+	fl, pl, err := study.ReadNearestLayers(context.Background(), net, study.PrefetchNearestLayers(context.Background(), facilities, points, cs), study.NoProgress{})
 	if err != nil {
 		return err
 	}
