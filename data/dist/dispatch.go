@@ -3,7 +3,9 @@ package dist
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -59,12 +61,17 @@ func dispatch(ctx context.Context, e *Engine, man *Manifest, n int, next func(i 
 		}
 		tasks[i] = t
 		byID[t.ID] = t
-		if err := putState(ctx, e.KV, run, State{Task: t.ID, Name: t.Name, State: Pending}); err != nil {
+		if err := retryTransient(ctx, func() error {
+			return putState(ctx, e.KV, run, State{Task: t.ID, Name: t.Name, State: Pending})
+		}); err != nil {
 			return fail(err)
 		}
 		b, _ := json.Marshal(t)
-		ack, err := e.JS.Publish(ctx, e.subject(run), b, jetstream.WithMsgID(run+"."+t.ID))
-		if err != nil {
+		var ack *jetstream.PubAck
+		if err := retryTransient(ctx, func() (err error) {
+			ack, err = e.JS.Publish(ctx, e.subject(run), b, jetstream.WithMsgID(run+"."+t.ID))
+			return err
+		}); err != nil {
 			return fail(fmt.Errorf("publish task %s (%s): %w", t.ID, t.Name, err))
 		}
 		seqs[ack.Sequence] = t
@@ -101,4 +108,40 @@ func finish(ctx context.Context, e *Engine, man *Manifest, tasks []*Task) {
 	// Copies of tasks still queued (a message sent twice) are dropped.
 	_ = e.Stream.Purge(ctx, jetstream.WithPurgeSubject(e.subject(man.Run)))
 	deleteResults(ctx, e, tasks)
+}
+
+// retryFor is how long retryTransient keeps trying: longer than a NATS
+// server takes to restart and the client to reconnect.
+const retryFor = 30 * time.Second
+
+// retryTransient runs op until it succeeds, fails for good, or retryFor
+// has passed, retrying the failures a restarting server or a lost reply
+// gives (a timeout, no responders, a dropped connection). The operations
+// retried are idempotent: a task published again under its message id is
+// stored once (JetStream's duplicate window), a state put again is the
+// same state.
+func retryTransient(ctx context.Context, op func() error) error {
+	deadline := time.Now().Add(retryFor)
+	for {
+		err := op()
+		if err == nil || ctx.Err() != nil || !transient(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// transient reports whether err is one a retry may cure.
+func transient(err error) bool {
+	for _, t := range []error{context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, nats.ErrDisconnected,
+		jetstream.ErrNoStreamResponse, nats.ErrConnectionReconnecting} {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }
