@@ -130,5 +130,7 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, verbs[n].summary)
 	}
+	fmt.Fprintln(w, "\nWhat an extract gave (its walk network, facilities, buildings) is kept in ~/.cache/lifecircle/osm\n"+
+		"and loaded by the next run on the same file (提取缓存; LIFECIRCLE_CACHE=off: none; LIFECIRCLE_CACHE_DIR: elsewhere).")
 	fmt.Fprintln(w, "\nMap data © OpenStreetMap contributors (ODbL).")
 }
