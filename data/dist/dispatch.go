@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -139,7 +140,8 @@ func retryTransient(ctx context.Context, op func() error) error {
 func transient(err error) bool {
 	for _, t := range []error{context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, nats.ErrDisconnected,
 		jetstream.ErrNoStreamResponse, nats.ErrConnectionReconnecting} {
-		if errors.Is(err, t) {
+		// (by text too: a store call may pass the client's error on as text)
+		if errors.Is(err, t) || strings.Contains(err.Error(), t.Error()) {
 			return true
 		}
 	}

@@ -101,10 +101,14 @@ func decodeCover(b []byte) (*study.ProposePart, []planner.ProposeType, float64, 
 func putBytes(ctx context.Context, obs jetstream.ObjectStore, name string, b []byte) (File, error) {
 	s := sha256.Sum256(b)
 	f := File{Name: name, SHA256: hex.EncodeToString(s[:]), Size: int64(len(b))}
-	if info, err := obs.GetInfo(ctx, f.SHA256); err == nil && info.Size == uint64(len(b)) {
-		return f, nil
-	}
-	if _, err := obs.PutBytes(ctx, f.SHA256, b); err != nil {
+	err := retryTransient(ctx, func() error {
+		if info, err := obs.GetInfo(ctx, f.SHA256); err == nil && info.Size == uint64(len(b)) {
+			return nil
+		}
+		_, err := obs.PutBytes(ctx, f.SHA256, b)
+		return err
+	})
+	if err != nil {
 		return f, fmt.Errorf("send %s to the engine: %w", name, err)
 	}
 	return f, nil

@@ -173,12 +173,20 @@ func putFile(ctx context.Context, obs jetstream.ObjectStore, path string) (File,
 }
 
 // putHashed stores r, whose name, SHA-256 and size out gives, under its
-// SHA-256, unless the store already has it.
-func putHashed(ctx context.Context, obs jetstream.ObjectStore, r io.Reader, out File) (File, error) {
-	if info, err := obs.GetInfo(ctx, out.SHA256); err == nil && info.Size == uint64(out.Size) {
-		return out, nil
-	}
-	if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: out.SHA256, Description: out.Name}, r); err != nil {
+// SHA-256, unless the store already has it. A send cut by a restarting
+// server is sent again from the start (retryTransient).
+func putHashed(ctx context.Context, obs jetstream.ObjectStore, r io.ReadSeeker, out File) (File, error) {
+	err := retryTransient(ctx, func() error {
+		if info, err := obs.GetInfo(ctx, out.SHA256); err == nil && info.Size == uint64(out.Size) {
+			return nil
+		}
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := obs.Put(ctx, jetstream.ObjectMeta{Name: out.SHA256, Description: out.Name}, r)
+		return err
+	})
+	if err != nil {
 		return File{}, fmt.Errorf("send input %s to the engine: %w", out.Name, err)
 	}
 	return out, nil
