@@ -18,13 +18,11 @@ func (net *Network) layoutSearch() {
 	for k, v := range net.outer {
 		net.inner[v] = int32(k)
 	}
-	net.edgeIn = make([]int32, 2*len(net.edgeA))
+	net.setEdgeIn()
 	net.adjStart = make([]int32, nn+1)
 	for e := range net.edgeA {
-		a, b := net.inner[net.edgeA[e]], net.inner[net.edgeB[e]]
-		net.edgeIn[2*e], net.edgeIn[2*e+1] = a, b
-		net.adjStart[a+1]++
-		net.adjStart[b+1]++
+		net.adjStart[net.edgeIn[2*e]+1]++
+		net.adjStart[net.edgeIn[2*e+1]+1]++
 	}
 	for i := 0; i < nn; i++ {
 		net.adjStart[i+1] += net.adjStart[i]
@@ -41,5 +39,13 @@ func (net *Network) layoutSearch() {
 		pos[a]++
 		net.adjEdge[pos[b]], net.adjNode[pos[b]], net.adjLen[pos[b]] = int32(e), a, l
 		pos[b]++
+	}
+}
+
+// setEdgeIn sets the search numbers of every edge's ends from inner.
+func (net *Network) setEdgeIn() {
+	net.edgeIn = make([]int32, 2*len(net.edgeA))
+	for e := range net.edgeA {
+		net.edgeIn[2*e], net.edgeIn[2*e+1] = net.inner[net.edgeA[e]], net.inner[net.edgeB[e]]
 	}
 }

@@ -111,20 +111,7 @@ func (b *binWriter) flush() error {
 // straight line between their ends; it builds the snapping index as
 // Build does.
 func ReadNetwork(r io.Reader, budget int64) (*Network, error) {
-	return readNetwork(r, budget, true)
-}
-
-// ReadOwnNetwork is ReadNetwork for a network this very program wrote
-// and whose bytes were checked since (a cache entry with its CRC): it
-// skips the check of every edge's length against the straight line
-// between its ends (a haversine per edge), which Build made when it
-// measured them, and keeps the checks that guard the arrays' indices.
-func ReadOwnNetwork(r io.Reader, budget int64) (*Network, error) {
-	return readNetwork(r, budget, false)
-}
-
-func readNetwork(r io.Reader, budget int64, checkLengths bool) (*Network, error) {
-	n, err := readArrays(r, budget, checkLengths)
+	n, err := readArrays(r, budget, true)
 	if err != nil {
 		return nil, err
 	}

@@ -48,9 +48,11 @@ func WriteIndexedNetwork(w io.Writer, n *Network) error {
 	return bw.flush()
 }
 
-// ReadOwnIndexedNetwork reads what WriteIndexedNetwork wrote, as
-// ReadOwnNetwork reads a network (for a network this very program wrote
-// and whose bytes were checked since), with its index as written. The
+// ReadOwnIndexedNetwork reads what WriteIndexedNetwork wrote, with its
+// index as written, for a network this very program wrote and whose bytes
+// were checked since (a cache entry with its CRC): it skips the check of
+// every edge's length against the straight line between its ends (a
+// haversine per edge), which Build made when it measured them. The
 // index's arrays are checked to point inside the network, so that even a
 // damaged one cannot make a search or a snap read out of bounds.
 func ReadOwnIndexedNetwork(r io.Reader, budget int64) (*Network, error) {
@@ -126,10 +128,7 @@ func (n *Network) adoptIndex(t *packedIndex) error {
 			return fmt.Errorf("adjacency of search node %d", k)
 		}
 	}
-	n.edgeIn = make([]int32, 2*ne)
-	for e := range n.edgeA {
-		n.edgeIn[2*e], n.edgeIn[2*e+1] = n.inner[n.edgeA[e]], n.inner[n.edgeB[e]]
-	}
+	n.setEdgeIn()
 	// Every arc is an edge of its node, to the edge's other end, of the
 	// edge's length (finite, checked with the network).
 	for k := int32(0); k < nn; k++ {
@@ -144,14 +143,7 @@ func (n *Network) adoptIndex(t *packedIndex) error {
 			}
 		}
 	}
-	n.segEdge = make([]int32, len(n.geom))
-	for e := int32(0); e < ne; e++ {
-		s, u := n.geomStart[e], n.geomStart[e+1]
-		for i := s; i < u-1; i++ {
-			n.segEdge[i] = e
-		}
-		n.segEdge[u-1] = -1
-	}
+	n.setSegEdges()
 	if err := t.check(len(n.geom)); err != nil {
 		return err
 	}

@@ -439,12 +439,9 @@ func (b *NetworkBuilder) Build() (*Network, error) {
 	return net, nil
 }
 
-// index lays out the segment → edge map, the bounds and the node → edge
-// adjacency, and builds the segments' R-tree in the background, from the
-// nodes and edges already set.
-func (net *Network) index() {
-	// Segment → edge map, then the R-tree, built in the background: the
-	// caller usually reads its point layers meanwhile, and Snap waits for it.
+// setSegEdges sets the edge of every segment, by its start vertex (-1 at
+// an edge's last vertex).
+func (net *Network) setSegEdges() {
 	net.segEdge = make([]int32, len(net.geom))
 	for e := 0; e < len(net.edgeLen); e++ {
 		s, t := net.geomStart[e], net.geomStart[e+1]
@@ -453,6 +450,15 @@ func (net *Network) index() {
 		}
 		net.segEdge[t-1] = -1
 	}
+}
+
+// index lays out the segment → edge map, the bounds and the node → edge
+// adjacency, and builds the segments' R-tree in the background, from the
+// nodes and edges already set.
+func (net *Network) index() {
+	// Segment → edge map, then the R-tree, built in the background: the
+	// caller usually reads its point layers meanwhile, and Snap waits for it.
+	net.setSegEdges()
 	net.bounds = orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, p := range net.geom {
 		net.bounds = net.bounds.Extend(p)
