@@ -53,6 +53,15 @@ func readCSVWith(path string, data []byte, o ReadOptions, fast bool) (*Layer, er
 	if err != nil {
 		return nil, err
 	}
+	if fast && o.pop != nil {
+		if pf, handled, err := readPopCSVFast(path, data, data[cr.InputOffset():], cols, delim, o); handled {
+			if err != nil {
+				return nil, err
+			}
+			o.pop.out = pf
+			return &Layer{Path: path}, nil
+		}
+	}
 	if fast {
 		if feats, handled, err := readCSVFast(path, data, data[cr.InputOffset():], cols, delim, o); handled {
 			if err != nil {

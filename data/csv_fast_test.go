@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/lifecircle/lifecircle/data/shareddata"
+	"github.com/lifecircle/lifecircle/planner"
 )
 
 // sameCSVAsGeneral fails when readCSV (fast path first) and the general
@@ -157,17 +158,18 @@ func TestCSVFastEdges(t *testing.T) {
 // FuzzCSVFast: whatever the bytes, reading with the fast path first gives
 // what the general reader gives.
 func FuzzCSVFast(f *testing.F) {
-	for _, c := range csvFastCases {
+	for _, c := range append(append([]string{}, csvFastCases...), popCSVCases...) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameCSVAsGeneral(t, "fuzz.csv", data, ReadOptions{Allow: Points})
+		samePopulationAsGeneral(t, "fuzz.csv", data, ReadOptions{Allow: Points}, "age_60_plus")
 	})
 }
 
 // BenchmarkReadCSVPoints reads 1,000,000 rows of id, lon, lat and
-// population (as the 1M audit's points.csv), with the fast path and with
-// the general reader alone.
+// population (as the 1M audit's points.csv), with the fast path, with
+// the general reader alone and as population features (ReadPopulation).
 func BenchmarkReadCSVPoints(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString("id,lon,lat,population\n")
@@ -178,12 +180,17 @@ func BenchmarkReadCSVPoints(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		fast bool
-	}{{"fast", true}, {"general", false}} {
+		pop  *popRead
+	}{{"fast", true, nil}, {"general", false, nil}, {"population", true, &popRead{}}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
-				if _, err := readCSVWith("points.csv", data, ReadOptions{Allow: Points}, c.fast); err != nil {
+				c.pop.reset()
+				if _, err := readCSVWith("points.csv", data, ReadOptions{Allow: Points, pop: c.pop}, c.fast); err != nil {
 					b.Fatal(err)
+				}
+				if c.pop != nil && c.pop.out == nil {
+					b.Fatal("the population fast path refused the file")
 				}
 			}
 		})
@@ -244,4 +251,94 @@ func FuzzParseShortDecimal(f *testing.F) {
 			checkShortDecimal(t, s)
 		}
 	})
+}
+
+func (pr *popRead) reset() {
+	if pr != nil {
+		pr.out = nil
+	}
+}
+
+// samePopulationAsGeneral fails when ReadPopulation's CSV fast path and
+// PopulationFromLayer on the general reader disagree on data: same
+// population features, same error text. taken reports whether the fast
+// path read it.
+func samePopulationAsGeneral(t *testing.T, name string, data []byte, o ReadOptions, groups ...string) (taken bool) {
+	t.Helper()
+	pr := &popRead{groups: groups}
+	fo := o
+	fo.pop = pr
+	var fast, slow []planner.PopFeature
+	l, ferr := readCSVWith(name, bytes.Clone(data), fo, true)
+	if ferr == nil && pr.out != nil {
+		fast = pr.out
+	} else if ferr == nil {
+		fast, ferr = PopulationFromLayer(l, groups...)
+	}
+	l, serr := readCSVWith(name, bytes.Clone(data), o, false)
+	if serr == nil {
+		slow, serr = PopulationFromLayer(l, groups...)
+	}
+	if (ferr == nil) != (serr == nil) || ferr != nil && ferr.Error() != serr.Error() {
+		t.Fatalf("%s: fast path error %v, general reader %v", name, ferr, serr)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s: the fast path read other population features than the general reader\nfast %+v\nslow %+v", name, fast, slow)
+	}
+	return pr.out != nil
+}
+
+// popCSVCases are population files around the fast path's edges: resident
+// groups present, missing, empty, not numbers or named like the special
+// columns; empty population cells next to pop and 人口 columns; ids given,
+// missing and repeated.
+var popCSVCases = []string{
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43,5\np2,116.2,39.8,46,0\n",
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43, 5 \np2,116.2,39.8,46,\n",
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43,-1\n",
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43,1e400\n",
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43,0x10\n",
+	"id,lon,lat,population,age_60_plus\np1,116.1,39.9,43,NaN\n",
+	"id,lon,lat,population,Age_60_Plus\np1,116.1,39.9,43,5\n",
+	"id,lon,lat,population,pop\np1,116.1,39.9,,7\np2,116.2,39.8,46,8\n",
+	"id,lon,lat,population,人口\np1,116.1,39.9,,7\n",
+	"id,lon,lat,population\np1,116.1,39.9,\n",
+	"id,lon,lat,pop\np1,116.1,39.9,7\n",
+	"lon,lat,population\n116.1,39.9,3\n116.2,39.8,4\n",
+	"id,lon,lat,population\np1,116.1,39.9,3\n,116.2,39.8,4\n2,116.3,39.7,5\n",
+	"id,lon,lat,population\n1,116.1,39.9,3\n,116.2,39.8,4\n",
+	"id,lon,lat,population\na,116.1,39.9,3\na,116.2,39.8,4\n",
+	"id,lon,lat,population,name\np1,116.1,39.9,3,社区 A\n",
+	"id;lon;lat;population;age_60_plus\np1;116,1;39,9;1,5;2,5\n",
+	"id,lon,lat,population,age_60_plus,children\np1,116.1,39.9,43,5,x\n",
+}
+
+func TestPopulationCSVFast(t *testing.T) {
+	groups := [][]string{nil, {"age_60_plus"}, {"age_60_plus", "children"}, {"population"}, {"id"}, {"lon"}, {"name"}}
+	for i, c := range append(append([]string{}, popCSVCases...), csvFastCases...) {
+		for _, o := range csvReadOptions {
+			for _, g := range groups {
+				samePopulationAsGeneral(t, fmt.Sprintf("case%d.csv", i), []byte(c), o, g...)
+			}
+		}
+	}
+	for _, i := range []int{0, 11, 15} {
+		if !samePopulationAsGeneral(t, "plain.csv", []byte(popCSVCases[i]), ReadOptions{Allow: Points}, "age_60_plus") {
+			t.Errorf("case %d: the fast path refused a plain population file", i)
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString("id,lon,lat,population,age_60_plus\n")
+	for i := range 100000 {
+		if i%1000 == 999 {
+			sb.WriteString("\n")
+		}
+		fmt.Fprintf(&sb, "p%d,%.6f,%.6f,%d,%d\n", i, 116+float64(i%997)*1e-3, 39+float64(i%991)*1e-3, i%61, i%7)
+	}
+	// Read in pieces on all cores (csvPieceBytes each at least).
+	for _, g := range [][]string{nil, {"age_60_plus", "children"}} {
+		if !samePopulationAsGeneral(t, "big.csv", []byte(sb.String()), ReadOptions{Allow: Points, Coords: GCJ02}, g...) {
+			t.Errorf("groups %v: the fast path refused a large plain population file", g)
+		}
+	}
 }

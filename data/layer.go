@@ -163,7 +163,8 @@ type ReadOptions struct {
 	// context.Canceled (pass a context's Done channel: Ctrl-C).
 	Stop <-chan struct{}
 
-	skipIDs bool // network lines: ids are not used, duplicates allowed
+	skipIDs bool     // network lines: ids are not used, duplicates allowed
+	pop     *popRead // ReadPopulation: a CSV may be read as population features
 }
 
 // ReadLayer reads a GeoJSON (.geojson, .json) or CSV (.csv, .txt, .tsv)

@@ -474,7 +474,7 @@ func TestFirstDuplicate(t *testing.T) {
 			}
 		}
 		j, i, dup := firstDuplicate(feats)
-		wj, wi, wdup := firstDuplicateMap(feats)
+		wj, wi, wdup := firstDuplicateMap(len(feats), func(i int) string { return feats[i].ID })
 		if j != wj || i != wi || dup != wdup {
 			t.Fatalf("%d ids: (%d, %d, %v), the map finds (%d, %d, %v)", n, j, i, dup, wj, wi, wdup)
 		}
@@ -491,7 +491,9 @@ func BenchmarkFirstDuplicate(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		f    func([]Feature) (int, int, bool)
-	}{{"table", firstDuplicate}, {"map", firstDuplicateMap}} {
+	}{{"table", firstDuplicate}, {"map", func(feats []Feature) (int, int, bool) {
+		return firstDuplicateMap(len(feats), func(i int) string { return feats[i].ID })
+	}}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, _, dup := c.f(feats); dup {

@@ -230,15 +230,20 @@ func finishIDs(path string, feats []Feature, fromFile []bool, names []string, o 
 // checked in a third of the time, and the table holds no pointer for the
 // garbage collector to scan.
 func firstDuplicate(feats []Feature) (j, i int, dup bool) {
-	if len(feats) >= math.MaxUint32 {
-		return firstDuplicateMap(feats)
+	return firstDuplicateOf(len(feats), func(i int) string { return feats[i].ID })
+}
+
+// firstDuplicateOf is firstDuplicate on the n ids id(0)…id(n−1).
+func firstDuplicateOf(n int, id func(i int) string) (j, i int, dup bool) {
+	if n >= math.MaxUint32 {
+		return firstDuplicateMap(n, id)
 	}
-	size := 1 << bits.Len(uint(2*len(feats))) // at most half full
+	size := 1 << bits.Len(uint(2*n)) // at most half full
 	slots := make([]uint64, size)
 	mask := uint64(size - 1)
 	seed := maphash.MakeSeed()
-	for i := range feats {
-		h := maphash.String(seed, feats[i].ID)
+	for i := range n {
+		h := maphash.String(seed, id(i))
 		tag := h >> 32 << 32
 		for k := h & mask; ; k = (k + 1) & mask {
 			s := slots[k]
@@ -247,7 +252,7 @@ func firstDuplicate(feats []Feature) (j, i int, dup bool) {
 				break
 			}
 			if s&^0xFFFFFFFF == tag {
-				if j := int(s&0xFFFFFFFF) - 1; feats[j].ID == feats[i].ID {
+				if j := int(s&0xFFFFFFFF) - 1; id(j) == id(i) {
 					return j, i, true
 				}
 			}
@@ -258,13 +263,13 @@ func firstDuplicate(feats []Feature) (j, i int, dup bool) {
 
 // firstDuplicateMap is firstDuplicate for more features than 32 bits
 // count.
-func firstDuplicateMap(feats []Feature) (j, i int, dup bool) {
-	seen := make(map[string]int, len(feats))
-	for i, f := range feats {
-		if j, ok := seen[f.ID]; ok {
+func firstDuplicateMap(n int, id func(i int) string) (j, i int, dup bool) {
+	seen := make(map[string]int, n)
+	for i := range n {
+		if j, ok := seen[id(i)]; ok {
 			return j, i, true
 		}
-		seen[f.ID] = i
+		seen[id(i)] = i
 	}
 	return 0, 0, false
 }

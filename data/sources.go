@@ -379,11 +379,7 @@ func checkCapacity(v float64, text string) (float64, error) {
 // residents); a group some features have must be a number ≥ 0 in every
 // feature.
 func ReadPopulationLayer(path string, cs CoordSystem, groups ...string) ([]planner.PopFeature, error) {
-	l, err := ReadLayer(path, ReadOptions{Coords: cs, Allow: Points | Polygons})
-	if err != nil {
-		return nil, err
-	}
-	return PopulationFromLayer(l, groups...)
+	return ReadPopulation(path, ReadOptions{Coords: cs, Allow: Points | Polygons}, groups...)
 }
 
 // PopulationFromLayer reads the population features of a layer read by

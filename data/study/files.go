@@ -171,15 +171,11 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 
 func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
 	p.Step("read population")
-	l, err := readLayer(in, s.Population, data.Points|data.Polygons, p)
+	pf, err := data.ReadPopulation(s.Population, readOptions(in, data.Points|data.Polygons, p), in.Profile.DemandGroups()...)
 	if err != nil {
 		return err
 	}
 	if err := in.stopped(); err != nil {
-		return err
-	}
-	pf, err := data.PopulationFromLayer(l, in.Profile.DemandGroups()...)
-	if err != nil {
 		return err
 	}
 	if !f.ForImport {

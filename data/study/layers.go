@@ -11,10 +11,15 @@ import (
 // study's default coordinates; the reader's notes (a guessed text
 // encoding, a .prj overruled by the @ suffix) become warnings.
 func readLayer(in *Inputs, spec string, allow data.GeomKind, p Progress) (*data.Layer, error) {
-	return data.ReadLayer(spec, data.ReadOptions{Coords: in.Coords, Allow: allow, Stop: in.stop, Report: func(note string) {
+	return data.ReadLayer(spec, readOptions(in, allow, p))
+}
+
+// readOptions are the options every input layer is read with.
+func readOptions(in *Inputs, allow data.GeomKind, p Progress) data.ReadOptions {
+	return data.ReadOptions{Coords: in.Coords, Allow: allow, Stop: in.stop, Report: func(note string) {
 		p.Warn("%s", note)
 		in.Warnings = append(in.Warnings, note)
-	}})
+	}}
 }
 
 // stopped returns context.Canceled once the reading's context is done.
