@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifecircle/lifecircle/data"
@@ -50,6 +51,10 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	}
 	in := &Inputs{Profile: prof, Coords: cs, Sources: map[string]any{}, Timings: map[string]time.Duration{},
 		noPopulationHint: "give --population for real figures", stop: ctx.Done()}
+	var pop *popPrefetch
+	if s.Population != "" && !s.NoDemand {
+		pop = prefetchPopulation(in, s.Population)
+	}
 	t0 := time.Now()
 	if s.OSM != "" {
 		err = f.readOSM(ctx, in, s, p)
@@ -67,8 +72,8 @@ func (f FileSource) Read(ctx context.Context, s Settings, p Progress) (*Inputs, 
 	if err != nil {
 		return nil, err
 	}
-	if s.Population != "" && !s.NoDemand {
-		if err := f.readPopulation(in, s, p); err != nil {
+	if pop != nil {
+		if err := f.readPopulation(in, s, pop, p); err != nil {
 			return nil, err
 		}
 	}
@@ -169,9 +174,41 @@ func (f FileSource) readAmenities(in *Inputs, s Settings, p Progress) error {
 	return nil
 }
 
-func (f FileSource) readPopulation(in *Inputs, s Settings, p Progress) error {
+// popPrefetch is the population layer read in the background while the
+// network loads (the two take about as long on a 1,000,000-point city,
+// and each leaves a core idle part of the time); its notes wait for the
+// step they belong to.
+type popPrefetch struct {
+	done  chan struct{}
+	pf    []planner.PopFeature
+	err   error
+	mu    sync.Mutex
+	notes []string
+}
+
+func prefetchPopulation(in *Inputs, spec string) *popPrefetch {
+	pp := &popPrefetch{done: make(chan struct{})}
+	o := data.ReadOptions{Coords: in.Coords, Allow: data.Points | data.Polygons, Stop: in.stop, Report: func(note string) {
+		pp.mu.Lock()
+		pp.notes = append(pp.notes, note)
+		pp.mu.Unlock()
+	}}
+	groups := in.Profile.DemandGroups()
+	go func() {
+		defer close(pp.done)
+		pp.pf, pp.err = data.ReadPopulation(spec, o, groups...)
+	}()
+	return pp
+}
+
+func (f FileSource) readPopulation(in *Inputs, s Settings, pop *popPrefetch, p Progress) error {
 	p.Step("read population")
-	pf, err := data.ReadPopulation(s.Population, readOptions(in, data.Points|data.Polygons, p), in.Profile.DemandGroups()...)
+	<-pop.done
+	for _, note := range pop.notes {
+		p.Warn("%s", note)
+		in.Warnings = append(in.Warnings, note)
+	}
+	pf, err := pop.pf, pop.err
 	if err != nil {
 		return err
 	}
