@@ -194,6 +194,13 @@ func newLookups(pos []geo.Position, snapped []bool, order []int32) *lookups {
 // these distances, off for one a scenario keeps (its edits sum figures
 // in the order the searcher lists nodes).
 func searchType(ctx context.Context, in AuditInput, facilities []int, lk *lookups, maxSnap, bound float64, anyOrder bool) (s *geo.Searcher, dist []float64, near []int32, unsnapped int) {
+	s, unsnapped, any := runType(ctx, in, facilities, maxSnap, bound, anyOrder)
+	dist, near = lookupType(s, any, lk)
+	return s, dist, near, unsnapped
+}
+
+// runType is searchType's search; any reports whether it had a source.
+func runType(ctx context.Context, in AuditInput, facilities []int, maxSnap, bound float64, anyOrder bool) (s *geo.Searcher, unsnapped int, any bool) {
 	var srcs []geo.Source
 	geom := make([]orb.Geometry, 1)
 	for _, fi := range facilities {
@@ -210,13 +217,18 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, lk *lookup
 	s.SetStop(ctx.Done()) // the caller checks ctx
 	s.Run(srcs, bound)
 	s.SetStop(nil) // a scenario's searcher answers edits long after
+	return s, unsnapped, len(srcs) > 0
+}
+
+// lookupType is searchType's reading of the demand points.
+func lookupType(s *geo.Searcher, any bool, lk *lookups) (dist []float64, near []int32) {
 	dist = make([]float64, lk.n)
 	near = make([]int32, lk.n)
 	for i := range dist {
 		dist[i] = math.NaN()
 		near[i] = -1
 	}
-	if len(srcs) > 0 {
+	if any {
 		parallelRange(len(lk.idx), func(lo, hi int) {
 			for k := lo; k < hi; k++ {
 				if dd, l, ok := s.At(lk.pos[k]); ok {
@@ -227,14 +239,15 @@ func searchType(ctx context.Context, in AuditInput, facilities []int, lk *lookup
 			}
 		})
 	}
-	return s, dist, near, unsnapped
+	return dist, near
 }
 
 // auditType gives type ti's distance and nearest facility per demand
 // point: from given (a sharded run), else by its search (its searcher
-// kept in keep[ti] when keep is not nil), and how many of its facilities
-// are beyond maxSnap of any street.
-func auditType(ctx context.Context, in AuditInput, facilities []int, lk *lookups, given *PointResults, keep []*geo.Searcher, ti int) (dist []float64, near []int32, unsnapped int, err error) {
+// kept in keep[ti] when keep is not nil, the search holding a place in
+// sem while it runs), and how many of its facilities are beyond maxSnap
+// of any street. lk waits for the demand points' lookups.
+func auditType(ctx context.Context, in AuditInput, facilities []int, lk func() (*lookups, error), given *PointResults, keep []*geo.Searcher, ti int, sem chan struct{}) (dist []float64, near []int32, unsnapped int, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, 0, err
 	}
@@ -246,10 +259,17 @@ func auditType(ctx context.Context, in AuditInput, facilities []int, lk *lookups
 		}
 		return given.Dist[ti], given.Nearest[ti], unsnapped, nil
 	}
-	s, dist, near, unsnapped := searchType(ctx, in, facilities, lk, in.MaxSnap, in.MaxDistance, keep == nil)
+	sem <- struct{}{}
+	s, unsnapped, any := runType(ctx, in, facilities, in.MaxSnap, in.MaxDistance, keep == nil)
+	<-sem
 	if err := ctx.Err(); err != nil {
 		return nil, nil, 0, err
 	}
+	l, err := lk()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	dist, near = lookupType(s, any, l)
 	if keep != nil {
 		keep[ti] = s
 	}
@@ -293,27 +313,41 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	types := in.Profile.Types
 	res := &AuditResult{Timings: map[string]time.Duration{}}
 
+	// The demand points are snapped while the types' searches run (they
+	// need only the facilities): on two cores the snapping fills the time
+	// the last search would leave one core idle.
 	t0 := time.Now()
 	var pos []geo.Position
 	var snapped []bool
-	var order []int32
+	var lk *lookups
+	snapDone := make(chan struct{})
+	var snapErr error
 	if given != nil {
 		if err := given.check(np, len(types), len(in.Facilities)); err != nil {
 			return nil, nil, err
 		}
 		pos, snapped = given.Pos, given.Snapped
+		res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
+		res.Timings["snap_demand"] = time.Since(t0)
+		close(snapDone)
 	} else {
-		var err error
-		order = geo.HilbertOrder(d.Points)
-		if pos, snapped, err = snapAllOrdered(ctx, in.Net, d.Points, order, maxSnap); err != nil {
-			return nil, nil, err
-		}
+		go func() {
+			defer close(snapDone)
+			order := geo.HilbertOrder(d.Points)
+			if pos, snapped, snapErr = snapAllOrdered(ctx, in.Net, d.Points, order, maxSnap); snapErr == nil {
+				lk = newLookups(pos, snapped, order)
+				res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
+			}
+			res.Timings["snap_demand"] = time.Since(t0)
+		}()
 	}
-	res.Snapped = snapped
-	res.CutOff = CutOff(in.Net, pos, snapped, d.Pop, in.Units, in.Assign)
-	res.Timings["snap_demand"] = time.Since(t0)
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+	waitLookups := func() (*lookups, error) {
+		select {
+		case <-snapDone:
+			return lk, snapErr
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 
 	// Facilities by type.
@@ -325,6 +359,7 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	for i, f := range in.Facilities {
 		ti, ok := typeIdx[f.Type]
 		if !ok {
+			<-snapDone
 			return nil, nil, fmt.Errorf("audit: %w: facility %s has type %q, which profile %q does not define", ErrInvalid, f.ID, f.Type, in.Profile.ID)
 		}
 		byType[ti] = append(byType[ti], i)
@@ -338,11 +373,6 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 	for i := range all {
 		all[i] = int32(i)
 	}
-	t0 = time.Now()
-	var lk *lookups
-	if given == nil {
-		lk = newLookups(pos, snapped, order)
-	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(types))
 	sem := make(chan struct{}, 2) // two searches at a time
@@ -350,15 +380,13 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		wg.Add(1)
 		go func(ti int) {
 			defer wg.Done()
-			sem <- struct{}{}
-			dist, near, unsnapped, err := auditType(ctx, in, byType[ti], lk, given, keep, ti)
-			<-sem
+			dist, near, unsnapped, err := auditType(ctx, in, byType[ti], waitLookups, given, keep, ti, sem)
 			if err != nil {
 				errs[ti] = err
 				return
 			}
-			// The type's district-wide distance statistics, outside the
-			// semaphore: they share the cores with the next searches.
+			// The type's district-wide distance statistics: they share
+			// the cores with the next searches.
 			t := &types[ti]
 			w, group := GroupWeights(d, *t)
 			mean, p90 := distStats(dist, w, all)
@@ -368,12 +396,20 @@ func audit(ctx context.Context, in AuditInput, keep []*geo.Searcher, given *Poin
 		}(ti)
 	}
 	wg.Wait()
+	<-snapDone
+	if snapErr != nil {
+		return nil, nil, snapErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	res.Timings["search"] = time.Since(t0)
+	res.Timings["search"] = time.Since(t0) // the snapping included, which ran meanwhile
+	res.Snapped = snapped
 
 	caps, capWarn, err := capacityTypes(ctx, in, byType, pos, snapped)
 	if err != nil {
