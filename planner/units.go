@@ -178,12 +178,17 @@ func CellUnits(g Grid, pts []orb.Point, pop []float64) (units []Unit, assign []i
 	}
 	slices.Sort(sorted)
 	index := make(map[int64]int32, len(sorted))
-	units = make([]Unit, len(sorted))
 	for u, k := range sorted {
 		index[k] = int32(u)
-		ix, iy := cellFromKey(k)
-		units[u] = Unit{ID: g.CellID(ix, iy), Level: "cell", Geometry: cellPolygon(pr, g.Size, ix, iy)}
 	}
+	// A cell's outline is 16 inverse projections: on all cores.
+	units = make([]Unit, len(sorted))
+	parallelRange(len(sorted), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			ix, iy := cellFromKey(sorted[u])
+			units[u] = Unit{ID: g.CellID(ix, iy), Level: "cell", Geometry: cellPolygon(pr, g.Size, ix, iy)}
+		}
+	})
 	assign = make([]int32, len(pts))
 	parallelRange(len(pts), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
