@@ -65,6 +65,11 @@ type bnb struct {
 	lpIters            int
 	lpSolves, lpN, lpM int
 	useLP              bool
+	// propagate turns on the item test at every node (exactReach): lost is
+	// the weight of items neither covered by a fixed-in site nor left a
+	// free coverer.
+	propagate bool
+	lost      float64
 }
 
 func newBnb(c *coverInst, k int, stop func() bool) *bnb {
@@ -113,6 +118,8 @@ func (b *bnb) fix(j int32, in bool) {
 		b.freeCnt[i]--
 		if in {
 			b.inCnt[i]++
+		} else if b.inCnt[i] == 0 && b.freeCnt[i] == 0 {
+			b.lost += b.c.w[i]
 		}
 		if b.inCnt[i] > 0 || b.freeCnt[i] == 0 {
 			b.wEff[i], b.lam[i] = 0, 0
@@ -132,6 +139,9 @@ func (b *bnb) undo(n int) {
 		}
 		b.status[j] = 0
 		for _, i := range b.c.set(j) {
+			if !in && b.inCnt[i] == 0 && b.freeCnt[i] == 0 {
+				b.lost -= b.c.w[i]
+			}
 			b.freeCnt[i]++
 			if in {
 				b.inCnt[i]--
@@ -337,6 +347,9 @@ func (b *bnb) node(parentU float64, root bool) {
 		b.lamStack = b.lamStack[:depth]
 	}()
 	u := parentU
+	if b.propagate && !b.propagateItems() {
+		return
+	}
 	for pass := 0; ; pass++ {
 		if b.kLeft >= b.nFree {
 			// Every free site fits: taking them all is best here.
@@ -427,6 +440,39 @@ func (b *bnb) node(parentU float64, root bool) {
 	b.undo(len(b.trail) - 1)
 }
 
+// propagateItems is unit propagation for the search for k sites reaching
+// goal, where goal is close to all the weight: a node whose lost weight
+// alone keeps it below goal is pruned (false) before any bound is
+// computed, and an item that has one free coverer left and whose loss
+// alone would be fatal fixes that coverer in. Both follow from the node's
+// fixings without an LP, which in set covering is where most nodes end.
+func (b *bnb) propagateItems() bool {
+	c := b.c
+	slack := c.coverable - b.goal + b.absTol // weight that may still be lost
+	for changed := true; changed; {
+		if b.lost > slack {
+			return false
+		}
+		changed = false
+		for i, w := range c.w {
+			if b.inCnt[i] > 0 || b.freeCnt[i] != 1 || w <= slack-b.lost {
+				continue
+			}
+			if b.kLeft == 0 {
+				return false
+			}
+			for _, j := range c.invIdx[c.invOff[i]:c.invOff[i+1]] {
+				if b.status[j] == 0 {
+					b.fix(j, true)
+					break
+				}
+			}
+			changed = true
+		}
+	}
+	return true
+}
+
 // branchSite picks the free site whose share of the node's iterations in
 // the top set is closest to one half (ties to larger c_j, then lower index).
 func (b *bnb) branchSite() int32 {
@@ -470,6 +516,7 @@ func exactMax(r *reduced, k int, start float64, lam0 []float64, stop func() bool
 func exactReach(r *reduced, k int, need float64, stop func() bool) exactResult {
 	b := newBnb(r.c, k, stop)
 	b.goal, b.stopAt = need, need
+	b.propagate = true
 	b.node(math.Inf(1), true)
 	return b.result(r)
 }

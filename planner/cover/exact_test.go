@@ -136,3 +136,41 @@ func TestExactMaxMedium(t *testing.T) {
 		}
 	}
 }
+
+// TestExactReachBruteForce checks the search for k sites reaching a goal
+// (with unit propagation) against enumeration: the fewest sites reaching
+// each achievable value are found, and one site fewer is proven to fall
+// short.
+func TestExactReachBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 23))
+	never := func() bool { return false }
+	for n := 0; n < 300; n++ {
+		nCand := 1 + r.IntN(10)
+		p := coverTiny(r, nCand, 1+r.IntN(25), 1+r.IntN(8), n%2 == 0)
+		best, _ := coverBest(p)
+		c, err := newCoverInst(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		red, err := c.reduce()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 1; k <= nCand; k++ {
+			need := best[k] - 1e-9*c.coverable
+			if best[k] == 0 || best[k-1] >= best[k] {
+				continue
+			}
+			er := exactReach(red, k, need, never)
+			if er.sol == nil || len(er.sol) > k || coverValue(p, intsOf(er.sol)) < need {
+				t.Errorf("instance %d K=%d: no %d sites reaching %v found: %v", n, k, k, best[k], er.sol)
+			}
+			if k > 1 {
+				er = exactReach(red, k-1, need, never)
+				if er.sol != nil || !er.proven {
+					t.Errorf("instance %d K=%d: %d sites reach %v (%v), best is %v", n, k, k-1, best[k], er.sol, best[k-1])
+				}
+			}
+		}
+	}
+}
