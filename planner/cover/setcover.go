@@ -13,11 +13,13 @@ import (
 // make two others redundant, exact search in small separate clusters (full
 // cover only), then repeated attempts to reach the target with one site
 // fewer by the maximal-covering search, and last the exact search on the
-// number of sites (branch and bound with LP bounds; for a full cover of
-// several separate clusters, one cluster at a time). LowerBound is the
-// largest of a counting bound, the Lagrangian set-covering bound (full
-// cover), the maximal-covering bounds proving that fewer sites fall short
-// and what the exact search proved.
+// number of sites (branch and bound with LP bounds; for a full cover on
+// its core — forced sites in, dominated items and sites out — improved
+// first by a Lagrangian heuristic, one separate cluster of the core at a
+// time). LowerBound is the largest of a counting bound, the Lagrangian
+// set-covering bounds (full cover; of the whole and of the core), the
+// maximal-covering bounds proving that fewer sites fall short and what the
+// exact search proved.
 // o.K > 0 caps the number of sites; the result then may fall short of Target.
 func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetResult, error) {
 	start := time.Now()
@@ -134,8 +136,8 @@ func SolveSet(ctx context.Context, p *Problem, target float64, o Options) (*SetR
 	}
 	res.Timings["reduce"] = time.Since(t)
 	t = time.Now()
-	if comps := c.components(); len(comps) > 1 && c.fullCover(need) && st.obj >= need && len(st.sol) > res.LowerBound {
-		st, err = c.proveSetComponents(st, comps, c.coverable-need, clock, res)
+	if c.fullCover(need) && st.obj >= need && len(st.sol) > res.LowerBound {
+		st, err = c.proveSetCore(st, clock, res)
 	} else {
 		st, err = c.proveSet(st, need, clock, res)
 	}

@@ -155,3 +155,59 @@ func (c *coverInst) fullCover(need float64) bool {
 	}
 	return c.coverable-need < minW
 }
+
+// proveSetCore proves or improves a full cover on its core (setCore): the
+// fewest sites are the forced ones plus the fewest of the core, which is
+// searched one component at a time like proveSetComponents. The core is
+// much smaller than the instance (dominated items and sites gone), so each
+// LP of the search is cheaper, and it may fall apart into components that
+// the whole did not. st is replaced when the core's answer is no larger.
+func (c *coverInst) proveSetCore(st *coverState, clock coverClock, res *SetResult) (*coverState, error) {
+	sc, err := c.newSetCore()
+	if err != nil {
+		return nil, fmt.Errorf("set cover: %w", err)
+	}
+	sol := append([]int32(nil), sc.forced...)
+	if sc.c != nil {
+		cs := newCoverState(sc.c, make([]int32, sc.c.nItem), nil)
+		cs.reset(sc.fromSolution(st.sol))
+		cs.recount()
+		need := sc.c.coverable
+		if cs.obj < need { // cannot happen: the mapped sites cover the core
+			return st, nil
+		}
+		cs.dropRedundant(need)
+		heur, lb := sc.c.improveCover(cs.sol, clock.until(0.15))
+		if err := clock.err(); err != nil {
+			return nil, fmt.Errorf("set cover: %w", err)
+		}
+		if len(heur) < len(cs.sol) {
+			cs.reset(heur)
+			cs.consolidate(need, clock.until(0.2))
+		}
+		res.LowerBound = max(res.LowerBound, len(sc.forced)+lb)
+		coreRes := &SetResult{LowerBound: lb}
+		if len(cs.sol) > lb {
+			if cs, err = sc.c.proveSetComponents(cs, sc.c.components(), 0, clock, coreRes); err != nil {
+				return nil, err
+			}
+		}
+		res.Nodes += coreRes.Nodes
+		res.LowerBound = max(res.LowerBound, len(sc.forced)+coreRes.LowerBound)
+		for _, q := range cs.sol {
+			sol = append(sol, sc.cand[q])
+		}
+	} else {
+		res.LowerBound = max(res.LowerBound, len(sol))
+	}
+	if len(sol) > len(st.sol) {
+		return st, nil
+	}
+	next := newCoverState(c, make([]int32, c.nItem), nil)
+	next.reset(sol)
+	next.recount()
+	if slices.Contains(next.cnt, 0) { // cannot happen: forced and core sites cover everything
+		return st, nil
+	}
+	return next, nil
+}
