@@ -1,9 +1,12 @@
 package cover
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/lifecircle/lifecircle/data/shareddata"
 )
 
 // fewestCover returns the fewest candidates of p covering all it can
@@ -111,4 +114,29 @@ func int32sOf(s []int) []int32 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestSolveSetCoreDeterministic solves full covers that go through the core,
+// the Lagrangian heuristic and the exact search twice: the answers must be
+// proven, valid and the same site for site (only the clock may end those
+// phases early, and these instances need a fraction of the limit).
+func TestSolveSetCoreDeterministic(t *testing.T) {
+	for _, f := range []geoFamily{geoFamilies[3], geoFamilies[9]} {
+		p := geoInstance(f, 2)
+		var first []int
+		for run := 0; run < 2; run++ {
+			res, err := SolveSet(context.Background(), p, 1, Options{TimeLimit: refTimeLimit, Clock: shareddata.CPUClock()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Optimal || coverValue(p, res.Chosen) != res.Coverable {
+				t.Fatalf("%s: %d sites (optimal %v) cover %v of %v", f.name, len(res.Chosen), res.Optimal, coverValue(p, res.Chosen), res.Coverable)
+			}
+			if run == 0 {
+				first = res.Chosen
+			} else if !slices.Equal(first, res.Chosen) {
+				t.Errorf("%s: first run chose %v, second %v", f.name, first, res.Chosen)
+			}
+		}
+	}
 }
