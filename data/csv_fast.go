@@ -32,26 +32,11 @@ func readCSVFast(path string, data, body []byte, cols *csvColumns, delim rune, o
 	if delim >= 0x80 || bytes.IndexByte(data, '"') >= 0 {
 		return nil, false, nil
 	}
-	// Each piece's rows are counted first, so that all are read straight
-	// into their places in one slice.
-	pieces := splitLines(body, min(runtime.GOMAXPROCS(0), max(1, len(body)/csvPieceBytes)))
-	at := make([]int, len(pieces)+1)
-	parallelPieces(pieces, func(i int, p []byte) { at[i+1] = countRows(p) })
-	for i := range pieces {
-		at[i+1] += at[i]
-	}
-	feats = make([]Feature, at[len(pieces)])
-	oks, errs := make([]bool, len(pieces)), make([]error, len(pieces))
-	parallelPieces(pieces, func(i int, p []byte) {
-		oks[i], errs[i] = cols.fastRows(path, p, byte(delim), o, feats[at[i]:at[i+1]], at[i])
+	ok, err := readPieces(body, func(n int) { feats = make([]Feature, n) }, func(p []byte, lo, hi int) (bool, error) {
+		return cols.fastRows(path, p, byte(delim), o, feats[lo:hi], lo)
 	})
-	for i := range pieces {
-		if errs[i] != nil {
-			return nil, true, errs[i]
-		}
-		if !oks[i] {
-			return nil, false, nil
-		}
+	if err != nil || !ok {
+		return nil, err != nil, err
 	}
 	fromFile := make([]bool, len(feats))
 	for i := range feats {
@@ -115,19 +100,47 @@ func countRows(b []byte) int {
 	return n
 }
 
-// fastRows reads the rows of b (countRows of them) into dst, as
-// encoding/csv would read them (CRLF or LF line ends, empty lines
-// skipped, a final line without its newline), numbering them from base;
-// ok is false for anything the general reader must judge.
-func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions, dst []Feature, base int) (ok bool, err error) {
-	fields := make([][]byte, 0, len(c.header)+1)
+// readPieces reads body, the rows of a CSV file, in pieces of whole lines
+// on all cores: alloc(n) is told the number of rows first (so that every
+// piece reads straight into its place in one slice), then read(p, lo, hi)
+// reads piece p, rows lo to hi. ok is false when a piece's read is; err
+// is the first piece's error.
+func readPieces(body []byte, alloc func(n int), read func(p []byte, lo, hi int) (bool, error)) (ok bool, err error) {
+	pieces := splitLines(body, min(runtime.GOMAXPROCS(0), max(1, len(body)/csvPieceBytes)))
+	at := make([]int, len(pieces)+1)
+	parallelPieces(pieces, func(i int, p []byte) { at[i+1] = countRows(p) })
+	for i := range pieces {
+		at[i+1] += at[i]
+	}
+	alloc(at[len(pieces)])
+	oks, errs := make([]bool, len(pieces)), make([]error, len(pieces))
+	parallelPieces(pieces, func(i int, p []byte) { oks[i], errs[i] = read(p, at[i], at[i+1]) })
+	for i := range pieces {
+		if errs[i] != nil {
+			return false, errs[i]
+		}
+		if !oks[i] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// eachRow calls row(k, fields) on the rows of b as encoding/csv would read
+// them (CRLF or LF line ends, empty lines skipped, a final line without
+// its newline), k counting them from 0, fields split on delim (the slice
+// is reused). ok is false for anything the general reader must judge: a
+// carriage return inside a line, more than n rows or fewer, a row that
+// row refuses.
+func eachRow(path string, b []byte, delim byte, o ReadOptions, nfields, n int, row func(k int, fields [][]byte) bool) (ok bool, err error) {
+	fields := make([][]byte, 0, nfields+1)
 	k := 0
 	for len(b) > 0 {
 		var line []byte
 		if line, b = nextLine(b); len(line) == 0 {
 			continue
 		}
-		if bytes.IndexByte(line, '\r') >= 0 || k == len(dst) {
+		if bytes.IndexByte(line, '\r') >= 0 || k == n {
 			return false, nil
 		}
 		if k%1024 == 0 {
@@ -145,15 +158,25 @@ func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions, 
 			fields = append(fields, line[:i])
 			line = line[i+1:]
 		}
-		f, ok := c.fastFeature(base+k, fields, delim)
-		if !ok {
+		if !row(k, fields) {
 			return false, nil
 		}
-		f.Geometry = convertGeometry(f.Geometry, o.Coords)
-		dst[k] = f
 		k++
 	}
-	return k == len(dst), nil
+	return k == n, nil
+}
+
+// fastRows reads the rows of b (countRows of them) into dst, numbering
+// them from base; ok is false for anything the general reader must judge.
+func (c *csvColumns) fastRows(path string, b []byte, delim byte, o ReadOptions, dst []Feature, base int) (ok bool, err error) {
+	return eachRow(path, b, delim, o, len(c.header), len(dst), func(k int, fields [][]byte) bool {
+		f, ok := c.fastFeature(base+k, fields, delim)
+		if ok {
+			f.Geometry = convertGeometry(f.Geometry, o.Coords)
+			dst[k] = f
+		}
+		return ok
+	})
 }
 
 // fastFeature is csvColumns.feature on the fields of one row, false where

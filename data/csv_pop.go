@@ -14,7 +14,6 @@ package data
 import (
 	"bytes"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -90,25 +89,12 @@ func readPopCSVFast(path string, data, body []byte, cols *csvColumns, delim rune
 	if !ok {
 		return nil, false, nil
 	}
-	pieces := splitLines(body, min(runtime.GOMAXPROCS(0), max(1, len(body)/csvPieceBytes)))
-	at := make([]int, len(pieces)+1)
-	parallelPieces(pieces, func(i int, p []byte) { at[i+1] = countRows(p) })
-	for i := range pieces {
-		at[i+1] += at[i]
-	}
-	pf = make([]planner.PopFeature, at[len(pieces)])
-	numbered := make([]bool, len(pf))
-	oks, errs := make([]bool, len(pieces)), make([]error, len(pieces))
-	parallelPieces(pieces, func(i int, p []byte) {
-		oks[i], errs[i] = pc.rows(path, p, byte(delim), o, pf[at[i]:at[i+1]], numbered[at[i]:at[i+1]], at[i])
+	var numbered []bool
+	ok, err = readPieces(body, func(n int) { pf, numbered = make([]planner.PopFeature, n), make([]bool, n) }, func(p []byte, lo, hi int) (bool, error) {
+		return pc.rows(path, p, byte(delim), o, pf[lo:hi], numbered[lo:hi], lo)
 	})
-	for i := range pieces {
-		if errs[i] != nil {
-			return nil, true, errs[i]
-		}
-		if !oks[i] {
-			return nil, false, nil
-		}
+	if err != nil || !ok {
+		return nil, err != nil, err
 	}
 	// finishIDs: ids from the file must be unique, also against the
 	// numbers given to rows without one; any clash is the general
@@ -129,38 +115,14 @@ func readPopCSVFast(path string, data, body []byte, cols *csvColumns, delim rune
 // and PopulationFromLayer then into population features; numbered marks
 // the rows without an id (numbered by their position, as finishIDs does).
 func (pc popColumns) rows(path string, b []byte, delim byte, o ReadOptions, dst []planner.PopFeature, numbered []bool, base int) (ok bool, err error) {
-	fields := make([][]byte, 0, len(pc.header)+1)
 	// The ids are gathered in one text and cut from it: one allocation a
 	// piece instead of one a row.
 	var ids []byte
 	idEnd := make([]int, len(dst))
-	k := 0
-	for len(b) > 0 {
-		var line []byte
-		if line, b = nextLine(b); len(line) == 0 {
-			continue
-		}
-		if bytes.IndexByte(line, '\r') >= 0 || k == len(dst) {
-			return false, nil
-		}
-		if k%1024 == 0 {
-			if err := o.stopped(path); err != nil {
-				return true, err
-			}
-		}
-		fields = fields[:0]
-		for {
-			i := bytes.IndexByte(line, delim)
-			if i < 0 {
-				fields = append(fields, line)
-				break
-			}
-			fields = append(fields, line[:i])
-			line = line[i+1:]
-		}
+	ok, err = eachRow(path, b, delim, o, len(pc.header), len(dst), func(k int, fields [][]byte) bool {
 		id, ok := pc.row(fields, delim, &dst[k])
 		if !ok {
-			return false, nil
+			return false
 		}
 		dst[k].Geometry = convertGeometry(dst[k].Geometry, o.Coords)
 		if len(id) == 0 {
@@ -169,10 +131,10 @@ func (pc popColumns) rows(path string, b []byte, delim byte, o ReadOptions, dst 
 			ids = append(ids, id...)
 		}
 		idEnd[k] = len(ids)
-		k++
-	}
-	if k != len(dst) {
-		return false, nil
+		return true
+	})
+	if !ok || err != nil {
+		return ok, err
 	}
 	all, start := string(ids), 0
 	for i, end := range idEnd {
