@@ -188,11 +188,12 @@ type popPrefetch struct {
 
 func prefetchPopulation(in *Inputs, spec string) *popPrefetch {
 	pp := &popPrefetch{done: make(chan struct{})}
-	o := data.ReadOptions{Coords: in.Coords, Allow: data.Points | data.Polygons, Stop: in.stop, Report: func(note string) {
+	o := readOptions(in, data.Points|data.Polygons, nil)
+	o.Report = func(note string) { // kept for the step: the network's step is on screen meanwhile
 		pp.mu.Lock()
 		pp.notes = append(pp.notes, note)
 		pp.mu.Unlock()
-	}}
+	}
 	groups := in.Profile.DemandGroups()
 	go func() {
 		defer close(pp.done)
